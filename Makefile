@@ -1,0 +1,149 @@
+# coord — GNU make only.
+#
+#   make            release libcoord.a and coord into build/release/
+#   make run        check the bundled example program
+#   make test       everything CI runs (unit tests and golden end-to-end
+#                   tests under AddressSanitizer + UBSan, reduced stress)
+#   make asan       unit + golden tests under ASan/UBSan (what `test` runs)
+#   make tsan       threaded tests and the coordinator under ThreadSanitizer
+#   make deps       install missing Debian packages (called automatically)
+#
+# Build modes live side by side: build/release, build/asan, build/tsan.
+
+CC      ?= cc
+ifeq ($(origin CC),default)
+CC      := cc
+endif
+
+# B: build root; SRC_DIRS: folders whose sources make up libcoord (both may
+# be overridden, e.g. to build one layer alone: make B=build/x SRC_DIRS="base").
+B         ?= build
+SRC_DIRS  ?= base channels reports modules workers coordinator
+CSTD      := -std=c11 -D_GNU_SOURCE
+WARN      := -Wall -Wextra -Werror -Wno-unused-parameter
+INCLUDES  := -I. -Iinclude
+LIBS      := -lpthread -lm
+
+# Per-mode flags.  COORD_TESTING turns on the allocation failpoint.
+FLAGS_release := -O2 -g
+FLAGS_asan    := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
+                 -fno-sanitize-recover=all -DCOORD_TESTING
+# TSan builds see channels/tsan first: a ck_pr.h on __atomic builtins
+# (DESIGN.md section 5).  ck_ring.h itself is unchanged.
+FLAGS_tsan    := -O1 -g -fno-omit-frame-pointer -fsanitize=thread \
+                 -DCOORD_TESTING -DCOORD_TSAN -Ichannels/tsan
+EXTRA_CFLAGS  ?=
+
+# ---------------------------------------------------------------------------
+# Dependencies: checked cheaply (three headers); installed when missing.
+DEP_HEADERS := /usr/include/ck_ring.h /usr/include/xxhash.h /usr/include/cmocka.h
+HAVE_DEPS   := $(shell for h in $(DEP_HEADERS); do test -f $$h || exit 0; done; echo yes)
+ifneq ($(HAVE_DEPS),yes)
+NEED_DEPS := deps
+endif
+# clang's sanitizer and libFuzzer runtimes are a separate Debian package.
+ifneq ($(findstring clang,$(CC)),)
+CLANG_RT := $(shell $(CC) -print-file-name=libclang_rt.asan-x86_64.a 2>/dev/null)
+ifeq ($(wildcard $(CLANG_RT)),)
+NEED_DEPS := deps
+endif
+endif
+
+DEB_PACKAGES := libck-dev libxxhash-dev libcmocka-dev libclang-rt-14-dev
+
+.PHONY: all deps run test asan tsan unit golden e2e clean bench bench-channels \
+        bench-parse bench-check stress oom fuzz help
+
+all: $(B)/release/coord $(B)/release/libcoord.a
+
+deps:
+	@missing=""; for p in $(DEB_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || missing="$$missing $$p"; \
+	done; \
+	if [ -z "$$missing" ]; then echo "deps: all present"; exit 0; fi; \
+	echo "deps: installing$$missing"; \
+	if [ "$$(id -u)" != 0 ]; then \
+	  if command -v sudo >/dev/null && sudo -n true 2>/dev/null; then SUDO=sudo; else \
+	  echo "deps: need root to install:$$missing"; \
+	  echo "      run: sudo apt-get update && sudo apt-get install -y$$missing"; exit 1; fi; \
+	fi; \
+	$$SUDO apt-get update -qq || { echo "deps: apt-get update failed (no network to the Debian archive?)"; \
+	  echo "      install by hand:$$missing"; exit 1; }; \
+	DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null || \
+	  { echo "deps: apt-get install failed for:$$missing"; exit 1; }; \
+	echo "deps: installed$$missing"
+
+# ---------------------------------------------------------------------------
+# Sources.  Every .c in the source folders belongs to libcoord, except the
+# CLI's main.
+ALL_SRC  := $(foreach d,$(SRC_DIRS),$(wildcard $(d)/*.c))
+MAIN_SRC := coordinator/main.c
+LIB_SRC  := $(filter-out $(MAIN_SRC),$(ALL_SRC))
+UNIT_SRC := $(wildcard tests/unit/test_*.c)
+UNIT_NAMES := $(patsubst tests/unit/%.c,%,$(UNIT_SRC))
+TOOL_SRC := $(wildcard tools/*.c)
+
+define MODE_RULES
+$(B)/$(1)/obj/%.o: %.c | $$(NEED_DEPS)
+	@mkdir -p $$(dir $$@)
+	$$(CC) $$(CSTD) $$(WARN) $$(INCLUDES) $$(FLAGS_$(1)) $$(EXTRA_CFLAGS) -MMD -MP -c $$< -o $$@
+
+$(B)/$(1)/libcoord.a: $$(patsubst %.c,$(B)/$(1)/obj/%.o,$$(LIB_SRC))
+	@mkdir -p $$(dir $$@)
+	@rm -f $$@
+	ar rcs $$@ $$^
+
+$(B)/$(1)/coord: $(B)/$(1)/obj/$$(MAIN_SRC:.c=.o) $(B)/$(1)/libcoord.a
+	$$(CC) $$(FLAGS_$(1)) $$(EXTRA_CFLAGS) -o $$@ $$^ $$(LIBS)
+
+$(B)/$(1)/tests/%: $(B)/$(1)/obj/tests/unit/%.o $(B)/$(1)/libcoord.a
+	@mkdir -p $$(dir $$@)
+	$$(CC) $$(FLAGS_$(1)) $$(EXTRA_CFLAGS) -o $$@ $$^ -lcmocka $$(LIBS)
+
+$(B)/$(1)/tools/%: $(B)/$(1)/obj/tools/%.o $(B)/$(1)/libcoord.a
+	@mkdir -p $$(dir $$@)
+	$$(CC) $$(FLAGS_$(1)) $$(EXTRA_CFLAGS) -o $$@ $$^ $$(LIBS)
+
+-include $$(shell find $(B)/$(1)/obj -name '*.d' 2>/dev/null)
+endef
+$(foreach m,release asan tsan,$(eval $(call MODE_RULES,$(m))))
+.SECONDARY:
+
+# ---------------------------------------------------------------------------
+# Running.
+run: $(B)/release/coord
+	$(B)/release/coord check --emit-types examples
+
+# Unit tests (cmocka), one binary each.  A test binary named test_*_mt
+# is threaded and also runs under `make tsan`.
+unit-%: $(addprefix $(B)/%/tests/,$(UNIT_NAMES))
+	@set -e; for t in $^; do echo "== $$t"; $$t; done
+
+GOLDEN_MODE ?= asan
+golden: $(B)/$(GOLDEN_MODE)/coord
+	@if [ -x tests/golden/run.sh ]; then tests/golden/run.sh $(B)/$(GOLDEN_MODE)/coord; \
+	 else echo "golden: no golden tests yet"; fi
+
+asan: unit-asan
+	@$(MAKE) --no-print-directory golden GOLDEN_MODE=asan
+
+test: asan
+	@if [ -x tests/ci_extra.sh ]; then tests/ci_extra.sh; fi
+	@echo "make test: all passed"
+
+TSAN_NAMES := $(filter %_mt,$(UNIT_NAMES))
+tsan: $(addprefix $(B)/tsan/tests/,$(TSAN_NAMES)) $(B)/tsan/coord
+	@set -e; export TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1"; \
+	for t in $(addprefix $(B)/tsan/tests/,$(TSAN_NAMES)); do echo "== $$t (tsan)"; $$t; done; \
+	if [ -x tests/tsan_e2e.sh ]; then tests/tsan_e2e.sh $(B)/tsan/coord; fi
+	@echo "make tsan: zero reports"
+
+# Benchmarks print figures; they never fail on a number.
+bench-channels: $(B)/release/tools/bench_channels
+	$(B)/release/tools/bench_channels
+
+clean:
+	rm -rf build
+
+help:
+	@sed -n '2,12p' Makefile
