@@ -80,4 +80,11 @@ uint32_t iface_find_value(const NameIface *f, const char *name, uint32_t len);
 uint32_t iface_find_type(const NameIface *f, const char *name, uint32_t len);
 uint32_t iface_find_ctor(const NameIface *f, const char *name, uint32_t len);
 
+/* Builds the interface of a parsed module (called by parse_module; exposed
+ * for tests).  Everything sealed into `keep`; temporaries in `scratch`.
+ * NULL on allocation failure (or a longjmp to the arenas' oom target). */
+struct Ast;
+struct Arena;
+const NameIface *iface_build(const struct Ast *ast, struct Arena *keep, struct Arena *scratch);
+
 #endif

@@ -1,0 +1,1213 @@
+/* parse — the Kite parser and the parse phase (parse_module, phases.h).
+ *
+ * Recursive descent, one function per grammar rule (LANGUAGE.md sections
+ * 2-6), all state in a Parser passed first.  The token arrays come from lex.c;
+ * nodes, `extra` words and unescaped string bytes are appended to builders in
+ * scratch and sealed into the AST arena at their exact size at the end.
+ *
+ * Invariants
+ *   - Every syntax error is reported at most once per declaration: the
+ *     reporting function longjmps to the declaration loop (`recover`), which
+ *     drops the nodes the broken declaration had written, appends one
+ *     DECL_BROKEN node (carrying the name if it was parsed) and skips tokens.
+ *   - Recovery rule: resume at the first token, from the failing one on, that
+ *     is `fn`, `let`, `type` or `import` *at the start of a line* (column 1).
+ *     Kite has no layout rule, so a well-formed file never depends on
+ *     columns; only recovery after an error uses them, because a declaration
+ *     keyword at column 1 is almost always a new top-level declaration.
+ *   - A TK_ERROR token was already reported by the lexer (E0101): an error
+ *     found at such a token fails the declaration without a second report.
+ *   - Nesting: a counter rises on every descent into an expression, pattern
+ *     or type, and on every link of an operator or call chain (a chain of n
+ *     operators nests its tree n deep).  Past PARSE_MAX_DEPTH the parser
+ *     reports E0111 once and recovers, so neither the parser nor any later
+ *     pass that walks the tree recursively can overflow its stack.
+ *   - `fn`, `if`, `let`, `match` never appear as an unparenthesized operand
+ *     of a binary or unary operator (E0110): they are parsed only by `expr`.
+ *   - The stack builder holds list items while a list is being parsed; a
+ *     rule leaves it as it found it (recovery truncates it).
+ */
+#include "modules/phases.h"
+#include "modules/lex.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#define PARSE_MAX_DEPTH 256
+
+/* DECL_BROKEN's b: what the broken declaration was. */
+enum { BROKEN_FN = 0, BROKEN_LET = 1, BROKEN_TYPE = 2, BROKEN_UNKNOWN = 3, BROKEN_IMPORT = 4 };
+
+typedef struct Parser {
+    const char *src;
+    uint32_t len;
+    const uint8_t *tk;          /* token kinds */
+    const uint32_t *ts;         /* token starts */
+    uint32_t ntok;
+    uint32_t pos;               /* current token */
+
+    Builder nkind, ntok_, na, nb;   /* nodes: uint8 kind, uint32 tok/a/b */
+    Builder extra;              /* uint32 */
+    Builder strings;            /* char */
+    Builder stack;              /* uint32: list items being collected */
+    InternTable *names;
+    ReportList *rep;
+
+    uint32_t depth;
+    jmp_buf *recover;           /* declaration-level recovery */
+    jmp_buf *oom;               /* allocation failure */
+    uint32_t broken_name;       /* name of the declaration being parsed */
+    uint32_t broken_kind;
+    uint32_t reported_tok;      /* token of the last syntax report, or UINT32_MAX */
+} Parser;
+
+/* ---- building ------------------------------------------------------------ */
+
+static _Noreturn void out_of_memory(Parser *p)
+{
+    longjmp(*p->oom, 1);
+}
+
+static void grow(Parser *p, Builder *b)
+{
+    uint32_t want = b->cap < 256 ? 256 : b->cap >= UINT32_MAX / 2 ? UINT32_MAX : b->cap * 2;
+    if (b->count == UINT32_MAX || !builder_reserve(b, want))
+        out_of_memory(p);
+}
+
+static inline void push32(Parser *p, Builder *b, uint32_t v)
+{
+    if (b->count == b->cap) grow(p, b);
+    ((uint32_t *)b->data)[b->count++] = v;
+}
+
+static inline uint32_t node(Parser *p, AstKind k, uint32_t tok, uint32_t a, uint32_t b)
+{
+    if (p->nkind.count == p->nkind.cap) grow(p, &p->nkind);
+    ((uint8_t *)p->nkind.data)[p->nkind.count++] = (uint8_t)k;
+    push32(p, &p->ntok_, tok);
+    push32(p, &p->na, a);
+    push32(p, &p->nb, b);
+    return p->nkind.count - 1;
+}
+
+/* Writes the items stack[base..] as a list into extra and pops them. */
+static uint32_t list_from_stack(Parser *p, uint32_t base)
+{
+    uint32_t n = p->stack.count - base;
+    uint32_t at = p->extra.count;
+    push32(p, &p->extra, n);
+    if (n == 0) return at;
+    if (!builder_reserve(&p->extra, p->extra.count + n)) out_of_memory(p);
+    memcpy((uint32_t *)p->extra.data + p->extra.count,
+           (uint32_t *)p->stack.data + base, (size_t)n * sizeof(uint32_t));
+    p->extra.count += n;
+    p->stack.count = base;
+    return at;
+}
+
+static uint32_t single_list(Parser *p, uint32_t item)
+{
+    uint32_t at = p->extra.count;
+    push32(p, &p->extra, 1);
+    push32(p, &p->extra, item);
+    return at;
+}
+
+/* ---- tokens ---------------------------------------------------------------- */
+
+static inline TokKind peek(const Parser *p) { return (TokKind)p->tk[p->pos]; }
+static inline bool at(const Parser *p, TokKind k) { return p->tk[p->pos] == k; }
+
+static inline uint32_t advance(Parser *p)
+{
+    uint32_t t = p->pos;
+    if (p->tk[t] != TK_EOF) p->pos++;
+    return t;
+}
+
+static uint32_t tok_end(const Parser *p, uint32_t t)
+{
+    return lex_token_end(p->src, p->len, (TokKind)p->tk[t], p->ts[t]);
+}
+
+static uint32_t ident(Parser *p, uint32_t t)
+{
+    uint32_t s = p->ts[t];
+    uint32_t id = intern(p->names, p->src + s, tok_end(p, t) - s);
+    if (id == INTERN_NONE) out_of_memory(p);
+    return id;
+}
+
+static bool at_line_start(const Parser *p, uint32_t t)
+{
+    uint32_t s = p->ts[t];
+    return s == 0 || p->src[s - 1] == '\n';
+}
+
+/* ---- errors ---------------------------------------------------------------- */
+
+static _Noreturn void fail(Parser *p)
+{
+    longjmp(*p->recover, 1);
+}
+
+/* A string token the lexer reported as unterminated (E0102). */
+static bool unterminated_string(const Parser *p, uint32_t t)
+{
+    return p->tk[t] == TK_STRING && !lex_string_terminated(p->src, p->len, p->ts[t]);
+}
+
+/* Reports at token t and fails.  No report when the lexer already rejected
+ * that token, when it follows an unterminated string (whose missing quote is
+ * the real mistake, reported as E0102), or when the parser reported at that
+ * token already (a declaration failing at the keyword that starts the next
+ * one, which then fails at once too). */
+static _Noreturn __attribute__((format(printf, 4, 5)))
+void error_at(Parser *p, uint32_t t, ReportCode code, const char *fmt, ...)
+{
+    if (p->tk[t] != TK_ERROR && !(t > 0 && unterminated_string(p, t - 1)) &&
+        t != p->reported_tok) {
+        p->reported_tok = t;
+        char msg[256];
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(msg, sizeof msg, fmt, ap);
+        va_end(ap);
+        report_add(p->rep, code, p->ts[t], tok_end(p, t), "%s", msg);
+    }
+    fail(p);
+}
+
+/* How a found token is named in "found Y": its text when it has variable
+ * text (shortened), else its display. */
+static void describe(const Parser *p, uint32_t t, char *buf, size_t size)
+{
+    TokKind k = (TokKind)p->tk[t];
+    if (k == TK_LOWER || k == TK_UPPER || k == TK_INT) {
+        uint32_t s = p->ts[t], n = tok_end(p, t) - s;
+        if (n > 24) snprintf(buf, size, "`%.24s...`", p->src + s);
+        else snprintf(buf, size, "`%.*s`", (int)n, p->src + s);
+    } else if (k == TK_STRING) {
+        snprintf(buf, size, "string literal");
+    } else {
+        snprintf(buf, size, "%s", lex_kind_display(k));
+    }
+}
+
+static _Noreturn void expected(Parser *p, const char *what)
+{
+    char found[64];
+    describe(p, p->pos, found, sizeof found);
+    error_at(p, p->pos, RC_E0110, "expected %s, found %s", what, found);
+}
+
+static uint32_t expect(Parser *p, TokKind k)
+{
+    if (!at(p, k)) expected(p, lex_kind_display(k));
+    return advance(p);
+}
+
+static void enter(Parser *p)
+{
+    if (++p->depth > PARSE_MAX_DEPTH)
+        error_at(p, p->pos, RC_E0111, "nesting too deep (more than %d levels)", PARSE_MAX_DEPTH);
+}
+
+static inline void leave(Parser *p) { p->depth--; }
+
+/* ---- names ------------------------------------------------------------------ */
+
+/* module_name: UPPER ('.' UPPER)*  -> path list */
+static uint32_t module_name(Parser *p)
+{
+    uint32_t base = p->stack.count;
+    if (!at(p, TK_UPPER)) expected(p, "module name");
+    push32(p, &p->stack, ident(p, advance(p)));
+    while (at(p, TK_DOT)) {
+        advance(p);
+        if (!at(p, TK_UPPER)) expected(p, "capitalized name after `.`");
+        push32(p, &p->stack, ident(p, advance(p)));
+    }
+    return list_from_stack(p, base);
+}
+
+/* upper_path: UPPER ('.' UPPER)*, for constructors in patterns and type
+ * names; *last gets the last segment's token. */
+static uint32_t upper_path(Parser *p, uint32_t *last)
+{
+    uint32_t base = p->stack.count;
+    *last = advance(p);
+    push32(p, &p->stack, ident(p, *last));
+    while (at(p, TK_DOT)) {
+        advance(p);
+        if (!at(p, TK_UPPER)) expected(p, "capitalized name after `.`");
+        *last = advance(p);
+        push32(p, &p->stack, ident(p, *last));
+    }
+    return list_from_stack(p, base);
+}
+
+/* ---- types ------------------------------------------------------------------ */
+
+static uint32_t type_(Parser *p);
+
+/* type_name: upper_path ['(' type (',' type)* ')'] | LOWER */
+static uint32_t type_atom(Parser *p)
+{
+    if (at(p, TK_LOWER)) {
+        uint32_t t = advance(p);
+        return node(p, AST_TYPE_VAR, t, ident(p, t), 0);
+    }
+    if (!at(p, TK_UPPER)) expected(p, "type");
+    uint32_t last;
+    uint32_t path = upper_path(p, &last);
+    uint32_t args = AST_NONE;
+    if (at(p, TK_LPAREN)) {
+        advance(p);
+        uint32_t base = p->stack.count;
+        for (;;) {
+            push32(p, &p->stack, type_(p));
+            if (!at(p, TK_COMMA)) break;
+            advance(p);
+        }
+        expect(p, TK_RPAREN);
+        args = list_from_stack(p, base);
+    }
+    return node(p, AST_TYPE_NAME, last, path, args);
+}
+
+/* type: '(' [type (',' type)*] ')' ['->' type] | type_atom ['->' type]
+ * A parenthesized list before `->` is the parameter list: `() -> C`,
+ * `(A, B) -> C`, `((A, B)) -> C`.  Without `->` it is unit, grouping or a
+ * tuple.  `->` is right associative (the result is parsed by recursion). */
+static uint32_t type_(Parser *p)
+{
+    enter(p);
+    uint32_t t;
+    if (at(p, TK_LPAREN)) {
+        uint32_t open = advance(p);
+        uint32_t base = p->stack.count;
+        if (!at(p, TK_RPAREN)) {
+            for (;;) {
+                push32(p, &p->stack, type_(p));
+                if (!at(p, TK_COMMA)) break;
+                advance(p);
+            }
+        }
+        expect(p, TK_RPAREN);
+        uint32_t n = p->stack.count - base;
+        if (at(p, TK_ARROW)) {
+            uint32_t params = list_from_stack(p, base);
+            uint32_t arrow = advance(p);
+            uint32_t result = type_(p);
+            t = node(p, AST_TYPE_FN, arrow, params, result);
+        } else if (n == 0) {
+            t = node(p, AST_TYPE_UNIT, open, 0, 0);
+        } else if (n == 1) {
+            t = ((uint32_t *)p->stack.data)[base];
+            p->stack.count = base;
+        } else {
+            t = node(p, AST_TYPE_TUPLE, open, list_from_stack(p, base), 0);
+        }
+    } else {
+        t = type_atom(p);
+        if (at(p, TK_ARROW)) {
+            uint32_t params = single_list(p, t);
+            uint32_t arrow = advance(p);
+            uint32_t result = type_(p);
+            t = node(p, AST_TYPE_FN, arrow, params, result);
+        }
+    }
+    leave(p);
+    return t;
+}
+
+/* ---- literals ---------------------------------------------------------------- */
+
+/* Appends the unescaped bytes of string token t to `strings`; invalid
+ * escapes (E0103, already reported) are dropped. */
+static void string_literal(Parser *p, uint32_t t, uint32_t *off, uint32_t *len)
+{
+    uint32_t s = p->ts[t] + 1, e = tok_end(p, t);
+    if (lex_string_terminated(p->src, p->len, p->ts[t])) e--;   /* the closing quote */
+    *off = p->strings.count;
+    *len = 0;
+    if (e == s) return;     /* "" — the builder may not have storage yet */
+    if (!builder_reserve(&p->strings, p->strings.count + (e - s))) out_of_memory(p);
+    char *out = p->strings.data + p->strings.count;
+    uint32_t n = 0;
+    for (uint32_t i = s; i < e; i++) {
+        char c = p->src[i];
+        if (c != '\\' || i + 1 >= e) { out[n++] = c; continue; }
+        char x = p->src[++i];
+        switch (x) {
+        case 'n': out[n++] = '\n'; break;
+        case 't': out[n++] = '\t'; break;
+        case 'r': out[n++] = '\r'; break;
+        case '\\': out[n++] = '\\'; break;
+        case '"': out[n++] = '"'; break;
+        case '0': out[n++] = '\0'; break;
+        default: break;
+        }
+    }
+    p->strings.count += n;
+    *len = n;
+}
+
+static void int_literal(Parser *p, uint32_t t, bool negate, uint32_t *lo, uint32_t *hi)
+{
+    int64_t v = lex_int_value(p->src, p->ts[t], tok_end(p, t));
+    uint64_t u = negate ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+    *lo = (uint32_t)u;
+    *hi = (uint32_t)(u >> 32);
+}
+
+/* ---- patterns ------------------------------------------------------------- */
+
+static uint32_t pattern(Parser *p)
+{
+    enter(p);
+    uint32_t r, t = p->pos, lo, hi;
+    switch (peek(p)) {
+    case TK_UNDERSCORE:
+        advance(p);
+        r = node(p, AST_PAT_WILD, t, 0, 0);
+        break;
+    case TK_LOWER:
+        advance(p);
+        r = node(p, AST_PAT_BIND, t, ident(p, t), 0);
+        break;
+    case TK_MINUS:
+        advance(p);
+        if (!at(p, TK_INT)) expected(p, "integer after `-` in a pattern");
+        int_literal(p, advance(p), true, &lo, &hi);
+        r = node(p, AST_PAT_INT, t, lo, hi);
+        break;
+    case TK_INT:
+        int_literal(p, advance(p), false, &lo, &hi);
+        r = node(p, AST_PAT_INT, t, lo, hi);
+        break;
+    case TK_STRING:
+        string_literal(p, advance(p), &lo, &hi);
+        r = node(p, AST_PAT_STR, t, lo, hi);
+        break;
+    case TK_KW_TRUE:
+        advance(p);
+        r = node(p, AST_PAT_TRUE, t, 0, 0);
+        break;
+    case TK_KW_FALSE:
+        advance(p);
+        r = node(p, AST_PAT_FALSE, t, 0, 0);
+        break;
+    case TK_LPAREN: {
+        advance(p);
+        if (at(p, TK_RPAREN)) {
+            advance(p);
+            r = node(p, AST_PAT_UNIT, t, 0, 0);
+            break;
+        }
+        uint32_t base = p->stack.count;
+        for (;;) {
+            push32(p, &p->stack, pattern(p));
+            if (!at(p, TK_COMMA)) break;
+            advance(p);
+        }
+        expect(p, TK_RPAREN);
+        if (p->stack.count - base == 1) {
+            r = ((uint32_t *)p->stack.data)[base];
+            p->stack.count = base;
+        } else {
+            r = node(p, AST_PAT_TUPLE, t, list_from_stack(p, base), 0);
+        }
+        break;
+    }
+    case TK_UPPER: {
+        uint32_t last;
+        uint32_t path = upper_path(p, &last);
+        uint32_t subs = AST_NONE;
+        if (at(p, TK_LPAREN)) {
+            advance(p);
+            uint32_t base = p->stack.count;
+            for (;;) {
+                push32(p, &p->stack, pattern(p));
+                if (!at(p, TK_COMMA)) break;
+                advance(p);
+            }
+            expect(p, TK_RPAREN);
+            subs = list_from_stack(p, base);
+        }
+        r = node(p, AST_PAT_CTOR, last, path, subs);
+        break;
+    }
+    default:
+        expected(p, "pattern");
+    }
+    leave(p);
+    return r;
+}
+
+/* ---- expressions ------------------------------------------------------------ */
+
+static uint32_t expr(Parser *p);
+
+/* param: (LOWER | '_') [':' type] */
+static uint32_t param(Parser *p)
+{
+    uint32_t t = p->pos, id;
+    if (at(p, TK_LOWER)) id = ident(p, advance(p));
+    else if (at(p, TK_UNDERSCORE)) { advance(p); id = AST_NONE; }
+    else expected(p, "parameter name");
+    uint32_t ty = AST_NONE;
+    if (at(p, TK_COLON)) {
+        advance(p);
+        ty = type_(p);
+    }
+    return node(p, AST_PARAM, t, id, ty);
+}
+
+/* params: '(' [param (',' param)*] ')' -> list */
+static uint32_t params(Parser *p)
+{
+    expect(p, TK_LPAREN);
+    uint32_t base = p->stack.count;
+    if (!at(p, TK_RPAREN)) {
+        for (;;) {
+            push32(p, &p->stack, param(p));
+            if (!at(p, TK_COMMA)) break;
+            advance(p);
+        }
+    }
+    expect(p, TK_RPAREN);
+    return list_from_stack(p, base);
+}
+
+/* qualified: UPPER ('.' UPPER)* ['.' LOWER]  (a value or a constructor) */
+static uint32_t qualified(Parser *p)
+{
+    uint32_t first = advance(p);
+    if (!at(p, TK_DOT)) return node(p, AST_EXPR_CTOR, first, ident(p, first), 0);
+    uint32_t base = p->stack.count;
+    push32(p, &p->stack, ident(p, first));
+    while (at(p, TK_DOT)) {
+        advance(p);
+        if (at(p, TK_UPPER)) {
+            push32(p, &p->stack, ident(p, advance(p)));
+        } else if (at(p, TK_LOWER)) {
+            push32(p, &p->stack, ident(p, advance(p)));
+            break;
+        } else {
+            expected(p, "name after `.`");
+        }
+    }
+    return node(p, AST_EXPR_QUALIFIED, first, list_from_stack(p, base), 0);
+}
+
+/* primary: INT | STRING | true | false | LOWER | qualified
+ *        | '(' ')' | '(' expr ')' | '(' expr (',' expr)+ ')' */
+static uint32_t primary(Parser *p)
+{
+    uint32_t t = p->pos, lo, hi;
+    switch (peek(p)) {
+    case TK_INT:
+        int_literal(p, advance(p), false, &lo, &hi);
+        return node(p, AST_EXPR_INT, t, lo, hi);
+    case TK_STRING:
+        string_literal(p, advance(p), &lo, &hi);
+        return node(p, AST_EXPR_STR, t, lo, hi);
+    case TK_KW_TRUE:
+        advance(p);
+        return node(p, AST_EXPR_TRUE, t, 0, 0);
+    case TK_KW_FALSE:
+        advance(p);
+        return node(p, AST_EXPR_FALSE, t, 0, 0);
+    case TK_LOWER:
+        advance(p);
+        return node(p, AST_EXPR_NAME, t, ident(p, t), 0);
+    case TK_UPPER:
+        return qualified(p);
+    case TK_LPAREN: {
+        advance(p);
+        if (at(p, TK_RPAREN)) {
+            advance(p);
+            return node(p, AST_EXPR_UNIT, t, 0, 0);
+        }
+        uint32_t base = p->stack.count;
+        for (;;) {
+            push32(p, &p->stack, expr(p));
+            if (!at(p, TK_COMMA)) break;
+            advance(p);
+        }
+        expect(p, TK_RPAREN);
+        if (p->stack.count - base == 1) {
+            uint32_t e = ((uint32_t *)p->stack.data)[base];
+            p->stack.count = base;
+            return e;
+        }
+        return node(p, AST_EXPR_TUPLE, t, list_from_stack(p, base), 0);
+    }
+    case TK_KW_FN: case TK_KW_IF: case TK_KW_LET: case TK_KW_MATCH:
+        error_at(p, t, RC_E0110, "%s expression used as an operand must be in parentheses",
+                 lex_kind_display(peek(p)));
+    default:
+        expected(p, "expression");
+    }
+}
+
+/* postfix: primary ('(' [expr (',' expr)*] ')')* */
+static uint32_t postfix(Parser *p)
+{
+    uint32_t saved = p->depth;
+    uint32_t e = primary(p);
+    while (at(p, TK_LPAREN)) {
+        enter(p);
+        uint32_t open = advance(p);
+        uint32_t base = p->stack.count;
+        if (!at(p, TK_RPAREN)) {
+            for (;;) {
+                push32(p, &p->stack, expr(p));
+                if (!at(p, TK_COMMA)) break;
+                advance(p);
+            }
+        }
+        expect(p, TK_RPAREN);
+        e = node(p, AST_EXPR_CALL, open, e, list_from_stack(p, base));
+    }
+    p->depth = saved;
+    return e;
+}
+
+/* unary: ('-' | '!') unary | postfix */
+static uint32_t unary(Parser *p)
+{
+    AstKind k;
+    if (at(p, TK_MINUS)) k = AST_EXPR_NEG;
+    else if (at(p, TK_BANG)) k = AST_EXPR_NOT;
+    else return postfix(p);
+    uint32_t op = advance(p);
+    enter(p);
+    uint32_t e = unary(p);
+    leave(p);
+    return node(p, k, op, e, 0);
+}
+
+/* mul: unary (('*' | '/' | '%') unary)* */
+static uint32_t mul_expr(Parser *p)
+{
+    uint32_t saved = p->depth;
+    uint32_t l = unary(p);
+    for (;;) {
+        AstKind k;
+        switch (peek(p)) {
+        case TK_STAR: k = AST_EXPR_MUL; break;
+        case TK_SLASH: k = AST_EXPR_DIV; break;
+        case TK_PERCENT: k = AST_EXPR_MOD; break;
+        default: p->depth = saved; return l;
+        }
+        uint32_t op = advance(p);
+        enter(p);
+        l = node(p, k, op, l, unary(p));
+    }
+}
+
+/* add: mul (('+' | '-') mul)* */
+static uint32_t add_expr(Parser *p)
+{
+    uint32_t saved = p->depth;
+    uint32_t l = mul_expr(p);
+    for (;;) {
+        AstKind k;
+        switch (peek(p)) {
+        case TK_PLUS: k = AST_EXPR_ADD; break;
+        case TK_MINUS: k = AST_EXPR_SUB; break;
+        default: p->depth = saved; return l;
+        }
+        uint32_t op = advance(p);
+        enter(p);
+        l = node(p, k, op, l, mul_expr(p));
+    }
+}
+
+/* concat: add ['++' concat]   (right associative) */
+static uint32_t concat_expr(Parser *p)
+{
+    uint32_t l = add_expr(p);
+    if (!at(p, TK_PLUSPLUS)) return l;
+    uint32_t op = advance(p);
+    enter(p);
+    uint32_t r = concat_expr(p);
+    leave(p);
+    return node(p, AST_EXPR_CONCAT, op, l, r);
+}
+
+static bool comparison(TokKind k, AstKind *out)
+{
+    switch (k) {
+    case TK_EQEQ: *out = AST_EXPR_EQ; return true;
+    case TK_NE: *out = AST_EXPR_NE; return true;
+    case TK_LT: *out = AST_EXPR_LT; return true;
+    case TK_LE: *out = AST_EXPR_LE; return true;
+    case TK_GT: *out = AST_EXPR_GT; return true;
+    case TK_GE: *out = AST_EXPR_GE; return true;
+    default: return false;
+    }
+}
+
+/* cmp: concat [cmp_op concat]   (non-associative) */
+static uint32_t cmp_expr(Parser *p)
+{
+    uint32_t l = concat_expr(p);
+    AstKind k;
+    if (!comparison(peek(p), &k)) return l;
+    uint32_t op = advance(p);
+    enter(p);
+    uint32_t r = concat_expr(p);
+    leave(p);
+    AstKind k2;
+    if (comparison(peek(p), &k2))
+        error_at(p, p->pos, RC_E0110,
+                 "comparison operators do not chain: parenthesize one comparison, found %s",
+                 lex_kind_display(peek(p)));
+    return node(p, k, op, l, r);
+}
+
+/* and: cmp ('&&' cmp)* */
+static uint32_t and_expr(Parser *p)
+{
+    uint32_t saved = p->depth;
+    uint32_t l = cmp_expr(p);
+    while (at(p, TK_ANDAND)) {
+        uint32_t op = advance(p);
+        enter(p);
+        l = node(p, AST_EXPR_AND, op, l, cmp_expr(p));
+    }
+    p->depth = saved;
+    return l;
+}
+
+/* or: and ('||' and)* */
+static uint32_t or_expr(Parser *p)
+{
+    uint32_t saved = p->depth;
+    uint32_t l = and_expr(p);
+    while (at(p, TK_OROR)) {
+        uint32_t op = advance(p);
+        enter(p);
+        l = node(p, AST_EXPR_OR, op, l, and_expr(p));
+    }
+    p->depth = saved;
+    return l;
+}
+
+/* lambda: 'fn' params '->' expr */
+static uint32_t lambda(Parser *p)
+{
+    uint32_t t = advance(p);
+    uint32_t ps = params(p);
+    expect(p, TK_ARROW);
+    uint32_t body = expr(p);
+    return node(p, AST_EXPR_LAMBDA, t, ps, body);
+}
+
+/* if: 'if' expr 'then' expr 'else' expr */
+static uint32_t if_expr(Parser *p)
+{
+    uint32_t t = advance(p);
+    uint32_t c = expr(p);
+    expect(p, TK_KW_THEN);
+    uint32_t a = expr(p);
+    expect(p, TK_KW_ELSE);
+    uint32_t b = expr(p);
+    uint32_t e = p->extra.count;
+    push32(p, &p->extra, a);
+    push32(p, &p->extra, b);
+    return node(p, AST_EXPR_IF, t, c, e);
+}
+
+/* let: 'let' LOWER [':' type] '=' expr 'in' expr */
+static uint32_t let_expr(Parser *p)
+{
+    uint32_t t = advance(p);
+    if (!at(p, TK_LOWER)) expected(p, "name");
+    uint32_t name_tok = advance(p);
+    uint32_t id = ident(p, name_tok);
+    uint32_t ty = AST_NONE;
+    if (at(p, TK_COLON)) {
+        advance(p);
+        ty = type_(p);
+    }
+    expect(p, TK_EQ);
+    uint32_t value = expr(p);
+    expect(p, TK_KW_IN);
+    uint32_t body = expr(p);
+    uint32_t e = p->extra.count;
+    push32(p, &p->extra, id);
+    push32(p, &p->extra, name_tok);
+    push32(p, &p->extra, ty);
+    push32(p, &p->extra, value);
+    return node(p, AST_EXPR_LET, t, e, body);
+}
+
+/* match: 'match' expr '{' arm (',' arm)* [','] '}'   arm: pattern '->' expr */
+static uint32_t match_expr(Parser *p)
+{
+    uint32_t t = advance(p);
+    uint32_t scrutinee = expr(p);
+    expect(p, TK_LBRACE);
+    uint32_t base = p->stack.count;
+    for (;;) {
+        uint32_t pat = pattern(p);
+        uint32_t arrow = expect(p, TK_ARROW);
+        uint32_t body = expr(p);
+        push32(p, &p->stack, node(p, AST_MATCH_ARM, arrow, pat, body));
+        if (at(p, TK_COMMA)) {
+            advance(p);
+            if (at(p, TK_RBRACE)) break;
+            continue;
+        }
+        if (at(p, TK_RBRACE)) break;
+        expected(p, "`,` or `}`");
+    }
+    advance(p);
+    return node(p, AST_EXPR_MATCH, t, scrutinee, list_from_stack(p, base));
+}
+
+static bool binary_operator(TokKind k)
+{
+    switch (k) {
+    case TK_OROR: case TK_ANDAND: case TK_EQEQ: case TK_NE: case TK_LT: case TK_LE:
+    case TK_GT: case TK_GE: case TK_PLUSPLUS: case TK_PLUS: case TK_MINUS: case TK_STAR:
+    case TK_SLASH: case TK_PERCENT:
+        return true;
+    default:
+        return false;
+    }
+}
+
+/* expr: lambda | if | let | match | or */
+static uint32_t expr(Parser *p)
+{
+    enter(p);
+    uint32_t e;
+    TokKind k = peek(p);
+    switch (k) {
+    case TK_KW_FN: e = lambda(p); break;
+    case TK_KW_IF: e = if_expr(p); break;
+    case TK_KW_LET: e = let_expr(p); break;
+    case TK_KW_MATCH: e = match_expr(p); break;
+    default: e = or_expr(p); leave(p); return e;
+    }
+    /* Only `match` can end before an operator (at its `}`); the others
+     * extend as far right as they can. */
+    if (binary_operator(peek(p)))
+        error_at(p, p->pos, RC_E0110,
+                 "%s expression used as an operand must be in parentheses",
+                 lex_kind_display(k));
+    leave(p);
+    return e;
+}
+
+/* ---- declarations ------------------------------------------------------------ */
+
+/* fn_decl: 'fn' LOWER params ['->' type] '=' expr */
+static uint32_t fn_decl(Parser *p)
+{
+    p->broken_kind = BROKEN_FN;
+    advance(p);
+    if (!at(p, TK_LOWER)) expected(p, "function name");
+    uint32_t name_tok = advance(p);
+    uint32_t id = ident(p, name_tok);
+    p->broken_name = id;
+    uint32_t ps = params(p);
+    uint32_t ret = AST_NONE;
+    if (at(p, TK_ARROW)) {
+        advance(p);
+        ret = type_(p);
+    }
+    expect(p, TK_EQ);
+    uint32_t body = expr(p);
+    uint32_t e = p->extra.count;
+    push32(p, &p->extra, ps);
+    push32(p, &p->extra, ret);
+    push32(p, &p->extra, body);
+    return node(p, AST_DECL_FN, name_tok, id, e);
+}
+
+/* let_decl: 'let' LOWER [':' type] '=' expr */
+static uint32_t let_decl(Parser *p)
+{
+    p->broken_kind = BROKEN_LET;
+    advance(p);
+    if (!at(p, TK_LOWER)) expected(p, "name");
+    uint32_t name_tok = advance(p);
+    uint32_t id = ident(p, name_tok);
+    p->broken_name = id;
+    uint32_t ty = AST_NONE;
+    if (at(p, TK_COLON)) {
+        advance(p);
+        ty = type_(p);
+    }
+    expect(p, TK_EQ);
+    uint32_t value = expr(p);
+    uint32_t e = p->extra.count;
+    push32(p, &p->extra, ty);
+    push32(p, &p->extra, value);
+    return node(p, AST_DECL_LET, name_tok, id, e);
+}
+
+/* ctor_def: UPPER ['(' type (',' type)* ')'] */
+static uint32_t ctor_def(Parser *p)
+{
+    if (!at(p, TK_UPPER)) expected(p, "constructor name");
+    uint32_t t = advance(p);
+    uint32_t id = ident(p, t);
+    uint32_t payload = AST_NONE;
+    if (at(p, TK_LPAREN)) {
+        advance(p);
+        uint32_t base = p->stack.count;
+        for (;;) {
+            push32(p, &p->stack, type_(p));
+            if (!at(p, TK_COMMA)) break;
+            advance(p);
+        }
+        expect(p, TK_RPAREN);
+        payload = list_from_stack(p, base);
+    }
+    return node(p, AST_CTOR_DEF, t, id, payload);
+}
+
+/* type_decl: 'type' UPPER ['(' LOWER (',' LOWER)* ')'] '=' ['|'] ctor_def ('|' ctor_def)* */
+static uint32_t type_decl(Parser *p)
+{
+    p->broken_kind = BROKEN_TYPE;
+    advance(p);
+    if (!at(p, TK_UPPER)) expected(p, "type name");
+    uint32_t name_tok = advance(p);
+    uint32_t id = ident(p, name_tok);
+    p->broken_name = id;
+    uint32_t base = p->stack.count;
+    if (at(p, TK_LPAREN)) {
+        advance(p);
+        for (;;) {
+            if (!at(p, TK_LOWER)) expected(p, "type variable");
+            uint32_t v = advance(p);
+            push32(p, &p->stack, node(p, AST_TYPE_VAR, v, ident(p, v), 0));
+            if (!at(p, TK_COMMA)) break;
+            advance(p);
+        }
+        expect(p, TK_RPAREN);
+    }
+    uint32_t tparams = list_from_stack(p, base);
+    expect(p, TK_EQ);
+    if (at(p, TK_BAR)) advance(p);
+    for (;;) {
+        push32(p, &p->stack, ctor_def(p));
+        if (!at(p, TK_BAR)) break;
+        advance(p);
+    }
+    uint32_t ctors = list_from_stack(p, base);
+    uint32_t e = p->extra.count;
+    push32(p, &p->extra, tparams);
+    push32(p, &p->extra, ctors);
+    return node(p, AST_DECL_TYPE, name_tok, id, e);
+}
+
+/* expose_list: '(' [expose (',' expose)*] ')'
+ * expose: LOWER | UPPER | UPPER '(..)' */
+static uint32_t expose_list(Parser *p)
+{
+    expect(p, TK_LPAREN);
+    uint32_t base = p->stack.count;
+    if (!at(p, TK_RPAREN)) {
+        for (;;) {
+            uint32_t t = p->pos, n;
+            if (at(p, TK_LOWER)) {
+                advance(p);
+                n = node(p, AST_EXPOSE_VALUE, t, ident(p, t), 0);
+            } else if (at(p, TK_UPPER)) {
+                advance(p);
+                AstKind k = AST_EXPOSE_TYPE;
+                if (at(p, TK_DOTS)) { advance(p); k = AST_EXPOSE_TYPE_ALL; }
+                n = node(p, k, t, ident(p, t), 0);
+            } else {
+                expected(p, "name to expose");
+            }
+            push32(p, &p->stack, n);
+            if (!at(p, TK_COMMA)) break;
+            advance(p);
+        }
+    }
+    expect(p, TK_RPAREN);
+    return list_from_stack(p, base);
+}
+
+/* import_decl: 'import' module_name ['as' UPPER] ['exposing' expose_list] */
+static uint32_t import_decl(Parser *p)
+{
+    p->broken_kind = BROKEN_IMPORT;
+    uint32_t t = advance(p);
+    uint32_t path = module_name(p);
+    uint32_t alias = AST_NONE, alias_tok = AST_NONE, exposing = AST_NONE;
+    if (at(p, TK_KW_AS)) {
+        advance(p);
+        if (!at(p, TK_UPPER)) expected(p, "module alias");
+        alias_tok = advance(p);
+        alias = ident(p, alias_tok);
+    }
+    if (at(p, TK_KW_EXPOSING)) {
+        advance(p);
+        exposing = expose_list(p);
+    }
+    uint32_t e = p->extra.count;
+    push32(p, &p->extra, alias);
+    push32(p, &p->extra, alias_tok);
+    push32(p, &p->extra, exposing);
+    return node(p, AST_IMPORT, t, path, e);
+}
+
+/* ---- the module --------------------------------------------------------------- */
+
+static bool is_sync(const Parser *p, uint32_t t)
+{
+    TokKind k = (TokKind)p->tk[t];
+    return (k == TK_KW_FN || k == TK_KW_LET || k == TK_KW_TYPE || k == TK_KW_IMPORT) &&
+           at_line_start(p, t);
+}
+
+static void skip_to_sync(Parser *p)
+{
+    while (!at(p, TK_EOF) && !is_sync(p, p->pos)) p->pos++;
+}
+
+typedef struct ModuleParts {
+    bool has_header;
+    uint32_t module_path, module_tok, exposing;
+    Builder imports, decls;       /* uint32 node indices */
+} ModuleParts;
+
+/* header: 'module' module_name 'exposing' expose_list.  Returns false (after
+ * reporting) when there is no usable header. */
+static bool header(Parser *p, ModuleParts *m)
+{
+    jmp_buf jb;
+    p->recover = &jb;
+    if (setjmp(jb)) {
+        p->depth = 0;
+        p->stack.count = 0;
+        skip_to_sync(p);
+        return false;
+    }
+    if (!at(p, TK_KW_MODULE)) {
+        char found[64];
+        describe(p, p->pos, found, sizeof found);
+        report_add(p->rep, RC_E0112, p->ts[p->pos], tok_end(p, p->pos),
+                   "missing module header: expected `module Name exposing (...)`, found %s", found);
+        fail(p);
+    }
+    advance(p);
+    m->module_tok = p->pos;
+    m->module_path = module_name(p);
+    expect(p, TK_KW_EXPOSING);
+    m->exposing = expose_list(p);
+    return true;
+}
+
+/* module_file: header import* decl*  (imports after declarations are
+ * reported once each but still recorded, so their names resolve). */
+static void module_file(Parser *p, ModuleParts *m)
+{
+    m->has_header = header(p, m);
+    volatile bool seen_decl = false;   /* kept across longjmp */
+    while (!at(p, TK_EOF)) {
+        uint32_t start = p->pos;
+        uint32_t save_nodes = p->nkind.count, save_extra = p->extra.count;
+        uint32_t save_strings = p->strings.count;
+        p->broken_name = AST_NONE;
+        p->broken_kind = BROKEN_UNKNOWN;
+        jmp_buf jb;
+        p->recover = &jb;
+        if (setjmp(jb)) {
+            p->depth = 0;
+            p->stack.count = 0;
+            p->nkind.count = p->ntok_.count = p->na.count = p->nb.count = save_nodes;
+            p->extra.count = save_extra;
+            p->strings.count = save_strings;
+            if (p->broken_kind != BROKEN_IMPORT) {
+                seen_decl = true;
+                push32(p, &m->decls,
+                       node(p, AST_DECL_BROKEN, start, p->broken_name, p->broken_kind));
+            }
+            skip_to_sync(p);
+            continue;
+        }
+        switch (peek(p)) {
+        case TK_KW_IMPORT:
+            if (seen_decl && start != p->reported_tok) {
+                p->reported_tok = start;
+                report_add(p->rep, RC_E0110, p->ts[start], tok_end(p, start),
+                           "imports must come before declarations");
+            }
+            push32(p, &m->imports, import_decl(p));
+            break;
+        case TK_KW_FN:
+            seen_decl = true;
+            push32(p, &m->decls, fn_decl(p));
+            break;
+        case TK_KW_LET:
+            seen_decl = true;
+            push32(p, &m->decls, let_decl(p));
+            break;
+        case TK_KW_TYPE:
+            seen_decl = true;
+            push32(p, &m->decls, type_decl(p));
+            break;
+        default:
+            expected(p, "declaration (`fn`, `let` or `type`)");
+        }
+    }
+}
+
+static uint32_t list_from_builder(Parser *p, const Builder *b)
+{
+    uint32_t at = p->extra.count;
+    push32(p, &p->extra, b->count);
+    for (uint32_t i = 0; i < b->count; i++) push32(p, &p->extra, ((uint32_t *)b->data)[i]);
+    return at;
+}
+
+static uint32_t count_lines(const char *src, uint32_t len)
+{
+    uint32_t n = 0;
+    const char *s = src, *end = src + len;
+    while (s < end && (s = memchr(s, '\n', (size_t)(end - s))) != NULL) { n++; s++; }
+    if (len > 0 && src[len - 1] != '\n') n++;
+    return n;
+}
+
+static void *seal(Parser *p, const Builder *b, Arena *dst)
+{
+    void *r = builder_seal(b, dst);
+    if (!r) out_of_memory(p);
+    return r;
+}
+
+/* The work of parse_module once the oom target is set. */
+static PhaseStatus parse_run(const char *src, uint32_t len, Arena *keep, Arena *ast_arena,
+                             Arena *scratch, jmp_buf *oom, ParseOutput *out,
+                             ReportList *rep)
+{
+    Parser p;
+    memset(&p, 0, sizeof p);
+    p.src = src;
+    p.len = len;
+    p.rep = rep;
+    p.oom = oom;
+    p.reported_tok = UINT32_MAX;
+
+    uint32_t bad = lex_check_source(src, len);
+    if (bad != UINT32_MAX) {
+        report_add(rep, RC_E0002, bad, bad + 1,
+                   src[bad] == 0 ? "NUL byte in source" : "invalid UTF-8 in source");
+        return PHASE_FAILED;
+    }
+
+    Builder kinds, starts;
+    BUILDER_INIT(&kinds, scratch, uint8_t);
+    BUILDER_INIT(&starts, scratch, uint32_t);
+    if (!lex_tokens(src, len, &kinds, &starts, rep)) out_of_memory(&p);
+    p.tk = (const uint8_t *)kinds.data;
+    p.ts = (const uint32_t *)starts.data;
+    p.ntok = kinds.count;
+
+    BUILDER_INIT(&p.nkind, scratch, uint8_t);
+    BUILDER_INIT(&p.ntok_, scratch, uint32_t);
+    BUILDER_INIT(&p.na, scratch, uint32_t);
+    BUILDER_INIT(&p.nb, scratch, uint32_t);
+    BUILDER_INIT(&p.extra, scratch, uint32_t);
+    BUILDER_INIT(&p.strings, scratch, char);
+    BUILDER_INIT(&p.stack, scratch, uint32_t);
+    /* Rough sizes from measurements of typical code, to avoid most regrowth. */
+    uint32_t guess = p.ntok / 2 + 16;
+    if (!builder_reserve(&p.nkind, guess) || !builder_reserve(&p.ntok_, guess) ||
+        !builder_reserve(&p.na, guess) || !builder_reserve(&p.nb, guess) ||
+        !builder_reserve(&p.extra, guess))
+        out_of_memory(&p);
+
+    Ast *ast = ARENA_NEW(ast_arena, Ast);
+    if (!ast || !intern_init(&ast->names, ast_arena, p.ntok / 8 + 16)) out_of_memory(&p);
+    p.names = &ast->names;
+
+    node(&p, AST_INVALID, 0, 0, 0);
+    ModuleParts m;
+    memset(&m, 0, sizeof m);
+    m.module_path = m.module_tok = m.exposing = AST_NONE;
+    BUILDER_INIT(&m.imports, scratch, uint32_t);
+    BUILDER_INIT(&m.decls, scratch, uint32_t);
+    module_file(&p, &m);
+
+    out->lines = count_lines(src, len);
+    if (!m.has_header) return PHASE_FAILED;
+
+    ast->has_header = true;
+    ast->module_path = m.module_path;
+    ast->module_tok = m.module_tok;
+    ast->exposing = m.exposing;
+    ast->imports = list_from_builder(&p, &m.imports);
+    ast->decls = list_from_builder(&p, &m.decls);
+
+    ast->tok_kind = seal(&p, &kinds, ast_arena);
+    ast->tok_start = seal(&p, &starts, ast_arena);
+    ast->tok_count = kinds.count;
+    ast->kind = seal(&p, &p.nkind, ast_arena);
+    ast->tok = seal(&p, &p.ntok_, ast_arena);
+    ast->a = seal(&p, &p.na, ast_arena);
+    ast->b = seal(&p, &p.nb, ast_arena);
+    ast->node_count = p.nkind.count;
+    ast->extra = seal(&p, &p.extra, ast_arena);
+    ast->extra_count = p.extra.count;
+    ast->strings = seal(&p, &p.strings, ast_arena);
+    ast->strings_len = p.strings.count;
+    ast->src = src;
+    ast->src_len = len;
+
+    const NameIface *iface = iface_build(ast, keep, scratch);
+    if (!iface) out_of_memory(&p);
+    out->ast = ast;
+    out->iface = iface;
+    return PHASE_OK;
+}
+
+PhaseStatus parse_module(const char *src, uint32_t len,
+                         Arena *keep, Arena *ast, Arena *scratch,
+                         ParseOutput *out)
+{
+    jmp_buf *old_keep = keep->oom, *old_ast = ast->oom, *old_scratch = scratch->oom;
+    jmp_buf oom;
+    ReportList rep;
+    memset(out, 0, sizeof *out);
+    PhaseStatus st;
+    if (setjmp(oom)) {
+        st = PHASE_OOM;
+        out->ast = NULL;
+        out->iface = NULL;
+        out->reports.items = NULL;
+        out->reports.count = 0;
+        goto done;
+    }
+    arena_set_oom(keep, &oom);
+    arena_set_oom(ast, &oom);
+    arena_set_oom(scratch, &oom);
+    report_list_init(&rep, scratch, keep);
+    st = parse_run(src, len, keep, ast, scratch, &oom, out, &rep);
+    if (st != PHASE_OK) {
+        out->ast = NULL;
+        out->iface = NULL;
+    }
+    out->reports = report_list_seal(&rep, keep);
+done:
+    arena_set_oom(keep, old_keep);
+    arena_set_oom(ast, old_ast);
+    arena_set_oom(scratch, old_scratch);
+    return st;
+}
