@@ -1,0 +1,1512 @@
+/* canon — canonicalize one module: resolve every name, compute closure
+ * captures, order top-level values into strongly connected components
+ * (LANGUAGE.md sections 2-6).  The IR it produces is described in canon.h.
+ *
+ * Ownership.  canon_module runs on one thread with a context (Canon) on its
+ * stack.  Everything growing lives in `scratch` (builders, lookup tables);
+ * the finished IR is sealed once, at exact sizes, into `ir`; report messages
+ * go to `keep`.  An allocation failure longjmps to canon_module, which
+ * restores the arenas' previous jump targets and returns PHASE_OOM.
+ *
+ * Name tables are arrays indexed by the AST's identifier ids (the AST intern
+ * table), so every lookup is O(1) and nothing depends on hash order.  Local
+ * scopes are a binding array plus a save stack (bind pushes the old binding,
+ * leaving a scope pops back to a mark); shadowing falls out of that.
+ *
+ * Resolution rules (decisions where LANGUAGE.md is silent are marked *):
+ *   - Unqualified value: innermost local, else this module's top-level
+ *     value, else a value imported through an `exposing` list.
+ *   - Unqualified constructor: this module's, else imported through T(..).
+ *   - Unqualified type: Int/Bool/Str (builtin, never shadowed), else this
+ *     module's, else imported through an `exposing` list.
+ *   - Qualified `A.B.x`: the qualifier is the longest proper prefix of the
+ *     path that equals an import's qualifier (its alias if it has one, else
+ *     its module name; the first such import in source order wins).  *If no
+ *     prefix matches, or the longest match leaves more than one name after
+ *     it, the report is E0210 naming the whole qualifier (`A.B` in `A.B.x`).
+ *     The name after the qualifier must be exposed by that module, else
+ *     E0206 ("module M does not expose x").
+ *   - Top-level names of this module win over unqualified imports; a clash is
+ *     E0203 at this module's definition (it comes later in the file).  Two
+ *     imports exposing the same name: E0203 at the later exposing item; the
+ *     first wins.  *Two imports with the same qualifier (alias or module
+ *     name) but different modules: E0203 at the later import (which then
+ *     counts as used: no W0201 on top).
+ *   - *`import M exposing (x)` where M does not expose x: E0206 at the item;
+ *     `import M exposing (T(..))` where M exposes T without constructors:
+ *     E0206 at the item.  In both cases the names involved then resolve to
+ *     POISON without further reports (unknown unqualified constructors are
+ *     silent after a failed T(..)), and the import counts as used.
+ *   - Poison: names of an import whose interface is NULL (qualified uses,
+ *     and unqualified names listed in its exposing list), names poisoned in
+ *     an interface, and names of this module's broken declarations resolve
+ *     to POISON / ERROR without reports.  A qualified constructor unknown to
+ *     an interface that has a poisoned type is POISON, not E0206.  *After a broken declaration that
+ *     may have been a type (or a poisoned T(..) import), an unknown
+ *     unqualified constructor is POISON instead of E0204: it may have been
+ *     one of the lost constructors.  Clashes involving a NULL import are not
+ *     reported.
+ *   - W0201 at the module name of an import (with a non-NULL interface) of
+ *     which no name was used, qualified or unqualified, in values, patterns
+ *     or types.
+ *   - E0209: a name bound twice in one fn/lambda parameter list, one match
+ *     pattern, or one type declaration's parameter list, at the later one.
+ *   - *Type variables in a type declaration's payloads must be its
+ *     parameters, else E0202 ("unknown type variable: b").
+ *   - Type arity: a named type with the wrong number of arguments is E0202
+ *     (`Option` alone has 0 arguments).  Arguments are resolved first, so
+ *     errors inside them are reported too; the whole type becomes ERROR.
+ *   - E0208: in every strongly connected component of the value dependency
+ *     graph that is cyclic (two or more values, or one that uses itself) and
+ *     contains a `let`, one report at the name of the component's first
+ *     `let` in source order, L.  The message lists the shortest cycle from L
+ *     back to L inside the component ("cyclic value definition: a -> b ->
+ *     a"); among equally short cycles, the one a breadth-first search finds
+ *     first when it visits a value's uses in source order of the used value.
+ *
+ * Recursion: expressions, patterns and types are walked recursively; the
+ * depth is the AST's, which the parser bounds (E0111, 256 levels, operator
+ * chains included).  The value graph, which is not bounded, is ordered by an
+ * iterative Tarjan.
+ *
+ * Captures: a reference at lambda depth d to a local bound at depth dl < d
+ * is a capture of every enclosing lambda at depths dl+1 .. d.  Each lambda's
+ * capture list is in order of first use; if the lambda at depth j already
+ * holds the local then so do all lambdas between dl+1 and j (they were given
+ * it at the same time), which lets the walk stop early.
+ */
+#include "modules/canon.h"
+
+#include "base/builder.h"
+#include "base/intern.h"
+#include <setjmp.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define NONE CANON_NONE
+
+typedef struct NodeBuf { Builder kind, a, b, start, end; } NodeBuf;
+
+typedef struct ImportInfo {
+    const NameIface *f;      /* NULL: every name is POISON */
+    const char *qual;        /* alias, else the module name */
+    uint32_t qual_len;
+    uint32_t qual_segs;      /* number of dotted segments in qual */
+    const char *module;      /* module name bytes */
+    uint8_t ctor_wild;       /* a poisoned T(..) type: unknown ctors are silent */
+} ImportInfo;
+
+/* A lambda being canonicalized: the captures found so far. */
+typedef struct Frame { Builder caps; } Frame;
+
+typedef struct Canon {
+    const Ast *ast;
+    Arena *keep, *ir, *scratch;
+    jmp_buf *oom;
+    ReportList rep;
+    bool internal;           /* an AST shape this code does not know: E0902 */
+
+    InternTable strtab;      /* ir strings: intern id -> str_off[id] */
+    Builder blob;            /* char */
+    Builder str_off;         /* uint32 */
+    uint32_t *name_cache;    /* AST name id -> ir name, NONE until used */
+
+    NodeBuf ex, pa, ty;
+    Builder extra, stack;    /* uint32; stack holds list items being built */
+
+    Builder values, types, ctors, locals, tvars, imports;
+    Builder local_depth;     /* uint32 per local: lambda depth of its binder */
+    Builder value_decl;      /* uint32 per value: its AST declaration node */
+    Builder type_decl;       /* uint32 per type: its AST declaration node */
+    ImportInfo *imp;
+    uint32_t nimp;
+
+    uint32_t nnames;
+    uint32_t *top_value, *top_type, *top_ctor;
+    uint32_t *imp_value, *imp_type, *imp_ctor;  /* (import << 1) | poisoned */
+    uint8_t *own_clash;      /* bits 1 value, 2 type, 4 ctor: E0203 already made */
+    bool ctor_wild;
+
+    uint32_t *binding;  Builder saved;   /* locals: name -> local id; save stack */
+    uint32_t *tbinding; Builder tsaved;  /* annotation type variables */
+    Builder owned;           /* tvar ids owned by the open declarations */
+    Builder patnames;        /* AST ids bound in the current pattern */
+
+    Builder frames;          /* Frame, index depth-1 */
+    uint32_t depth;
+
+    bool in_typedecl;        /* TYPE_VAR means a parameter of decl_params */
+    uint32_t decl_params;    /* AST list of TYPE_VAR nodes */
+
+    uint32_t cur_value;      /* value whose body is being resolved, or NONE */
+    Builder edges;           /* uint32 pairs (user, used) */
+} Canon;
+
+static _Noreturn void canon_oom(Canon *C) { longjmp(*C->oom, 1); }
+
+static uint32_t push32(Builder *b, uint32_t v)
+{
+    uint32_t i = b->count;
+    uint32_t *slot = builder_push(b);
+    if (!slot)
+        abort();   /* unreachable: the arena has an oom target */
+    *slot = v;
+    return i;
+}
+static uint32_t at32(const Builder *b, uint32_t i) { return BUILDER_AT(b, uint32_t, i); }
+
+static uint32_t *table(Canon *C, uint32_t n)
+{
+    uint32_t *t = ARENA_ARRAY(C->scratch, uint32_t, n ? n : 1);
+    memset(t, 0xff, sizeof(uint32_t) * (n ? n : 1));
+    return t;
+}
+
+/* ---- strings ----------------------------------------------------------- */
+static uint32_t str_name(Canon *C, const char *s, uint32_t len)
+{
+    uint32_t id = intern(&C->strtab, s, len);
+    if (id == INTERN_NONE)
+        canon_oom(C);
+    if (id < C->str_off.count)
+        return at32(&C->str_off, id);
+    uint32_t off = C->blob.count;
+    if (!builder_push_n(&C->blob, s, len) || !builder_push_n(&C->blob, "", 1))
+        canon_oom(C);
+    push32(&C->str_off, off);
+    return off;
+}
+static uint32_t str_bytes(Canon *C, const char *s, uint32_t len)
+{
+    uint32_t off = C->blob.count;
+    if ((len && !builder_push_n(&C->blob, s, len)) || !builder_push_n(&C->blob, "", 1))
+        canon_oom(C);
+    return off;
+}
+static const char *canon_str_blob(Canon *C, uint32_t name) { return C->blob.data + name; }
+static const char *ast_str(Canon *C, uint32_t id) { return intern_str(&C->ast->names, id); }
+static uint32_t ast_name(Canon *C, uint32_t id)
+{
+    if (C->name_cache[id] == NONE)
+        C->name_cache[id] = str_name(C, ast_str(C, id), intern_len(&C->ast->names, id));
+    return C->name_cache[id];
+}
+static bool is_upper(Canon *C, uint32_t id) { char c = ast_str(C, id)[0]; return c >= 'A' && c <= 'Z'; }
+
+/* Joins the segments of an AST path (first n of them) with '.' in scratch. */
+static const char *join_path(Canon *C, uint32_t path, uint32_t n, uint32_t *len_out)
+{
+    size_t len = 0;
+    for (uint32_t i = 0; i < n; i++)
+        len += intern_len(&C->ast->names, ast_list_at(C->ast, path, i)) + (i ? 1 : 0);
+    char *s = arena_alloc(C->scratch, len + 1, 1), *p = s;
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t id = ast_list_at(C->ast, path, i);
+        if (i)
+            *p++ = '.';
+        memcpy(p, ast_str(C, id), intern_len(&C->ast->names, id));
+        p += intern_len(&C->ast->names, id);
+    }
+    *p = 0;
+    if (len_out)
+        *len_out = (uint32_t)len;
+    return s;
+}
+
+/* ---- nodes ------------------------------------------------------------- */
+static void nodebuf_init(NodeBuf *n, Arena *s)
+{
+    BUILDER_INIT(&n->kind, s, uint8_t);
+    BUILDER_INIT(&n->a, s, uint32_t);
+    BUILDER_INIT(&n->b, s, uint32_t);
+    BUILDER_INIT(&n->start, s, uint32_t);
+    BUILDER_INIT(&n->end, s, uint32_t);
+}
+static uint32_t node_add(NodeBuf *n, unsigned kind, uint32_t a, uint32_t b, uint32_t s, uint32_t e)
+{
+    uint32_t id = n->a.count;
+    uint8_t *k = builder_push(&n->kind);
+    if (!k)
+        abort();
+    *k = (uint8_t)kind;
+    push32(&n->a, a);
+    push32(&n->b, b);
+    push32(&n->start, s);
+    push32(&n->end, e);
+    return id;
+}
+static CanonNodes nodebuf_seal(NodeBuf *n, Arena *ir)
+{
+    CanonNodes c;
+    c.kind = builder_seal(&n->kind, ir);
+    c.a = builder_seal(&n->a, ir);
+    c.b = builder_seal(&n->b, ir);
+    c.start = builder_seal(&n->start, ir);
+    c.end = builder_seal(&n->end, ir);
+    c.count = n->a.count;
+    return c;
+}
+#define EXPR(C, k, a, b, s, e) node_add(&(C)->ex, CE_##k, (a), (b), (s), (e))
+#define PAT(C, k, a, b, s, e)  node_add(&(C)->pa, CP_##k, (a), (b), (s), (e))
+#define TYPE(C, k, a, b, s, e) node_add(&(C)->ty, CT_##k, (a), (b), (s), (e))
+
+/* Moves src[mark..] into a new extra list and truncates src to mark. */
+static uint32_t list_from(Canon *C, Builder *src, uint32_t mark)
+{
+    uint32_t n = src->count - mark;
+    uint32_t at = push32(&C->extra, n);
+    if (n && !builder_push_n(&C->extra, &BUILDER_AT(src, uint32_t, mark), n))
+        canon_oom(C);
+    builder_truncate(src, mark);
+    return at;
+}
+static uint32_t extra2(Canon *C, uint32_t x, uint32_t y)
+{
+    uint32_t at = push32(&C->extra, x);
+    push32(&C->extra, y);
+    return at;
+}
+
+static void tok_span(Canon *C, uint32_t tok, uint32_t *s, uint32_t *e)
+{
+    *s = C->ast->tok_start[tok];
+    *e = ast_token_end(C->ast, tok);
+}
+
+/* ---- scopes ------------------------------------------------------------ */
+static CanonLocal *local_at(Canon *C, uint32_t l) { return &BUILDER_AT(&C->locals, CanonLocal, l); }
+
+static uint32_t local_new(Canon *C, uint32_t id, CanonLocalKind kind, uint32_t s, uint32_t e, uint32_t annot)
+{
+    uint32_t l = C->locals.count;
+    CanonLocal *loc = builder_push(&C->locals);
+    if (!loc)
+        abort();
+    loc->name = id == AST_NONE ? str_name(C, "_", 1) : ast_name(C, id);
+    loc->start = s;
+    loc->end = e;
+    loc->annot = annot;
+    loc->kind = (uint8_t)kind;
+    loc->captured = 0;
+    push32(&C->local_depth, C->depth);
+    return l;
+}
+static void bind(Canon *C, uint32_t id, uint32_t local)
+{
+    push32(&C->saved, id);
+    push32(&C->saved, C->binding[id]);
+    C->binding[id] = local;
+}
+static void unbind_to(Canon *C, uint32_t mark)
+{
+    while (C->saved.count > mark) {
+        uint32_t old = at32(&C->saved, C->saved.count - 1);
+        uint32_t id = at32(&C->saved, C->saved.count - 2);
+        C->binding[id] = old;
+        builder_truncate(&C->saved, C->saved.count - 2);
+    }
+}
+static void tunbind_to(Canon *C, uint32_t mark)
+{
+    while (C->tsaved.count > mark) {
+        uint32_t old = at32(&C->tsaved, C->tsaved.count - 1);
+        uint32_t id = at32(&C->tsaved, C->tsaved.count - 2);
+        C->tbinding[id] = old;
+        builder_truncate(&C->tsaved, C->tsaved.count - 2);
+    }
+}
+
+static void capture(Canon *C, uint32_t local)
+{
+    uint32_t dl = at32(&C->local_depth, local);
+    for (uint32_t j = C->depth; j > dl; j--) {
+        Builder *caps = &BUILDER_AT(&C->frames, Frame, j - 1).caps;
+        for (uint32_t i = 0; i < caps->count; i++)
+            if (at32(caps, i) == local)
+                return;
+        push32(caps, local);
+        local_at(C, local)->captured = 1;
+    }
+}
+
+/* ---- qualifiers ---------------------------------------------------------- */
+static bool prefix_is(Canon *C, uint32_t path, uint32_t k, const ImportInfo *I)
+{
+    if (I->qual_segs != k)
+        return false;
+    const char *q = I->qual;
+    for (uint32_t i = 0; i < k; i++) {
+        uint32_t id = ast_list_at(C->ast, path, i);
+        uint32_t len = intern_len(&C->ast->names, id);
+        if (i) {
+            if (*q != '.')
+                return false;
+            q++;
+        }
+        if (memcmp(q, ast_str(C, id), len) != 0)
+            return false;
+        q += len;
+    }
+    return *q == 0;
+}
+
+/* The import a qualified path goes through, or NONE after reporting E0210.
+ * Marks the import used. */
+static uint32_t qualifier(Canon *C, uint32_t path, uint32_t s, uint32_t e)
+{
+    uint32_t n = ast_list_len(C->ast, path);
+    for (uint32_t k = n - 1; k >= 1; k--) {
+        for (uint32_t i = 0; i < C->nimp; i++) {
+            if (!prefix_is(C, path, k, &C->imp[i]))
+                continue;
+            if (k != n - 1)
+                goto unknown;
+            BUILDER_AT(&C->imports, CanonImport, i).used = 1;
+            return i;
+        }
+    }
+unknown:
+    report_add(&C->rep, RC_E0210, s, e, "unknown module qualifier: %s", join_path(C, path, n - 1, NULL));
+    return NONE;
+}
+
+/* ---- constructor references ------------------------------------------------ */
+typedef struct Ref { enum { REF_LOCAL, REF_IMPORTED, REF_POISON } kind; uint32_t a, b; } Ref;
+
+static Ref ref_imported(Canon *C, uint32_t packed, uint32_t id)
+{
+    Ref r = { REF_POISON, 0, 0 };
+    uint32_t i = packed >> 1;
+    if (C->imp[i].f)
+        BUILDER_AT(&C->imports, CanonImport, i).used = 1;
+    if (packed & 1)
+        return r;
+    r.kind = REF_IMPORTED;
+    r.a = i;
+    r.b = ast_name(C, id);
+    return r;
+}
+
+static Ref ctor_unqualified(Canon *C, uint32_t id, uint32_t s, uint32_t e)
+{
+    Ref r = { REF_POISON, 0, 0 };
+    if (C->top_ctor[id] != NONE) {
+        r.kind = REF_LOCAL;
+        r.a = C->top_ctor[id];
+        return r;
+    }
+    if (C->imp_ctor[id] != NONE)
+        return ref_imported(C, C->imp_ctor[id], id);
+    if (!C->ctor_wild)
+        report_add(&C->rep, RC_E0204, s, e, "unknown constructor: %s", ast_str(C, id));
+    return r;
+}
+
+static Ref ctor_ref(Canon *C, uint32_t path, uint32_t s, uint32_t e)
+{
+    Ref r = { REF_POISON, 0, 0 };
+    uint32_t n = ast_list_len(C->ast, path);
+    uint32_t id = ast_list_at(C->ast, path, n - 1);
+    if (n == 1)
+        return ctor_unqualified(C, id, s, e);
+    uint32_t i = qualifier(C, path, s, e);
+    if (i == NONE || !C->imp[i].f)
+        return r;
+    const NameIface *f = C->imp[i].f;
+    uint32_t x = iface_find_ctor(f, ast_str(C, id), intern_len(&C->ast->names, id));
+    if (x == UINT32_MAX) {
+        if (!C->imp[i].ctor_wild)
+            report_add(&C->rep, RC_E0206, s, e, "module %s does not expose constructor %s",
+                       C->imp[i].module, ast_str(C, id));
+        return r;
+    }
+    if (f->types[f->ctors[x].type].poisoned)
+        return r;
+    r.kind = REF_IMPORTED;
+    r.a = i;
+    r.b = ast_name(C, id);
+    return r;
+}
+
+/* ---- types --------------------------------------------------------------- */
+static uint32_t type_expr(Canon *C, uint32_t n);
+
+static uint32_t type_list(Canon *C, uint32_t list)
+{
+    uint32_t mark = C->stack.count;
+    for (uint32_t i = 0; i < ast_list_len(C->ast, list); i++)
+        push32(&C->stack, type_expr(C, ast_list_at(C->ast, list, i)));
+    return list_from(C, &C->stack, mark);
+}
+
+static bool arity_ok(Canon *C, const char *name, uint32_t want, uint32_t got, uint32_t s, uint32_t e)
+{
+    if (want == got)
+        return true;
+    report_add(&C->rep, RC_E0202, s, e,
+               "wrong number of type arguments: %s expects %u, found %u", name, want, got);
+    return false;
+}
+
+static uint32_t type_name(Canon *C, uint32_t n, uint32_t s, uint32_t e)
+{
+    const Ast *A = C->ast;
+    uint32_t path = A->a[n];
+    uint32_t np = ast_list_len(A, path);
+    uint32_t id = ast_list_at(A, path, np - 1);
+    const char *nm = ast_str(C, id);
+    uint32_t args = type_list(C, A->b[n]);
+    uint32_t nargs = at32(&C->extra, args);
+
+    if (np == 1) {
+        static const char *const builtin[3] = { "Int", "Bool", "Str" };
+        static const CanonTypeKind bkind[3] = { CT_INT, CT_BOOL, CT_STR };
+        for (int k = 0; k < 3; k++)
+            if (strcmp(nm, builtin[k]) == 0) {
+                if (!arity_ok(C, nm, 0, nargs, s, e))
+                    return TYPE(C, ERROR, 0, 0, s, e);
+                return node_add(&C->ty, bkind[k], 0, 0, s, e);
+            }
+        uint32_t t = C->top_type[id];
+        if (t != NONE) {
+            const CanonType *T = &BUILDER_AT(&C->types, CanonType, t);
+            if (T->poisoned || !arity_ok(C, nm, T->arity, nargs, s, e))
+                return TYPE(C, ERROR, 0, 0, s, e);
+            return TYPE(C, CON, t, args, s, e);
+        }
+        if (C->imp_type[id] != NONE) {
+            Ref r = ref_imported(C, C->imp_type[id], id);
+            if (r.kind == REF_POISON)
+                return TYPE(C, ERROR, 0, 0, s, e);
+            const NameIface *f = C->imp[r.a].f;
+            uint32_t x = iface_find_type(f, nm, intern_len(&A->names, id));
+            if (!arity_ok(C, nm, f->types[x].arity, nargs, s, e))
+                return TYPE(C, ERROR, 0, 0, s, e);
+            return TYPE(C, IMPORTED_CON, extra2(C, r.a, r.b), args, s, e);
+        }
+        report_add(&C->rep, RC_E0202, s, e, "unknown type: %s", nm);
+        return TYPE(C, ERROR, 0, 0, s, e);
+    }
+    uint32_t i = qualifier(C, path, s, e);
+    if (i == NONE || !C->imp[i].f)
+        return TYPE(C, ERROR, 0, 0, s, e);
+    const NameIface *f = C->imp[i].f;
+    uint32_t x = iface_find_type(f, nm, intern_len(&A->names, id));
+    if (x == UINT32_MAX) {
+        report_add(&C->rep, RC_E0206, s, e, "module %s does not expose type %s", C->imp[i].module, nm);
+        return TYPE(C, ERROR, 0, 0, s, e);
+    }
+    if (f->types[x].poisoned || !arity_ok(C, nm, f->types[x].arity, nargs, s, e))
+        return TYPE(C, ERROR, 0, 0, s, e);
+    return TYPE(C, IMPORTED_CON, extra2(C, i, ast_name(C, id)), args, s, e);
+}
+
+static uint32_t type_expr(Canon *C, uint32_t n)
+{
+    const Ast *A = C->ast;
+    uint32_t s, e;
+    ast_node_span(A, n, &s, &e);
+    switch ((AstKind)A->kind[n]) {
+    case AST_TYPE_VAR: {
+        uint32_t id = A->a[n];
+        if (C->in_typedecl) {
+            for (uint32_t i = 0; i < ast_list_len(A, C->decl_params); i++)
+                if (A->a[ast_list_at(A, C->decl_params, i)] == id)
+                    return TYPE(C, PARAM, i, ast_name(C, id), s, e);
+            report_add(&C->rep, RC_E0202, s, e, "unknown type variable: %s", ast_str(C, id));
+            return TYPE(C, ERROR, 0, 0, s, e);
+        }
+        if (C->tbinding[id] == NONE) {
+            uint32_t tv = C->tvars.count;
+            CanonTvar *t = builder_push(&C->tvars);
+            if (!t)
+                abort();
+            t->name = ast_name(C, id);
+            t->start = s;
+            t->end = e;
+            push32(&C->tsaved, id);
+            push32(&C->tsaved, NONE);
+            C->tbinding[id] = tv;
+            push32(&C->owned, tv);
+        }
+        return TYPE(C, VAR, C->tbinding[id], ast_name(C, id), s, e);
+    }
+    case AST_TYPE_UNIT:
+        return TYPE(C, UNIT, 0, 0, s, e);
+    case AST_TYPE_TUPLE: {
+        uint32_t l = type_list(C, A->a[n]);
+        return TYPE(C, TUPLE, l, 0, s, e);
+    }
+    case AST_TYPE_FN: {
+        uint32_t l = type_list(C, A->a[n]);
+        uint32_t r = type_expr(C, A->b[n]);
+        return TYPE(C, FN, l, r, s, e);
+    }
+    case AST_TYPE_NAME:
+        return type_name(C, n, s, e);
+    default:
+        C->internal = true;
+        return TYPE(C, ERROR, 0, 0, s, e);
+    }
+}
+
+static uint32_t opt_type(Canon *C, uint32_t n) { return n == AST_NONE ? NONE : type_expr(C, n); }
+
+/* ---- expressions ------------------------------------------------------------ */
+static uint32_t expr(Canon *C, uint32_t n);
+
+static uint32_t value_ref(Canon *C, uint32_t id, uint32_t s, uint32_t e)
+{
+    uint32_t l = C->binding[id];
+    if (l != NONE) {
+        capture(C, l);
+        return EXPR(C, LOCAL, l, 0, s, e);
+    }
+    uint32_t v = C->top_value[id];
+    if (v != NONE) {
+        if (BUILDER_AT(&C->values, CanonValue, v).poisoned)
+            return EXPR(C, POISON, 0, 0, s, e);
+        if (C->cur_value != NONE) {
+            push32(&C->edges, C->cur_value);
+            push32(&C->edges, v);
+        }
+        return EXPR(C, TOP, v, 0, s, e);
+    }
+    if (C->imp_value[id] != NONE) {
+        Ref r = ref_imported(C, C->imp_value[id], id);
+        if (r.kind == REF_POISON)
+            return EXPR(C, POISON, 0, 0, s, e);
+        return EXPR(C, IMPORTED, r.a, r.b, s, e);
+    }
+    report_add(&C->rep, RC_E0201, s, e, "unknown name: %s", ast_str(C, id));
+    return EXPR(C, POISON, 0, 0, s, e);
+}
+
+static uint32_t qualified_ref(Canon *C, uint32_t path, uint32_t s, uint32_t e)
+{
+    uint32_t n = ast_list_len(C->ast, path);
+    uint32_t id = ast_list_at(C->ast, path, n - 1);
+    if (is_upper(C, id)) {
+        Ref r = ctor_ref(C, path, s, e);
+        if (r.kind == REF_IMPORTED)
+            return EXPR(C, IMPORTED_CTOR, r.a, r.b, s, e);
+        return EXPR(C, POISON, 0, 0, s, e);
+    }
+    uint32_t i = qualifier(C, path, s, e);
+    if (i == NONE || !C->imp[i].f)
+        return EXPR(C, POISON, 0, 0, s, e);
+    const NameIface *f = C->imp[i].f;
+    uint32_t x = iface_find_value(f, ast_str(C, id), intern_len(&C->ast->names, id));
+    if (x == UINT32_MAX) {
+        report_add(&C->rep, RC_E0206, s, e, "module %s does not expose %s", C->imp[i].module, ast_str(C, id));
+        return EXPR(C, POISON, 0, 0, s, e);
+    }
+    if (f->values[x].poisoned)
+        return EXPR(C, POISON, 0, 0, s, e);
+    return EXPR(C, IMPORTED, i, ast_name(C, id), s, e);
+}
+
+static uint32_t expr_list(Canon *C, uint32_t list)
+{
+    uint32_t mark = C->stack.count;
+    for (uint32_t i = 0; i < ast_list_len(C->ast, list); i++)
+        push32(&C->stack, expr(C, ast_list_at(C->ast, list, i)));
+    return list_from(C, &C->stack, mark);
+}
+
+/* Creates the locals of a PARAM list (pushing their ids on the stack, from
+ * `mark`), reporting E0209; binding happens in bind_params. */
+static void params(Canon *C, uint32_t list)
+{
+    const Ast *A = C->ast;
+    uint32_t n = ast_list_len(A, list);
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t p = ast_list_at(A, list, i);
+        uint32_t id = A->a[p], s, e;
+        tok_span(C, A->tok[p], &s, &e);
+        uint32_t annot = opt_type(C, A->b[p]);
+        if (id != AST_NONE)
+            for (uint32_t j = 0; j < i; j++)
+                if (A->a[ast_list_at(A, list, j)] == id) {
+                    report_add(&C->rep, RC_E0209, s, e, "%s is bound twice in this parameter list",
+                               ast_str(C, id));
+                    break;
+                }
+        push32(&C->stack, local_new(C, id, CANON_LOCAL_PARAM, s, e, annot));
+    }
+}
+static void bind_params(Canon *C, uint32_t list, uint32_t mark)
+{
+    for (uint32_t i = 0; i < ast_list_len(C->ast, list); i++) {
+        uint32_t id = C->ast->a[ast_list_at(C->ast, list, i)];
+        if (id != AST_NONE)
+            bind(C, id, at32(&C->stack, mark + i));
+    }
+}
+
+static uint32_t lambda(Canon *C, uint32_t n, uint32_t s, uint32_t e)
+{
+    const Ast *A = C->ast;
+    C->depth++;
+    if (C->frames.count < C->depth) {
+        Frame *f = builder_push(&C->frames);
+        if (!f)
+            abort();
+        BUILDER_INIT(&f->caps, C->scratch, uint32_t);
+    }
+    builder_clear(&BUILDER_AT(&C->frames, Frame, C->depth - 1).caps);
+
+    uint32_t mark = C->stack.count;
+    params(C, A->a[n]);
+    uint32_t smark = C->saved.count;
+    bind_params(C, A->a[n], mark);
+    uint32_t body = expr(C, A->b[n]);
+    unbind_to(C, smark);
+    uint32_t plist = list_from(C, &C->stack, mark);
+    uint32_t caps = list_from(C, &BUILDER_AT(&C->frames, Frame, C->depth - 1).caps, 0);
+    C->depth--;
+    return EXPR(C, LAMBDA, extra2(C, plist, caps), body, s, e);
+}
+
+static uint32_t let_expr(Canon *C, uint32_t n, uint32_t s, uint32_t e)
+{
+    const Ast *A = C->ast;
+    uint32_t E = A->a[n];
+    uint32_t id = A->extra[E], ls, le;
+    tok_span(C, A->extra[E + 1], &ls, &le);
+    uint32_t omark = C->owned.count, tmark = C->tsaved.count;
+    uint32_t annot = opt_type(C, A->extra[E + 2]);
+    uint32_t local = local_new(C, id, CANON_LOCAL_LET, ls, le, annot);
+    uint32_t value = expr(C, A->extra[E + 3]);
+    tunbind_to(C, tmark);
+    uint32_t tvars = list_from(C, &C->owned, omark);
+    uint32_t smark = C->saved.count;
+    bind(C, id, local);
+    uint32_t body = expr(C, A->b[n]);
+    unbind_to(C, smark);
+    uint32_t x = push32(&C->extra, local);
+    push32(&C->extra, value);
+    push32(&C->extra, tvars);
+    return EXPR(C, LET, x, body, s, e);
+}
+
+static uint32_t pattern(Canon *C, uint32_t n);
+
+static uint32_t pattern_list(Canon *C, uint32_t list)
+{
+    if (list == AST_NONE)
+        return NONE;
+    uint32_t mark = C->stack.count;
+    for (uint32_t i = 0; i < ast_list_len(C->ast, list); i++)
+        push32(&C->stack, pattern(C, ast_list_at(C->ast, list, i)));
+    return list_from(C, &C->stack, mark);
+}
+
+static uint32_t pattern(Canon *C, uint32_t n)
+{
+    const Ast *A = C->ast;
+    uint32_t s, e;
+    ast_node_span(A, n, &s, &e);
+    uint32_t a = A->a[n], b = A->b[n];
+    switch ((AstKind)A->kind[n]) {
+    case AST_PAT_WILD:  return PAT(C, WILD, 0, 0, s, e);
+    case AST_PAT_INT:   return PAT(C, INT, a, b, s, e);
+    case AST_PAT_STR:   return PAT(C, STR, str_bytes(C, A->strings + a, b), b, s, e);
+    case AST_PAT_TRUE:  return PAT(C, TRUE, 0, 0, s, e);
+    case AST_PAT_FALSE: return PAT(C, FALSE, 0, 0, s, e);
+    case AST_PAT_UNIT:  return PAT(C, UNIT, 0, 0, s, e);
+    case AST_PAT_BIND: {
+        for (uint32_t i = 0; i < C->patnames.count; i++)
+            if (at32(&C->patnames, i) == a) {
+                report_add(&C->rep, RC_E0209, s, e, "%s is bound twice in this pattern", ast_str(C, a));
+                break;
+            }
+        push32(&C->patnames, a);
+        uint32_t l = local_new(C, a, CANON_LOCAL_PATTERN, s, e, NONE);
+        bind(C, a, l);
+        return PAT(C, BIND, l, 0, s, e);
+    }
+    case AST_PAT_TUPLE: {
+        uint32_t l = pattern_list(C, a);
+        return PAT(C, TUPLE, l, 0, s, e);
+    }
+    case AST_PAT_CTOR: {
+        uint32_t ts, te;
+        tok_span(C, A->tok[n], &ts, &te);
+        /* Report at the whole constructor name (qualifier included). */
+        if (ast_list_len(A, a) > 1)
+            ts = s;
+        Ref r = ctor_ref(C, a, ts, te);
+        uint32_t subs = pattern_list(C, b);
+        if (r.kind == REF_LOCAL)
+            return PAT(C, CTOR, r.a, subs, s, e);
+        if (r.kind == REF_IMPORTED)
+            return PAT(C, IMPORTED_CTOR, extra2(C, r.a, r.b), subs, s, e);
+        return PAT(C, POISON, 0, subs, s, e);
+    }
+    default:
+        C->internal = true;
+        return PAT(C, POISON, 0, NONE, s, e);
+    }
+}
+
+static uint32_t match_expr(Canon *C, uint32_t n, uint32_t s, uint32_t e)
+{
+    const Ast *A = C->ast;
+    uint32_t scrut = expr(C, A->a[n]);
+    uint32_t arms = A->b[n], mark = C->stack.count;
+    uint32_t narms = ast_list_len(A, arms);
+    for (uint32_t i = 0; i < narms; i++) {
+        uint32_t arm = ast_list_at(A, arms, i);
+        uint32_t smark = C->saved.count;
+        builder_clear(&C->patnames);
+        uint32_t p = pattern(C, A->a[arm]);
+        uint32_t body = expr(C, A->b[arm]);
+        unbind_to(C, smark);
+        push32(&C->stack, p);
+        push32(&C->stack, body);
+    }
+    uint32_t x = push32(&C->extra, narms);
+    if (narms && !builder_push_n(&C->extra, &BUILDER_AT(&C->stack, uint32_t, mark), 2 * narms))
+        canon_oom(C);
+    builder_truncate(&C->stack, mark);
+    return EXPR(C, MATCH, scrut, x, s, e);
+}
+
+_Static_assert(AST_EXPR_MOD - AST_EXPR_OR == CE_MOD - CE_OR, "binary operators in the same order");
+_Static_assert(AST_EXPR_NOT - AST_EXPR_NEG == CE_NOT - CE_NEG, "unary operators in the same order");
+
+static uint32_t expr(Canon *C, uint32_t n)
+{
+    const Ast *A = C->ast;
+    uint32_t s, e;
+    ast_node_span(A, n, &s, &e);
+    uint32_t a = A->a[n], b = A->b[n];
+    AstKind k = (AstKind)A->kind[n];
+    if (k >= AST_EXPR_OR && k <= AST_EXPR_MOD) {
+        uint32_t l = expr(C, a);
+        uint32_t r = expr(C, b);
+        return node_add(&C->ex, CE_OR + (k - AST_EXPR_OR), l, r, s, e);
+    }
+    switch (k) {
+    case AST_EXPR_INT:   return EXPR(C, INT, a, b, s, e);
+    case AST_EXPR_STR:   return EXPR(C, STR, str_bytes(C, A->strings + a, b), b, s, e);
+    case AST_EXPR_TRUE:  return EXPR(C, TRUE, 0, 0, s, e);
+    case AST_EXPR_FALSE: return EXPR(C, FALSE, 0, 0, s, e);
+    case AST_EXPR_UNIT:  return EXPR(C, UNIT, 0, 0, s, e);
+    case AST_EXPR_NAME:  return value_ref(C, a, s, e);
+    case AST_EXPR_CTOR: {
+        Ref r = ctor_unqualified(C, a, s, e);
+        if (r.kind == REF_LOCAL)
+            return EXPR(C, CTOR, r.a, 0, s, e);
+        if (r.kind == REF_IMPORTED)
+            return EXPR(C, IMPORTED_CTOR, r.a, r.b, s, e);
+        return EXPR(C, POISON, 0, 0, s, e);
+    }
+    case AST_EXPR_QUALIFIED: return qualified_ref(C, a, s, e);
+    case AST_EXPR_TUPLE: {
+        uint32_t l = expr_list(C, a);
+        return EXPR(C, TUPLE, l, 0, s, e);
+    }
+    case AST_EXPR_CALL: {
+        uint32_t f = expr(C, a);
+        uint32_t l = expr_list(C, b);
+        return EXPR(C, CALL, f, l, s, e);
+    }
+    case AST_EXPR_NEG:
+    case AST_EXPR_NOT: {
+        uint32_t x = expr(C, a);
+        return node_add(&C->ex, CE_NEG + (k - AST_EXPR_NEG), x, 0, s, e);
+    }
+    case AST_EXPR_LAMBDA: return lambda(C, n, s, e);
+    case AST_EXPR_IF: {
+        uint32_t c = expr(C, a);
+        uint32_t t = expr(C, A->extra[b]);
+        uint32_t f = expr(C, A->extra[b + 1]);
+        return EXPR(C, IF, c, extra2(C, t, f), s, e);
+    }
+    case AST_EXPR_LET:   return let_expr(C, n, s, e);
+    case AST_EXPR_MATCH: return match_expr(C, n, s, e);
+    default:
+        C->internal = true;
+        return EXPR(C, POISON, 0, 0, s, e);
+    }
+}
+
+/* ---- declarations ------------------------------------------------------------ */
+static CanonValue *value_at(Canon *C, uint32_t v) { return &BUILDER_AT(&C->values, CanonValue, v); }
+static CanonType *type_at(Canon *C, uint32_t t) { return &BUILDER_AT(&C->types, CanonType, t); }
+static CanonCtor *ctor_at(Canon *C, uint32_t c) { return &BUILDER_AT(&C->ctors, CanonCtor, c); }
+static uint32_t empty_list(Canon *C) { return push32(&C->extra, 0); }
+
+static void add_value(Canon *C, uint32_t decl, uint32_t id, CanonValueKind kind, bool poisoned)
+{
+    const Ast *A = C->ast;
+    uint32_t v = C->values.count, name = ast_name(C, id);
+    uint32_t ds, de, ns, ne;
+    ast_node_span(A, decl, &ds, &de);
+    if (poisoned) {
+        ns = ds;
+        ne = de;
+    } else {
+        tok_span(C, A->tok[decl], &ns, &ne);
+    }
+    CanonValue *V = builder_push(&C->values);
+    if (!V)
+        abort();
+    memset(V, 0, sizeof *V);
+    V->name = name;
+    V->kind = (uint8_t)kind;
+    V->poisoned = poisoned;
+    V->name_start = ns;
+    V->name_end = ne;
+    V->decl_start = ds;
+    V->decl_end = de;
+    V->params = V->ret = V->annot = V->body = V->tvars = NONE;
+    push32(&C->value_decl, decl);
+    if (C->top_value[id] != NONE) {
+        report_add(&C->rep, RC_E0203, ns, ne, "duplicate definition of value %s", ast_str(C, id));
+        V->duplicate = 1;
+    } else {
+        C->top_value[id] = v;
+    }
+}
+
+static void add_type(Canon *C, uint32_t decl, uint32_t id, bool poisoned)
+{
+    const Ast *A = C->ast;
+    uint32_t t = C->types.count, s, e;
+    if (poisoned)
+        ast_node_span(A, decl, &s, &e);
+    else
+        tok_span(C, A->tok[decl], &s, &e);
+    uint32_t pl = AST_NONE, cl = AST_NONE;
+    if (!poisoned) {
+        pl = A->extra[A->b[decl]];
+        cl = A->extra[A->b[decl] + 1];
+    }
+    uint32_t mark = C->stack.count;
+    for (uint32_t i = 0; i < ast_list_len(A, pl); i++)
+        push32(&C->stack, ast_name(C, A->a[ast_list_at(A, pl, i)]));
+    uint32_t params = list_from(C, &C->stack, mark);
+    uint32_t name = ast_name(C, id);
+    CanonType *T = builder_push(&C->types);
+    if (!T)
+        abort();
+    memset(T, 0, sizeof *T);
+    T->name = name;
+    T->arity = ast_list_len(A, pl);
+    T->params = params;
+    T->ctor_first = C->ctors.count;
+    T->ctor_count = ast_list_len(A, cl);
+    T->start = s;
+    T->end = e;
+    T->poisoned = poisoned;
+    push32(&C->type_decl, decl);
+    const char *nm = ast_str(C, id);
+    if (strcmp(nm, "Int") == 0 || strcmp(nm, "Bool") == 0 || strcmp(nm, "Str") == 0) {
+        report_add(&C->rep, RC_E0203, s, e, "duplicate definition of type %s: it is a builtin type", nm);
+        type_at(C, t)->duplicate = 1;
+    } else if (C->top_type[id] != NONE) {
+        report_add(&C->rep, RC_E0203, s, e, "duplicate definition of type %s", nm);
+        type_at(C, t)->duplicate = 1;
+    } else {
+        C->top_type[id] = t;
+    }
+    for (uint32_t i = 0; i < ast_list_len(A, cl); i++) {
+        uint32_t cd = ast_list_at(A, cl, i), cid = A->a[cd], cs, ce;
+        tok_span(C, A->tok[cd], &cs, &ce);
+        uint32_t c = C->ctors.count, cname = ast_name(C, cid);
+        CanonCtor *K = builder_push(&C->ctors);
+        if (!K)
+            abort();
+        memset(K, 0, sizeof *K);
+        K->name = cname;
+        K->type = t;
+        K->index = i;
+        K->payload = NONE;
+        K->start = cs;
+        K->end = ce;
+        if (C->top_ctor[cid] != NONE) {
+            report_add(&C->rep, RC_E0203, cs, ce, "duplicate definition of constructor %s", ast_str(C, cid));
+            ctor_at(C, c)->duplicate = 1;
+        } else {
+            C->top_ctor[cid] = c;
+        }
+    }
+}
+
+static void declare_all(Canon *C)
+{
+    const Ast *A = C->ast;
+    for (uint32_t i = 0; i < ast_list_len(A, A->decls); i++) {
+        uint32_t d = ast_list_at(A, A->decls, i);
+        switch ((AstKind)A->kind[d]) {
+        case AST_DECL_FN:   add_value(C, d, A->a[d], CANON_VALUE_FN, false); break;
+        case AST_DECL_LET:  add_value(C, d, A->a[d], CANON_VALUE_LET, false); break;
+        case AST_DECL_TYPE: add_type(C, d, A->a[d], false); break;
+        case AST_DECL_BROKEN: {
+            uint32_t id = A->a[d], b = A->b[d];
+            if (b == 2 || b == 3)
+                C->ctor_wild = true;   /* its constructors are lost */
+            if (id == AST_NONE)
+                break;
+            if (is_upper(C, id))
+                add_type(C, d, id, true);
+            else
+                add_value(C, d, id, b == 0 ? CANON_VALUE_FN : b == 1 ? CANON_VALUE_LET : CANON_VALUE_UNKNOWN,
+                          true);
+            break;
+        }
+        default:
+            C->internal = true;
+            break;
+        }
+    }
+}
+
+static void module_exposing(Canon *C)
+{
+    const Ast *A = C->ast;
+    for (uint32_t i = 0; i < ast_list_len(A, A->exposing); i++) {
+        uint32_t x = ast_list_at(A, A->exposing, i), id = A->a[x], s, e;
+        ast_node_span(A, x, &s, &e);
+        if (A->kind[x] == AST_EXPOSE_VALUE) {
+            if (C->top_value[id] == NONE)
+                report_add(&C->rep, RC_E0205, s, e, "exposing undefined value: %s", ast_str(C, id));
+            else
+                value_at(C, C->top_value[id])->exposed = 1;
+        } else {
+            if (C->top_type[id] == NONE) {
+                report_add(&C->rep, RC_E0205, s, e, "exposing undefined type: %s", ast_str(C, id));
+            } else {
+                CanonType *T = type_at(C, C->top_type[id]);
+                T->exposed = 1;
+                if (A->kind[x] == AST_EXPOSE_TYPE_ALL)
+                    T->ctors_exposed = 1;
+            }
+        }
+    }
+}
+
+/* ---- imports ---------------------------------------------------------------- */
+enum { NS_VALUE = 1, NS_TYPE = 2, NS_CTOR = 4 };
+
+/* Registers `id` as imported unqualified through import `imp` in one
+ * namespace.  `real`: the name exists in a non-NULL interface (clashes are
+ * reported only between real names). */
+static void import_name(Canon *C, int ns, uint32_t id, uint32_t imp, bool poison, bool real,
+                        uint32_t s, uint32_t e)
+{
+    uint32_t *own = ns == NS_VALUE ? C->top_value : ns == NS_TYPE ? C->top_type : C->top_ctor;
+    uint32_t *tab = ns == NS_VALUE ? C->imp_value : ns == NS_TYPE ? C->imp_type : C->imp_ctor;
+    const char *what = ns == NS_VALUE ? "value" : ns == NS_TYPE ? "type" : "constructor";
+    if (own[id] != NONE) {
+        if (real && !(C->own_clash[id] & ns)) {
+            uint32_t os, oe;
+            if (ns == NS_VALUE) {
+                os = value_at(C, own[id])->name_start;
+                oe = value_at(C, own[id])->name_end;
+            } else if (ns == NS_TYPE) {
+                os = type_at(C, own[id])->start;
+                oe = type_at(C, own[id])->end;
+            } else {
+                os = ctor_at(C, own[id])->start;
+                oe = ctor_at(C, own[id])->end;
+            }
+            report_add(&C->rep, RC_E0203, os, oe, "duplicate definition of %s %s: also imported from %s",
+                       what, ast_str(C, id), C->imp[imp].module);
+            C->own_clash[id] |= (uint8_t)ns;
+        }
+        return;
+    }
+    if (tab[id] != NONE) {
+        uint32_t prev = tab[id] >> 1;
+        if (real && C->imp[prev].f)
+            report_add(&C->rep, RC_E0203, s, e, "duplicate definition of %s %s: already imported from %s",
+                       what, ast_str(C, id), C->imp[prev].module);
+        return;
+    }
+    tab[id] = imp << 1 | (poison ? 1u : 0u);
+}
+
+static void import_exposing(Canon *C, uint32_t i, uint32_t list)
+{
+    const Ast *A = C->ast;
+    const NameIface *f = C->imp[i].f;
+    CanonImport *ci = &BUILDER_AT(&C->imports, CanonImport, i);
+    for (uint32_t k = 0; k < ast_list_len(A, list); k++) {
+        uint32_t x = ast_list_at(A, list, k), id = A->a[x], s, e;
+        uint32_t len = intern_len(&A->names, id);
+        ast_node_span(A, x, &s, &e);
+        if (A->kind[x] == AST_EXPOSE_VALUE) {
+            bool poison = true, real = false;
+            if (f) {
+                uint32_t v = iface_find_value(f, ast_str(C, id), len);
+                if (v == UINT32_MAX) {
+                    report_add(&C->rep, RC_E0206, s, e, "module %s does not expose %s", C->imp[i].module,
+                               ast_str(C, id));
+                    ci->used = 1;
+                } else {
+                    poison = f->values[v].poisoned;
+                    real = true;
+                }
+            }
+            import_name(C, NS_VALUE, id, i, poison, real, s, e);
+            continue;
+        }
+        bool all = A->kind[x] == AST_EXPOSE_TYPE_ALL;
+        bool poison = true, real = false;
+        uint32_t t = f ? iface_find_type(f, ast_str(C, id), len) : UINT32_MAX;
+        if (!f) {
+            if (all)
+                C->ctor_wild = true;
+        } else if (t == UINT32_MAX) {
+            report_add(&C->rep, RC_E0206, s, e, "module %s does not expose type %s", C->imp[i].module,
+                       ast_str(C, id));
+            ci->used = 1;
+            if (all)
+                C->ctor_wild = true;
+        } else {
+            const IfaceType *T = &f->types[t];
+            poison = T->poisoned;
+            real = true;
+            if (all && T->poisoned) {
+                C->ctor_wild = true;
+            } else if (all && !T->ctors_exposed) {
+                report_add(&C->rep, RC_E0206, s, e, "module %s does not expose the constructors of %s",
+                           C->imp[i].module, ast_str(C, id));
+                ci->used = 1;
+                C->ctor_wild = true;
+            } else if (all) {
+                for (uint32_t c = T->ctor_first; c < T->ctor_first + T->ctor_count; c++) {
+                    const char *cn = iface_str(f, f->ctors[c].name);
+                    uint32_t cid = intern_lookup(&A->names, cn, strlen(cn));
+                    if (cid != INTERN_NONE)
+                        import_name(C, NS_CTOR, cid, i, false, true, s, e);
+                }
+            }
+        }
+        import_name(C, NS_TYPE, id, i, poison, real, s, e);
+    }
+}
+
+static void setup_imports(Canon *C, const NameIface *self, const NameIface *const *imports, uint32_t count)
+{
+    const Ast *A = C->ast;
+    uint32_t list = A->imports;
+    C->nimp = ast_list_len(A, list);
+    C->imp = ARENA_ZARRAY(C->scratch, ImportInfo, C->nimp ? C->nimp : 1);
+    for (uint32_t i = 0; i < C->nimp; i++) {
+        uint32_t node = ast_list_at(A, list, i), path = A->a[node], E = A->b[node];
+        ImportInfo *I = &C->imp[i];
+        uint32_t mlen;
+        I->f = i < count ? imports[i] : NULL;
+        I->module = join_path(C, path, ast_list_len(A, path), &mlen);
+        uint32_t alias = A->extra[E];
+        if (alias != AST_NONE) {
+            I->qual = ast_str(C, alias);
+            I->qual_len = intern_len(&A->names, alias);
+            I->qual_segs = 1;
+        } else {
+            I->qual = I->module;
+            I->qual_len = mlen;
+            I->qual_segs = ast_list_len(A, path);
+        }
+        if (I->f)
+            for (uint32_t t = 0; t < I->f->type_count; t++)
+                if (I->f->types[t].poisoned)
+                    I->ctor_wild = 1;   /* its constructors are unknown */
+        uint32_t s, e;
+        if (self && i < self->import_count) {
+            s = self->imports[i].name_start;
+            e = self->imports[i].name_end;
+        } else {
+            ast_node_span(A, node, &s, &e);
+        }
+        uint32_t mname = str_name(C, I->module, mlen);
+        uint32_t aname = alias == AST_NONE ? NONE : ast_name(C, alias);
+        CanonImport *ci = builder_push(&C->imports);
+        if (!ci)
+            abort();
+        memset(ci, 0, sizeof *ci);
+        ci->module = mname;
+        ci->alias = aname;
+        ci->start = s;
+        ci->end = e;
+        ci->poisoned = I->f == NULL;
+        for (uint32_t j = 0; j < i; j++)
+            if (strcmp(C->imp[j].qual, I->qual) == 0 && strcmp(C->imp[j].module, I->module) != 0) {
+                report_add(&C->rep, RC_E0203, s, e, "duplicate definition of module qualifier %s: already used by %s",
+                           I->qual, C->imp[j].module);
+                ci->used = 1;   /* unreachable by name: W0201 would repeat this report */
+                break;
+            }
+    }
+    for (uint32_t i = 0; i < C->nimp; i++) {
+        uint32_t node = ast_list_at(A, list, i);
+        import_exposing(C, i, A->extra[A->b[node] + 2]);
+    }
+}
+
+/* ---- bodies ------------------------------------------------------------------ */
+static void type_payloads(Canon *C, uint32_t t)
+{
+    const Ast *A = C->ast;
+    uint32_t decl = at32(&C->type_decl, t);
+    if (type_at(C, t)->poisoned)
+        return;
+    uint32_t pl = A->extra[A->b[decl]], cl = A->extra[A->b[decl] + 1];
+    for (uint32_t i = 0; i < ast_list_len(A, pl); i++)
+        for (uint32_t j = 0; j < i; j++)
+            if (A->a[ast_list_at(A, pl, i)] == A->a[ast_list_at(A, pl, j)]) {
+                uint32_t s, e;
+                ast_node_span(A, ast_list_at(A, pl, i), &s, &e);
+                report_add(&C->rep, RC_E0209, s, e, "%s is bound twice in this parameter list",
+                           ast_str(C, A->a[ast_list_at(A, pl, i)]));
+                break;
+            }
+    C->in_typedecl = true;
+    C->decl_params = pl;
+    uint32_t first = type_at(C, t)->ctor_first;
+    for (uint32_t i = 0; i < ast_list_len(A, cl); i++) {
+        uint32_t cd = ast_list_at(A, cl, i);
+        uint32_t payload = A->b[cd] == AST_NONE ? NONE : type_list(C, A->b[cd]);
+        ctor_at(C, first + i)->payload = payload;
+    }
+    C->in_typedecl = false;
+}
+
+static void value_body(Canon *C, uint32_t v)
+{
+    const Ast *A = C->ast;
+    uint32_t decl = at32(&C->value_decl, v);
+    if (value_at(C, v)->poisoned) {
+        value_at(C, v)->tvars = empty_list(C);
+        return;
+    }
+    C->cur_value = v;
+    C->depth = 0;
+    uint32_t omark = C->owned.count, tmark = C->tsaved.count;
+    uint32_t E = A->b[decl];
+    if (A->kind[decl] == AST_DECL_FN) {
+        uint32_t plist = A->extra[E];
+        uint32_t mark = C->stack.count;
+        params(C, plist);
+        uint32_t ret = opt_type(C, A->extra[E + 1]);
+        uint32_t smark = C->saved.count;
+        bind_params(C, plist, mark);
+        uint32_t body = expr(C, A->extra[E + 2]);
+        unbind_to(C, smark);
+        uint32_t pl = list_from(C, &C->stack, mark);
+        CanonValue *V = value_at(C, v);
+        V->params = pl;
+        V->ret = ret;
+        V->body = body;
+    } else {
+        uint32_t annot = opt_type(C, A->extra[E]);
+        uint32_t body = expr(C, A->extra[E + 1]);
+        value_at(C, v)->annot = annot;
+        value_at(C, v)->body = body;
+    }
+    tunbind_to(C, tmark);
+    uint32_t tv = list_from(C, &C->owned, omark);
+    value_at(C, v)->tvars = tv;
+    C->cur_value = NONE;
+}
+
+/* ---- declaration order --------------------------------------------------------- */
+static int cmp_u32(const void *x, const void *y)
+{
+    uint32_t a = *(const uint32_t *)x, b = *(const uint32_t *)y;
+    return a < b ? -1 : a > b;
+}
+
+typedef struct Graph {
+    uint32_t n;
+    uint32_t *start, *len, *adj;   /* adjacency of v: adj[start[v] .. + len[v]), sorted, unique */
+} Graph;
+
+static void graph_build(Canon *C, Graph *g)
+{
+    uint32_t n = C->values.count, ne = C->edges.count / 2;
+    g->n = n;
+    g->start = ARENA_ZARRAY(C->scratch, uint32_t, n + 1);
+    g->len = ARENA_ZARRAY(C->scratch, uint32_t, n + 1);
+    g->adj = ARENA_ARRAY(C->scratch, uint32_t, ne + 1);
+    for (uint32_t i = 0; i < ne; i++)
+        g->start[at32(&C->edges, 2 * i) + 1]++;
+    for (uint32_t v = 0; v < n; v++)
+        g->start[v + 1] += g->start[v];
+    for (uint32_t i = 0; i < ne; i++) {
+        uint32_t from = at32(&C->edges, 2 * i);
+        g->adj[g->start[from] + g->len[from]++] = at32(&C->edges, 2 * i + 1);
+    }
+    for (uint32_t v = 0; v < n; v++) {
+        uint32_t *a = g->adj + g->start[v], k = 0;
+        qsort(a, g->len[v], sizeof *a, cmp_u32);
+        for (uint32_t i = 0; i < g->len[v]; i++)
+            if (k == 0 || a[k - 1] != a[i])
+                a[k++] = a[i];
+        g->len[v] = k;
+    }
+}
+
+/* E0208 for one cyclic group (see the rule at the top of this file). */
+static void cycle_report(Canon *C, const Graph *g, const uint32_t *group, uint32_t gn, uint32_t gid,
+                         const uint32_t *comp, uint32_t *parent)
+{
+    uint32_t L = NONE;
+    for (uint32_t i = 0; i < gn && L == NONE; i++)
+        if (value_at(C, group[i])->kind == CANON_VALUE_LET)
+            L = group[i];
+    if (L == NONE)
+        return;
+    uint32_t *queue = ARENA_ARRAY(C->scratch, uint32_t, gn + 1);
+    uint32_t qh = 0, qt = 0, last = NONE;
+    queue[qt++] = L;
+    while (qh < qt && last == NONE) {
+        uint32_t v = queue[qh++];
+        for (uint32_t i = 0; i < g->len[v]; i++) {
+            uint32_t w = g->adj[g->start[v] + i];
+            if (comp[w] != gid)
+                continue;
+            if (w == L) {
+                last = v;
+                break;
+            }
+            if (parent[w] == NONE) {
+                parent[w] = v;
+                queue[qt++] = w;
+            }
+        }
+    }
+    /* The path L -> ... -> last, walked backwards, then reversed. */
+    uint32_t np = 0;
+    for (uint32_t v = last; v != L; v = parent[v])
+        queue[np++] = v;
+    Builder msg;
+    BUILDER_INIT(&msg, C->scratch, char);
+    const char *head = "cyclic value definition: ";
+    builder_push_n(&msg, head, (uint32_t)strlen(head));
+    const char *ln = canon_str_blob(C, value_at(C, L)->name);
+    builder_push_n(&msg, ln, (uint32_t)strlen(ln));
+    for (uint32_t i = np; i-- > 0;) {
+        const char *nm = canon_str_blob(C, value_at(C, queue[i])->name);
+        builder_push_n(&msg, " -> ", 4);
+        builder_push_n(&msg, nm, (uint32_t)strlen(nm));
+    }
+    builder_push_n(&msg, " -> ", 4);
+    builder_push_n(&msg, ln, (uint32_t)strlen(ln));
+    builder_push_n(&msg, "", 1);
+    report_add(&C->rep, RC_E0208, value_at(C, L)->name_start, value_at(C, L)->name_end, "%s", msg.data);
+}
+
+/* Iterative Tarjan over the value graph, roots in source order, uses in
+ * source order: deterministic, and a group is emitted only after every group
+ * reachable from it, which is dependency order. */
+static void order(Canon *C, CanonModule *M)
+{
+    Graph g;
+    graph_build(C, &g);
+    uint32_t n = g.n;
+    uint32_t *index = table(C, n), *low = table(C, n), *parent = table(C, n), *comp = table(C, n);
+    uint8_t *on = ARENA_ZARRAY(C->scratch, uint8_t, n + 1);
+    uint32_t *stk = ARENA_ARRAY(C->scratch, uint32_t, n + 1), sp = 0;
+    uint32_t *cs_v = ARENA_ARRAY(C->scratch, uint32_t, n + 1), *cs_i = ARENA_ARRAY(C->scratch, uint32_t, n + 1);
+    uint32_t csp = 0, counter = 0;
+    Builder vals, starts, cyc;
+    BUILDER_INIT(&vals, C->scratch, uint32_t);
+    BUILDER_INIT(&starts, C->scratch, uint32_t);
+    BUILDER_INIT(&cyc, C->scratch, uint8_t);
+    for (uint32_t r = 0; r < n; r++) {
+        if (index[r] != NONE)
+            continue;
+        index[r] = low[r] = counter++;
+        stk[sp++] = r;
+        on[r] = 1;
+        cs_v[csp] = r;
+        cs_i[csp++] = 0;
+        while (csp) {
+            uint32_t v = cs_v[csp - 1];
+            if (cs_i[csp - 1] < g.len[v]) {
+                uint32_t w = g.adj[g.start[v] + cs_i[csp - 1]++];
+                if (index[w] == NONE) {
+                    index[w] = low[w] = counter++;
+                    stk[sp++] = w;
+                    on[w] = 1;
+                    cs_v[csp] = w;
+                    cs_i[csp++] = 0;
+                } else if (on[w] && index[w] < low[v]) {
+                    low[v] = index[w];
+                }
+                continue;
+            }
+            csp--;
+            if (csp && low[v] < low[cs_v[csp - 1]])
+                low[cs_v[csp - 1]] = low[v];
+            if (low[v] != index[v])
+                continue;
+            uint32_t gid = starts.count, first = vals.count, w;
+            push32(&starts, first);
+            do {
+                w = stk[--sp];
+                on[w] = 0;
+                comp[w] = gid;
+                push32(&vals, w);
+            } while (w != v);
+            uint32_t gn = vals.count - first;
+            uint32_t *grp = &BUILDER_AT(&vals, uint32_t, first);
+            qsort(grp, gn, sizeof *grp, cmp_u32);
+            bool cyclic = gn > 1;
+            for (uint32_t i = 0; i < g.len[v] && !cyclic; i++)
+                cyclic = g.adj[g.start[v] + i] == v;
+            uint8_t *slot = builder_push(&cyc);
+            if (!slot)
+                abort();
+            *slot = cyclic;
+            if (cyclic)
+                cycle_report(C, &g, grp, gn, gid, comp, parent);
+        }
+    }
+    M->scc_count = starts.count;
+    push32(&starts, vals.count);
+    M->scc_values = builder_seal(&vals, C->ir);
+    M->scc_start = builder_seal(&starts, C->ir);
+    M->scc_cyclic = builder_seal(&cyc, C->ir);
+}
+
+/* ---- entry ------------------------------------------------------------------- */
+static CanonModule *canon_run(Canon *C, const NameIface *self, const NameIface *const *imports,
+                              uint32_t import_count)
+{
+    const Ast *A = C->ast;
+    Arena *s = C->scratch;
+    if (!intern_init(&C->strtab, s, 256))
+        canon_oom(C);
+    BUILDER_INIT(&C->blob, s, char);
+    BUILDER_INIT(&C->str_off, s, uint32_t);
+    nodebuf_init(&C->ex, s);
+    nodebuf_init(&C->pa, s);
+    nodebuf_init(&C->ty, s);
+    BUILDER_INIT(&C->extra, s, uint32_t);
+    BUILDER_INIT(&C->stack, s, uint32_t);
+    BUILDER_INIT(&C->values, s, CanonValue);
+    BUILDER_INIT(&C->types, s, CanonType);
+    BUILDER_INIT(&C->ctors, s, CanonCtor);
+    BUILDER_INIT(&C->locals, s, CanonLocal);
+    BUILDER_INIT(&C->tvars, s, CanonTvar);
+    BUILDER_INIT(&C->imports, s, CanonImport);
+    BUILDER_INIT(&C->local_depth, s, uint32_t);
+    BUILDER_INIT(&C->value_decl, s, uint32_t);
+    BUILDER_INIT(&C->type_decl, s, uint32_t);
+    BUILDER_INIT(&C->saved, s, uint32_t);
+    BUILDER_INIT(&C->tsaved, s, uint32_t);
+    BUILDER_INIT(&C->owned, s, uint32_t);
+    BUILDER_INIT(&C->patnames, s, uint32_t);
+    BUILDER_INIT(&C->frames, s, Frame);
+    BUILDER_INIT(&C->edges, s, uint32_t);
+    report_list_init(&C->rep, s, C->keep);
+    C->nnames = A->names.count;
+    C->name_cache = table(C, C->nnames);
+    C->top_value = table(C, C->nnames);
+    C->top_type = table(C, C->nnames);
+    C->top_ctor = table(C, C->nnames);
+    C->imp_value = table(C, C->nnames);
+    C->imp_type = table(C, C->nnames);
+    C->imp_ctor = table(C, C->nnames);
+    C->binding = table(C, C->nnames);
+    C->tbinding = table(C, C->nnames);
+    C->own_clash = ARENA_ZARRAY(s, uint8_t, C->nnames + 1);
+    C->cur_value = NONE;
+
+    declare_all(C);
+    module_exposing(C);
+    setup_imports(C, self, imports, import_count);
+    for (uint32_t t = 0; t < C->types.count; t++)
+        type_payloads(C, t);
+    for (uint32_t v = 0; v < C->values.count; v++)
+        value_body(C, v);
+    for (uint32_t i = 0; i < C->nimp; i++) {
+        const CanonImport *ci = &BUILDER_AT(&C->imports, CanonImport, i);
+        if (C->imp[i].f && !ci->used)
+            report_add(&C->rep, RC_W0201, ci->start, ci->end, "unused import: %s", C->imp[i].module);
+    }
+
+    CanonModule *M = ARENA_NEW(C->ir, CanonModule);
+    order(C, M);
+    const char *name;
+    uint32_t nlen;
+    if (self && self->module != ISTR_NONE) {
+        name = iface_str(self, self->module);
+        nlen = (uint32_t)strlen(name);
+    } else if (A->module_path != AST_NONE) {
+        name = join_path(C, A->module_path, ast_list_len(A, A->module_path), &nlen);
+    } else {
+        name = "";
+        nlen = 0;
+    }
+    M->name = arena_strndup(C->ir, name, nlen);
+    M->src = A->src;
+    M->src_len = A->src_len;
+    M->strings = builder_seal(&C->blob, C->ir);
+    M->strings_len = C->blob.count;
+    M->imports = builder_seal(&C->imports, C->ir);
+    M->import_count = C->imports.count;
+    M->values = builder_seal(&C->values, C->ir);
+    M->value_count = C->values.count;
+    M->types = builder_seal(&C->types, C->ir);
+    M->type_count = C->types.count;
+    M->ctors = builder_seal(&C->ctors, C->ir);
+    M->ctor_count = C->ctors.count;
+    M->locals = builder_seal(&C->locals, C->ir);
+    M->local_count = C->locals.count;
+    M->tvars = builder_seal(&C->tvars, C->ir);
+    M->tvar_count = C->tvars.count;
+    M->expr = nodebuf_seal(&C->ex, C->ir);
+    M->pat = nodebuf_seal(&C->pa, C->ir);
+    M->type = nodebuf_seal(&C->ty, C->ir);
+    M->extra = builder_seal(&C->extra, C->ir);
+    M->extra_count = C->extra.count;
+    return M;
+}
+
+PhaseStatus canon_module(const Ast *ast, const NameIface *self,
+                         const NameIface *const *imports, uint32_t import_count,
+                         Arena *keep, Arena *ir, Arena *scratch,
+                         CanonOutput *out)
+{
+    Canon ctx;
+    memset(&ctx, 0, sizeof ctx);
+    jmp_buf jb;
+    jmp_buf *prev_keep = keep->oom, *prev_ir = ir->oom, *prev_scratch = scratch->oom;
+    out->ir = NULL;
+    out->reports.items = NULL;
+    out->reports.count = 0;
+    ctx.ast = ast;
+    ctx.keep = keep;
+    ctx.ir = ir;
+    ctx.scratch = scratch;
+    ctx.oom = &jb;
+    if (setjmp(jb)) {
+        arena_set_oom(keep, prev_keep);
+        arena_set_oom(ir, prev_ir);
+        arena_set_oom(scratch, prev_scratch);
+        out->ir = NULL;
+        out->reports.items = NULL;
+        out->reports.count = 0;
+        return PHASE_OOM;
+    }
+    arena_set_oom(keep, &jb);
+    arena_set_oom(ir, &jb);
+    arena_set_oom(scratch, &jb);
+    CanonModule *m = canon_run(&ctx, self, imports, import_count);
+    out->reports = report_list_seal(&ctx.rep, keep);
+    arena_set_oom(keep, prev_keep);
+    arena_set_oom(ir, prev_ir);
+    arena_set_oom(scratch, prev_scratch);
+    if (ctx.internal)
+        return PHASE_INTERNAL;
+    out->ir = m;
+    return PHASE_OK;
+}

@@ -1,0 +1,481 @@
+/* types — type store, union-find unification with levels, generalization,
+ * instantiation, and the section 7 printer.  Invariants: see types.h. */
+#include "modules/types.h"
+
+#include <stdio.h>
+#include <string.h>
+
+const char *ty_kind_name(TyKind k)
+{
+    static const char *const names[] = {
+#define TY_NAME_(k) #k,
+        TY_KINDS(TY_NAME_)
+#undef TY_NAME_
+    };
+    return (unsigned)k < TY__COUNT ? names[k] : "?";
+}
+
+/* ---- nodes ---------------------------------------------------------------- */
+
+static TyNode *node_at(TyStore *s, uint32_t t)
+{
+    return &((TyNode *)s->nodes.data)[t];
+}
+
+static uint32_t *stamp_at(TyStore *s, uint32_t t)
+{
+    return &((uint32_t *)s->stamp.data)[t];
+}
+
+static uint32_t *copy_at(TyStore *s, uint32_t t)
+{
+    return &((uint32_t *)s->copy.data)[t];
+}
+
+static uint32_t new_node(TyStore *s, uint32_t kind, uint32_t a, uint32_t b, uint32_t c)
+{
+    uint32_t id = s->nodes.count;
+    TyNode *n = builder_push(&s->nodes);
+    n->kind = kind;
+    n->a = a;
+    n->b = b;
+    n->c = c;
+    BUILDER_PUSH(&s->stamp, uint32_t, 0);
+    BUILDER_PUSH(&s->copy, uint32_t, 0);
+    return id;
+}
+
+static uint32_t push_extra(TyStore *s, const uint32_t *v, uint32_t n)
+{
+    uint32_t at = s->extra.count;
+    builder_push_n(&s->extra, v, n);
+    return at;
+}
+
+void ty_store_init(TyStore *s, Arena *scratch)
+{
+    memset(s, 0, sizeof *s);
+    s->arena = scratch;
+    BUILDER_INIT(&s->nodes, scratch, TyNode);
+    BUILDER_INIT(&s->extra, scratch, uint32_t);
+    BUILDER_INIT(&s->stamp, scratch, uint32_t);
+    BUILDER_INIT(&s->copy, scratch, uint32_t);
+    BUILDER_INIT(&s->work, scratch, uint32_t);
+    BUILDER_INIT(&s->occ, scratch, uint32_t);
+    BUILDER_INIT(&s->named_modlen, scratch, uint32_t);
+    builder_reserve(&s->nodes, 1024);
+    builder_reserve(&s->stamp, 1024);
+    builder_reserve(&s->copy, 1024);
+    builder_reserve(&s->extra, 1024);
+    intern_init(&s->named, scratch, 64);
+    s->epoch = 1;
+    s->t_error = new_node(s, TY_ERROR, 0, 0, 0);
+    s->t_int = new_node(s, TY_INT, 0, 0, 0);
+    s->t_bool = new_node(s, TY_BOOL, 0, 0, 0);
+    s->t_str = new_node(s, TY_STR, 0, 0, 0);
+    s->t_unit = new_node(s, TY_UNIT, 0, 0, 0);
+}
+
+uint32_t ty_find(TyStore *s, uint32_t t)
+{
+    uint32_t root = t;
+    for (;;) {
+        const TyNode *n = node_at(s, root);
+        if (n->kind != TY_VAR || n->a == TY_NONE)
+            break;
+        root = n->a;
+    }
+    /* Path compression: every variable on the chain points at the root. */
+    while (t != root) {
+        TyNode *n = node_at(s, t);
+        uint32_t next = n->a;
+        n->a = root;
+        t = next;
+    }
+    return root;
+}
+
+uint32_t ty_var(TyStore *s) { return new_node(s, TY_VAR, TY_NONE, s->level, 0); }
+uint32_t ty_generic_var(TyStore *s) { return new_node(s, TY_VAR, TY_NONE, TY_GENERIC, 0); }
+uint32_t ty_rigid(TyStore *s, uint32_t level) { return new_node(s, TY_RIGID, 0, level, 0); }
+
+uint32_t ty_fn(TyStore *s, const uint32_t *params, uint32_t n, uint32_t result)
+{
+    uint32_t at = push_extra(s, params, n);
+    push_extra(s, &result, 1);
+    return new_node(s, TY_FN, at, n, 0);
+}
+
+uint32_t ty_tuple(TyStore *s, const uint32_t *elems, uint32_t n)
+{
+    return new_node(s, TY_TUPLE, push_extra(s, elems, n), n, 0);
+}
+
+uint32_t ty_con(TyStore *s, uint32_t named, const uint32_t *args, uint32_t n)
+{
+    return new_node(s, TY_CON, push_extra(s, args, n), n, named);
+}
+
+uint32_t ty_named(TyStore *s, const char *module, const char *type)
+{
+    size_t ml = strlen(module), tl = strlen(type);
+    char stackbuf[256];
+    char *buf = ml + tl + 2 <= sizeof stackbuf ? stackbuf : arena_alloc(s->arena, ml + tl + 2, 1);
+    memcpy(buf, module, ml);
+    buf[ml] = '.';
+    memcpy(buf + ml + 1, type, tl);
+    uint32_t before = s->named.count;
+    uint32_t id = intern(&s->named, buf, ml + 1 + tl);
+    if (id != INTERN_NONE && id >= before)
+        BUILDER_PUSH(&s->named_modlen, uint32_t, (uint32_t)ml);
+    return id;
+}
+
+const char *ty_named_qname(const TyStore *s, uint32_t named, uint32_t *modlen)
+{
+    *modlen = ((const uint32_t *)s->named_modlen.data)[named];
+    return intern_str(&s->named, named);
+}
+
+/* ---- unification ---------------------------------------------------------- */
+
+/* Occurs check of v in t, lowering the levels of t's variables to v's level
+ * on the way (so that generalization later sees where they escaped to).
+ * A rigid variable deeper than v would escape its declaration: that binding
+ * is refused (the annotation promised more polymorphism than there is). */
+enum { ADJ_OK, ADJ_OCCURS, ADJ_ESCAPE };
+static int occurs_adjust(TyStore *s, uint32_t v, uint32_t t)
+{
+    uint32_t level = node_at(s, v)->b;
+    uint32_t epoch = ++s->epoch;
+    builder_clear(&s->occ);
+    BUILDER_PUSH(&s->occ, uint32_t, t);
+    while (s->occ.count) {
+        uint32_t x = ty_find(s, BUILDER_AT(&s->occ, uint32_t, --s->occ.count));
+        if (*stamp_at(s, x) == epoch)
+            continue;
+        *stamp_at(s, x) = epoch;
+        TyNode *n = node_at(s, x);
+        switch (n->kind) {
+        case TY_VAR:
+            if (x == v)
+                return ADJ_OCCURS;
+            if (n->b != TY_GENERIC && n->b > level)
+                n->b = level;
+            break;
+        case TY_RIGID:
+            if (n->b != TY_GENERIC && n->b > level)
+                return ADJ_ESCAPE;
+            break;
+        case TY_FN: {
+            uint32_t at = n->a, cnt = n->b + 1;
+            for (uint32_t i = 0; i < cnt; i++)
+                BUILDER_PUSH(&s->occ, uint32_t, *ty_extra(s, at + i));
+            break;
+        }
+        case TY_TUPLE:
+        case TY_CON: {
+            uint32_t at = n->a, cnt = n->b;
+            for (uint32_t i = 0; i < cnt; i++)
+                BUILDER_PUSH(&s->occ, uint32_t, *ty_extra(s, at + i));
+            break;
+        }
+        default:
+            break;
+        }
+    }
+    return ADJ_OK;
+}
+
+TyResult ty_unify(TyStore *s, uint32_t expected, uint32_t found,
+                  uint32_t *occ_var, uint32_t *occ_type)
+{
+    Builder *w = &s->work;
+    builder_clear(w);
+    BUILDER_PUSH(w, uint32_t, expected);
+    BUILDER_PUSH(w, uint32_t, found);
+    while (w->count) {
+        uint32_t f = ty_find(s, BUILDER_AT(w, uint32_t, w->count - 1));
+        uint32_t e = ty_find(s, BUILDER_AT(w, uint32_t, w->count - 2));
+        w->count -= 2;
+        if (e == f)
+            continue;
+        TyNode ne = *node_at(s, e), nf = *node_at(s, f);
+        if (ne.kind == TY_ERROR || nf.kind == TY_ERROR) {
+            /* A variable meeting the error type becomes it, so that what
+             * depends on a failed name is in error too (and silent). */
+            if (ne.kind == TY_VAR)
+                node_at(s, e)->a = f;
+            else if (nf.kind == TY_VAR)
+                node_at(s, f)->a = e;
+            continue;
+        }
+        if (ne.kind == TY_VAR || nf.kind == TY_VAR) {
+            uint32_t v = ne.kind == TY_VAR ? e : f, t = v == e ? f : e;
+            if (node_at(s, t)->kind == TY_VAR) {
+                /* Keep the outer (smaller) level on the surviving root. */
+                if (node_at(s, v)->b < node_at(s, t)->b)
+                    node_at(s, t)->b = node_at(s, v)->b;
+            } else {
+                int adj = occurs_adjust(s, v, t);
+                if (adj == ADJ_ESCAPE)
+                    return TY_MISMATCH;
+                if (adj == ADJ_OCCURS) {
+                    *occ_var = v;
+                    *occ_type = t;
+                    return TY_OCCURS;
+                }
+            }
+            node_at(s, v)->a = t;
+            continue;
+        }
+        if (ne.kind != nf.kind)
+            return TY_MISMATCH;
+        switch (ne.kind) {
+        case TY_RIGID:
+        case TY_GEN:
+            return TY_MISMATCH;    /* distinct rigid variables */
+        case TY_CON:
+            if (ne.c != nf.c)
+                return TY_MISMATCH;
+            /* fall through */
+        case TY_TUPLE:
+        case TY_FN: {
+            if (ne.b != nf.b)
+                return TY_MISMATCH;
+            uint32_t cnt = ne.b + (ne.kind == TY_FN);
+            for (uint32_t i = cnt; i-- > 0;) {
+                BUILDER_PUSH(w, uint32_t, *ty_extra(s, ne.a + i));
+                BUILDER_PUSH(w, uint32_t, *ty_extra(s, nf.a + i));
+            }
+            break;
+        }
+        default:
+            break;             /* same primitive */
+        }
+    }
+    return TY_OK;
+}
+
+/* ---- generalization and instantiation -------------------------------------- */
+
+static void generalize_rec(TyStore *s, uint32_t t, uint32_t epoch)
+{
+    t = ty_find(s, t);
+    if (*stamp_at(s, t) == epoch)
+        return;
+    *stamp_at(s, t) = epoch;
+    TyNode *n = node_at(s, t);
+    switch (n->kind) {
+    case TY_VAR:
+    case TY_RIGID:
+        if (n->b != TY_GENERIC && n->b > s->level)
+            n->b = TY_GENERIC;
+        break;
+    case TY_FN:
+    case TY_TUPLE:
+    case TY_CON: {
+        uint32_t at = n->a, cnt = n->b + (n->kind == TY_FN);
+        for (uint32_t i = 0; i < cnt; i++)
+            generalize_rec(s, *ty_extra(s, at + i), epoch);
+        break;
+    }
+    default:
+        break;
+    }
+}
+
+void ty_generalize(TyStore *s, uint32_t t) { generalize_rec(s, t, ++s->epoch); }
+
+static uint32_t inst_rec(TyStore *s, uint32_t t, uint32_t epoch)
+{
+    t = ty_find(s, t);
+    if (*stamp_at(s, t) == epoch)
+        return *copy_at(s, t);
+    TyNode n = *node_at(s, t);
+    uint32_t r = t;
+    switch (n.kind) {
+    case TY_VAR:
+    case TY_RIGID:
+        if (n.b == TY_GENERIC)
+            r = ty_var(s);
+        break;
+    case TY_FN:
+    case TY_TUPLE:
+    case TY_CON: {
+        uint32_t cnt = n.b + (n.kind == TY_FN);
+        uint32_t small[8];
+        uint32_t *kids = cnt <= 8 ? small : ARENA_ARRAY(s->arena, uint32_t, cnt);
+        bool changed = false;
+        for (uint32_t i = 0; i < cnt; i++) {
+            uint32_t k = *ty_extra(s, n.a + i);
+            kids[i] = inst_rec(s, k, epoch);
+            changed |= kids[i] != ty_find(s, k);
+        }
+        if (changed) {
+            if (n.kind == TY_FN)
+                r = ty_fn(s, kids, n.b, kids[n.b]);
+            else if (n.kind == TY_TUPLE)
+                r = ty_tuple(s, kids, n.b);
+            else
+                r = ty_con(s, n.c, kids, n.b);
+        }
+        break;
+    }
+    default:
+        break;
+    }
+    *stamp_at(s, t) = epoch;
+    *copy_at(s, t) = r;
+    return r;
+}
+
+uint32_t ty_instantiate(TyStore *s, uint32_t t) { return inst_rec(s, t, ++s->epoch); }
+
+static bool has_error_rec(TyStore *s, uint32_t t, uint32_t epoch)
+{
+    t = ty_find(s, t);
+    if (*stamp_at(s, t) == epoch)
+        return false;
+    *stamp_at(s, t) = epoch;
+    TyNode n = *node_at(s, t);
+    if (n.kind == TY_ERROR)
+        return true;
+    if (n.kind == TY_FN || n.kind == TY_TUPLE || n.kind == TY_CON) {
+        uint32_t cnt = n.b + (n.kind == TY_FN);
+        for (uint32_t i = 0; i < cnt; i++)
+            if (has_error_rec(s, *ty_extra(s, n.a + i), epoch))
+                return true;
+    }
+    return false;
+}
+
+bool ty_is_error(TyStore *s, uint32_t t) { return has_error_rec(s, t, ++s->epoch); }
+
+/* ---- printing ------------------------------------------------------------- */
+
+static const char *store_qname(const void *ctx, uint32_t named, uint32_t *modlen)
+{
+    return ty_named_qname(ctx, named, modlen);
+}
+
+TyGraph ty_store_graph(const TyStore *s)
+{
+    TyGraph g = { (const TyNode *)s->nodes.data, (const uint32_t *)s->extra.data, store_qname, s };
+    return g;
+}
+
+void ty_printer_init(TyPrinter *p, TyGraph g, const char *self_module, Arena *scratch)
+{
+    p->g = g;
+    p->self_module = self_module;
+    BUILDER_INIT(&p->out, scratch, char);
+    BUILDER_INIT(&p->vars, scratch, uint32_t);
+}
+
+void ty_print_str(TyPrinter *p, const char *s)
+{
+    builder_push_n(&p->out, s, (uint32_t)strlen(s));
+}
+
+static void print_var(TyPrinter *p, uint32_t key)
+{
+    uint32_t i = 0;
+    while (i < p->vars.count && BUILDER_AT(&p->vars, uint32_t, i) != key)
+        i++;
+    if (i == p->vars.count)
+        BUILDER_PUSH(&p->vars, uint32_t, key);
+    char buf[16];
+    if (i < 26)
+        snprintf(buf, sizeof buf, "%c", 'a' + (int)i);
+    else
+        snprintf(buf, sizeof buf, "%c%u", 'a' + (int)(i % 26), i / 26);
+    ty_print_str(p, buf);
+}
+
+static uint32_t graph_find(const TyGraph *g, uint32_t t)
+{
+    while (g->nodes[t].kind == TY_VAR && g->nodes[t].a != TY_NONE)
+        t = g->nodes[t].a;
+    return t;
+}
+
+static void print_list(TyPrinter *p, uint32_t at, uint32_t n)
+{
+    for (uint32_t i = 0; i < n; i++) {
+        if (i)
+            ty_print_str(p, ", ");
+        ty_print(p, p->g.extra[at + i]);
+    }
+}
+
+void ty_print(TyPrinter *p, uint32_t t)
+{
+    t = graph_find(&p->g, t);
+    TyNode n = p->g.nodes[t];
+    switch ((TyKind)n.kind) {
+    case TY_VAR:
+    case TY_RIGID:
+        print_var(p, t);
+        break;
+    case TY_GEN:
+        print_var(p, 0x80000000u | n.a);
+        break;
+    case TY_ERROR: ty_print_str(p, "<error>"); break;
+    case TY_INT: ty_print_str(p, "Int"); break;
+    case TY_BOOL: ty_print_str(p, "Bool"); break;
+    case TY_STR: ty_print_str(p, "Str"); break;
+    case TY_UNIT: ty_print_str(p, "()"); break;
+    case TY_FN: {
+        bool paren = true;
+        if (n.b == 1) {
+            uint32_t k = graph_find(&p->g, p->g.extra[n.a]);
+            uint32_t kk = p->g.nodes[k].kind;
+            paren = kk == TY_FN || kk == TY_TUPLE || kk == TY_UNIT;
+        }
+        if (paren)
+            ty_print_str(p, "(");
+        print_list(p, n.a, n.b);
+        ty_print_str(p, paren ? ") -> " : " -> ");
+        ty_print(p, p->g.extra[n.a + n.b]);
+        break;
+    }
+    case TY_TUPLE:
+        ty_print_str(p, "(");
+        print_list(p, n.a, n.b);
+        ty_print_str(p, ")");
+        break;
+    case TY_CON: {
+        uint32_t modlen;
+        const char *q = p->g.qname(p->g.ctx, n.c, &modlen);
+        if (p->self_module && strlen(p->self_module) == modlen &&
+            memcmp(p->self_module, q, modlen) == 0)
+            q += modlen + 1;
+        ty_print_str(p, q);
+        if (n.b) {
+            ty_print_str(p, "(");
+            print_list(p, n.a, n.b);
+            ty_print_str(p, ")");
+        }
+        break;
+    }
+    default:
+        ty_print_str(p, "?");
+        break;
+    }
+}
+
+char *ty_printer_take(TyPrinter *p, Arena *arena)
+{
+    char *s = arena_strndup(arena, p->out.data ? p->out.data : "", p->out.count);
+    builder_clear(&p->out);
+    return s;
+}
+
+char *ty_to_string(TyStore *s, uint32_t t, const char *self_module, Arena *arena)
+{
+    TyPrinter p;
+    ty_printer_init(&p, ty_store_graph(s), self_module, s->arena);
+    ty_print(&p, t);
+    return ty_printer_take(&p, arena);
+}
