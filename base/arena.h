@@ -11,7 +11,11 @@
  * allocated lives in its arenas, so abandoning the task leaks nothing.
  *
  * reset keeps at most `keep` bytes of chunk capacity and frees the rest;
- * mark/rewind gives stack-like release inside one chunk list.
+ * mark/rewind gives stack-like release inside one chunk list (chunks taken
+ * after the mark are kept as spares, not freed).  A mark is invalid after
+ * arena_reset.  An allocation larger than the chunk size gets a chunk of
+ * its own.  Statistics are exact: in_use counts every byte handed out plus
+ * alignment padding; capacity and chunks count every chunk the arena owns.
  */
 #ifndef COORD_BASE_ARENA_H
 #define COORD_BASE_ARENA_H
@@ -34,6 +38,8 @@ typedef struct Arena {
     size_t capacity;        /* bytes in all chunks */
     size_t chunks;          /* number of chunks */
     jmp_buf *oom;           /* if set: longjmp(*oom, 1) instead of NULL */
+    ArenaChunk *spare;      /* owned, unused chunks kept for reuse (counted
+                               in capacity and chunks) */
 } Arena;
 
 typedef struct ArenaMark {

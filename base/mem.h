@@ -24,7 +24,8 @@ void  mem_free(void *p);
  * mem_fail_at(0) disarms.  mem_fail_every_after(n): every allocation from the
  * nth on fails (sticky), for "out of memory for good" tests.
  * mem_alloc_count(): allocations counted since the last arming or reset.
- * mem_failpoint_from_env(): arms from COORD_FAIL_ALLOC=N if set. */
+ * mem_failpoint_from_env(): arms from COORD_FAIL_ALLOC=N if set (N >= 1),
+ * sticky when COORD_FAIL_ALLOC_STICKY=1 is set too. */
 void     mem_fail_at(uint64_t n);
 void     mem_fail_every_after(uint64_t n);
 uint64_t mem_alloc_count(void);

@@ -89,6 +89,8 @@ typedef struct ReportSpan {
     const Report *items;
     uint32_t count;
 } ReportSpan;
+/* An empty list seals into a non-NULL, allocation-free items pointer, so
+ * items == NULL (with count 0) means the copy could not be allocated. */
 ReportSpan report_list_seal(const ReportList *l, Arena *durable);
 
 /* Line table: offsets of line starts, for line/column (1-based, columns in
@@ -111,6 +113,11 @@ typedef struct ReportContext {
 } ReportContext;
 
 /* Text form of LANGUAGE.md section 8 with source line and caret underline.
+ * Only the span's first line is shown (carets cut at its end, at least one
+ * caret); the underline copies tabs from the source line and advances one
+ * column per UTF-8 character, so carets line up on a terminal.  A note is
+ * printed after the snippet, each of its lines as "      = note: <line>".
+ * Without source (ctx->src NULL) only the first line is printed, at 1:1.
  * colour: ANSI colours (only when the stream is a terminal). */
 void report_render_text(FILE *out, const ReportContext *ctx, const Report *r, bool colour);
 /* JSON form: one object per line. */

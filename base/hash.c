@@ -1,0 +1,53 @@
+/* hash — thin wrappers over xxHash3 (header-only use: XXH_INLINE_ALL). */
+#include "base/hash.h"
+#include "base/mem.h"
+
+#define XXH_INLINE_ALL
+#include <xxhash.h>
+
+uint64_t hash_bytes(const void *p, size_t len)
+{
+    return XXH3_64bits(p, len);
+}
+
+uint64_t hash_bytes_seed(const void *p, size_t len, uint64_t seed)
+{
+    return XXH3_64bits_withSeed(p, len, seed);
+}
+
+/* XXH3_state_t wants 64-byte alignment, more than malloc promises, and its
+ * memory must come from the choke point: over-allocate, align, and keep the
+ * raw pointer just below the aligned state. */
+enum { STATE_ALIGN = 64 };
+
+int hash_stream_begin(HashState *s)
+{
+    size_t raw_size = sizeof(XXH3_state_t) + STATE_ALIGN + sizeof(void *);
+    char *raw = mem_alloc(raw_size);
+    if (!raw) {
+        s->xxh = NULL;
+        return 0;
+    }
+    uintptr_t at = ((uintptr_t)raw + sizeof(void *) + STATE_ALIGN - 1) & ~(uintptr_t)(STATE_ALIGN - 1);
+    XXH3_state_t *st = (XXH3_state_t *)at;
+    ((void **)st)[-1] = raw;
+    XXH3_INITSTATE(st);
+    XXH3_64bits_reset(st);
+    s->xxh = st;
+    return 1;
+}
+
+void hash_stream_add(HashState *s, const void *p, size_t len)
+{
+    if (len)
+        XXH3_64bits_update((XXH3_state_t *)s->xxh, p, len);
+}
+
+uint64_t hash_stream_end(HashState *s)
+{
+    XXH3_state_t *st = s->xxh;
+    uint64_t h = XXH3_64bits_digest(st);
+    mem_free(((void **)st)[-1]);
+    s->xxh = NULL;
+    return h;
+}
