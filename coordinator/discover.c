@@ -1,0 +1,448 @@
+/* discover — finding source files: PATH roots, lone files, -I directories,
+ * and the lookup of an imported module name (LANGUAGE.md section 9).
+ *
+ * Invariants
+ *   - A directory PATH is walked completely when it is added, in sorted
+ *     (byte order) entry order, so module ids of its files do not depend on
+ *     the order readdir returns them.  Every directory is entered at most once
+ *     (its dev/inode is remembered), so symlink loops end.
+ *   - The module table maps the name a file's path implies (relative to its
+ *     root, `/` -> `.`, without `.kite`) to the module.  A second file of an
+ *     already known name in another root is registered as a duplicate
+ *     (dup_of, E0405 once its header is parsed) and never entered in the map.
+ *     The same file reached twice (same dev/inode) is registered once.
+ *   - Files are not read here (the parse task reads them), except the header
+ *     of a lone file argument, whose module name decides its root before any
+ *     import could need it.  Anything unreadable — a dangling symlink, a
+ *     directory named x.kite — is registered all the same; its parse task
+ *     reports E0001.
+ *   - Lookup order for an import: the table; then the roots of lone files and
+ *     then the -I directories, in the order given; the first hit wins.
+ *     Directory roots need no search: every file under them is known.
+ */
+#include "coordinator/actor.h"
+
+#include "base/hash.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* ---- name table ---------------------------------------------------------- */
+
+static uint32_t *name_slot(CoordSession *s, const char *name)
+{
+    uint32_t i = (uint32_t)hash_bytes(name, strlen(name)) & s->name_mask;
+    for (;;) {
+        uint32_t *slot = &s->name_slots[i];
+        if (*slot == 0 || strcmp(s->mods[*slot - 1]->name, name) == 0)
+            return slot;
+        i = (i + 1) & s->name_mask;
+    }
+}
+
+static uint32_t name_find(CoordSession *s, const char *name)
+{
+    if (!s->name_slots)
+        return NONE;
+    uint32_t *slot = name_slot(s, name);
+    return *slot ? *slot - 1 : NONE;
+}
+
+static void name_insert(CoordSession *s, Module *m)
+{
+    uint32_t used = s->mod_count;   /* an upper bound of the slots in use */
+    if (!s->name_slots || (used + 1) * 2 > s->name_mask + 1) {
+        uint32_t *old = s->name_slots;
+        uint32_t old_size = old ? s->name_mask + 1 : 0;
+        uint32_t size = old_size ? old_size * 2 : 64;
+        s->name_slots = co_alloc(s, size * sizeof(uint32_t));
+        memset(s->name_slots, 0, size * sizeof(uint32_t));
+        s->name_mask = size - 1;
+        for (uint32_t i = 0; i < old_size; i++)
+            if (old[i])
+                *name_slot(s, s->mods[old[i] - 1]->name) = old[i];
+    }
+    *name_slot(s, m->name) = m->id + 1;
+}
+
+/* ---- files already seen (dev, inode) ------------------------------------- */
+
+typedef struct SeenFile { dev_t dev; ino_t ino; bool used; } SeenFile;
+
+static SeenFile *seen_slot(SeenFile *slots, uint32_t mask, dev_t dev, ino_t ino)
+{
+    uint64_t key[2] = { (uint64_t)dev, (uint64_t)ino };
+    uint32_t i = (uint32_t)hash_bytes(key, sizeof key) & mask;
+    while (slots[i].used && !(slots[i].dev == dev && slots[i].ino == ino))
+        i = (i + 1) & mask;
+    return &slots[i];
+}
+
+/* true when new (and remembers it) */
+static bool seen_add(CoordSession *s, const struct stat *st)
+{
+    if (!s->seen || (s->seen_count + 1) * 2 > s->seen_mask + 1) {
+        uint32_t old_size = s->seen ? s->seen_mask + 1 : 0;
+        uint32_t size = old_size ? old_size * 2 : 256;
+        SeenFile *slots = co_alloc(s, size * sizeof *slots);
+        memset(slots, 0, size * sizeof *slots);
+        for (uint32_t i = 0; i < old_size; i++)
+            if (s->seen[i].used)
+                *seen_slot(slots, size - 1, s->seen[i].dev, s->seen[i].ino) = s->seen[i];
+        s->seen = slots;
+        s->seen_mask = size - 1;
+    }
+    SeenFile *slot = seen_slot(s->seen, s->seen_mask, st->st_dev, st->st_ino);
+    if (slot->used)
+        return false;
+    *slot = (SeenFile){ st->st_dev, st->st_ino, true };
+    s->seen_count++;
+    return true;
+}
+
+/* ---- modules ------------------------------------------------------------- */
+
+#define KEEP_CHUNK (4u * 1024u)
+#define PHASE_CHUNK (16u * 1024u)
+
+static Module *new_module(CoordSession *s, const char *name, const char *path, uint32_t root)
+{
+    if (s->mod_count == s->mod_cap) {
+        uint32_t cap = s->mod_cap ? s->mod_cap * 2 : 64;
+        Module **mods = co_alloc(s, cap * sizeof *mods);
+        if (s->mod_count)
+            memcpy(mods, s->mods, s->mod_count * sizeof *mods);
+        s->mods = mods;
+        s->mod_cap = cap;
+    }
+    Module *m = co_alloc(s, sizeof *m);
+    memset(m, 0, sizeof *m);
+    m->id = s->mod_count;
+    m->name = co_strdup(s, name);
+    m->path = co_strdup(s, path);
+    m->root = root;
+    m->dup_of = NONE;
+    m->first_in = NONE;
+    m->state = MS_DISCOVERED;
+    arena_init(&m->keep, KEEP_CHUNK, 0);
+    arena_init(&m->ast_arena, PHASE_CHUNK, 0);
+    arena_init(&m->ir_arena, PHASE_CHUNK, 0);
+    s->mods[s->mod_count++] = m;
+    s->unparsed++;
+    graph_ready_push(s, m->id);
+    return m;
+}
+
+Module *discover_module(CoordSession *s, const char *name, const char *path, uint32_t root)
+{
+    uint32_t known = name_find(s, name);
+    Module *m = new_module(s, name, path, root);
+    if (known == NONE)
+        name_insert(s, m);
+    else
+        m->dup_of = known;
+    return m;
+}
+
+static bool ends_with(const char *s, const char *suffix)
+{
+    size_t n = strlen(s), k = strlen(suffix);
+    return n >= k && memcmp(s + n - k, suffix, k) == 0;
+}
+
+/* "A/B.kite" -> "A.B" */
+static char *name_from_rel(CoordSession *s, const char *rel)
+{
+    char *name = co_strdup(s, rel);
+    size_t n = strlen(name);
+    if (n > 5 && ends_with(name, ".kite"))
+        name[n - 5] = '\0';
+    for (char *p = name; *p; p++)
+        if (*p == '/')
+            *p = '.';
+    return name;
+}
+
+/* "A.B" -> "A/B.kite" */
+static char *rel_from_name(CoordSession *s, const char *name)
+{
+    char *rel = co_printf(s, "%s.kite", name);
+    for (char *p = rel; p[5]; p++)
+        if (*p == '.')
+            *p = '/';
+    return rel;
+}
+
+static char *join(CoordSession *s, const char *dir, const char *rel)
+{
+    if (strcmp(dir, ".") == 0 && rel[0])
+        return co_strdup(s, rel);
+    return co_printf(s, "%s/%s", dir, rel);
+}
+
+static uint32_t add_root(CoordSession *s, const char *dir, bool walked)
+{
+    for (uint32_t i = 0; i < s->root_count; i++)
+        if (strcmp(s->roots[i].dir, dir) == 0 && s->roots[i].walked == walked)
+            return i;
+    if (s->root_count == s->root_cap) {
+        uint32_t cap = s->root_cap ? s->root_cap * 2 : 8;
+        Root *roots = co_alloc(s, cap * sizeof *roots);
+        if (s->root_count)
+            memcpy(roots, s->roots, s->root_count * sizeof *roots);
+        s->roots = roots;
+        s->root_cap = cap;
+    }
+    Root *r = &s->roots[s->root_count];
+    r->dir = co_strdup(s, dir);
+    r->walked = walked;
+    r->is_search = false;
+    return s->root_count++;
+}
+
+/* A path without trailing slashes ("/" stays). */
+static char *trim_slashes(CoordSession *s, const char *path)
+{
+    char *p = co_strdup(s, path);
+    size_t n = strlen(p);
+    while (n > 1 && p[n - 1] == '/')
+        p[--n] = '\0';
+    return p;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static void register_file(CoordSession *s, uint32_t root, const char *path, const char *rel)
+{
+    discover_module(s, name_from_rel(s, rel), path, root);
+}
+
+/* Reads the entry names of `dir`, sorted.  Allocation failure must not leak
+ * the DIR, so the arena's jump target is parked while it is open. */
+static char **list_dir(CoordSession *s, const char *dir, uint32_t *count_out)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return NULL;
+    jmp_buf *saved = s->arena.oom;
+    arena_set_oom(&s->arena, NULL);
+    uint32_t count = 0, cap = 16;
+    char **names = ARENA_ARRAY(&s->arena, char *, cap);
+    struct dirent *de;
+    while (names && (de = readdir(d)) != NULL) {
+        if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+            continue;
+        if (count == cap) {
+            char **more = ARENA_ARRAY(&s->arena, char *, cap * 2);
+            if (more)
+                memcpy(more, names, count * sizeof *names);
+            names = more;
+            cap *= 2;
+            if (!names)
+                break;
+        }
+        char *copy = arena_strndup(&s->arena, de->d_name, strlen(de->d_name));
+        if (!copy) {
+            names = NULL;
+            break;
+        }
+        names[count++] = copy;
+    }
+    closedir(d);
+    arena_set_oom(&s->arena, saved);
+    if (!names)
+        co_oom(s);
+    qsort(names, count, sizeof *names, cmp_str);
+    *count_out = count;
+    return names;
+}
+
+static void walk(CoordSession *s, uint32_t root, const char *dir, const char *rel)
+{
+    uint32_t count = 0;
+    char **names = list_dir(s, dir, &count);
+    if (!names)
+        return;     /* an unreadable subdirectory: nothing in it can be seen */
+    for (uint32_t i = 0; i < count; i++) {
+        const char *path = join(s, dir, names[i]);
+        const char *sub = rel[0] ? co_printf(s, "%s/%s", rel, names[i]) : names[i];
+        bool kite = ends_with(names[i], ".kite") && strlen(names[i]) > 5;
+        struct stat st;
+        if (stat(path, &st) != 0) {
+            if (kite)
+                register_file(s, root, path, sub);     /* dangling: E0001 */
+            continue;
+        }
+        if (S_ISDIR(st.st_mode)) {
+            if (kite)
+                register_file(s, root, path, sub);     /* a directory x.kite: E0001 */
+            else if (seen_add(s, &st))
+                walk(s, root, path, sub);
+            continue;
+        }
+        if (kite && seen_add(s, &st))
+            register_file(s, root, path, sub);
+    }
+}
+
+/* The module name of a lone file's header ("module A.B exposing ..."), or
+ * NULL when the file has no readable, well-formed header. */
+static char *header_name(CoordSession *s, const char *path)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return NULL;
+    char buf[16384];
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (n <= 0)
+        return NULL;
+    buf[n] = '\0';
+    const char *p = buf;
+    for (;;) {      /* whitespace and comments */
+        while (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')
+            p++;
+        if (*p != '#')
+            break;
+        while (*p && *p != '\n')
+            p++;
+    }
+    if (strncmp(p, "module", 6) != 0)
+        return NULL;
+    p += 6;
+    if (!(*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n'))
+        return NULL;
+    while (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')
+        p++;
+    const char *start = p;
+    for (;;) {
+        if (!(*p >= 'A' && *p <= 'Z'))
+            return NULL;
+        while ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
+               (*p >= '0' && *p <= '9') || *p == '_')
+            p++;
+        if (*p != '.')
+            break;
+        p++;
+    }
+    char *name = co_alloc(s, (size_t)(p - start) + 1);
+    memcpy(name, start, (size_t)(p - start));
+    name[p - start] = '\0';
+    return name;
+}
+
+static void add_lone_file(CoordSession *s, const char *path, const struct stat *st)
+{
+    if (!seen_add(s, st))
+        return;
+    char *header = header_name(s, path);
+    if (header) {
+        const char *rel = rel_from_name(s, header);
+        size_t n = strlen(path), k = strlen(rel);
+        if (strcmp(path, rel) == 0) {
+            discover_module(s, header, path, add_root(s, ".", false));
+            return;
+        }
+        if (n > k && path[n - k - 1] == '/' && strcmp(path + n - k, rel) == 0) {
+            char *dir = co_strdup(s, path);
+            dir[n - k - 1] = '\0';
+            discover_module(s, header, path, add_root(s, dir[0] ? dir : "/", false));
+            return;
+        }
+    }
+    /* no usable header, or it does not match the path (E0403 after parsing):
+     * the file's own directory is its root and its base name its name */
+    const char *slash = strrchr(path, '/');
+    const char *base = slash ? slash + 1 : path;
+    char *dir = slash ? co_strdup(s, path) : co_strdup(s, ".");
+    if (slash)
+        dir[slash - path] = '\0';
+    discover_module(s, name_from_rel(s, base), path,
+                    add_root(s, slash ? (dir[0] ? dir : "/") : ".", false));
+}
+
+int discover_root(CoordSession *s, const char *path)
+{
+    struct stat st;
+    if (stat(path, &st) != 0) {
+        snprintf(s->error, sizeof s->error, "cannot access '%s': %s", path, strerror(errno));
+        return COORD_EXIT_USAGE;
+    }
+    if (!S_ISDIR(st.st_mode)) {
+        add_lone_file(s, path, &st);
+        return 0;
+    }
+    char *dir = trim_slashes(s, path);
+    DIR *probe = opendir(dir);
+    if (!probe) {
+        snprintf(s->error, sizeof s->error, "cannot read directory '%s': %s", path, strerror(errno));
+        return COORD_EXIT_USAGE;
+    }
+    closedir(probe);
+    uint32_t root = add_root(s, dir, true);
+    if (seen_add(s, &st))
+        walk(s, root, dir, "");
+    return 0;
+}
+
+int discover_search_dir(CoordSession *s, const char *dir)
+{
+    struct stat st;
+    if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+        snprintf(s->error, sizeof s->error, "cannot access directory '%s': %s", dir,
+                 stat(dir, &st) != 0 ? strerror(errno) : "Not a directory");
+        return COORD_EXIT_USAGE;
+    }
+    if (s->search_count == s->search_cap) {
+        uint32_t cap = s->search_cap ? s->search_cap * 2 : 8;
+        Root *more = co_alloc(s, cap * sizeof *more);
+        if (s->search_count)
+            memcpy(more, s->search, s->search_count * sizeof *more);
+        s->search = more;
+        s->search_cap = cap;
+    }
+    Root *r = &s->search[s->search_count++];
+    r->dir = trim_slashes(s, dir);
+    r->walked = false;
+    r->is_search = true;
+    return 0;
+}
+
+static uint32_t try_dir(CoordSession *s, const char *dir, const char *rel, const char *name,
+                        uint32_t root)
+{
+    const char *path = join(s, dir, rel);
+    struct stat st;
+    if (lstat(path, &st) != 0)
+        return NONE;
+    if (stat(path, &st) == 0)
+        seen_add(s, &st);
+    return discover_module(s, name, path, root)->id;
+}
+
+uint32_t discover_lookup(CoordSession *s, const char *name)
+{
+    uint32_t id = name_find(s, name);
+    if (id != NONE)
+        return id;
+    const char *rel = rel_from_name(s, name);
+    for (uint32_t i = 0; i < s->root_count; i++) {
+        if (s->roots[i].walked)
+            continue;
+        if ((id = try_dir(s, s->roots[i].dir, rel, name, i)) != NONE)
+            return id;
+    }
+    for (uint32_t i = 0; i < s->search_count; i++) {
+        if ((id = try_dir(s, s->search[i].dir, rel, name, NONE)) != NONE)
+            return id;
+    }
+    return NONE;
+}

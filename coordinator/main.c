@@ -1,0 +1,185 @@
+/* main — the `coord` command line (LANGUAGE.md section 9).  It uses only the
+ * public API of include/coord.h, like any other driver would.
+ *
+ * Output: text diagnostics go to stderr (coloured only when stderr is a
+ * terminal), JSON diagnostics to stdout; --emit-types prints to stdout after
+ * the diagnostics.  Exit status per LANGUAGE.md section 8.
+ */
+#include "coord.h"
+
+#ifdef COORD_TESTING
+#include "base/mem.h"
+#endif
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static const char usage_text[] =
+    "usage: coord check [options] PATH...\n"
+    "\n"
+    "Checks a build of Kite modules.  Each PATH is a directory (a source root:\n"
+    "every *.kite file below it is checked) or a single .kite file.\n"
+    "\n"
+    "options:\n"
+    "  -j N, --jobs N        worker threads (1 = inline; default: online CPUs)\n"
+    "  --format text|json    diagnostics format (text on stderr, json on stdout)\n"
+    "  --emit-types          print the type of every top-level value\n"
+    "  -I DIR                another directory to look up imports in\n"
+    "  --help                show this help\n"
+    "  --version             show the version\n"
+    "\n"
+    "exit status: 0 no errors, 1 errors in the sources, 2 usage or I/O error,\n"
+    "3 the compiler itself failed\n";
+
+static int usage_error(const char *fmt, const char *arg)
+{
+    fputs("coord: ", stderr);
+    fprintf(stderr, fmt, arg);
+    fputs("\nTry 'coord --help'.\n", stderr);
+    return COORD_EXIT_USAGE;
+}
+
+/* The value of option `name` (given as "-j N", "-jN", "--jobs N" or
+ * "--jobs=N"); advances *i past it.  NULL when argv[*i] is not this option. */
+static const char *option_value(int argc, char **argv, int *i, const char *shrt,
+                                const char *lng, bool *missing)
+{
+    const char *a = argv[*i];
+    size_t ls = shrt ? strlen(shrt) : 0, ll = strlen(lng);
+    const char *v = NULL;
+    if ((shrt && strcmp(a, shrt) == 0) || strcmp(a, lng) == 0) {
+        if (*i + 1 >= argc) {
+            *missing = true;
+            return NULL;
+        }
+        v = argv[++*i];
+    } else if (shrt && strncmp(a, shrt, ls) == 0 && a[ls] != '\0') {
+        v = a + ls;
+    } else if (strncmp(a, lng, ll) == 0 && a[ll] == '=') {
+        v = a + ll + 1;
+    }
+    return v;
+}
+
+int main(int argc, char **argv)
+{
+#ifdef COORD_TESTING
+    mem_failpoint_from_env();
+#endif
+    if (argc >= 2 && strcmp(argv[1], "--help") == 0) {
+        fputs(usage_text, stdout);
+        return 0;
+    }
+    if (argc >= 2 && strcmp(argv[1], "--version") == 0) {
+        printf("coord %s\n", COORD_VERSION);
+        return 0;
+    }
+    if (argc < 2)
+        return usage_error("%s", "missing command (expected: coord check [options] PATH...)");
+    if (strcmp(argv[1], "check") != 0)
+        return usage_error("unknown command '%s' (expected: check)", argv[1]);
+
+    uint32_t jobs = 0;
+    bool json = false, emit_types = false;
+    const char **paths = calloc((size_t)argc, sizeof *paths);
+    const char **incs = calloc((size_t)argc, sizeof *incs);
+    if (!paths || !incs) {
+        fputs("coord: out of memory\n", stderr);
+        return COORD_EXIT_INTERNAL;
+    }
+    int npaths = 0, nincs = 0, status = COORD_EXIT_USAGE;
+    bool only_paths = false;
+    CoordSession *s = NULL;
+
+    for (int i = 2; i < argc; i++) {
+        const char *a = argv[i];
+        bool missing = false;
+        const char *v;
+        if (only_paths || a[0] != '-' || strcmp(a, "-") == 0) {
+            paths[npaths++] = a;
+        } else if (strcmp(a, "--") == 0) {
+            only_paths = true;
+        } else if (strcmp(a, "--help") == 0) {
+            fputs(usage_text, stdout);
+            status = 0;
+            goto out;
+        } else if (strcmp(a, "--version") == 0) {
+            printf("coord %s\n", COORD_VERSION);
+            status = 0;
+            goto out;
+        } else if (strcmp(a, "--emit-types") == 0) {
+            emit_types = true;
+        } else if ((v = option_value(argc, argv, &i, "-j", "--jobs", &missing)) != NULL) {
+            char *end;
+            errno = 0;
+            long n = strtol(v, &end, 10);
+            if (errno || *end || end == v || n < 1 || n > 1024) {
+                usage_error("invalid number of jobs '%s' (expected 1 to 1024)", v);
+                goto out;
+            }
+            jobs = (uint32_t)n;
+        } else if (!missing && (v = option_value(argc, argv, &i, NULL, "--format", &missing)) != NULL) {
+            if (strcmp(v, "json") == 0) {
+                json = true;
+            } else if (strcmp(v, "text") == 0) {
+                json = false;
+            } else {
+                usage_error("unknown format '%s' (expected text or json)", v);
+                goto out;
+            }
+        } else if (!missing && (v = option_value(argc, argv, &i, "-I", "--include", &missing)) != NULL) {
+            incs[nincs++] = v;
+        } else if (missing) {
+            usage_error("option '%s' needs a value", a);
+            goto out;
+        } else {
+            usage_error("unknown option '%s'", a);
+            goto out;
+        }
+    }
+    if (npaths == 0) {
+        usage_error("%s", "no PATH given");
+        goto out;
+    }
+
+    CoordOptions opts = { .jobs = jobs };
+    s = coord_session_create(&opts);
+    if (!s) {
+        fputs("coord: out of memory\n", stderr);
+        status = COORD_EXIT_INTERNAL;
+        goto out;
+    }
+    for (int i = 0; i < nincs; i++) {
+        int rc = coord_add_search_dir(s, incs[i]);
+        if (rc) {
+            fprintf(stderr, "coord: %s\n", coord_error(s));
+            status = rc;
+            goto out;
+        }
+    }
+    for (int i = 0; i < npaths; i++) {
+        int rc = coord_add_root(s, paths[i]);
+        if (rc) {
+            fprintf(stderr, "coord: %s\n", coord_error(s));
+            status = rc;
+            goto out;
+        }
+    }
+    status = coord_run(s);
+    if (json)
+        coord_print_reports(s, stdout, COORD_FORMAT_JSON, false);
+    else
+        coord_print_reports(s, stderr, COORD_FORMAT_TEXT, isatty(STDERR_FILENO) == 1);
+    if (emit_types)
+        coord_print_types(s, stdout);
+    if (coord_error(s)[0])
+        fprintf(stderr, "coord: %s\n", coord_error(s));
+out:
+    fflush(stdout);
+    coord_session_destroy(s);
+    free(paths);
+    free(incs);
+    return status;
+}

@@ -1,0 +1,98 @@
+/* coord.h — the embedding API of the Kite compile coordinator.
+ *
+ * A compiler driver creates a session, tells it where the sources are, runs
+ * it once, then reads the results: the diagnostics in their final order
+ * (module name, line, column, code, message — identical for every `jobs`
+ * value) and the checked types of every module.  Destroying the session frees
+ * everything it allocated, including the strings handed out below.
+ *
+ *   CoordOptions o = { .jobs = 4 };
+ *   CoordSession *s = coord_session_create(&o);
+ *   if (coord_add_root(s, "src") != 0) puts(coord_error(s));
+ *   int status = coord_run(s);             // 0 ok, 1 errors, 3 compiler failure
+ *   coord_print_reports(s, stderr, COORD_FORMAT_TEXT, false);
+ *   coord_session_destroy(s);
+ *
+ * Threads: a session belongs to the thread that created it; coord_run starts
+ * and joins its worker threads itself.  Sessions are independent of each
+ * other.
+ */
+#ifndef COORD_H
+#define COORD_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define COORD_VERSION "0.1.0"
+
+typedef struct CoordSession CoordSession;
+
+typedef enum { COORD_FORMAT_TEXT, COORD_FORMAT_JSON } CoordFormat;
+
+typedef struct CoordOptions {
+    uint32_t jobs;          /* worker threads; 1 = inline on the caller; 0 = online CPUs */
+} CoordOptions;
+
+/* Exit statuses (LANGUAGE.md section 8). */
+enum {
+    COORD_EXIT_OK = 0,          /* no errors (warnings allowed) */
+    COORD_EXIT_ERRORS = 1,      /* errors in the sources */
+    COORD_EXIT_USAGE = 2,       /* usage or I/O error of the invocation */
+    COORD_EXIT_INTERNAL = 3,    /* the compiler failed (E09xx, out of memory) */
+};
+
+/* NULL when out of memory.  opts may be NULL (defaults). */
+CoordSession *coord_session_create(const CoordOptions *opts);
+void          coord_session_destroy(CoordSession *s);
+
+/* Adds a PATH: a directory (a source root: every *.kite below it is checked)
+ * or a single .kite file (its root follows from its module name).  Returns 0,
+ * or COORD_EXIT_USAGE when the path does not exist (message: coord_error),
+ * or COORD_EXIT_INTERNAL when out of memory.  Call before coord_run. */
+int coord_add_root(CoordSession *s, const char *path);
+/* Adds an import search directory (-I), searched after the source roots, in
+ * the order added.  Same return values as coord_add_root. */
+int coord_add_search_dir(CoordSession *s, const char *dir);
+/* The message of the last failed call, or "" (owned by the session). */
+const char *coord_error(const CoordSession *s);
+
+/* Checks the build; returns its exit status (COORD_EXIT_*).  Once only. */
+int coord_run(CoordSession *s);
+int coord_exit_status(const CoordSession *s);
+
+/* ---- reports, in their final order (valid after coord_run) ---- */
+typedef enum { COORD_ERROR, COORD_WARNING } CoordSeverity;
+
+typedef struct CoordReport {
+    CoordSeverity severity;
+    const char *code;           /* "E0301" */
+    const char *module;         /* the module's declared name (or the path's) */
+    const char *file;           /* path of the source file */
+    uint32_t line, col;         /* 1-based; columns count bytes */
+    uint32_t end_line, end_col; /* just after the last byte */
+    const char *message;
+} CoordReport;
+
+uint32_t coord_report_count(const CoordSession *s);
+/* Fills *out for report i (0 <= i < count); false when out of range. */
+bool     coord_report_get(const CoordSession *s, uint32_t i, CoordReport *out);
+uint32_t coord_error_count(const CoordSession *s);
+uint32_t coord_warning_count(const CoordSession *s);
+/* Prints every report: text (with the source line and a caret underline;
+ * colour: ANSI colours) or JSON (one object per line). */
+void     coord_print_reports(const CoordSession *s, FILE *out, CoordFormat format, bool colour);
+
+/* ---- checked types (valid after coord_run) ---- */
+/* Modules of the build that were checked, sorted by name (byte order). */
+uint32_t    coord_module_count(const CoordSession *s);
+const char *coord_module_name(const CoordSession *s, uint32_t m);
+/* Top-level values of module m in source order, with their printed types
+ * (LANGUAGE.md section 7). */
+uint32_t    coord_value_count(const CoordSession *s, uint32_t m);
+bool        coord_value_get(const CoordSession *s, uint32_t m, uint32_t v,
+                            const char **name, const char **type);
+/* Prints `Module.name : type` lines for every module (--emit-types). */
+void        coord_print_types(const CoordSession *s, FILE *out);
+
+#endif

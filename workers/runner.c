@@ -1,0 +1,230 @@
+/* runner — three ways to execute tasks behind one interface.
+ *
+ * Invariants
+ *   - The coordinator thread alone calls runner_* functions; `in_flight`,
+ *     the pending-result store and the per-worker counters are its data.
+ *   - inline (-j1): capacity 1; submit runs the task through worker_run_task
+ *     at once and keeps its result for the next wait.  No thread exists.
+ *   - scripted (tests): like inline, but up to `capacity` results wait and
+ *     runner_wait hands back a pseudo-random one (xorshift64*, seeded), so a
+ *     test can replay every interleaving of completions the threads could
+ *     produce, deterministically.
+ *   - threads: worker i owns its scratch arena and is the only receiver on
+ *     inbox[i] and the only sender on outbox[i]; the coordinator is the other
+ *     end of both.  At most PER_WORKER tasks are in flight per worker, fewer
+ *     than either ring holds, so no send ever finds a full ring.  Every outbox
+ *     send rings the one doorbell the coordinator sleeps on; the coordinator
+ *     scans the outboxes before sleeping, and the doorbell remembers a ring
+ *     that happened since its last wait, so no wakeup is lost.
+ *     Shutdown: a TASK_STOP message into every inbox, then every thread is
+ *     joined.
+ */
+#include "workers/worker.h"
+
+#include "base/mem.h"
+#include "channels/chan.h"
+
+#include <assert.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define SCRATCH_KEEP (1u << 20)     /* scratch capacity kept across tasks */
+#define PER_WORKER 2u               /* tasks in flight per worker thread */
+#define RING_SIZE 8u                /* > PER_WORKER + the stop message */
+
+typedef enum { RUNNER_INLINE, RUNNER_SCRIPTED, RUNNER_THREADS } RunnerKind;
+
+typedef struct Worker {
+    pthread_t thread;
+    Chan *inbox, *outbox;
+    uint32_t in_flight;             /* coordinator's count */
+    bool started;
+} Worker;
+
+struct Runner {
+    RunnerKind kind;
+    uint32_t capacity, in_flight;
+    /* inline / scripted */
+    Arena scratch;
+    Result *pending;
+    uint32_t pending_count;
+    uint64_t rng;
+    /* threads */
+    Worker *workers;
+    uint32_t worker_count;
+    uint32_t next_scan;
+    Doorbell *bell;
+};
+
+static Runner *runner_new(RunnerKind kind, uint32_t capacity)
+{
+    Runner *r = mem_calloc(1, sizeof *r);
+    if (!r)
+        return NULL;
+    r->kind = kind;
+    r->capacity = capacity;
+    arena_init(&r->scratch, ARENA_DEFAULT_CHUNK, SCRATCH_KEEP);
+    if (kind != RUNNER_THREADS) {
+        r->pending = mem_calloc(capacity, sizeof *r->pending);
+        if (!r->pending) {
+            mem_free(r);
+            return NULL;
+        }
+    }
+    return r;
+}
+
+Runner *runner_inline_create(void)
+{
+    return runner_new(RUNNER_INLINE, 1);
+}
+
+Runner *runner_scripted_create(uint64_t seed, uint32_t capacity)
+{
+    Runner *r = runner_new(RUNNER_SCRIPTED, capacity ? capacity : 1);
+    if (r)
+        r->rng = seed ? seed : 0x9e3779b97f4a7c15ull;
+    return r;
+}
+
+static void *worker_main(void *arg)
+{
+    Worker *w = arg;
+    Arena scratch;
+    arena_init(&scratch, ARENA_DEFAULT_CHUNK, SCRATCH_KEEP);
+    Task t;
+    while (chan_recv(w->inbox, &t)) {
+        if (t.kind == TASK_STOP)
+            break;
+        Result res;
+        worker_run_task(&scratch, &t, &res);
+        bool sent = chan_send(w->outbox, &res);
+        assert(sent && "outbox full: more tasks in flight than the ring holds");
+        (void)sent;
+    }
+    arena_free(&scratch);
+    return NULL;
+}
+
+static void threads_teardown(Runner *r)
+{
+    for (uint32_t i = 0; i < r->worker_count; i++) {
+        Worker *w = &r->workers[i];
+        if (w->started) {
+            Task stop;
+            memset(&stop, 0, sizeof stop);
+            stop.kind = TASK_STOP;
+            if (!chan_send(w->inbox, &stop))
+                chan_close(w->inbox);   /* the thread wakes and sees it closed */
+            pthread_join(w->thread, NULL);
+        }
+        if (w->inbox)
+            chan_destroy(w->inbox);
+        if (w->outbox)
+            chan_destroy(w->outbox);
+    }
+    mem_free(r->workers);
+    if (r->bell)
+        doorbell_destroy(r->bell);
+}
+
+Runner *runner_threads_create(uint32_t workers)
+{
+    if (workers == 0)
+        workers = 1;
+    Runner *r = runner_new(RUNNER_THREADS, workers * PER_WORKER);
+    if (!r)
+        return NULL;
+    r->workers = mem_calloc(workers, sizeof *r->workers);
+    r->bell = doorbell_create();
+    if (!r->workers || !r->bell)
+        goto fail;
+    r->worker_count = workers;
+    for (uint32_t i = 0; i < workers; i++) {
+        Worker *w = &r->workers[i];
+        w->inbox = chan_create(RING_SIZE, sizeof(Task), NULL);
+        w->outbox = chan_create(RING_SIZE, sizeof(Result), r->bell);
+        if (!w->inbox || !w->outbox)
+            goto fail;
+        if (pthread_create(&w->thread, NULL, worker_main, w) != 0)
+            goto fail;
+        w->started = true;
+    }
+    return r;
+fail:
+    threads_teardown(r);
+    arena_free(&r->scratch);
+    mem_free(r);
+    return NULL;
+}
+
+uint32_t runner_capacity(const Runner *r)  { return r->capacity; }
+uint32_t runner_in_flight(const Runner *r) { return r->in_flight; }
+
+bool runner_submit(Runner *r, const Task *t)
+{
+    if (r->in_flight >= r->capacity)
+        return false;
+    if (r->kind == RUNNER_THREADS) {
+        /* the least loaded worker; ties go to the lowest index */
+        Worker *best = &r->workers[0];
+        for (uint32_t i = 1; i < r->worker_count; i++)
+            if (r->workers[i].in_flight < best->in_flight)
+                best = &r->workers[i];
+        if (best->in_flight >= PER_WORKER || !chan_send(best->inbox, t))
+            return false;
+        best->in_flight++;
+    } else {
+        worker_run_task(&r->scratch, t, &r->pending[r->pending_count++]);
+    }
+    r->in_flight++;
+    return true;
+}
+
+static uint64_t next_random(Runner *r)
+{
+    uint64_t x = r->rng;
+    x ^= x >> 12;
+    x ^= x << 25;
+    x ^= x >> 27;
+    r->rng = x;
+    return x * 0x2545f4914f6cdd1dull;
+}
+
+void runner_wait(Runner *r, Result *out)
+{
+    assert(r->in_flight > 0);
+    if (r->kind == RUNNER_THREADS) {
+        for (;;) {
+            for (uint32_t k = 0; k < r->worker_count; k++) {
+                uint32_t i = (r->next_scan + k) % r->worker_count;
+                Worker *w = &r->workers[i];
+                if (w->in_flight > 0 && chan_try_recv(w->outbox, out)) {
+                    w->in_flight--;
+                    r->in_flight--;
+                    r->next_scan = i + 1;   /* fairness between workers */
+                    return;
+                }
+            }
+            doorbell_wait(r->bell);
+        }
+    }
+    uint32_t pick = 0;
+    if (r->kind == RUNNER_SCRIPTED)
+        pick = (uint32_t)(next_random(r) % r->pending_count);
+    *out = r->pending[pick];
+    r->pending[pick] = r->pending[--r->pending_count];
+    r->in_flight--;
+}
+
+void runner_destroy(Runner *r)
+{
+    if (!r)
+        return;
+    if (r->kind == RUNNER_THREADS)
+        threads_teardown(r);
+    mem_free(r->pending);
+    arena_free(&r->scratch);
+    mem_free(r);
+}

@@ -1,0 +1,211 @@
+/* task — running one task to an explicit result.
+ *
+ * Invariants
+ *   - Every task ends in exactly one Result, success or failure; nothing here
+ *     aborts on bad input or on allocation failure.
+ *   - The parse task reads its source file itself, into the module's keep
+ *     arena, so an unreadable file (E0001) is an ordinary parse_failed result
+ *     produced on the worker, not a stall of the coordinator.
+ *   - Phase status maps to result kind: OK -> parsed/canonicalized/checked;
+ *     FAILED -> parse_failed (parse) or task_failed/internal (later phases,
+ *     which have no "failed but usable" outcome); OOM -> task_failed/oom;
+ *     INTERNAL -> task_failed/internal.  After OOM the partial AST/IR arenas
+ *     are reset here: nothing in them is reachable from the result.
+ *   - The caller's scratch arena is reset before returning.
+ */
+#include "workers/worker.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+const char *task_kind_name(TaskKind k)
+{
+    static const char *const names[] = {
+#define TASK_NAME_(name, desc) desc,
+        TASK_KINDS(TASK_NAME_)
+#undef TASK_NAME_
+    };
+    return names[k];
+}
+
+const char *result_kind_name(ResultKind k)
+{
+    static const char *const names[] = {
+#define RESULT_NAME_(name, desc) desc,
+        RESULT_KINDS(RESULT_NAME_)
+#undef RESULT_NAME_
+    };
+    return names[k];
+}
+
+static uint64_t now_nanos(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* Reads the whole file into `keep` (NUL-terminated).  Returns 0, an errno
+ * value, or -1 when out of memory. */
+static int read_source(const char *path, Arena *keep, const char **src, uint32_t *len)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return errno;
+    struct stat st;
+    if (fstat(fd, &st) != 0) {
+        int e = errno;
+        close(fd);
+        return e;
+    }
+    if (S_ISDIR(st.st_mode)) {
+        close(fd);
+        return EISDIR;
+    }
+    if (!S_ISREG(st.st_mode) || st.st_size >= (off_t)UINT32_MAX) {
+        close(fd);
+        return S_ISREG(st.st_mode) ? EFBIG : EINVAL;
+    }
+    size_t size = (size_t)st.st_size;
+    char *buf = arena_alloc(keep, size + 1, 1);
+    if (!buf) {
+        close(fd);
+        return -1;
+    }
+    size_t got = 0;
+    while (got < size) {
+        ssize_t n = read(fd, buf + got, size - got);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            int e = errno;
+            close(fd);
+            return e;
+        }
+        if (n == 0)
+            break;          /* the file shrank: check what is there */
+        got += (size_t)n;
+    }
+    close(fd);
+    buf[got] = '\0';
+    *src = buf;
+    *len = (uint32_t)got;
+    return 0;
+}
+
+static void fail(Result *r, FailCause cause)
+{
+    r->kind = RESULT_TASK_FAILED;
+    r->cause = cause;
+}
+
+static void run_parse(Arena *scratch, const Task *t, Result *r)
+{
+    const char *src = NULL;
+    uint32_t len = 0;
+    int err = read_source(t->path, t->keep, &src, &len);
+    if (err == -1) {
+        fail(r, FAIL_OOM);
+        return;
+    }
+    if (err != 0) {
+        char buf[128];
+        const char *why = strerror_r(err, buf, sizeof buf);
+        ReportList list;
+        report_list_init(&list, scratch, t->keep);
+        if (!report_add(&list, RC_E0001, 0, 0, "cannot read source file: %s", why)) {
+            fail(r, FAIL_OOM);
+            return;
+        }
+        r->reports = report_list_seal(&list, t->keep);
+        if (r->reports.count == 0) {
+            fail(r, FAIL_OOM);
+            return;
+        }
+        r->kind = RESULT_PARSE_FAILED;
+        return;
+    }
+    r->src = src;
+    r->src_len = len;
+
+    ParseOutput out;
+    memset(&out, 0, sizeof out);
+    PhaseStatus st = parse_module(src, len, t->keep, t->ast_arena, scratch, &out);
+    r->reports = out.reports;
+    switch (st) {
+    case PHASE_OK:
+        if (!out.ast || !out.iface) {
+            arena_reset(t->ast_arena);
+            fail(r, FAIL_INTERNAL);
+            return;
+        }
+        r->kind = RESULT_PARSED;
+        r->ast = out.ast;
+        r->iface = out.iface;
+        return;
+    case PHASE_FAILED:
+        arena_reset(t->ast_arena);
+        r->kind = RESULT_PARSE_FAILED;
+        return;
+    case PHASE_OOM:
+        arena_reset(t->ast_arena);
+        fail(r, FAIL_OOM);
+        return;
+    case PHASE_INTERNAL:
+        arena_reset(t->ast_arena);
+        fail(r, FAIL_INTERNAL);
+        return;
+    }
+    fail(r, FAIL_INTERNAL);
+}
+
+static void run_canon(Arena *scratch, const Task *t, Result *r)
+{
+    CanonOutput out;
+    memset(&out, 0, sizeof out);
+    PhaseStatus st = canon_module(t->ast, t->self, t->ifaces, t->import_count,
+                                  t->keep, t->ir_arena, scratch, &out);
+    r->reports = out.reports;
+    if (st == PHASE_OK && out.ir) {
+        r->kind = RESULT_CANONICALIZED;
+        r->ir = out.ir;
+        return;
+    }
+    arena_reset(t->ir_arena);
+    fail(r, st == PHASE_OOM ? FAIL_OOM : FAIL_INTERNAL);
+}
+
+static void run_check(Arena *scratch, const Task *t, Result *r)
+{
+    CheckOutput out;
+    memset(&out, 0, sizeof out);
+    PhaseStatus st = check_module(t->ir, t->artifacts, t->import_count,
+                                  t->keep, scratch, &out);
+    r->reports = out.reports;
+    if (st == PHASE_OK && out.artifact) {
+        r->kind = RESULT_CHECKED;
+        r->artifact = out.artifact;
+        return;
+    }
+    fail(r, st == PHASE_OOM ? FAIL_OOM : FAIL_INTERNAL);
+}
+
+void worker_run_task(Arena *scratch, const Task *t, Result *r)
+{
+    memset(r, 0, sizeof *r);
+    r->task = t->kind;
+    r->module = t->module;
+    uint64_t start = now_nanos();
+    switch (t->kind) {
+    case TASK_PARSE: run_parse(scratch, t, r); break;
+    case TASK_CANON: run_canon(scratch, t, r); break;
+    case TASK_CHECK: run_check(scratch, t, r); break;
+    case TASK_STOP:  fail(r, FAIL_INTERNAL); break;
+    }
+    r->nanos = now_nanos() - start;
+    arena_reset(scratch);
+}

@@ -1,0 +1,116 @@
+/* worker — task and result messages, running one task, and the runners that
+ * execute tasks (inline, on threads, or in a scripted order for tests).
+ *
+ * Ownership.  A Task carries read-only pointers to sealed inputs (the name
+ * interfaces / checked artifacts of imports, the module's own AST or IR) and
+ * hands the module's durable arenas (keep, ast, ir) to whoever runs it.  Until
+ * the matching Result comes back, the coordinator neither reads nor writes
+ * those arenas.  The pointer arrays a task points to (ifaces, artifacts) are
+ * owned by the coordinator and stay untouched until the result arrives.
+ * A Result hands the arenas back together with the outputs that live in them.
+ *
+ * worker_run_task is the one function that runs any task, on a worker thread
+ * or inline; the scratch arena belongs to the caller and is reset after every
+ * task, so nothing allocated there escapes.
+ *
+ * Runners (ninja's Plan/Builder/CommandRunner split): the coordinator submits
+ * tasks while runner_in_flight < runner_capacity and otherwise waits for one
+ * result.  runner_submit never blocks and never fails below capacity.
+ */
+#ifndef COORD_WORKERS_WORKER_H
+#define COORD_WORKERS_WORKER_H
+
+#include "base/arena.h"
+#include "modules/artifact.h"
+#include "modules/iface.h"
+#include "modules/phases.h"
+#include "reports/report.h"
+#include <stdbool.h>
+#include <stdint.h>
+
+#define TASK_KINDS(X)              \
+    X(PARSE, "parse")              \
+    X(CANON, "canonicalize")       \
+    X(CHECK, "typecheck")          \
+    X(STOP,  "stop")
+
+typedef enum {
+#define TASK_ENUM_(name, desc) TASK_##name,
+    TASK_KINDS(TASK_ENUM_)
+#undef TASK_ENUM_
+} TaskKind;
+
+#define RESULT_KINDS(X)                       \
+    X(PARSED,        "parsed")                \
+    X(CANONICALIZED, "canonicalized")         \
+    X(CHECKED,       "checked")               \
+    X(PARSE_FAILED,  "parse failed")          \
+    X(TASK_FAILED,   "task failed")
+
+typedef enum {
+#define RESULT_ENUM_(name, desc) RESULT_##name,
+    RESULT_KINDS(RESULT_ENUM_)
+#undef RESULT_ENUM_
+} ResultKind;
+
+typedef enum { FAIL_NONE, FAIL_OOM, FAIL_INTERNAL } FailCause;
+
+const char *task_kind_name(TaskKind k);     /* "parse" */
+const char *result_kind_name(ResultKind k); /* "parse failed" */
+
+typedef struct Task {
+    TaskKind kind;
+    uint32_t module;                    /* coordinator's module id, echoed back */
+    /* parse */
+    const char *path;                   /* the worker reads the file itself */
+    /* canonicalize */
+    const Ast *ast;
+    const NameIface *self;
+    const NameIface *const *ifaces;     /* per import, NULL = poisoned */
+    /* typecheck */
+    const CanonModule *ir;
+    const Artifact *const *artifacts;   /* per import, NULL = poisoned */
+    uint32_t import_count;
+    /* the module's durable arenas, handed over for the task */
+    Arena *keep, *ast_arena, *ir_arena;
+} Task;
+
+typedef struct Result {
+    ResultKind kind;
+    TaskKind task;
+    uint32_t module;
+    FailCause cause;                    /* TASK_FAILED only */
+    const char *src;                    /* parse: the bytes read (in keep), or NULL */
+    uint32_t src_len;
+    const Ast *ast;                     /* parsed */
+    const NameIface *iface;             /* parsed */
+    const CanonModule *ir;              /* canonicalized */
+    const Artifact *artifact;           /* checked */
+    ReportSpan reports;                 /* in keep; also for failures */
+    uint64_t nanos;                     /* measured task time */
+} Result;
+
+/* Runs one task to its explicit result; resets `scratch` afterwards. */
+void worker_run_task(Arena *scratch, const Task *t, Result *r);
+
+/* ---- runners ---- */
+typedef struct Runner Runner;
+
+/* -j1: runs each task at once on the caller's thread; creates no thread. */
+Runner  *runner_inline_create(void);
+/* N worker threads, an inbox and an outbox channel each, one doorbell for the
+ * coordinator.  NULL when a thread or channel cannot be had. */
+Runner  *runner_threads_create(uint32_t workers);
+/* Tests: runs tasks inline at submission but hands the results back in a
+ * seeded pseudo-random order, up to `capacity` pending at once. */
+Runner  *runner_scripted_create(uint64_t seed, uint32_t capacity);
+
+uint32_t runner_capacity(const Runner *r);
+uint32_t runner_in_flight(const Runner *r);
+bool     runner_submit(Runner *r, const Task *t);
+/* Blocks until a result is available; only with runner_in_flight > 0. */
+void     runner_wait(Runner *r, Result *out);
+/* Stops and joins every thread (after all results were collected). */
+void     runner_destroy(Runner *r);
+
+#endif
