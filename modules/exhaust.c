@@ -193,7 +193,10 @@ static bool useful(ExCtx *x, uint32_t **rows, uint32_t nrows, const uint32_t *q,
                 seen_tag = ARENA_ZARRAY(x->scratch, bool, cnt ? cnt : 1);
             }
         }
-        if (h->kind == EX_CTOR && !seen_tag[h->tag]) {
+        /* Rows of another sum can only come from a duplicate type declaration
+         * (E0203, already reported) that shares the first one's name. */
+        if (h->kind == EX_CTOR && first->kind == EX_CTOR && h->sum == first->sum &&
+            !seen_tag[h->tag]) {
             seen_tag[h->tag] = true;
             distinct++;
         } else if (h->kind == EX_BOOL && !seen_bool[h->ival != 0]) {
