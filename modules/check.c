@@ -47,6 +47,7 @@ typedef struct Check {
     TyStore ts;
     ReportList rl;
     ExCtx ex;
+    bool ex_untrusted;          /* this match has a constructor of a duplicate type */
     ImportCache *imp;
     uint32_t *local_ty;         /* per local: its type (let: generic) */
     uint32_t *value_ty;         /* per value: its type (generic after its SCC) */
@@ -335,8 +336,14 @@ static uint32_t ex_pat(Check *c, uint32_t p)
             subs[i] = ex_pat(c, canon_list_at(m, list, i));
         if (m->pat.kind[p] == CP_TUPLE)
             return ex_tuple(&c->ex, subs, n);
-        if (m->pat.kind[p] == CP_CTOR)
+        if (m->pat.kind[p] == CP_CTOR) {
+            /* A constructor of a duplicate type declaration (E0203 already
+             * reported) shares its name with the first declaration, so the
+             * match cannot be judged without a cascaded report. */
+            if (m->types[m->ctors[a].type].duplicate)
+                c->ex_untrusted = true;
             return ex_ctor(&c->ex, local_sum(c, m->ctors[a].type), m->ctors[a].index, subs, n);
+        }
         uint32_t imp = canon_pat_import(m, p);
         uint32_t k = imported_ctor(c, imp, canon_pat_import_name(m, p));
         const Artifact *art = c->imp[imp].art;
@@ -355,8 +362,11 @@ static void check_exhaustive(Check *c, uint32_t e, uint32_t scrut)
     ex_reset_patterns(&c->ex);
     uint32_t *arms = ARENA_ARRAY(c->scratch, uint32_t, n + 1);
     bool *red = ARENA_ZARRAY(c->scratch, bool, n + 1);
+    c->ex_untrusted = false;
     for (uint32_t i = 0; i < n; i++)
         arms[i] = ex_pat(c, canon_match_arm_pat(m, e, i));
+    if (c->ex_untrusted)
+        return;
     char *missing = ex_match(&c->ex, arms, n, red, c->scratch);
     for (uint32_t i = 0; i < n; i++) {
         if (!red[i])
