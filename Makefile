@@ -127,7 +127,10 @@ run: $(B)/release/coord
 # Unit tests (cmocka), one binary each.  A test binary named test_*_mt
 # is threaded and also runs under `make tsan`.
 unit-%: $(addprefix $(B)/%/tests/,$(UNIT_NAMES))
-	@set -e; for t in $^; do echo "== $$t"; $$t; done
+	@pass=0; fail=0; failed=""; for t in $^; do echo "== $$t"; \
+	  if $$t; then pass=$$((pass+1)); else fail=$$((fail+1)); failed="$$failed $$t"; fi; done; \
+	echo "unit test binaries: $$pass passed, $$fail failed$${failed:+ (}$${failed# }$${failed:+)}"; \
+	test $$fail -eq 0
 
 GOLDEN_MODE ?= asan
 golden: $(B)/$(GOLDEN_MODE)/coord
@@ -142,10 +145,10 @@ test: asan
 	@echo "make test: all passed"
 
 TSAN_NAMES := $(filter %_mt,$(UNIT_NAMES))
-tsan: $(addprefix $(B)/tsan/tests/,$(TSAN_NAMES)) $(B)/tsan/coord
+tsan: $(addprefix $(B)/tsan/tests/,$(TSAN_NAMES)) $(B)/tsan/coord $(B)/release/tools/gen
 	@set -e; export TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1"; \
 	for t in $(addprefix $(B)/tsan/tests/,$(TSAN_NAMES)); do echo "== $$t (tsan)"; $$t; done; \
-	if [ -x tests/tsan_e2e.sh ]; then tests/tsan_e2e.sh $(B)/tsan/coord; fi
+	tests/tsan_e2e.sh $(B)/tsan/coord $(B)/release/tools/gen
 	@echo "make tsan: zero reports"
 
 # Benchmarks print figures; they never fail on a number.
@@ -226,3 +229,12 @@ bench-parse: $(B)/release/tools/bench_parse
 .PHONY: fuzz-parse
 fuzz-parse: $(B)/asan/tests/test_parse_mutate
 	COORD_PARSE_MUTATIONS=100000 $(B)/asan/tests/test_parse_mutate
+
+# ---------------------------------------------------------------------------
+# make bench (issue 7, tools/bench.sh): coord check --stats at -j1, -j2 and
+# -jN on a wide and a deep generated workload (10 000 modules each, kept in
+# build/bench/), with sched_queue and sched_tbb side by side.  Prints figures;
+# fails only when the schedulers did different work.
+bench: $(B)/release/coord $(B)/release/tools/gen $(B)/release/tools/sched_queue \
+       $(B)/release/tools/sched_tbb
+	tools/bench.sh $(B)

@@ -1,14 +1,17 @@
 #!/bin/sh
 # ThreadSanitizer end to end (called by `make tsan` with the tsan coord):
 #
-#   tests/tsan_e2e.sh path/to/tsan/coord
+#   tests/tsan_e2e.sh path/to/tsan/coord [path/to/gen]
 #
 # Checks a generated 2000-module tree and a few error trees (cycles, missing
 # and failed modules: the paths that release waiting modules early) with
 # worker threads.  Any TSan report halts the run with exit code 66; the output
-# must also equal the -j1 output.
+# must also equal the -j1 output.  Given tools/gen, it also runs the stress
+# suite's tsan preset: 2000-module generated trees with injected errors,
+# cycles and missing imports, two seeds, at -j1/-j2/-j8, whose reports must
+# equal the generator's expected ones.
 set -u
-[ $# -eq 1 ] || { echo "usage: $0 path/to/tsan/coord" >&2; exit 2; }
+[ $# -ge 1 ] && [ $# -le 2 ] || { echo "usage: $0 path/to/tsan/coord [path/to/gen]" >&2; exit 2; }
 top=$(cd "$(dirname "$0")/.." && pwd)
 coord=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 export TSAN_OPTIONS="halt_on_error=1 exitcode=66 second_deadlock_stack=1"
@@ -37,5 +40,8 @@ check gen2000 "$work/gen" 0
 for c in two_cycles e0401_missing syntax_deep type_error_dep json_format; do
     check "$c" "$top/tests/e2e/$c/src" 1
 done
+if [ $# -eq 2 ]; then
+    "$top/tests/stress/run.sh" tsan "$coord" "$2" || failed=$((failed + 1))
+fi
 [ $failed -eq 0 ] && echo "tsan e2e: zero reports"
 [ $failed -eq 0 ]

@@ -1,0 +1,30 @@
+#!/bin/sh
+# ci_extra.sh — the reduced issue-6 suites that `make test` runs after the
+# unit and golden tests (a few minutes in total, on the asan build):
+#   - stress: 500-module generated trees (two shapes, with errors, cycles and
+#     missing imports) at -j1/-j2/-j8: identical, and equal to expected.txt;
+#   - bad input: every hostile file of tests/badinput/run.sh;
+#   - oom: a reduced allocation-failure walk (tests/oom/run.sh quick);
+#   - fuzz: plain replay of tests/fuzz/regressions/ and the example sources
+#     through the fuzz target's phases (no libFuzzer needed).
+# The full suites are `make stress`, `make oom`, `make fuzz`, `make badinput`.
+# B (the build root) comes from make's command line when given, else build.
+set -eu
+export LC_ALL=C
+cd "$(dirname "$0")/.."
+B=${B:-build}
+MAKE=${MAKE:-make}
+coord=$B/asan/coord
+gen=$B/asan/tools/gen
+"$MAKE" --no-print-directory B="$B" "$coord" "$gen" "$B/asan/fuzz_replay"
+
+t0=$(date +%s)
+echo "== ci_extra: stress (quick)"
+tests/stress/run.sh quick "$coord" "$gen"
+echo "== ci_extra: bad input"
+tests/badinput/run.sh "$coord"
+echo "== ci_extra: oom (quick)"
+tests/oom/run.sh quick "$coord" "$gen"
+echo "== ci_extra: fuzz regressions (replay)"
+"$B/asan/fuzz_replay" tests/fuzz/regressions $(find examples tests/golden -type d 2>/dev/null | sort)
+echo "ci_extra: all passed in $(( $(date +%s) - t0 ))s"

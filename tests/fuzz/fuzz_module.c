@@ -1,0 +1,205 @@
+/* fuzz_module — libFuzzer target over one module's phases.
+ *
+ * One input is the source of one module.  It goes through parse_module
+ * (tokenize + parse) -> canon_module -> check_module, with every import
+ * treated as unavailable (a NULL interface / artifact: poisoned names, as for
+ * a failed or missing import), exactly as the coordinator would run a module
+ * whose imports all failed.  Any input must give a status and reports, never
+ * a crash, a sanitizer report, a leak or a compiler bug:
+ *   - PHASE_INTERNAL (E0902) is a bug: abort so libFuzzer keeps the input;
+ *   - every report's span lies inside the source.
+ *
+ * Built two ways (see the fuzz block at the end of the Makefile):
+ *   clang -fsanitize=fuzzer,...    the libFuzzer binary (make fuzz);
+ *   cc -DFUZZ_REPLAY ...           a plain main() that replays the files or
+ *                                  directories given as arguments, for CI
+ *                                  (tests/ci_extra.sh) without libFuzzer.
+ */
+#include "base/arena.h"
+#include "modules/phases.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void check_span(ReportSpan r, size_t len, const char *phase)
+{
+    for (uint32_t i = 0; i < r.count; i++) {
+        const Report *x = &r.items[i];
+        if (x->start > x->end || x->end > len || !x->message) {
+            fprintf(stderr, "fuzz_module: %s report %u has a bad span [%u, %u) (len %zu)\n",
+                    phase, i, x->start, x->end, len);
+            abort();
+        }
+    }
+}
+
+static void bug_if_internal(PhaseStatus st, const char *phase)
+{
+    if (st == PHASE_INTERNAL) {
+        fprintf(stderr, "fuzz_module: %s returned PHASE_INTERNAL\n", phase);
+        abort();
+    }
+}
+
+/* ASan fills only the first 4 KiB of a fresh malloc block with 0xbe; arena
+ * chunks are bigger, so a phase reading arena memory it never wrote would see
+ * whatever the previous input left there, and a crash would not replay.
+ * Filling whole chunks makes such reads deterministic (0xbe is not a valid
+ * bool, an unlikely index, ...). */
+const char *__asan_default_options(void);
+const char *__asan_default_options(void)
+{
+    return "max_malloc_fill_size=16777216";
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    if (size > UINT32_MAX - 1) return 0;
+    /* The coordinator hands phases a NUL-terminated copy of the file. */
+    char *src = malloc(size + 1);
+    if (!src) return 0;
+    if (size) memcpy(src, data, size);
+    src[size] = '\0';
+
+    Arena keep, ast, ir, scratch;
+    arena_init(&keep, ARENA_DEFAULT_CHUNK, 0);
+    arena_init(&ast, ARENA_DEFAULT_CHUNK, 0);
+    arena_init(&ir, ARENA_DEFAULT_CHUNK, 0);
+    arena_init(&scratch, ARENA_DEFAULT_CHUNK, 0);
+
+    ParseOutput po;
+    memset(&po, 0, sizeof po);
+    PhaseStatus st = parse_module(src, (uint32_t)size, &keep, &ast, &scratch, &po);
+    bug_if_internal(st, "parse_module");
+    check_span(po.reports, size, "parse");
+    arena_reset(&scratch);
+
+    if (st == PHASE_OK) {
+        uint32_t n = ast_list_len(po.ast, po.ast->imports);
+        const NameIface **ifaces = calloc((size_t)n + 1, sizeof *ifaces);
+        const Artifact **arts = calloc((size_t)n + 1, sizeof *arts);
+        if (!ifaces || !arts) abort();
+        CanonOutput co;
+        memset(&co, 0, sizeof co);
+        st = canon_module(po.ast, po.iface, (const NameIface *const *)ifaces, n,
+                          &keep, &ir, &scratch, &co);
+        bug_if_internal(st, "canon_module");
+        check_span(co.reports, size, "canon");
+        arena_reset(&scratch);
+        if (st == PHASE_OK) {
+            CheckOutput ck;
+            memset(&ck, 0, sizeof ck);
+            st = check_module(co.ir, (const Artifact *const *)arts, n, &keep, &scratch, &ck);
+            bug_if_internal(st, "check_module");
+            check_span(ck.reports, size, "check");
+        }
+        free(ifaces);
+        free(arts);
+    }
+
+    arena_free(&scratch);
+    arena_free(&ir);
+    arena_free(&ast);
+    arena_free(&keep);
+    free(src);
+    return 0;
+}
+
+#ifdef FUZZ_REPLAY
+#include <dirent.h>
+#include <sys/stat.h>
+
+static int replay_file(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        perror(path);
+        return 1;
+    }
+    size_t cap = 1 << 16, len = 0;
+    uint8_t *buf = malloc(cap);
+    size_t k;
+    while (buf && (k = fread(buf + len, 1, cap - len, f)) > 0) {
+        len += k;
+        if (len == cap) {
+            uint8_t *b = realloc(buf, cap *= 2);
+            if (!b) { free(buf); buf = NULL; }
+            else buf = b;
+        }
+    }
+    fclose(f);
+    if (!buf) return 1;
+    LLVMFuzzerTestOneInput(buf, len);
+    free(buf);
+    return 0;
+}
+
+static int entry_cmp(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Files directly in a directory, in name order (deterministic). */
+static int replay_dir(const char *dir, int *count)
+{
+    DIR *d = opendir(dir);
+    if (!d) {
+        perror(dir);
+        return 1;
+    }
+    char **names = NULL;
+    size_t n = 0, cap = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (e->d_name[0] == '.') continue;
+        if (n == cap) {
+            cap = cap ? cap * 2 : 16;
+            char **nn = realloc(names, cap * sizeof *names);
+            if (!nn) abort();
+            names = nn;
+        }
+        names[n++] = strdup(e->d_name);
+    }
+    closedir(d);
+    if (n) qsort(names, n, sizeof *names, entry_cmp);
+    int rc = 0;
+    for (size_t i = 0; i < n; i++) {
+        size_t plen = strlen(dir) + strlen(names[i]) + 2;
+        char *p = malloc(plen);
+        if (!p) abort();
+        snprintf(p, plen, "%s/%s", dir, names[i]);
+        struct stat st;
+        if (stat(p, &st) == 0 && S_ISREG(st.st_mode)) {
+            rc |= replay_file(p);
+            (*count)++;
+        }
+        free(p);
+        free(names[i]);
+    }
+    free(names);
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    int rc = 0, count = 0;
+    for (int i = 1; i < argc; i++) {
+        struct stat st;
+        if (stat(argv[i], &st) != 0) {
+            perror(argv[i]);
+            rc = 1;
+        } else if (S_ISDIR(st.st_mode)) {
+            rc |= replay_dir(argv[i], &count);
+        } else {
+            rc |= replay_file(argv[i]);
+            count++;
+        }
+    }
+    printf("fuzz_module replay: %d inputs\n", count);
+    return rc;
+}
+#endif
