@@ -3,6 +3,7 @@
 # unit and golden tests (a few minutes in total, on the asan build):
 #   - stress: 500-module generated trees (two shapes, with errors, cycles and
 #     missing imports) at -j1/-j2/-j8: identical, and equal to expected.txt;
+#   - directory order: the same tree written in reverse order, same output;
 #   - bad input: every hostile file of tests/badinput/run.sh;
 #   - oom: a reduced allocation-failure walk (tests/oom/run.sh quick);
 #   - fuzz: plain replay of tests/fuzz/regressions/ and the example sources
@@ -21,6 +22,8 @@ gen=$B/asan/tools/gen
 t0=$(date +%s)
 echo "== ci_extra: stress (quick)"
 tests/stress/run.sh quick "$coord" "$gen"
+echo "== ci_extra: directory order"
+tests/stress/order.sh "$coord" "$gen"
 echo "== ci_extra: bad input"
 tests/badinput/run.sh "$coord"
 echo "== ci_extra: oom (quick)"
