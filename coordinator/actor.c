@@ -17,6 +17,8 @@
  *     always ends with every module DONE (asserted).
  *   - The AST arena of a module is reset once it is canonicalized (or fails),
  *     the IR arena once it is checked (or fails).
+ *   - Observability (stats.c, trace.c, progress.c) only reads results and
+ *     the clock: it never influences what is dispatched or reported.
  */
 #include "coordinator/actor.h"
 
@@ -36,6 +38,8 @@ const char *module_state_name(ModState st)
 static void finish(CoordSession *s, Module *m, bool failed)
 {
     assert(m->state != MS_DONE && "module finished twice");
+    /* tasks this module will never run (the progress line's total) */
+    s->obs.skipped += m->state <= MS_PARSED ? 2u : m->state <= MS_CANONICALIZED ? 1u : 0u;
     m->state = MS_DONE;
     m->failed = failed;
     m->ast = NULL;
@@ -92,6 +96,8 @@ static void dispatch(CoordSession *s, Module *m)
         assert(0 && "module in the ready queue in a state that runs no task");
         return;
     }
+    s->obs.last_module = m->id;
+    s->obs.last_task = (uint8_t)t.kind;
     bool ok = runner_submit(s->runner, &t);
     assert(ok && "runner refused a task below its capacity");
     (void)ok;
@@ -110,6 +116,9 @@ static void on_result(CoordSession *s, const Result *r)
 {
     Module *m = s->mods[r->module];
     m->nanos += r->nanos;
+    stats_on_result(s, m, r);
+    if (s->opts.trace)
+        trace_task(s, r);
     switch (r->task) {
     case TASK_PARSE:
         assert(m->state == MS_PARSING);
@@ -165,10 +174,7 @@ void actor_run(CoordSession *s)
 {
     for (;;) {
         while (s->ready_count > 0 && runner_in_flight(s->runner) < runner_capacity(s->runner)) {
-            uint32_t id = s->ready[s->ready_head];
-            s->ready_head = (s->ready_head + 1) % s->ready_cap;
-            s->ready_count--;
-            dispatch(s, s->mods[id]);
+            dispatch(s, s->mods[graph_ready_pop(s)]);
         }
         if (runner_in_flight(s->runner) == 0) {
             if (!s->cycles_done && s->unparsed == 0) {
@@ -180,12 +186,19 @@ void actor_run(CoordSession *s)
             break;
         }
         Result r;
+        uint64_t wait_begin = worker_now_nanos();
+        if (s->opts.trace)
+            trace_busy(s, s->obs.busy_since, wait_begin);
         runner_wait(s->runner, &r);
+        s->obs.busy_since = worker_now_nanos();
+        s->obs.wait_ns += s->obs.busy_since - wait_begin;
         on_result(s, &r);
         if (!s->cycles_done && s->unparsed == 0) {
             s->cycles_done = true;
             cycles_report(s);
         }
+        if (s->opts.progress)
+            progress_update(s);
     }
     for (uint32_t i = 0; i < s->mod_count; i++)
         assert(s->mods[i]->state == MS_DONE && "a module was left waiting");

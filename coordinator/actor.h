@@ -110,7 +110,56 @@ typedef struct Module {
     uint32_t first_in;          /* edges into this module */
     uint32_t waiting_parsed, waiting_checked;
     uint64_t nanos;             /* total task time */
+    /* stats.c: earliest finish of this module's parse / latest phase on an
+     * ideal machine, from measured task CPU times (the critical path). */
+    uint64_t cp_parsed, cp_end;
 } Module;
+
+/* trace.c: recorded spans, in blocks allocated in the session arena. */
+typedef struct TraceSpan {
+    uint64_t start, dur;        /* ns since the build began */
+    uint32_t module;            /* NONE for a coordinator busy span */
+    uint16_t worker;            /* tid */
+    uint8_t  task;              /* TaskKind */
+} TraceSpan;
+
+typedef struct TraceBlock {
+    struct TraceBlock *next;
+    uint32_t count;
+    TraceSpan spans[1024];
+} TraceBlock;
+
+/* Observability, coordinator-thread data like everything else here. */
+typedef struct Obs {
+    bool started;               /* t0 set */
+    uint64_t t0, t_end;         /* CLOCK_MONOTONIC: build began / coord_run ended */
+    uint64_t entry_ns;          /* time inside public entry points */
+    uint64_t setup_ns;          /* of which adding roots (discovery) */
+    uint64_t finish_ns;         /* of which collecting the results */
+    uint64_t wait_ns;           /* of which blocked in runner_wait */
+    uint64_t inline_ns;         /* of which running tasks inline */
+    uint64_t entry_cpu_ns;      /* this thread's CPU time in entry points */
+    uint64_t entry_cpu_begin;
+    uint64_t inline_cpu_ns;     /* of which running tasks inline */
+    uint64_t busy_since;        /* coordinator busy span began (trace) */
+    uint64_t phase_tasks[3], phase_cpu[3];
+    uint64_t lines;
+    uint64_t critical;
+    uint32_t jobs;
+    TraceBlock *trace_head, *trace_tail;
+    uint64_t trace_lost;        /* spans dropped for want of memory */
+    /* progress line */
+    uint64_t progress_next;     /* earliest time of the next redraw */
+    bool progress_shown;
+    uint64_t skipped;           /* tasks of failed modules that never run */
+    uint32_t last_module;       /* most recent dispatch, NONE before any */
+    uint8_t last_task;
+} Obs;
+
+typedef struct ReadyQueue {
+    uint32_t *ids;              /* ring of module ids */
+    uint32_t head, count, cap;
+} ReadyQueue;
 
 typedef struct Root {
     const char *dir;            /* without trailing '/' */
@@ -146,11 +195,17 @@ struct CoordSession {
     Edge *edges;
     uint32_t edge_count, edge_cap;
 
-    uint32_t *ready;            /* FIFO ring of module ids */
-    uint32_t ready_head, ready_count, ready_cap;
+    /* Ready modules, one FIFO per task they run next: [0] typecheck,
+     * [1] canonicalize, [2] parse; dispatch takes the lowest non-empty one
+     * (graph.c says why). */
+    ReadyQueue ready[3];
+    uint32_t ready_count;       /* over all three */
     uint32_t unparsed;          /* modules not yet past parsing */
     bool cycles_done;
     Runner *runner;             /* set by tests to use a scripted runner */
+    /* Tests: the cost the stats count for a task instead of its measured CPU
+     * time, so the critical path can be checked exactly; NULL otherwise. */
+    uint64_t (*task_cost)(const struct CoordSession *s, const Result *r);
     bool ran;
     int status;
 
@@ -161,6 +216,8 @@ struct CoordSession {
     bool internal_failure;
     CheckedModule *checked;
     uint32_t checked_count;
+
+    Obs obs;
 };
 
 /* session arena allocation (longjmps to s->oom on failure) */
@@ -184,9 +241,25 @@ void graph_release_parsed(CoordSession *s, Module *m);
 void graph_release_checked(CoordSession *s, Module *m);
 void graph_release_edge_checked(CoordSession *s, Edge *e);
 void graph_ready_push(CoordSession *s, uint32_t id);
+uint32_t graph_ready_pop(CoordSession *s);     /* only with ready_count > 0 */
 
 /* cycles.c */
 void cycles_report(CoordSession *s);
+
+/* stats.c: timing of public entry points and the coordinator's waits */
+void stats_entry_begin(CoordSession *s, uint64_t *start);
+/* Only the outermost entry point is timed; they do not nest. */
+void stats_entry_end(CoordSession *s, uint64_t start);
+void stats_on_result(CoordSession *s, Module *m, const Result *r);
+
+/* trace.c (only with opts.trace) */
+void trace_task(CoordSession *s, const Result *r);
+void trace_busy(CoordSession *s, uint64_t from, uint64_t to);
+void trace_free(CoordSession *s);
+
+/* progress.c (only with opts.progress) */
+void progress_update(CoordSession *s);
+void progress_erase(CoordSession *s);
 
 /* actor.c */
 void actor_run(CoordSession *s);

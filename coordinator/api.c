@@ -90,6 +90,7 @@ CoordSession *coord_session_create(const CoordOptions *opts)
     if (opts)
         s->opts = *opts;
     arena_init(&s->arena, ARENA_DEFAULT_CHUNK, 0);
+    s->obs.last_module = NONE;
     return s;
 }
 
@@ -104,6 +105,7 @@ void coord_session_destroy(CoordSession *s)
         arena_free(&m->ir_arena);
     }
     arena_free(&s->arena);
+    trace_free(s);
     mem_free(s);
 }
 
@@ -131,7 +133,11 @@ int coord_add_root(CoordSession *s, const char *path)
         snprintf(s->error, sizeof s->error, "coord_add_root after coord_run");
         return COORD_EXIT_USAGE;
     }
+    uint64_t t;
+    stats_entry_begin(s, &t);
     GUARDED(s, COORD_EXIT_INTERNAL, rc = discover_root(s, path));
+    stats_entry_end(s, t);
+    s->obs.setup_ns += s->obs.t_end - t;
     return rc;
 }
 
@@ -139,7 +145,11 @@ int coord_add_search_dir(CoordSession *s, const char *dir)
 {
     int rc = 0;
     s->error[0] = '\0';
+    uint64_t t;
+    stats_entry_begin(s, &t);
     GUARDED(s, COORD_EXIT_INTERNAL, rc = discover_search_dir(s, dir));
+    stats_entry_end(s, t);
+    s->obs.setup_ns += s->obs.t_end - t;
     return rc;
 }
 
@@ -184,7 +194,13 @@ static void collect(CoordSession *s)
         ctx->path = m->path;
         ctx->src = m->src;
         ctx->src_len = m->src_len;
-        if (m->src) {
+        uint32_t own = 0;
+        for (OwnReport *o = m->own; o; o = o->next)
+            own++;
+        /* a line table only serves this module's reports: skip the pass
+         * over the source (and its memory) when there are none */
+        if (m->src && own + m->phase_reports[0].count + m->phase_reports[1].count +
+                          m->phase_reports[2].count > 0) {
             LineTable *lt = co_alloc(s, sizeof *lt);
             if (!line_table_build(lt, m->src, m->src_len, &s->arena))
                 co_oom(s);
@@ -224,11 +240,8 @@ static uint32_t online_cpus(void)
     return n > 0 ? (uint32_t)n : 1;
 }
 
-static int run_with(CoordSession *s, Runner *given)
+static int run_build(CoordSession *s, Runner *given)
 {
-    if (s->ran)
-        return s->status;
-    s->ran = true;
     Runner *volatile own = NULL;     /* read again after a longjmp */
     if (!given) {
         uint32_t jobs = s->opts.jobs ? s->opts.jobs : online_cpus();
@@ -239,6 +252,7 @@ static int run_with(CoordSession *s, Runner *given)
         }
     }
     s->runner = given ? given : own;
+    s->obs.jobs = runner_workers(s->runner);
     jmp_buf jb;
     if (setjmp(jb)) {
         /* the coordinator itself ran out of memory: collect what is in
@@ -257,13 +271,33 @@ static int run_with(CoordSession *s, Runner *given)
     }
     arena_set_oom(&s->arena, &jb);
     actor_run(s);
+    uint64_t collect_begin = worker_now_nanos();
     collect(s);
+    s->obs.finish_ns = worker_now_nanos() - collect_begin;
     arena_set_oom(&s->arena, NULL);
     runner_destroy(own);
     s->runner = NULL;
     s->status = s->internal_failure ? COORD_EXIT_INTERNAL
               : s->errors ? COORD_EXIT_ERRORS : COORD_EXIT_OK;
     return s->status;
+}
+
+/* The build proper, between the clock readings of the stats. */
+static int run_with(CoordSession *s, Runner *given)
+{
+    if (s->ran)
+        return s->status;
+    s->ran = true;
+    uint64_t t;
+    stats_entry_begin(s, &t);
+    s->obs.busy_since = t;
+    int status = run_build(s, given);
+    if (s->opts.progress)
+        progress_erase(s);
+    stats_entry_end(s, t);
+    if (s->opts.trace)
+        trace_busy(s, s->obs.busy_since, s->obs.t_end);
+    return status;
 }
 
 int coord_run(CoordSession *s) { return run_with(s, NULL); }

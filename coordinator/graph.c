@@ -10,7 +10,13 @@
  *     target is already done.  Each flag is completed exactly once; the
  *     importer becomes ready when its counter reaches zero in the matching
  *     state — there is no scan over waiting modules.
- *   - The ready queue is a FIFO; a module enters it once per waiting state.
+ *   - A module enters the ready queue once per waiting state.  The queue is
+ *     three FIFOs by the task the module runs next, and typecheck goes
+ *     before canonicalize before parse: a later phase is closer to
+ *     releasing dependents (a long import chain starts checking while the
+ *     rest is still being parsed instead of after it) and to freeing its
+ *     AST and IR arenas.  Which task runs first never changes what is
+ *     reported, only when.
  */
 #include "coordinator/actor.h"
 
@@ -19,17 +25,34 @@
 
 void graph_ready_push(CoordSession *s, uint32_t id)
 {
-    if (s->ready_count == s->ready_cap) {
-        uint32_t cap = s->ready_cap ? s->ready_cap * 2 : 64;
+    ModState st = s->mods[id]->state;
+    assert(st == MS_DISCOVERED || st == MS_PARSED || st == MS_CANONICALIZED);
+    ReadyQueue *q = &s->ready[st == MS_CANONICALIZED ? 0 : st == MS_PARSED ? 1 : 2];
+    if (q->count == q->cap) {
+        uint32_t cap = q->cap ? q->cap * 2 : 64;
         uint32_t *ring = co_alloc(s, cap * sizeof *ring);
-        for (uint32_t i = 0; i < s->ready_count; i++)
-            ring[i] = s->ready[(s->ready_head + i) % s->ready_cap];
-        s->ready = ring;
-        s->ready_cap = cap;
-        s->ready_head = 0;
+        for (uint32_t i = 0; i < q->count; i++)
+            ring[i] = q->ids[(q->head + i) % q->cap];
+        q->ids = ring;
+        q->cap = cap;
+        q->head = 0;
     }
-    s->ready[(s->ready_head + s->ready_count) % s->ready_cap] = id;
+    q->ids[(q->head + q->count) % q->cap] = id;
+    q->count++;
     s->ready_count++;
+}
+
+uint32_t graph_ready_pop(CoordSession *s)
+{
+    assert(s->ready_count > 0);
+    ReadyQueue *q = s->ready;
+    while (q->count == 0)
+        q++;
+    uint32_t id = q->ids[q->head];
+    q->head = (q->head + 1) % q->cap;
+    q->count--;
+    s->ready_count--;
+    return id;
 }
 
 static Edge *new_edge(CoordSession *s, Module *from, Module *to, uint32_t import_index)

@@ -3,7 +3,11 @@
  *
  * Output: text diagnostics go to stderr (coloured only when stderr is a
  * terminal), JSON diagnostics to stdout; --emit-types prints to stdout after
- * the diagnostics.  Exit status per LANGUAGE.md section 8.
+ * the diagnostics; --stats prints `stats.key: value` lines to stderr after
+ * everything else.  While the build runs, a progress line is drawn on stderr
+ * only when stderr is a terminal.  Exit status per LANGUAGE.md section 8;
+ * a trace file that cannot be opened or written is an I/O error (2) unless
+ * the build itself already failed with a higher status.
  */
 #include "coord.h"
 
@@ -12,6 +16,7 @@
 #endif
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -27,6 +32,8 @@ static const char usage_text[] =
     "  --format text|json    diagnostics format (text on stderr, json on stdout)\n"
     "  --emit-types          print the type of every top-level value\n"
     "  -I DIR                another directory to look up imports in\n"
+    "  --stats               print build statistics (stats.key: value) to stderr\n"
+    "  --trace FILE          write a Chrome trace-event JSON of every task to FILE\n"
     "  --help                show this help\n"
     "  --version             show the version\n"
     "\n"
@@ -82,7 +89,9 @@ int main(int argc, char **argv)
         return usage_error("unknown command '%s' (expected: check)", argv[1]);
 
     uint32_t jobs = 0;
-    bool json = false, emit_types = false;
+    bool json = false, emit_types = false, stats = false;
+    const char *trace_path = NULL;
+    FILE *trace = NULL;
     const char **paths = calloc((size_t)argc, sizeof *paths);
     const char **incs = calloc((size_t)argc, sizeof *incs);
     if (!paths || !incs) {
@@ -111,6 +120,8 @@ int main(int argc, char **argv)
             goto out;
         } else if (strcmp(a, "--emit-types") == 0) {
             emit_types = true;
+        } else if (strcmp(a, "--stats") == 0) {
+            stats = true;
         } else if ((v = option_value(argc, argv, &i, "-j", "--jobs", &missing)) != NULL) {
             char *end;
             errno = 0;
@@ -131,6 +142,8 @@ int main(int argc, char **argv)
             }
         } else if (!missing && (v = option_value(argc, argv, &i, "-I", "--include", &missing)) != NULL) {
             incs[nincs++] = v;
+        } else if (!missing && (v = option_value(argc, argv, &i, NULL, "--trace", &missing)) != NULL) {
+            trace_path = v;
         } else if (missing) {
             usage_error("option '%s' needs a value", a);
             goto out;
@@ -144,7 +157,23 @@ int main(int argc, char **argv)
         goto out;
     }
 
-    CoordOptions opts = { .jobs = jobs };
+    if (trace_path) {
+        /* opened before the build, so a bad path costs no build */
+        trace = fopen(trace_path, "w");
+        if (!trace) {
+            fprintf(stderr, "coord: cannot open trace file '%s': %s\n", trace_path, strerror(errno));
+            goto out;
+        }
+    }
+    CoordOptions opts = { .jobs = jobs, .trace = trace != NULL };
+    if (isatty(STDERR_FILENO) == 1)
+        opts.progress = stderr;
+#ifdef COORD_TESTING
+    /* tests: show the progress line sooner than a real build would */
+    const char *after = getenv("COORD_PROGRESS_AFTER_MS");
+    if (after)
+        opts.progress_after_ms = (uint32_t)strtoul(after, NULL, 10);
+#endif
     s = coord_session_create(&opts);
     if (!s) {
         fputs("coord: out of memory\n", stderr);
@@ -176,7 +205,24 @@ int main(int argc, char **argv)
         coord_print_types(s, stdout);
     if (coord_error(s)[0])
         fprintf(stderr, "coord: %s\n", coord_error(s));
+    if (trace) {
+        int werr = coord_write_trace(s, trace);
+        if (fclose(trace) != 0)
+            werr = -1;
+        trace = NULL;
+        if (werr) {
+            fprintf(stderr, "coord: cannot write trace file '%s'\n", trace_path);
+            if (status < COORD_EXIT_USAGE)
+                status = COORD_EXIT_USAGE;
+        }
+    }
+    if (stats) {
+        fflush(stdout);
+        coord_print_stats(s, stderr);
+    }
 out:
+    if (trace)
+        fclose(trace);
     fflush(stdout);
     coord_session_destroy(s);
     free(paths);

@@ -32,6 +32,14 @@ typedef enum { COORD_FORMAT_TEXT, COORD_FORMAT_JSON } CoordFormat;
 
 typedef struct CoordOptions {
     uint32_t jobs;          /* worker threads; 1 = inline on the caller; 0 = online CPUs */
+    bool trace;             /* record every task for coord_write_trace */
+    /* A progress line (`[tasks done/total] checking Foo.Bar`, rewritten in place
+     * with \r and erase-to-end-of-line) on this stream, which should be a
+     * terminal; NULL for none.  It first appears progress_after_ms into the
+     * build (0 = 300 ms), is redrawn at most 20 times a second, and is erased
+     * before coord_run returns. */
+    FILE *progress;
+    uint32_t progress_after_ms;
 } CoordOptions;
 
 /* Exit statuses (LANGUAGE.md section 8). */
@@ -94,5 +102,53 @@ bool        coord_value_get(const CoordSession *s, uint32_t m, uint32_t v,
                             const char **name, const char **type);
 /* Prints `Module.name : type` lines for every module (--emit-types). */
 void        coord_print_types(const CoordSession *s, FILE *out);
+
+/* ---- observability (valid after coord_run) ----
+ * Task times are thread CPU times measured on the worker around the phase
+ * function.  The build's wall time runs from the session's first
+ * coord_add_root / coord_add_search_dir / coord_run call to the end of
+ * coord_run.  Measuring never changes any other result. */
+typedef enum { COORD_PHASE_PARSE, COORD_PHASE_CANONICALIZE, COORD_PHASE_TYPECHECK,
+               COORD_PHASE_COUNT } CoordPhase;
+
+typedef struct CoordStats {
+    uint32_t jobs;                  /* workers the tasks ran on (1 = inline) */
+    uint32_t modules;               /* source files of the build */
+    uint64_t lines;                 /* newline characters in their sources */
+    uint64_t phase_tasks[COORD_PHASE_COUNT];
+    uint64_t phase_cpu_ns[COORD_PHASE_COUNT];
+    uint64_t tasks;                 /* dispatched tasks (sum of phase_tasks) */
+    uint64_t task_cpu_ns;           /* sum of phase_cpu_ns */
+    uint64_t coordinator_busy_ns;   /* coordinator thread outside waiting for
+                                     * results (inline task time excluded) */
+    double   coordinator_ns_per_task;
+    uint64_t coordinator_cpu_ns;    /* thread CPU time of the same (busy minus
+                                     * time the thread was runnable but not
+                                     * running, e.g. cores shared with workers) */
+    uint64_t coordinator_setup_ns;  /* of busy: adding roots (discovery) */
+    uint64_t coordinator_finish_ns; /* of busy: collecting and sorting the
+                                     * results after the last task */
+    uint64_t peak_rss_bytes;        /* getrusage ru_maxrss of the process */
+    /* makespan lower bound = max(task_cpu_ns / jobs, critical_path_ns), where
+     * the critical path runs through measured task times along
+     * parse(m) -> canonicalize(m) -> typecheck(m), parse(import) ->
+     * canonicalize(m) and typecheck(import) -> typecheck(m) */
+    uint64_t critical_path_ns;
+    uint64_t lower_bound_ns;
+    uint64_t wall_ns;
+    double   efficiency;            /* lower_bound_ns / wall_ns */
+} CoordStats;
+
+const char *coord_phase_name(CoordPhase p);     /* "parse", "canonicalize", "typecheck" */
+/* Fills *out; false (and *out zeroed) before coord_run. */
+bool coord_stats(const CoordSession *s, CoordStats *out);
+/* Prints the stats as `stats.key: value` lines (coord check --stats). */
+void coord_print_stats(const CoordSession *s, FILE *out);
+/* Writes a Chrome trace-event JSON document of every task (needs
+ * CoordOptions.trace; otherwise only the thread names): complete events
+ * named "<phase> <Module>", ts/dur in microseconds since the build began,
+ * pid 1, tid 0 for the coordinator thread (which also runs the tasks at
+ * jobs = 1) and 1..jobs for the workers.  0, or -1 on a write error. */
+int  coord_write_trace(const CoordSession *s, FILE *out);
 
 #endif

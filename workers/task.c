@@ -42,11 +42,31 @@ const char *result_kind_name(ResultKind k)
     return names[k];
 }
 
-static uint64_t now_nanos(void)
+uint64_t worker_now_nanos(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+uint64_t worker_thread_cpu_nanos(void)
+{
+    struct timespec ts;
+    if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) != 0)
+        return 0;
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* wc -l semantics, like the benchmark's other schedulers */
+static uint32_t count_lines(const char *src, uint32_t len)
+{
+    uint32_t n = 0;
+    const char *p = src, *end = src + len;
+    while ((p = memchr(p, '\n', (size_t)(end - p))) != NULL) {
+        n++;
+        p++;
+    }
+    return n;
 }
 
 /* Reads the whole file into `keep` (NUL-terminated).  Returns 0, an errno
@@ -131,6 +151,7 @@ static void run_parse(Arena *scratch, const Task *t, Result *r)
     }
     r->src = src;
     r->src_len = len;
+    r->lines = count_lines(src, len);
 
     ParseOutput out;
     memset(&out, 0, sizeof out);
@@ -199,13 +220,16 @@ void worker_run_task(Arena *scratch, const Task *t, Result *r)
     memset(r, 0, sizeof *r);
     r->task = t->kind;
     r->module = t->module;
-    uint64_t start = now_nanos();
+    uint64_t cpu = worker_thread_cpu_nanos();
+    uint64_t start = worker_now_nanos();
     switch (t->kind) {
     case TASK_PARSE: run_parse(scratch, t, r); break;
     case TASK_CANON: run_canon(scratch, t, r); break;
     case TASK_CHECK: run_check(scratch, t, r); break;
     case TASK_STOP:  fail(r, FAIL_INTERNAL); break;
     }
-    r->nanos = now_nanos() - start;
+    r->nanos = worker_now_nanos() - start;
+    r->cpu_nanos = worker_thread_cpu_nanos() - cpu;
+    r->start_nanos = start;
     arena_reset(scratch);
 }

@@ -87,11 +87,21 @@ typedef struct Result {
     const CanonModule *ir;              /* canonicalized */
     const Artifact *artifact;           /* checked */
     ReportSpan reports;                 /* in keep; also for failures */
-    uint64_t nanos;                     /* measured task time */
+    uint64_t nanos;                     /* measured task time (wall) */
+    /* Observability: measuring never changes what a task produces. */
+    uint64_t cpu_nanos;                 /* thread CPU time of the task */
+    uint64_t start_nanos;               /* CLOCK_MONOTONIC when it began */
+    uint32_t lines;                     /* parse: newlines in the source */
+    uint32_t worker;                    /* set by the runner: 1..N for a worker
+                                         * thread, 0 for the caller's thread */
 } Result;
 
 /* Runs one task to its explicit result; resets `scratch` afterwards. */
 void worker_run_task(Arena *scratch, const Task *t, Result *r);
+/* CLOCK_MONOTONIC in nanoseconds (the clock of Result.start_nanos). */
+uint64_t worker_now_nanos(void);
+/* The calling thread's CPU time in nanoseconds. */
+uint64_t worker_thread_cpu_nanos(void);
 
 /* ---- runners ---- */
 typedef struct Runner Runner;
@@ -106,6 +116,7 @@ Runner  *runner_threads_create(uint32_t workers);
 Runner  *runner_scripted_create(uint64_t seed, uint32_t capacity);
 
 uint32_t runner_capacity(const Runner *r);
+uint32_t runner_workers(const Runner *r);  /* threads; 1 for inline/scripted */
 uint32_t runner_in_flight(const Runner *r);
 bool     runner_submit(Runner *r, const Task *t);
 /* Blocks until a result is available; only with runner_in_flight > 0. */

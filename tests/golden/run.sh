@@ -12,6 +12,7 @@
 #    at -j1, -j2 and -j8 with identical --emit-types output.
 # 3. examples/driver.c, the README's embedding example, is compiled against
 #    the same libcoord.a and run on examples/.
+# 4. tests/golden/obs.sh: --stats, --trace and the terminal progress line.
 set -u
 [ $# -eq 1 ] || { echo "usage: $0 path/to/coord" >&2; exit 2; }
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -110,6 +111,10 @@ else
     cat "$work/driver.out" "$work/driver.err" 2>/dev/null | head -20
     failed=$((failed + 1))
 fi
+
+# ---- observability: --stats, --trace, the progress line (tests/golden/obs.sh)
+cases=$((cases + 1))
+if "$top/tests/golden/obs.sh" "$coord"; then echo "ok   obs"; else echo "FAIL obs"; failed=$((failed + 1)); fi
 
 echo "golden: $((cases - failed))/$cases passed"
 [ $failed -eq 0 ]

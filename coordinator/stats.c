@@ -1,0 +1,164 @@
+/* stats — what a build cost: per-phase task CPU time, coordinator busy time,
+ * peak RSS, and the makespan lower bound next to the real wall time
+ * (coord check --stats, coord_stats).
+ *
+ * Invariants
+ *   - Everything here runs on the session's thread and only reads what the
+ *     workers measured and sent back in their results; measuring changes no
+ *     other output and no scheduling decision.
+ *   - The build's clock starts at the first public entry point that works on
+ *     the build (coord_add_root, coord_add_search_dir, coord_run) and stops
+ *     when coord_run returns.  Coordinator busy time is the time spent inside
+ *     those entry points, minus the time blocked in runner_wait, minus the
+ *     time of tasks run inline on this thread (-j1): what is left is the
+ *     coordinator's own bookkeeping (wall time, so it also counts time the
+ *     thread was runnable but had no core).  Its CPU time is the thread's
+ *     CPU clock over the same entry points minus the inline tasks' CPU; it
+ *     also counts what waiting costs (the brief spin, the futex calls).
+ *     Setup (adding roots: discovery) and finish (collecting the results
+ *     after the last task) are parts of the busy time, reported apart.
+ *   - The critical path is computed online, in result order: a module's
+ *     canonicalize result arrives only after every import was parsed, and its
+ *     typecheck result only after every import not in a cycle with it is
+ *     done, so the values it reads from its imports are final.  cp_parsed is
+ *     the end of the module's parse on an ideal machine with unbounded
+ *     workers and free scheduling; cp_end the end of its latest phase so far.
+ */
+#include "coordinator/actor.h"
+
+#include <string.h>
+#include <sys/resource.h>
+
+void stats_entry_begin(CoordSession *s, uint64_t *start)
+{
+    *start = worker_now_nanos();
+    s->obs.entry_cpu_begin = worker_thread_cpu_nanos();
+    if (!s->obs.started) {
+        s->obs.started = true;
+        s->obs.t0 = *start;
+    }
+}
+
+void stats_entry_end(CoordSession *s, uint64_t start)
+{
+    uint64_t now = worker_now_nanos();
+    s->obs.entry_ns += now - start;
+    s->obs.entry_cpu_ns += worker_thread_cpu_nanos() - s->obs.entry_cpu_begin;
+    s->obs.t_end = now;
+}
+
+_Static_assert((int)TASK_PARSE == COORD_PHASE_PARSE && (int)TASK_CANON == COORD_PHASE_CANONICALIZE &&
+               (int)TASK_CHECK == COORD_PHASE_TYPECHECK, "task kinds index the phase arrays");
+
+static uint64_t max_u64(uint64_t a, uint64_t b) { return a > b ? a : b; }
+
+void stats_on_result(CoordSession *s, Module *m, const Result *r)
+{
+    Obs *o = &s->obs;
+    if (r->worker == 0) {
+        o->inline_ns += r->nanos;
+        o->inline_cpu_ns += r->cpu_nanos;
+    }
+    if (r->task > TASK_CHECK)
+        return;
+    uint64_t cost = s->task_cost ? s->task_cost(s, r) : r->cpu_nanos;
+    o->phase_tasks[r->task]++;
+    o->phase_cpu[r->task] += cost;
+    uint64_t begin = 0;
+    switch (r->task) {
+    case TASK_PARSE:
+        o->lines += r->lines;
+        m->cp_parsed = m->cp_end = cost;
+        break;
+    case TASK_CANON:
+        begin = m->cp_end;
+        for (uint32_t i = 0; i < m->import_count; i++) {
+            uint32_t e = m->import_edge[i];
+            if (e != NONE)
+                begin = max_u64(begin, s->mods[s->edges[e].to]->cp_parsed);
+        }
+        m->cp_end = begin + cost;
+        break;
+    case TASK_CHECK:
+        begin = m->cp_end;
+        for (uint32_t i = 0; i < m->import_count; i++) {
+            uint32_t e = m->import_edge[i];
+            if (e != NONE && !s->edges[e].in_cycle)
+                begin = max_u64(begin, s->mods[s->edges[e].to]->cp_end);
+        }
+        m->cp_end = begin + cost;
+        break;
+    default:
+        break;
+    }
+    o->critical = max_u64(o->critical, m->cp_end);
+}
+
+const char *coord_phase_name(CoordPhase p)
+{
+    static const char *const names[] = { "parse", "canonicalize", "typecheck" };
+    return p < COORD_PHASE_COUNT ? names[p] : "?";
+}
+
+bool coord_stats(const CoordSession *s, CoordStats *out)
+{
+    memset(out, 0, sizeof *out);
+    if (!s->ran)
+        return false;
+    const Obs *o = &s->obs;
+    out->jobs = o->jobs ? o->jobs : 1;
+    out->modules = s->mod_count;
+    out->lines = o->lines;
+    for (int p = 0; p < COORD_PHASE_COUNT; p++) {
+        out->phase_tasks[p] = o->phase_tasks[p];
+        out->phase_cpu_ns[p] = o->phase_cpu[p];
+        out->tasks += o->phase_tasks[p];
+        out->task_cpu_ns += o->phase_cpu[p];
+    }
+    uint64_t idle = o->wait_ns + o->inline_ns;
+    out->coordinator_busy_ns = o->entry_ns > idle ? o->entry_ns - idle : 0;
+    out->coordinator_ns_per_task =
+        out->tasks ? (double)out->coordinator_busy_ns / (double)out->tasks : 0.0;
+    out->coordinator_cpu_ns =
+        o->entry_cpu_ns > o->inline_cpu_ns ? o->entry_cpu_ns - o->inline_cpu_ns : 0;
+    out->coordinator_setup_ns = o->setup_ns;
+    out->coordinator_finish_ns = o->finish_ns;
+    struct rusage ru;
+    if (getrusage(RUSAGE_SELF, &ru) == 0)
+        out->peak_rss_bytes = (uint64_t)ru.ru_maxrss * 1024u;
+    out->critical_path_ns = o->critical;
+    out->lower_bound_ns = max_u64(out->task_cpu_ns / out->jobs, o->critical);
+    out->wall_ns = o->t_end - o->t0;
+    out->efficiency = out->wall_ns ? (double)out->lower_bound_ns / (double)out->wall_ns : 0.0;
+    return true;
+}
+
+static double ms(uint64_t ns) { return (double)ns / 1e6; }
+
+void coord_print_stats(const CoordSession *s, FILE *out)
+{
+    CoordStats st;
+    if (!coord_stats(s, &st))
+        return;
+    fprintf(out, "stats.jobs: %u\n", st.jobs);
+    fprintf(out, "stats.modules: %u\n", st.modules);
+    fprintf(out, "stats.lines: %llu\n", (unsigned long long)st.lines);
+    for (int p = 0; p < COORD_PHASE_COUNT; p++) {
+        const char *name = coord_phase_name((CoordPhase)p);
+        fprintf(out, "stats.%s.tasks: %llu\n", name, (unsigned long long)st.phase_tasks[p]);
+        fprintf(out, "stats.%s.cpu_ms: %.3f\n", name, ms(st.phase_cpu_ns[p]));
+    }
+    fprintf(out, "stats.tasks: %llu\n", (unsigned long long)st.tasks);
+    fprintf(out, "stats.task_cpu_ms: %.3f\n", ms(st.task_cpu_ns));
+    fprintf(out, "stats.coordinator.busy_ms: %.3f\n", ms(st.coordinator_busy_ns));
+    fprintf(out, "stats.coordinator.ns_per_task: %.1f\n", st.coordinator_ns_per_task);
+    fprintf(out, "stats.coordinator.cpu_ms: %.3f\n", ms(st.coordinator_cpu_ns));
+    fprintf(out, "stats.coordinator.setup_ms: %.3f\n", ms(st.coordinator_setup_ns));
+    fprintf(out, "stats.coordinator.finish_ms: %.3f\n", ms(st.coordinator_finish_ns));
+    fprintf(out, "stats.peak_rss_kb: %llu\n", (unsigned long long)(st.peak_rss_bytes / 1024u));
+    fprintf(out, "stats.critical_path_ms: %.3f\n", ms(st.critical_path_ns));
+    fprintf(out, "stats.work_per_worker_ms: %.3f\n", ms(st.task_cpu_ns / st.jobs));
+    fprintf(out, "stats.lower_bound_ms: %.3f\n", ms(st.lower_bound_ns));
+    fprintf(out, "stats.wall_ms: %.3f\n", ms(st.wall_ns));
+    fprintf(out, "stats.efficiency: %.3f\n", st.efficiency);
+}

@@ -1,0 +1,158 @@
+#!/bin/sh
+# tools/bench.sh — `make bench`: throughput, scaling and scheduler overhead of
+# coord on two generated workloads, with two other schedulers of the same
+# phase functions side by side, measured in the same run.
+#
+#   tools/bench.sh BUILD_ROOT        (make bench builds the binaries first)
+#
+# Workloads (tools/gen, 10 000 modules each, written once to build/bench/ and
+# reused while the generator's options are unchanged):
+#   wide  --shape wide  --fanout 4: 4 hub modules, every other module imports
+#         all four (shallow and broad: after the hubs, everything is parallel)
+#   deep  --shape chain: module i imports module i-1 (one 10 000-long chain:
+#         every typecheck waits for the previous one)
+# For each workload: coord check --stats at -j1, -j2 and -jN (N = nproc), and
+# sched_queue / sched_tbb (tools/sched/) at -jN.  Each figure is the median of
+# BENCH_RUNS runs (default 3; for coord, every figure is taken from the run
+# with the median wall time).  Wall times are each program's own measurement
+# from loading the tree to the end of checking (process start and exit are
+# left out for all three).  Nothing fails on a number; the script fails only
+# when the three schedulers did not do the same work (module and report
+# counts) or a program failed.
+set -eu
+B=${1:-build}
+REL=$B/release
+OUT=build/bench
+RUNS=${BENCH_RUNS:-3}
+MODULES=${BENCH_MODULES:-10000}
+NPROC=$(nproc 2>/dev/null || echo 1)
+for tool in "$REL/coord" "$REL/tools/gen" "$REL/tools/sched_queue" "$REL/tools/sched_tbb"; do
+    [ -x "$tool" ] || { echo "bench: $tool is missing (run make bench)" >&2; exit 2; }
+done
+mkdir -p "$OUT"
+tmp=$(mktemp -d /tmp/coord_bench.XXXXXX)
+trap 'rm -rf "$tmp"' EXIT INT TERM
+
+generate() {   # name, gen options...
+    name=$1
+    shift
+    dir=$OUT/$name
+    want="$* --modules $MODULES"
+    if [ -f "$dir/.options" ] && [ "$(cat "$dir/.options")" = "$want" ]; then
+        return
+    fi
+    rm -rf "$dir"
+    # shellcheck disable=SC2086
+    "$REL/tools/gen" --out "$dir" $want >/dev/null
+    echo "$want" >"$dir/.options"
+}
+
+median() {   # numbers on stdin -> the median (lower middle)
+    sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'
+}
+
+# coord_run WORKLOAD JOBS -> $tmp/coord.WORKLOAD.JOBS: the stats of the median run
+coord_run() {
+    : >"$tmp/walls"
+    i=0
+    while [ $i -lt "$RUNS" ]; do
+        i=$((i + 1))
+        st=0
+        "$REL/coord" check -j "$2" --stats --format json "$OUT/$1" \
+            >"$tmp/reports.$i" 2>"$tmp/stats.$i" || st=$?
+        if [ $st -ge 2 ]; then
+            echo "bench: coord check -j$2 $OUT/$1 failed with status $st" >&2
+            cat "$tmp/stats.$i" >&2
+            exit 1
+        fi
+        echo "stats.reports: $(wc -l <"$tmp/reports.$i")" >>"$tmp/stats.$i"
+        echo "$(sed -n 's/^stats\.wall_ms: //p' "$tmp/stats.$i") $i" >>"$tmp/walls"
+    done
+    pick=$(sort -g "$tmp/walls" | awk '{ v[NR] = $2 } END { print v[int((NR + 1) / 2)] }')
+    cp "$tmp/stats.$pick" "$tmp/coord.$1.$2"
+}
+
+# sched_run TOOL WORKLOAD JOBS -> $tmp/TOOL.WORKLOAD: median wall, work counts
+sched_run() {
+    : >"$tmp/walls"
+    i=0
+    while [ $i -lt "$RUNS" ]; do
+        i=$((i + 1))
+        line=$("$REL/tools/$1" "$OUT/$2" "$3") || { echo "bench: $1 failed on $2" >&2; exit 1; }
+        echo "$line" | sed 's/.* wall=\([0-9.]*\).*/\1/' >>"$tmp/walls"
+        echo "$line" >"$tmp/$1.$2.line"
+    done
+    wall=$(median <"$tmp/walls")
+    sed -e "s/ wall=[0-9.]*/ wall=$wall/" "$tmp/$1.$2.line" >"$tmp/$1.$2"
+}
+
+stat_of() { sed -n "s/^stats\\.$2: //p" "$1"; }
+field()   { tr ' ' '\n' <"$1" | sed -n "s/^$2=//p"; }
+
+generate wide --shape wide --fanout 4 --lines 20 --seed 1
+generate deep --shape chain --fanout 1 --lines 20 --seed 1
+
+JOBS="1 2"
+[ "$NPROC" -gt 2 ] && JOBS="$JOBS $NPROC"
+echo "coord bench: $MODULES modules per workload, $NPROC online CPUs, median of $RUNS runs"
+echo "command: make bench   ($(uname -srm); $(${CC:-cc} --version | head -n 1))"
+status=0
+for w in wide deep; do
+    for j in $JOBS; do coord_run $w "$j"; done
+    sched_run sched_queue $w "$NPROC"
+    sched_run sched_tbb $w "$NPROC"
+    c1=$tmp/coord.$w.1
+    cn=$tmp/coord.$w.$NPROC
+    echo
+    echo "== $w: $(stat_of "$c1" modules) modules, $(stat_of "$c1" lines) lines;" \
+         "task CPU at -j1: parse $(stat_of "$c1" parse.cpu_ms) ms," \
+         "canonicalize $(stat_of "$c1" canonicalize.cpu_ms) ms," \
+         "typecheck $(stat_of "$c1" typecheck.cpu_ms) ms;" \
+         "critical path $(stat_of "$c1" critical_path_ms) ms"
+    printf '%-12s %4s %9s %11s %10s %8s %6s %7s %9s %8s %7s\n' \
+        scheduler jobs wall_ms lines/s modules/s speedup bound effic coord_ns/t rss_MB B/line
+    for j in $JOBS; do
+        f=$tmp/coord.$w.$j
+        awk -v j="$j" -v wall="$(stat_of "$f" wall_ms)" -v wall1="$(stat_of "$c1" wall_ms)" \
+            -v lines="$(stat_of "$f" lines)" -v mods="$(stat_of "$f" modules)" \
+            -v lb="$(stat_of "$f" lower_bound_ms)" -v eff="$(stat_of "$f" efficiency)" \
+            -v nspt="$(stat_of "$f" coordinator.ns_per_task)" -v rss="$(stat_of "$f" peak_rss_kb)" \
+            'BEGIN { printf "%-12s %4s %9.1f %11.0f %10.0f %7.2fx %6.0f %7.3f %9.0f %8.1f %7.1f\n",
+                     "coord", "-j" j, wall, lines / (wall / 1000), mods / (wall / 1000),
+                     wall1 / wall, lb, eff, nspt, rss / 1024, rss * 1024 / lines }'
+    done
+    for t in sched_queue sched_tbb; do
+        f=$tmp/$t.$w
+        awk -v t="$t" -v j="$NPROC" -v wall="$(field "$f" wall)" -v wall1="$(stat_of "$c1" wall_ms)" \
+            -v lines="$(field "$f" lines)" -v mods="$(field "$f" modules)" \
+            -v rss="$(field "$f" maxrss_kb)" \
+            'BEGIN { ms = wall * 1000
+                     printf "%-12s %4s %9.1f %11.0f %10.0f %7.2fx %6s %7s %9s %8.1f %7.1f\n",
+                     t, "-j" j, ms, lines / wall, mods / wall, wall1 / ms, "-", "-", "-",
+                     rss / 1024, rss * 1024 / lines }'
+        # the same work: modules, lines and reports agree with coord's
+        if [ "$(field "$f" modules)" != "$(stat_of "$cn" modules)" ] ||
+           [ "$(field "$f" lines)" != "$(stat_of "$cn" lines)" ] ||
+           [ "$(field "$f" reports)" != "$(stat_of "$cn" reports)" ] ||
+           [ "$(field "$f" failed)" != 0 ]; then
+            echo "bench: $t did different work on $w: $(cat "$f");" \
+                 "coord: modules=$(stat_of "$cn" modules) lines=$(stat_of "$cn" lines)" \
+                 "reports=$(stat_of "$cn" reports)" >&2
+            status=1
+        fi
+    done
+    awk -v c="$(stat_of "$cn" wall_ms)" -v q="$(field "$tmp/sched_queue.$w" wall)" \
+        -v t="$(field "$tmp/sched_tbb.$w" wall)" -v j="$NPROC" \
+        -v busy="$(stat_of "$cn" coordinator.busy_ms)" -v cpu="$(stat_of "$cn" coordinator.cpu_ms)" \
+        -v setup="$(stat_of "$cn" coordinator.setup_ms)" -v fin="$(stat_of "$cn" coordinator.finish_ms)" \
+        -v r="$(stat_of "$cn" reports)" \
+        'BEGIN { printf "same work: %s reports each.  wall time / coord -j%s wall: sched_queue %.2f, sched_tbb %.2f (> 1: coord is faster)\n",
+                 r, j, q * 1000 / c, t * 1000 / c
+                 printf "coord -j%s coordinator thread: busy %.1f ms (discovery %.1f, results %.1f, scheduling %.1f), CPU %.1f ms\n",
+                 j, busy, setup, fin, busy - setup - fin, cpu }'
+done
+echo
+echo "columns: wall_ms = the program's own wall time; speedup = coord -j1 wall / this wall;"
+echo "bound = makespan lower bound (ms) = max(task CPU / jobs, critical path); effic = bound / wall;"
+echo "coord_ns/t = coordinator busy time per dispatched task; rss = peak RSS; B/line = peak RSS bytes per source line"
+exit $status
