@@ -213,7 +213,7 @@ void chan_destroy(Chan *c)
         mem_free(c->raw);
 }
 
-bool chan_send(Chan *c, const void *msg)
+bool chan_send_unrung(Chan *c, const void *msg)
 {
     if (atomic_load_explicit(&c->closed, memory_order_acquire))
         return false;
@@ -222,9 +222,21 @@ bool chan_send(Chan *c, const void *msg)
     if (!_ck_ring_enqueue_sp(&c->ring, c->slots, msg, c->msg_size, NULL))
         return false;
     wake_if_waiting(&c->epoch, &c->waiting);
+    return true;
+}
+
+bool chan_send(Chan *c, const void *msg)
+{
+    if (!chan_send_unrung(c, msg))
+        return false;
     if (c->bell)
         doorbell_ring(c->bell);
     return true;
+}
+
+uint32_t chan_count(const Chan *c)
+{
+    return ck_ring_size(&c->ring);
 }
 
 bool chan_try_recv(Chan *c, void *msg)

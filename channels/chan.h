@@ -33,6 +33,14 @@ void      doorbell_wait(Doorbell *d);
 Chan *chan_create(uint32_t capacity, uint32_t msg_size, Doorbell *bell);
 void  chan_destroy(Chan *c);                  /* after both sides are done */
 bool  chan_send(Chan *c, const void *msg);    /* false when full or closed; never blocks */
+/* Like chan_send, but leaves the channel's doorbell alone: the sender rings
+ * it itself (doorbell_ring) when the receiver should look, so that several
+ * messages cost the receiver one wake-up.  A receiver sleeping in chan_recv
+ * on this channel is still woken. */
+bool  chan_send_unrung(Chan *c, const void *msg);
+/* Messages waiting; exact when called by the receiving thread (the sender
+ * can only add to it meanwhile). */
+uint32_t chan_count(const Chan *c);
 bool  chan_try_recv(Chan *c, void *msg);      /* false when empty */
 /* Blocks until a message arrives (true) or the channel is closed and drained
  * (false). */

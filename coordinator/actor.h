@@ -43,6 +43,7 @@
 #include "coord.h"
 
 #include "base/arena.h"
+#include "base/intern.h"
 #include "modules/artifact.h"
 #include "modules/iface.h"
 #include "modules/phases.h"
@@ -187,8 +188,9 @@ struct CoordSession {
 
     Module **mods;
     uint32_t mod_count, mod_cap;
-    uint32_t *name_slots;       /* open addressing: module id + 1, 0 = empty */
-    uint32_t name_mask;
+    InternTable names;          /* module names (the session arena) ... */
+    uint32_t *module_of_name;   /* ... name id -> module id (first file) */
+    uint32_t module_of_name_cap;
     struct SeenFile *seen;      /* files and directories already seen: */
     uint32_t seen_count, seen_mask; /* open addressing on (dev, inode) */
 

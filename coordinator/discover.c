@@ -34,40 +34,30 @@
 
 /* ---- name table ---------------------------------------------------------- */
 
-static uint32_t *name_slot(CoordSession *s, const char *name)
-{
-    uint32_t i = (uint32_t)hash_bytes(name, strlen(name)) & s->name_mask;
-    for (;;) {
-        uint32_t *slot = &s->name_slots[i];
-        if (*slot == 0 || strcmp(s->mods[*slot - 1]->name, name) == 0)
-            return slot;
-        i = (i + 1) & s->name_mask;
-    }
-}
-
 static uint32_t name_find(CoordSession *s, const char *name)
 {
-    if (!s->name_slots)
+    if (!s->module_of_name)
         return NONE;
-    uint32_t *slot = name_slot(s, name);
-    return *slot ? *slot - 1 : NONE;
+    uint32_t id = intern_lookup(&s->names, name, strlen(name));
+    return id == INTERN_NONE ? NONE : s->module_of_name[id];
 }
 
 static void name_insert(CoordSession *s, Module *m)
 {
-    uint32_t used = s->mod_count;   /* an upper bound of the slots in use */
-    if (!s->name_slots || (used + 1) * 2 > s->name_mask + 1) {
-        uint32_t *old = s->name_slots;
-        uint32_t old_size = old ? s->name_mask + 1 : 0;
-        uint32_t size = old_size ? old_size * 2 : 64;
-        s->name_slots = co_alloc(s, size * sizeof(uint32_t));
-        memset(s->name_slots, 0, size * sizeof(uint32_t));
-        s->name_mask = size - 1;
-        for (uint32_t i = 0; i < old_size; i++)
-            if (old[i])
-                *name_slot(s, s->mods[old[i] - 1]->name) = old[i];
+    if (!s->module_of_name && !intern_init(&s->names, &s->arena, 1024))
+        co_oom(s);
+    uint32_t id = intern(&s->names, m->name, strlen(m->name));
+    if (id == INTERN_NONE)
+        co_oom(s);
+    if (id >= s->module_of_name_cap) {
+        uint32_t cap = s->module_of_name_cap ? s->module_of_name_cap * 2 : 1024;
+        uint32_t *more = co_alloc(s, cap * sizeof *more);
+        if (s->module_of_name_cap)
+            memcpy(more, s->module_of_name, s->module_of_name_cap * sizeof *more);
+        s->module_of_name = more;
+        s->module_of_name_cap = cap;
     }
-    *name_slot(s, m->name) = m->id + 1;
+    s->module_of_name[id] = m->id;
 }
 
 /* ---- files already seen (dev, inode) ------------------------------------- */
@@ -215,9 +205,17 @@ static char *trim_slashes(CoordSession *s, const char *path)
     return p;
 }
 
-static int cmp_str(const void *a, const void *b)
+/* A directory entry as readdir gave it: d_type lets the walk skip stat()
+ * for plain files and directories (most of a source tree). */
+typedef struct DirEntry {
+    char *name;
+    unsigned char type;         /* DT_* */
+    ino_t ino;
+} DirEntry;
+
+static int cmp_entry(const void *a, const void *b)
 {
-    return strcmp(*(const char *const *)a, *(const char *const *)b);
+    return strcmp(((const DirEntry *)a)->name, ((const DirEntry *)b)->name);
 }
 
 static void register_file(CoordSession *s, uint32_t root, const char *path, const char *rel)
@@ -227,7 +225,7 @@ static void register_file(CoordSession *s, uint32_t root, const char *path, cons
 
 /* Reads the entry names of `dir`, sorted.  Allocation failure must not leak
  * the DIR, so the arena's jump target is parked while it is open. */
-static char **list_dir(CoordSession *s, const char *dir, uint32_t *count_out)
+static DirEntry *list_dir(CoordSession *s, const char *dir, uint32_t *count_out)
 {
     DIR *d = opendir(dir);
     if (!d)
@@ -235,13 +233,13 @@ static char **list_dir(CoordSession *s, const char *dir, uint32_t *count_out)
     jmp_buf *saved = s->arena.oom;
     arena_set_oom(&s->arena, NULL);
     uint32_t count = 0, cap = 16;
-    char **names = ARENA_ARRAY(&s->arena, char *, cap);
+    DirEntry *names = ARENA_ARRAY(&s->arena, DirEntry, cap);
     struct dirent *de;
     while (names && (de = readdir(d)) != NULL) {
         if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
             continue;
         if (count == cap) {
-            char **more = ARENA_ARRAY(&s->arena, char *, cap * 2);
+            DirEntry *more = ARENA_ARRAY(&s->arena, DirEntry, cap * 2);
             if (more)
                 memcpy(more, names, count * sizeof *names);
             names = more;
@@ -254,29 +252,39 @@ static char **list_dir(CoordSession *s, const char *dir, uint32_t *count_out)
             names = NULL;
             break;
         }
-        names[count++] = copy;
+        names[count++] = (DirEntry){ copy, de->d_type, de->d_ino };
     }
     closedir(d);
     arena_set_oom(&s->arena, saved);
     if (!names)
         co_oom(s);
-    qsort(names, count, sizeof *names, cmp_str);
+    qsort(names, count, sizeof *names, cmp_entry);
     *count_out = count;
     return names;
 }
 
-static void walk(CoordSession *s, uint32_t root, const char *dir, const char *rel)
+/* dev: the device of `dir` (a plain file's (dev, inode) is its directory's
+ * device and its d_ino; only links, unknown types and directories, which
+ * may be mount points, are stat()ed). */
+static void walk(CoordSession *s, uint32_t root, const char *dir, dev_t dev, const char *rel)
 {
     uint32_t count = 0;
-    char **names = list_dir(s, dir, &count);
+    DirEntry *names = list_dir(s, dir, &count);
     if (!names)
         return;     /* an unreadable subdirectory: nothing in it can be seen */
     for (uint32_t i = 0; i < count; i++) {
-        const char *path = join(s, dir, names[i]);
-        const char *sub = rel[0] ? co_printf(s, "%s/%s", rel, names[i]) : names[i];
-        bool kite = ends_with(names[i], ".kite") && strlen(names[i]) > 5;
+        const char *name = names[i].name;
+        bool kite = ends_with(name, ".kite") && strlen(name) > 5;
+        if (names[i].type == DT_REG && !kite)
+            continue;
+        const char *path = join(s, dir, name);
+        const char *sub = rel[0] ? co_printf(s, "%s/%s", rel, name) : name;
         struct stat st;
-        if (stat(path, &st) != 0) {
+        if (names[i].type == DT_REG) {
+            st.st_dev = dev;
+            st.st_ino = names[i].ino;
+            st.st_mode = S_IFREG;
+        } else if (stat(path, &st) != 0) {
             if (kite)
                 register_file(s, root, path, sub);     /* dangling: E0001 */
             continue;
@@ -285,7 +293,7 @@ static void walk(CoordSession *s, uint32_t root, const char *dir, const char *re
             if (kite)
                 register_file(s, root, path, sub);     /* a directory x.kite: E0001 */
             else if (seen_add(s, &st))
-                walk(s, root, path, sub);
+                walk(s, root, path, st.st_dev, sub);
             continue;
         }
         if (kite && seen_add(s, &st))
@@ -389,7 +397,7 @@ int discover_root(CoordSession *s, const char *path)
     closedir(probe);
     uint32_t root = add_root(s, dir, true);
     if (seen_add(s, &st))
-        walk(s, root, dir, "");
+        walk(s, root, dir, st.st_dev, "");
     return 0;
 }
 

@@ -12,16 +12,29 @@
  *   - threads: worker i owns its scratch arena and is the only receiver on
  *     inbox[i] and the only sender on outbox[i]; the coordinator is the other
  *     end of both.  At most PER_WORKER tasks are in flight per worker, fewer
- *     than either ring holds, so no send ever finds a full ring.  Every outbox
- *     send rings the one doorbell the coordinator sleeps on; the coordinator
- *     scans the outboxes before sleeping, and the doorbell remembers a ring
- *     that happened since its last wait, so no wakeup is lost.
+ *     than either ring holds, so no send ever finds a full ring.
+ *   - Waking.  A worker sends its results without ringing the coordinator's
+ *     doorbell, and rings it once its inbox is down to LOW_WATER tasks: the
+ *     coordinator then collects every waiting result in one wake-up and
+ *     refills the inbox while the worker runs what it has (a wake-up per
+ *     result cost more than a whole task).  No result is stranded: a worker
+ *     always reaches LOW_WATER before it runs dry, and rings then.  The
+ *     coordinator scans the outboxes before sleeping, and the doorbell
+ *     remembers a ring that happened since its last wait, so no wakeup is
+ *     lost.
+ *   - Spinning.  A worker whose inbox ran dry spins for WORKER_SPIN_NS before
+ *     it sleeps, and the coordinator spins for COORD_SPIN_NS before it sleeps
+ *     when no more tasks are in flight than there are workers (the workers
+ *     are starving, so a core is free and the next result is urgent — a
+ *     chain of dependent modules).  Ties in dispatch go to the worker that
+ *     returned a result most recently: it is the one still spinning.
  *     Shutdown: a TASK_STOP message into every inbox, then every thread is
  *     joined.
  */
 #include "workers/worker.h"
 
 #include "base/mem.h"
+#include "base/spin.h"
 #include "channels/chan.h"
 
 #include <assert.h>
@@ -34,13 +47,18 @@
                                      * that a busy worker rarely sleeps between
                                      * tasks (measured with make bench) */
 #define RING_SIZE 8u                /* > PER_WORKER + the stop message */
+#define LOW_WATER 2u                /* inbox level at which a worker rings */
+#define WORKER_SPIN_NS 100000u      /* idle worker: spin before sleeping */
+#define COORD_SPIN_NS 200000u       /* starving workers: coordinator spin */
 
 typedef enum { RUNNER_INLINE, RUNNER_SCRIPTED, RUNNER_THREADS } RunnerKind;
 
 typedef struct Worker {
     pthread_t thread;
     Chan *inbox, *outbox;
+    Doorbell *bell;                 /* the coordinator's */
     uint32_t in_flight;             /* coordinator's count */
+    uint64_t last_result;           /* coordinator's: results_seen at its last result */
     bool started;
 } Worker;
 
@@ -56,6 +74,7 @@ struct Runner {
     Worker *workers;
     uint32_t worker_count;
     uint32_t next_scan;
+    uint64_t results_seen;
     Doorbell *bell;
 };
 
@@ -90,20 +109,39 @@ Runner *runner_scripted_create(uint64_t seed, uint32_t capacity)
     return r;
 }
 
+/* The next task of worker w: at once if one is waiting, else after a
+ * bounded spin, else after sleeping.  False once the inbox is closed. */
+static bool next_task(Worker *w, Task *t)
+{
+    if (chan_try_recv(w->inbox, t))
+        return true;
+    uint64_t deadline = spin_now_ns() + WORKER_SPIN_NS;
+    do {
+        for (int i = 0; i < 32; i++) {
+            if (chan_try_recv(w->inbox, t))
+                return true;
+            spin_pause();
+        }
+    } while (spin_now_ns() < deadline);
+    return chan_recv(w->inbox, t);
+}
+
 static void *worker_main(void *arg)
 {
     Worker *w = arg;
     Arena scratch;
     arena_init(&scratch, ARENA_DEFAULT_CHUNK, SCRATCH_KEEP);
     Task t;
-    while (chan_recv(w->inbox, &t)) {
+    while (next_task(w, &t)) {
         if (t.kind == TASK_STOP)
             break;
         Result res;
         worker_run_task(&scratch, &t, &res);
-        bool sent = chan_send(w->outbox, &res);
+        bool sent = chan_send_unrung(w->outbox, &res);
         assert(sent && "outbox full: more tasks in flight than the ring holds");
         (void)sent;
+        if (chan_count(w->inbox) <= LOW_WATER)
+            doorbell_ring(w->bell);
     }
     arena_free(&scratch);
     return NULL;
@@ -145,8 +183,9 @@ Runner *runner_threads_create(uint32_t workers)
     r->worker_count = workers;
     for (uint32_t i = 0; i < workers; i++) {
         Worker *w = &r->workers[i];
+        w->bell = r->bell;
         w->inbox = chan_create(RING_SIZE, sizeof(Task), NULL);
-        w->outbox = chan_create(RING_SIZE, sizeof(Result), r->bell);
+        w->outbox = chan_create(RING_SIZE, sizeof(Result), NULL);
         if (!w->inbox || !w->outbox)
             goto fail;
         if (pthread_create(&w->thread, NULL, worker_main, w) != 0)
@@ -173,11 +212,15 @@ bool runner_submit(Runner *r, const Task *t)
     if (r->in_flight >= r->capacity)
         return false;
     if (r->kind == RUNNER_THREADS) {
-        /* the least loaded worker; ties go to the lowest index */
+        /* the least loaded worker; ties go to the one that returned a
+         * result most recently (it is still spinning for work) */
         Worker *best = &r->workers[0];
-        for (uint32_t i = 1; i < r->worker_count; i++)
-            if (r->workers[i].in_flight < best->in_flight)
-                best = &r->workers[i];
+        for (uint32_t i = 1; i < r->worker_count; i++) {
+            Worker *w = &r->workers[i];
+            if (w->in_flight < best->in_flight ||
+                (w->in_flight == best->in_flight && w->last_result > best->last_result))
+                best = w;
+        }
         if (best->in_flight >= PER_WORKER || !chan_send(best->inbox, t))
             return false;
         best->in_flight++;
@@ -198,21 +241,40 @@ static uint64_t next_random(Runner *r)
     return x * 0x2545f4914f6cdd1dull;
 }
 
+/* One result from any worker's outbox, if there is one. */
+static bool threads_try_reap(Runner *r, Result *out)
+{
+    for (uint32_t k = 0; k < r->worker_count; k++) {
+        uint32_t i = (r->next_scan + k) % r->worker_count;
+        Worker *w = &r->workers[i];
+        if (w->in_flight > 0 && chan_try_recv(w->outbox, out)) {
+            out->worker = i + 1;
+            w->in_flight--;
+            w->last_result = ++r->results_seen;
+            r->in_flight--;
+            r->next_scan = i + 1;   /* fairness between workers */
+            return true;
+        }
+    }
+    return false;
+}
+
 void runner_wait(Runner *r, Result *out)
 {
     assert(r->in_flight > 0);
     if (r->kind == RUNNER_THREADS) {
         for (;;) {
-            for (uint32_t k = 0; k < r->worker_count; k++) {
-                uint32_t i = (r->next_scan + k) % r->worker_count;
-                Worker *w = &r->workers[i];
-                if (w->in_flight > 0 && chan_try_recv(w->outbox, out)) {
-                    out->worker = i + 1;
-                    w->in_flight--;
-                    r->in_flight--;
-                    r->next_scan = i + 1;   /* fairness between workers */
-                    return;
-                }
+            if (threads_try_reap(r, out))
+                return;
+            if (r->in_flight <= r->worker_count) {
+                uint64_t deadline = spin_now_ns() + COORD_SPIN_NS;
+                do {
+                    for (int i = 0; i < 16; i++) {
+                        if (threads_try_reap(r, out))
+                            return;
+                        spin_pause();
+                    }
+                } while (spin_now_ns() < deadline);
             }
             doorbell_wait(r->bell);
         }
