@@ -1,13 +1,16 @@
 /* ast — node kind names, spans and the debug dump (ast.h).
  *
- * Nothing here allocates.  Spans are computed from tokens: the first and
- * last token a node's own fields reach, widened until parentheses and braces
- * balance (grouping parentheses, a call's `)`, a match's `}` have no node or
- * field of their own).  The walks recurse along the tree; the parser bounds
+ * Nothing here allocates but ast_all_spans (its result and, briefly, its
+ * work arrays, in the arena it is given).  Spans are computed from tokens:
+ * the first and last token a node's own fields reach, widened until
+ * parentheses and braces balance (grouping parentheses, a call's `)`, a
+ * match's `}` have no node or field of their own).  The walks recurse along the tree; the parser bounds
  * its depth (E0111), so the recursion is bounded too.
  */
 #include "modules/ast.h"
 #include "modules/lex.h"
+
+#include <string.h>
 
 static const char *const kind_names[] = {
 #define AST_NAME_(name, desc) #name,
@@ -37,7 +40,24 @@ static uint32_t path_tokens(const Ast *ast, uint32_t path)
     return 2 * (ast_list_len(ast, path) - 1);
 }
 
-static uint32_t first_tok(const Ast *ast, uint32_t n)
+/* The first and last token a node's own fields reach.  `memo`, when not
+ * NULL, holds the value already computed for some nodes (AST_NONE where
+ * not); ast_node_span passes NULL and walks.  own_range (below) restates
+ * these rules for ast_all_spans: keep the two in step. */
+static uint32_t first_tok(const Ast *ast, const uint32_t *memo, uint32_t n);
+static uint32_t last_tok(const Ast *ast, const uint32_t *memo, uint32_t n);
+
+static inline uint32_t first_of(const Ast *ast, const uint32_t *memo, uint32_t n)
+{
+    return memo && memo[n] != AST_NONE ? memo[n] : first_tok(ast, memo, n);
+}
+
+static inline uint32_t last_of(const Ast *ast, const uint32_t *memo, uint32_t n)
+{
+    return memo && memo[n] != AST_NONE ? memo[n] : last_tok(ast, memo, n);
+}
+
+static uint32_t first_tok(const Ast *ast, const uint32_t *memo, uint32_t n)
 {
     switch ((AstKind)ast->kind[n]) {
     case AST_DECL_FN: case AST_DECL_LET: case AST_DECL_TYPE:
@@ -47,18 +67,18 @@ static uint32_t first_tok(const Ast *ast, uint32_t n)
     case AST_EXPR_LT: case AST_EXPR_LE: case AST_EXPR_GT: case AST_EXPR_GE:
     case AST_EXPR_CONCAT: case AST_EXPR_ADD: case AST_EXPR_SUB:
     case AST_EXPR_MUL: case AST_EXPR_DIV: case AST_EXPR_MOD:
-        return first_tok(ast, ast->a[n]);
+        return first_of(ast, memo, ast->a[n]);
     case AST_PAT_CTOR: case AST_TYPE_NAME:
         return ast->tok[n] - path_tokens(ast, ast->a[n]);
     case AST_TYPE_FN:
         if (ast_list_len(ast, ast->a[n]) == 0) return ast->tok[n] - 2;   /* `(` `)` `->` */
-        return first_tok(ast, ast_list_at(ast, ast->a[n], 0));
+        return first_of(ast, memo, ast_list_at(ast, ast->a[n], 0));
     default:
         return ast->tok[n];
     }
 }
 
-static uint32_t last_tok(const Ast *ast, uint32_t n)
+static uint32_t last_tok(const Ast *ast, const uint32_t *memo, uint32_t n)
 {
     uint32_t t = ast->tok[n], a = ast->a[n], b = ast->b[n];
     switch ((AstKind)ast->kind[n]) {
@@ -70,26 +90,26 @@ static uint32_t last_tok(const Ast *ast, uint32_t n)
         return t;
     }
     case AST_EXPOSE_TYPE_ALL: return t + 1;
-    case AST_DECL_FN: return last_tok(ast, ast->extra[b + 2]);
-    case AST_DECL_LET: return last_tok(ast, ast->extra[b + 1]);
-    case AST_DECL_TYPE: return last_tok(ast, list_last(ast, ast->extra[b + 1]));
+    case AST_DECL_FN: return last_of(ast, memo, ast->extra[b + 2]);
+    case AST_DECL_LET: return last_of(ast, memo, ast->extra[b + 1]);
+    case AST_DECL_TYPE: return last_of(ast, memo, list_last(ast, ast->extra[b + 1]));
     case AST_CTOR_DEF: case AST_PAT_CTOR: case AST_TYPE_NAME:
-        return b == AST_NONE || ast_list_len(ast, b) == 0 ? t : last_tok(ast, list_last(ast, b));
-    case AST_PARAM: return b == AST_NONE ? t : last_tok(ast, b);
+        return b == AST_NONE || ast_list_len(ast, b) == 0 ? t : last_of(ast, memo, list_last(ast, b));
+    case AST_PARAM: return b == AST_NONE ? t : last_of(ast, memo, b);
     case AST_EXPR_QUALIFIED: return t + path_tokens(ast, a);
     case AST_EXPR_TUPLE: case AST_PAT_TUPLE: case AST_TYPE_TUPLE:
-        return last_tok(ast, list_last(ast, a));
+        return last_of(ast, memo, list_last(ast, a));
     case AST_EXPR_CALL: case AST_EXPR_MATCH:
-        return ast_list_len(ast, b) == 0 ? t : last_tok(ast, list_last(ast, b));
+        return ast_list_len(ast, b) == 0 ? t : last_of(ast, memo, list_last(ast, b));
     case AST_EXPR_OR: case AST_EXPR_AND: case AST_EXPR_EQ: case AST_EXPR_NE:
     case AST_EXPR_LT: case AST_EXPR_LE: case AST_EXPR_GT: case AST_EXPR_GE:
     case AST_EXPR_CONCAT: case AST_EXPR_ADD: case AST_EXPR_SUB:
     case AST_EXPR_MUL: case AST_EXPR_DIV: case AST_EXPR_MOD:
     case AST_EXPR_LAMBDA: case AST_EXPR_LET: case AST_MATCH_ARM: case AST_TYPE_FN:
-        return last_tok(ast, b);
+        return last_of(ast, memo, b);
     case AST_EXPR_NEG: case AST_EXPR_NOT:
-        return last_tok(ast, a);
-    case AST_EXPR_IF: return last_tok(ast, ast->extra[b + 1]);
+        return last_of(ast, memo, a);
+    case AST_EXPR_IF: return last_of(ast, memo, ast->extra[b + 1]);
     case AST_PAT_INT: return ast->tok_kind[t] == TK_MINUS ? t + 1 : t;
     default: return t;
     }
@@ -100,7 +120,7 @@ static bool is_close(uint8_t k) { return k == TK_RPAREN || k == TK_RBRACE; }
 
 void ast_node_span(const Ast *ast, uint32_t node, uint32_t *start, uint32_t *end)
 {
-    uint32_t f = first_tok(ast, node), l = last_tok(ast, node);
+    uint32_t f = first_tok(ast, NULL, node), l = last_tok(ast, NULL, node);
     if (l < f) l = f;
     int64_t d = 0, mind = 0;
     for (uint32_t i = f; i <= l; i++) {
@@ -120,6 +140,177 @@ void ast_node_span(const Ast *ast, uint32_t node, uint32_t *start, uint32_t *end
     }
     *start = ast->tok_start[f];
     *end = ast_token_end(ast, l);
+}
+
+/* first_tok and last_tok of node n in one dispatch, for ast_all_spans: the
+ * same rules (keep the two in step), reading the children's values from F
+ * and L (done first, as children come before their parent; any that is not
+ * is computed by the walk).  Test builds compare every span canonicalize
+ * uses with ast_node_span, so a rule changed in one place only fails there. */
+#define SPAN_F(c) ((c) < n && F[c] != AST_NONE ? F[c] : first_tok(ast, F, (c)))
+#define SPAN_L(c) ((c) < n && L[c] != AST_NONE ? L[c] : last_tok(ast, L, (c)))
+static inline void own_range(const Ast *ast, const uint32_t *F, const uint32_t *L, uint32_t n,
+                             uint32_t *fo, uint32_t *lo)
+{
+    uint32_t t = ast->tok[n], a = ast->a[n], b = ast->b[n], f = t, l = t;
+    switch ((AstKind)ast->kind[n]) {
+    case AST_IMPORT:
+        l = last_tok(ast, NULL, n);
+        break;
+    case AST_EXPOSE_TYPE_ALL: l = t + 1; break;
+    case AST_DECL_FN: f = t - 1; l = SPAN_L(ast->extra[b + 2]); break;
+    case AST_DECL_LET: f = t - 1; l = SPAN_L(ast->extra[b + 1]); break;
+    case AST_DECL_TYPE: f = t - 1; l = SPAN_L(list_last(ast, ast->extra[b + 1])); break;
+    case AST_PAT_CTOR: case AST_TYPE_NAME:
+        f = t - path_tokens(ast, a);
+        /* fall through */
+    case AST_CTOR_DEF:
+        if (b != AST_NONE && ast_list_len(ast, b) != 0) l = SPAN_L(list_last(ast, b));
+        break;
+    case AST_PARAM: if (b != AST_NONE) l = SPAN_L(b); break;
+    case AST_EXPR_QUALIFIED: l = t + path_tokens(ast, a); break;
+    case AST_EXPR_TUPLE: case AST_PAT_TUPLE: case AST_TYPE_TUPLE:
+        l = SPAN_L(list_last(ast, a));
+        break;
+    case AST_EXPR_CALL:
+        f = SPAN_F(a);
+        /* fall through */
+    case AST_EXPR_MATCH:
+        if (ast_list_len(ast, b) != 0) l = SPAN_L(list_last(ast, b));
+        break;
+    case AST_EXPR_OR: case AST_EXPR_AND: case AST_EXPR_EQ: case AST_EXPR_NE:
+    case AST_EXPR_LT: case AST_EXPR_LE: case AST_EXPR_GT: case AST_EXPR_GE:
+    case AST_EXPR_CONCAT: case AST_EXPR_ADD: case AST_EXPR_SUB:
+    case AST_EXPR_MUL: case AST_EXPR_DIV: case AST_EXPR_MOD: case AST_MATCH_ARM:
+        f = SPAN_F(a);
+        l = SPAN_L(b);
+        break;
+    case AST_EXPR_LAMBDA: case AST_EXPR_LET: l = SPAN_L(b); break;
+    case AST_TYPE_FN:
+        f = ast_list_len(ast, a) == 0 ? t - 2 : SPAN_F(ast_list_at(ast, a, 0));
+        l = SPAN_L(b);
+        break;
+    case AST_EXPR_NEG: case AST_EXPR_NOT: l = SPAN_L(a); break;
+    case AST_EXPR_IF: l = SPAN_L(ast->extra[b + 1]); break;
+    case AST_PAT_INT: if (ast->tok_kind[t] == TK_MINUS) l = t + 1; break;
+    default: break;
+    }
+    *fo = f;
+    *lo = l;
+}
+#undef SPAN_F
+#undef SPAN_L
+
+/* All spans at once.  The widening of ast_node_span, restated so that it
+ * needs no walk: pair every bracket with its partner by one stack pass over
+ * the tokens (`(` and `{` alike, as above), giving an unpaired closer token 0
+ * and an unpaired opener the last token — exactly where the walks of
+ * ast_node_span stop.  Then the widened range of [f, l] is
+ *   [min(f, partners of the closers in it), max(l, partners of the openers in it)]:
+ * a closer paired inside the range has its partner inside too and changes
+ * nothing, and among the unbalanced ones the outermost has the partner
+ * farthest out, which is where the walk stops.  Those minima and maxima
+ * (lo, hi) are computed children first (the parser appends a node after its
+ * children): scanning a node's range, a stretch that is the range of a node
+ * already done — the last one done that starts at that token, `cover` — is
+ * taken from that node's lo and hi instead of being scanned again.  Any
+ * such node will do, related or not: its lo and hi are exact for its own
+ * range, and it is used only when that range lies inside what remains to
+ * be scanned, so the result never depends on the tree's shape. */
+bool ast_all_spans(const Ast *ast, Arena *arena, uint32_t **start_out, uint32_t **end_out)
+{
+    uint32_t nn = ast->node_count, nt = ast->tok_count;
+    uint32_t *F = ARENA_ARRAY(arena, uint32_t, nn ? nn : 1);
+    uint32_t *L = ARENA_ARRAY(arena, uint32_t, nn ? nn : 1);
+    if (!F || !L) return false;
+    ArenaMark mark = arena_mark(arena);
+    uint32_t *partner = ARENA_ARRAY(arena, uint32_t, nt ? nt : 1);
+    uint32_t *cover = ARENA_ARRAY(arena, uint32_t, nt ? nt : 1);
+    uint32_t *lo = ARENA_ARRAY(arena, uint32_t, nn ? nn : 1);
+    uint32_t *hi = ARENA_ARRAY(arena, uint32_t, nn ? nn : 1);
+    if (!partner || !cover || !lo || !hi) {
+        arena_rewind(arena, mark);
+        return false;
+    }
+    const uint8_t *tk = ast->tok_kind;
+
+    /* Bracket partners; `cover` (not in use yet) is the stack of openers. */
+    uint32_t sp = 0;
+    for (uint32_t t = 0; t < nt; t++) {
+        if (is_open(tk[t])) {
+            cover[sp++] = t;
+        } else if (is_close(tk[t])) {
+            if (sp) {
+                uint32_t o = cover[--sp];
+                partner[o] = t;
+                partner[t] = o;
+            } else {
+                partner[t] = 0;
+            }
+        }
+    }
+    while (sp) partner[cover[--sp]] = nt - 1;
+    for (uint32_t t = 0; t < nt; t++) cover[t] = AST_NONE;
+
+    for (uint32_t n = 0; n < nn; n++) F[n] = L[n] = AST_NONE;
+    for (uint32_t n = 0; n < nn; n++) {
+        uint32_t f, l;
+        own_range(ast, F, L, n, &f, &l);
+        F[n] = f;
+        L[n] = l;
+        if (l < f) l = f;
+        if (l >= nt) {                      /* not a parser-made node: walk later */
+            hi[n] = UINT32_MAX;
+            continue;
+        }
+        uint32_t min = UINT32_MAX, max = 0;
+        for (uint32_t t = f; t <= l;) {
+            uint32_t c = cover[t];
+            if (c != AST_NONE) {
+                uint32_t cl = L[c] < F[c] ? F[c] : L[c];
+                if (cl <= l) {
+                    if (lo[c] < min) min = lo[c];
+                    if (hi[c] > max) max = hi[c];
+                    t = cl + 1;
+                    continue;
+                }
+            }
+            if (is_close(tk[t])) {
+                if (partner[t] < min) min = partner[t];
+            } else if (is_open(tk[t])) {
+                if (partner[t] > max) max = partner[t];
+            }
+            t++;
+        }
+        lo[n] = min;
+        hi[n] = max;
+        cover[f] = n;
+    }
+
+    for (uint32_t n = 0; n < nn; n++) {
+        if (hi[n] == UINT32_MAX) {
+            uint32_t s, e;
+            ast_node_span(ast, n, &s, &e);
+            F[n] = s;
+            L[n] = e;
+            continue;
+        }
+        uint32_t f = F[n], l = L[n] < f ? f : L[n];
+        if (lo[n] < f) f = lo[n];
+        if (hi[n] > l) l = hi[n];
+        F[n] = ast->tok_start[f];
+        uint8_t k = ast->tok_kind[l];
+        if (k == TK_LOWER || k == TK_UPPER)      /* the usual last tokens, cheaply */
+            L[n] = lex_ident_end(ast->src, ast->src_len, ast->tok_start[l]);
+        else if (k == TK_RPAREN || k == TK_RBRACE)
+            L[n] = ast->tok_start[l] + 1;
+        else
+            L[n] = ast_token_end(ast, l);
+    }
+    arena_rewind(arena, mark);
+    *start_out = F;
+    *end_out = L;
+    return true;
 }
 
 /* ---- dump ------------------------------------------------------------------- */

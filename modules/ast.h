@@ -197,6 +197,12 @@ static inline int64_t ast_int_value(const Ast *ast, uint32_t node)
 /* Spans (byte offsets into src, [start, end)): */
 uint32_t ast_token_end(const Ast *ast, uint32_t tok);      /* re-lexes the token */
 void     ast_node_span(const Ast *ast, uint32_t node, uint32_t *start, uint32_t *end);
+/* The spans of every node at once, equal to ast_node_span's, in time linear
+ * in tokens + nodes (ast_node_span walks the node's tokens): (*start)[n],
+ * (*end)[n] for n < node_count, allocated in `arena` (work arrays are taken
+ * and given back there too).  False when the arena fails (an arena with an
+ * oom target jumps instead). */
+bool     ast_all_spans(const Ast *ast, Arena *arena, uint32_t **start, uint32_t **end);
 
 /* Debug printer (golden tests): an indented s-expression dump. */
 #include <stdio.h>

@@ -79,6 +79,7 @@
 
 #include "base/builder.h"
 #include "base/intern.h"
+#include <assert.h>
 #include <setjmp.h>
 #include <stdlib.h>
 #include <string.h>
@@ -110,6 +111,7 @@ typedef struct Canon {
     Builder blob;            /* char */
     Builder str_off;         /* uint32 */
     uint32_t *name_cache;    /* AST name id -> ir name, NONE until used */
+    uint32_t *span_start, *span_end;   /* per AST node (ast_all_spans) */
 
     NodeBuf ex, pa, ty;
     Builder extra, stack;    /* uint32; stack holds list items being built */
@@ -144,13 +146,21 @@ typedef struct Canon {
 
 static _Noreturn void canon_oom(Canon *C) { longjmp(*C->oom, 1); }
 
-static uint32_t push32(Builder *b, uint32_t v)
+/* builder_push with the common case inline (canon pushes a few words per
+ * AST node).  A failed push cannot return: the arena has an oom target. */
+static inline void *push_slot(Builder *b)
 {
-    uint32_t i = b->count;
-    uint32_t *slot = builder_push(b);
+    if (b->count < b->cap)
+        return b->data + (size_t)b->count++ * b->elem_size;
+    void *slot = builder_push(b);
     if (!slot)
         abort();   /* unreachable: the arena has an oom target */
-    *slot = v;
+    return slot;
+}
+static inline uint32_t push32(Builder *b, uint32_t v)
+{
+    uint32_t i = b->count;
+    *(uint32_t *)push_slot(b) = v;
     return i;
 }
 static uint32_t at32(const Builder *b, uint32_t i) { return BUILDER_AT(b, uint32_t, i); }
@@ -225,10 +235,16 @@ static void nodebuf_init(NodeBuf *n, Arena *s)
 static uint32_t node_add(NodeBuf *n, unsigned kind, uint32_t a, uint32_t b, uint32_t s, uint32_t e)
 {
     uint32_t id = n->a.count;
-    uint8_t *k = builder_push(&n->kind);
-    if (!k)
-        abort();
-    *k = (uint8_t)kind;
+    if (id < n->kind.cap && id < n->a.cap && id < n->b.cap && id < n->start.cap && id < n->end.cap) {
+        ((uint8_t *)n->kind.data)[id] = (uint8_t)kind;
+        ((uint32_t *)n->a.data)[id] = a;
+        ((uint32_t *)n->b.data)[id] = b;
+        ((uint32_t *)n->start.data)[id] = s;
+        ((uint32_t *)n->end.data)[id] = e;
+        n->kind.count = n->a.count = n->b.count = n->start.count = n->end.count = id + 1;
+        return id;
+    }
+    *(uint8_t *)push_slot(&n->kind) = (uint8_t)kind;
     push32(&n->a, a);
     push32(&n->b, b);
     push32(&n->start, s);
@@ -265,6 +281,20 @@ static uint32_t extra2(Canon *C, uint32_t x, uint32_t y)
     uint32_t at = push32(&C->extra, x);
     push32(&C->extra, y);
     return at;
+}
+
+/* Spans come from ast_all_spans, computed once per module (ast_node_span
+ * per node walks the node's tokens, which made spans a tenth of the whole
+ * front end).  Test builds check every span against the walk. */
+static void node_span(Canon *C, uint32_t n, uint32_t *s, uint32_t *e)
+{
+    *s = C->span_start[n];
+    *e = C->span_end[n];
+#ifdef COORD_TESTING
+    uint32_t ws, we;
+    ast_node_span(C->ast, n, &ws, &we);
+    assert(ws == *s && we == *e);
+#endif
 }
 
 static void tok_span(Canon *C, uint32_t tok, uint32_t *s, uint32_t *e)
@@ -505,7 +535,7 @@ static uint32_t type_expr(Canon *C, uint32_t n)
 {
     const Ast *A = C->ast;
     uint32_t s, e;
-    ast_node_span(A, n, &s, &e);
+    node_span(C, n, &s, &e);
     switch ((AstKind)A->kind[n]) {
     case AST_TYPE_VAR: {
         uint32_t id = A->a[n];
@@ -706,7 +736,7 @@ static uint32_t pattern(Canon *C, uint32_t n)
 {
     const Ast *A = C->ast;
     uint32_t s, e;
-    ast_node_span(A, n, &s, &e);
+    node_span(C, n, &s, &e);
     uint32_t a = A->a[n], b = A->b[n];
     switch ((AstKind)A->kind[n]) {
     case AST_PAT_WILD:  return PAT(C, WILD, 0, 0, s, e);
@@ -780,7 +810,7 @@ static uint32_t expr(Canon *C, uint32_t n)
 {
     const Ast *A = C->ast;
     uint32_t s, e;
-    ast_node_span(A, n, &s, &e);
+    node_span(C, n, &s, &e);
     uint32_t a = A->a[n], b = A->b[n];
     AstKind k = (AstKind)A->kind[n];
     if (k >= AST_EXPR_OR && k <= AST_EXPR_MOD) {
@@ -844,7 +874,7 @@ static void add_value(Canon *C, uint32_t decl, uint32_t id, CanonValueKind kind,
     const Ast *A = C->ast;
     uint32_t v = C->values.count, name = ast_name(C, id);
     uint32_t ds, de, ns, ne;
-    ast_node_span(A, decl, &ds, &de);
+    node_span(C, decl, &ds, &de);
     if (poisoned) {
         ns = ds;
         ne = de;
@@ -877,7 +907,7 @@ static void add_type(Canon *C, uint32_t decl, uint32_t id, bool poisoned)
     const Ast *A = C->ast;
     uint32_t t = C->types.count, s, e;
     if (poisoned)
-        ast_node_span(A, decl, &s, &e);
+        node_span(C, decl, &s, &e);
     else
         tok_span(C, A->tok[decl], &s, &e);
     uint32_t pl = AST_NONE, cl = AST_NONE;
@@ -970,7 +1000,7 @@ static void module_exposing(Canon *C)
     const Ast *A = C->ast;
     for (uint32_t i = 0; i < ast_list_len(A, A->exposing); i++) {
         uint32_t x = ast_list_at(A, A->exposing, i), id = A->a[x], s, e;
-        ast_node_span(A, x, &s, &e);
+        node_span(C, x, &s, &e);
         if (A->kind[x] == AST_EXPOSE_VALUE) {
             if (C->top_value[id] == NONE)
                 report_add(&C->rep, RC_E0205, s, e, "exposing undefined value: %s", ast_str(C, id));
@@ -1038,7 +1068,7 @@ static void import_exposing(Canon *C, uint32_t i, uint32_t list)
     for (uint32_t k = 0; k < ast_list_len(A, list); k++) {
         uint32_t x = ast_list_at(A, list, k), id = A->a[x], s, e;
         uint32_t len = intern_len(&A->names, id);
-        ast_node_span(A, x, &s, &e);
+        node_span(C, x, &s, &e);
         if (A->kind[x] == AST_EXPOSE_VALUE) {
             bool poison = true, real = false;
             if (f) {
@@ -1122,7 +1152,7 @@ static void setup_imports(Canon *C, const NameIface *self, const NameIface *cons
             s = self->imports[i].name_start;
             e = self->imports[i].name_end;
         } else {
-            ast_node_span(A, node, &s, &e);
+            node_span(C, node, &s, &e);
         }
         uint32_t mname = str_name(C, I->module, mlen);
         uint32_t aname = alias == AST_NONE ? NONE : ast_name(C, alias);
@@ -1161,7 +1191,7 @@ static void type_payloads(Canon *C, uint32_t t)
         for (uint32_t j = 0; j < i; j++)
             if (A->a[ast_list_at(A, pl, i)] == A->a[ast_list_at(A, pl, j)]) {
                 uint32_t s, e;
-                ast_node_span(A, ast_list_at(A, pl, i), &s, &e);
+                node_span(C, ast_list_at(A, pl, i), &s, &e);
                 report_add(&C->rep, RC_E0209, s, e, "%s is bound twice in this parameter list",
                            ast_str(C, A->a[ast_list_at(A, pl, i)]));
                 break;
@@ -1376,6 +1406,35 @@ static void order(Canon *C, CanonModule *M)
     M->scc_cyclic = builder_seal(&cyc, C->ir);
 }
 
+/* Reserves the growing arrays from the AST's node counts: one IR node per
+ * AST expression, pattern and type node, and about as many extra words as
+ * the AST has, so that they rarely grow (each growth copies in scratch). */
+static void presize(Canon *C)
+{
+    const Ast *A = C->ast;
+    uint32_t ne = 0, np = 0, nt = 0, nl = 0;
+    for (uint32_t n = 0; n < A->node_count; n++) {
+        uint8_t k = A->kind[n];
+        if (k >= AST_EXPR_INT && k <= AST_EXPR_MATCH)
+            ne++;
+        else if (k >= AST_PAT_WILD && k <= AST_PAT_TUPLE)
+            np++;
+        else if (k >= AST_TYPE_NAME)
+            nt++;
+        nl += k == AST_PARAM || k == AST_PAT_BIND || k == AST_EXPR_LET;
+    }
+    NodeBuf *bufs[3] = { &C->ex, &C->pa, &C->ty };
+    uint32_t want[3] = { ne + 1, np + 1, nt + 1 };
+    for (int i = 0; i < 3; i++)
+        if (!builder_reserve(&bufs[i]->kind, want[i]) || !builder_reserve(&bufs[i]->a, want[i]) ||
+            !builder_reserve(&bufs[i]->b, want[i]) || !builder_reserve(&bufs[i]->start, want[i]) ||
+            !builder_reserve(&bufs[i]->end, want[i]))
+            canon_oom(C);
+    if (!builder_reserve(&C->extra, A->extra_count + 16) || !builder_reserve(&C->locals, nl + 1) ||
+        !builder_reserve(&C->local_depth, nl + 1))
+        canon_oom(C);
+}
+
 /* ---- entry ------------------------------------------------------------------- */
 static CanonModule *canon_run(Canon *C, const NameIface *self, const NameIface *const *imports,
                               uint32_t import_count)
@@ -1407,6 +1466,9 @@ static CanonModule *canon_run(Canon *C, const NameIface *self, const NameIface *
     BUILDER_INIT(&C->frames, s, Frame);
     BUILDER_INIT(&C->edges, s, uint32_t);
     report_list_init(&C->rep, s, C->keep);
+    if (!ast_all_spans(A, s, &C->span_start, &C->span_end))
+        canon_oom(C);
+    presize(C);
     C->nnames = A->names.count;
     C->name_cache = table(C, C->nnames);
     C->top_value = table(C, C->nnames);

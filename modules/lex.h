@@ -105,6 +105,8 @@ bool lex_tokens(const char *src, uint32_t len, Builder *kinds, Builder *starts,
 
 /* End offset (exclusive) of the token of `kind` starting at `start`. */
 uint32_t lex_token_end(const char *src, uint32_t len, TokKind kind, uint32_t start);
+/* The same for a token known to be TK_LOWER, TK_UPPER or a keyword. */
+uint32_t lex_ident_end(const char *src, uint32_t len, uint32_t start);
 
 /* Whether the TK_STRING token starting at `start` has its closing quote
  * (false: E0102 was reported). */

@@ -17,6 +17,19 @@ const char *ty_kind_name(TyKind k)
 
 /* ---- nodes ---------------------------------------------------------------- */
 
+/* builder_push with the common case inline: the store grows by a node or a
+ * stack entry at nearly every step of inference. */
+static inline void *push_slot(Builder *b)
+{
+    return b->count < b->cap ? b->data + (size_t)b->count++ * b->elem_size : builder_push(b);
+}
+
+static inline void push_u32(Builder *b, uint32_t v)
+{
+    uint32_t *slot = push_slot(b);
+    if (slot) *slot = v;
+}
+
 static TyNode *node_at(TyStore *s, uint32_t t)
 {
     return &((TyNode *)s->nodes.data)[t];
@@ -35,13 +48,13 @@ static uint32_t *copy_at(TyStore *s, uint32_t t)
 static uint32_t new_node(TyStore *s, uint32_t kind, uint32_t a, uint32_t b, uint32_t c)
 {
     uint32_t id = s->nodes.count;
-    TyNode *n = builder_push(&s->nodes);
+    TyNode *n = push_slot(&s->nodes);
     n->kind = kind;
     n->a = a;
     n->b = b;
     n->c = c;
-    BUILDER_PUSH(&s->stamp, uint32_t, 0);
-    BUILDER_PUSH(&s->copy, uint32_t, 0);
+    push_u32(&s->stamp, 0);
+    push_u32(&s->copy, 0);
     return id;
 }
 
@@ -74,6 +87,15 @@ void ty_store_init(TyStore *s, Arena *scratch)
     s->t_bool = new_node(s, TY_BOOL, 0, 0, 0);
     s->t_str = new_node(s, TY_STR, 0, 0, 0);
     s->t_unit = new_node(s, TY_UNIT, 0, 0, 0);
+}
+
+void ty_store_reserve(TyStore *s, uint32_t nodes)
+{
+    /* Allocation failure jumps (check_module's arenas have an oom target). */
+    builder_reserve(&s->nodes, nodes);
+    builder_reserve(&s->stamp, nodes);
+    builder_reserve(&s->copy, nodes);
+    builder_reserve(&s->extra, nodes);
 }
 
 uint32_t ty_find(TyStore *s, uint32_t t)
@@ -149,7 +171,7 @@ static int occurs_adjust(TyStore *s, uint32_t v, uint32_t t)
     uint32_t level = node_at(s, v)->b;
     uint32_t epoch = ++s->epoch;
     builder_clear(&s->occ);
-    BUILDER_PUSH(&s->occ, uint32_t, t);
+    push_u32(&s->occ, t);
     while (s->occ.count) {
         uint32_t x = ty_find(s, BUILDER_AT(&s->occ, uint32_t, --s->occ.count));
         if (*stamp_at(s, x) == epoch)
@@ -170,14 +192,14 @@ static int occurs_adjust(TyStore *s, uint32_t v, uint32_t t)
         case TY_FN: {
             uint32_t at = n->a, cnt = n->b + 1;
             for (uint32_t i = 0; i < cnt; i++)
-                BUILDER_PUSH(&s->occ, uint32_t, *ty_extra(s, at + i));
+                push_u32(&s->occ, *ty_extra(s, at + i));
             break;
         }
         case TY_TUPLE:
         case TY_CON: {
             uint32_t at = n->a, cnt = n->b;
             for (uint32_t i = 0; i < cnt; i++)
-                BUILDER_PUSH(&s->occ, uint32_t, *ty_extra(s, at + i));
+                push_u32(&s->occ, *ty_extra(s, at + i));
             break;
         }
         default:
@@ -192,8 +214,8 @@ TyResult ty_unify(TyStore *s, uint32_t expected, uint32_t found,
 {
     Builder *w = &s->work;
     builder_clear(w);
-    BUILDER_PUSH(w, uint32_t, expected);
-    BUILDER_PUSH(w, uint32_t, found);
+    push_u32(w, expected);
+    push_u32(w, found);
     while (w->count) {
         uint32_t f = ty_find(s, BUILDER_AT(w, uint32_t, w->count - 1));
         uint32_t e = ty_find(s, BUILDER_AT(w, uint32_t, w->count - 2));
@@ -245,8 +267,8 @@ TyResult ty_unify(TyStore *s, uint32_t expected, uint32_t found,
                 return TY_MISMATCH;
             uint32_t cnt = ne.b + (ne.kind == TY_FN);
             for (uint32_t i = cnt; i-- > 0;) {
-                BUILDER_PUSH(w, uint32_t, *ty_extra(s, ne.a + i));
-                BUILDER_PUSH(w, uint32_t, *ty_extra(s, nf.a + i));
+                push_u32(w, *ty_extra(s, ne.a + i));
+                push_u32(w, *ty_extra(s, nf.a + i));
             }
             break;
         }
@@ -330,7 +352,17 @@ static uint32_t inst_rec(TyStore *s, uint32_t t, uint32_t epoch)
     return r;
 }
 
-uint32_t ty_instantiate(TyStore *s, uint32_t t) { return inst_rec(s, t, ++s->epoch); }
+uint32_t ty_instantiate(TyStore *s, uint32_t t)
+{
+    /* A leaf that is not quantified is its own instance (most uses of
+     * locals): no walk, no epoch. */
+    t = ty_find(s, t);
+    const TyNode *n = node_at(s, t);
+    if (n->kind != TY_FN && n->kind != TY_TUPLE && n->kind != TY_CON &&
+        !((n->kind == TY_VAR || n->kind == TY_RIGID) && n->b == TY_GENERIC))
+        return t;
+    return inst_rec(s, t, ++s->epoch);
+}
 
 static bool has_error_rec(TyStore *s, uint32_t t, uint32_t epoch)
 {

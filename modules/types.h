@@ -85,6 +85,9 @@ typedef struct TyStore {
 } TyStore;
 
 void     ty_store_init(TyStore *s, Arena *scratch);
+/* Room for about `nodes` type nodes (and as many extra words), so that a
+ * store of the expected size is never copied while it grows. */
+void     ty_store_reserve(TyStore *s, uint32_t nodes);
 static inline const TyNode *ty_node(const TyStore *s, uint32_t t)
 {
     return &((const TyNode *)s->nodes.data)[t];
