@@ -7,10 +7,16 @@
  *
  * Both sides do the same work per message: copy a 24-byte message in, copy
  * it out, add to a checksum.  A full channel makes the producer sleep on a
- * doorbell the consumer rings after each receive, so neither side spins. */
+ * doorbell the consumer rings after each receive, so neither side spins.
+ *
+ * Each queue runs twice: with the two threads on different CPUs (the
+ * figure that counts for coord's workers, cache lines cross cores) and with
+ * both pinned to one CPU (a loaded machine, where they take turns). */
 #include "channels/chan.h"
 
 #include <pthread.h>
+#include <sched.h>
+#include <unistd.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -110,7 +116,9 @@ static void *locked_consumer(void *arg)
     }
 }
 
-static double run(void *(*producer)(void *), void *(*consumer)(void *), void *arg)
+/* cpu_p, cpu_c: the CPUs to pin producer and consumer to. */
+static double run(void *(*producer)(void *), void *(*consumer)(void *), void *arg, int cpu_p,
+                  int cpu_c)
 {
     pthread_t p, c;
     double t0 = now();
@@ -118,6 +126,13 @@ static double run(void *(*producer)(void *), void *(*consumer)(void *), void *ar
         fprintf(stderr, "bench_channels: cannot create threads\n");
         exit(1);
     }
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    CPU_SET(cpu_p, &set);
+    pthread_setaffinity_np(p, sizeof set, &set);
+    CPU_ZERO(&set);
+    CPU_SET(cpu_c, &set);
+    pthread_setaffinity_np(c, sizeof set, &set);
     pthread_join(p, NULL);
     pthread_join(c, NULL);
     return now() - t0;
@@ -134,41 +149,40 @@ int main(int argc, char **argv)
     for (uint64_t i = 0; i < count; i++)
         want += i * 3;
 
-    ChanBench cb = { chan_create(CAPACITY, sizeof(Msg), NULL), doorbell_create(), count, 0 };
-    if (!cb.c || !cb.space) {
-        fprintf(stderr, "bench_channels: out of memory\n");
-        return 1;
-    }
-    double tc = run(chan_producer, chan_consumer, &cb);
-    chan_destroy(cb.c);
-    doorbell_destroy(cb.space);
-
-    LockedQueue *q = calloc(1, sizeof *q);
-    if (!q) {
-        fprintf(stderr, "bench_channels: out of memory\n");
-        return 1;
-    }
-    pthread_mutex_init(&q->lock, NULL);
-    pthread_cond_init(&q->not_empty, NULL);
-    pthread_cond_init(&q->not_full, NULL);
-    q->count = count;
-    double tq = run(locked_producer, locked_consumer, q);
-    uint64_t qsum = q->sum;
-    pthread_mutex_destroy(&q->lock);
-    pthread_cond_destroy(&q->not_empty);
-    pthread_cond_destroy(&q->not_full);
-    free(q);
-
-    if (cb.sum != want || qsum != want) {
-        fprintf(stderr, "bench_channels: checksum mismatch (channel %s, mutex queue %s)\n",
-                cb.sum == want ? "ok" : "BAD", qsum == want ? "ok" : "BAD");
-        return 1;
-    }
-    double rc = (double)count / tc, rq = (double)count / tq;
     printf("messages: %llu of %zu bytes, capacity %u\n", (unsigned long long)count, sizeof(Msg),
            (unsigned)CAPACITY);
-    printf("channel (ck_ring SPSC):  %8.3f s  %14.0f msg/s\n", tc, rc);
-    printf("mutex + condvar queue:   %8.3f s  %14.0f msg/s\n", tq, rq);
-    printf("ratio channel / mutex:   %8.2fx\n", rc / rq);
+    int two = sysconf(_SC_NPROCESSORS_ONLN) > 1;
+    for (int same = two ? 0 : 1; same <= 1; same++) {
+        int cpu_c = same ? 0 : 1;
+        ChanBench cb = { chan_create(CAPACITY, sizeof(Msg), NULL), doorbell_create(), count, 0 };
+        LockedQueue *q = calloc(1, sizeof *q);
+        if (!cb.c || !cb.space || !q) {
+            fprintf(stderr, "bench_channels: out of memory\n");
+            return 1;
+        }
+        double tc = run(chan_producer, chan_consumer, &cb, 0, cpu_c);
+        chan_destroy(cb.c);
+        doorbell_destroy(cb.space);
+        pthread_mutex_init(&q->lock, NULL);
+        pthread_cond_init(&q->not_empty, NULL);
+        pthread_cond_init(&q->not_full, NULL);
+        q->count = count;
+        double tq = run(locked_producer, locked_consumer, q, 0, cpu_c);
+        uint64_t qsum = q->sum;
+        pthread_mutex_destroy(&q->lock);
+        pthread_cond_destroy(&q->not_empty);
+        pthread_cond_destroy(&q->not_full);
+        free(q);
+        if (cb.sum != want || qsum != want) {
+            fprintf(stderr, "bench_channels: checksum mismatch (channel %s, mutex queue %s)\n",
+                    cb.sum == want ? "ok" : "BAD", qsum == want ? "ok" : "BAD");
+            return 1;
+        }
+        double rc = (double)count / tc, rq = (double)count / tq;
+        printf("%s:\n", same ? "both threads on one CPU" : "threads on two CPUs");
+        printf("  channel (ck_ring SPSC):  %8.3f s  %14.0f msg/s\n", tc, rc);
+        printf("  mutex + condvar queue:   %8.3f s  %14.0f msg/s\n", tq, rq);
+        printf("  ratio channel / mutex:   %8.2fx\n", rc / rq);
+    }
     return 0;
 }
