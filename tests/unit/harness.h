@@ -56,6 +56,9 @@ typedef struct Harness {
     uint32_t count, cap;
     Arena scratch;
     double parse_s, canon_s, check_s;
+    /* Release each module's AST once canonicalized and its IR once checked,
+     * as the coordinator does (benchmarks); tests keep them to inspect. */
+    bool release_phase_data;
 } Harness;
 
 static inline void harness_add_file(Harness *h, const char *path)
@@ -243,6 +246,10 @@ static inline void harness_run(Harness *h)
         m->cs = canon_module(m->po.ast, m->po.iface, ifs, m->imp_count, &m->keep, &m->ir,
                              &h->scratch, &m->co);
         arena_reset(&h->scratch);
+        if (h->release_phase_data) {
+            m->po.ast = NULL;
+            arena_reset(&m->ast);
+        }
         free(ifs);
     }
     h->canon_s += harness_now_() - t0;
@@ -261,6 +268,10 @@ static inline void harness_run(Harness *h)
             m->ks = check_module(m->co.ir, arts, m->imp_count, &m->keep, &h->scratch, &m->ko);
             m->checked = true;
             arena_reset(&h->scratch);
+            if (h->release_phase_data) {
+                m->co.ir = NULL;
+                arena_reset(&m->ir);
+            }
             free(arts);
         }
     }
