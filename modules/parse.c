@@ -263,6 +263,27 @@ static uint32_t expect(Parser *p, TokKind k)
     return advance(p);
 }
 
+/* item (',' item)*: the items go on the stack (the caller makes the list). */
+static void comma_items(Parser *p, uint32_t (*item)(Parser *))
+{
+    for (;;) {
+        push32(p, &p->stack, item(p));
+        if (!at(p, TK_COMMA)) break;
+        advance(p);
+    }
+}
+
+/* '(' item (',' item)* ')' as a list: type arguments, constructor payloads
+ * and sub-patterns, none of which may be empty. */
+static uint32_t paren_list(Parser *p, uint32_t (*item)(Parser *))
+{
+    expect(p, TK_LPAREN);
+    uint32_t base = p->stack.count;
+    comma_items(p, item);
+    expect(p, TK_RPAREN);
+    return list_from_stack(p, base);
+}
+
 static void enter(Parser *p)
 {
     if (++p->depth > PARSE_MAX_DEPTH)
@@ -317,18 +338,7 @@ static uint32_t type_atom(Parser *p)
     if (!at(p, TK_UPPER)) expected(p, "type");
     uint32_t last;
     uint32_t path = upper_path(p, &last);
-    uint32_t args = AST_NONE;
-    if (at(p, TK_LPAREN)) {
-        advance(p);
-        uint32_t base = p->stack.count;
-        for (;;) {
-            push32(p, &p->stack, type_(p));
-            if (!at(p, TK_COMMA)) break;
-            advance(p);
-        }
-        expect(p, TK_RPAREN);
-        args = list_from_stack(p, base);
-    }
+    uint32_t args = at(p, TK_LPAREN) ? paren_list(p, type_) : AST_NONE;
     return node(p, AST_TYPE_NAME, last, path, args);
 }
 
@@ -463,11 +473,7 @@ static uint32_t pattern(Parser *p)
             break;
         }
         uint32_t base = p->stack.count;
-        for (;;) {
-            push32(p, &p->stack, pattern(p));
-            if (!at(p, TK_COMMA)) break;
-            advance(p);
-        }
+        comma_items(p, pattern);
         expect(p, TK_RPAREN);
         if (p->stack.count - base == 1) {
             r = ((uint32_t *)p->stack.data)[base];
@@ -480,18 +486,7 @@ static uint32_t pattern(Parser *p)
     case TK_UPPER: {
         uint32_t last;
         uint32_t path = upper_path(p, &last);
-        uint32_t subs = AST_NONE;
-        if (at(p, TK_LPAREN)) {
-            advance(p);
-            uint32_t base = p->stack.count;
-            for (;;) {
-                push32(p, &p->stack, pattern(p));
-                if (!at(p, TK_COMMA)) break;
-                advance(p);
-            }
-            expect(p, TK_RPAREN);
-            subs = list_from_stack(p, base);
-        }
+        uint32_t subs = at(p, TK_LPAREN) ? paren_list(p, pattern) : AST_NONE;
         r = node(p, AST_PAT_CTOR, last, path, subs);
         break;
     }
@@ -588,11 +583,7 @@ static uint32_t primary(Parser *p)
             return node(p, AST_EXPR_UNIT, t, 0, 0);
         }
         uint32_t base = p->stack.count;
-        for (;;) {
-            push32(p, &p->stack, expr(p));
-            if (!at(p, TK_COMMA)) break;
-            advance(p);
-        }
+        comma_items(p, expr);
         expect(p, TK_RPAREN);
         if (p->stack.count - base == 1) {
             uint32_t e = ((uint32_t *)p->stack.data)[base];
@@ -618,13 +609,8 @@ static uint32_t postfix(Parser *p)
         enter(p);
         uint32_t open = advance(p);
         uint32_t base = p->stack.count;
-        if (!at(p, TK_RPAREN)) {
-            for (;;) {
-                push32(p, &p->stack, expr(p));
-                if (!at(p, TK_COMMA)) break;
-                advance(p);
-            }
-        }
+        if (!at(p, TK_RPAREN))
+            comma_items(p, expr);
         expect(p, TK_RPAREN);
         e = node(p, AST_EXPR_CALL, open, e, list_from_stack(p, base));
     }
@@ -916,18 +902,7 @@ static uint32_t ctor_def(Parser *p)
     if (!at(p, TK_UPPER)) expected(p, "constructor name");
     uint32_t t = advance(p);
     uint32_t id = ident(p, t);
-    uint32_t payload = AST_NONE;
-    if (at(p, TK_LPAREN)) {
-        advance(p);
-        uint32_t base = p->stack.count;
-        for (;;) {
-            push32(p, &p->stack, type_(p));
-            if (!at(p, TK_COMMA)) break;
-            advance(p);
-        }
-        expect(p, TK_RPAREN);
-        payload = list_from_stack(p, base);
-    }
+    uint32_t payload = at(p, TK_LPAREN) ? paren_list(p, type_) : AST_NONE;
     return node(p, AST_CTOR_DEF, t, id, payload);
 }
 
