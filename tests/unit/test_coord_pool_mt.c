@@ -19,31 +19,13 @@
 #include <string.h>
 #include <sys/stat.h>
 
-static char tree[64];
-
-static void put(const char *rel, const char *text)
-{
-    char path[256];
-    snprintf(path, sizeof path, "%s/%s", tree, rel);
-    for (char *p = path + strlen(tree) + 1; *p; p++) {
-        if (*p == '/') {
-            *p = '\0';
-            mkdir(path, 0755);
-            *p = '/';
-        }
-    }
-    FILE *f = fopen(path, "w");
-    assert_non_null(f);
-    fputs(text, f);
-    fclose(f);
-}
+#include "tests/unit/tree.h"
 
 #define LAYERED 120
 
 static int setup(void **state)
 {
-    snprintf(tree, sizeof tree, "/tmp/coord_pool_XXXXXX");
-    assert_non_null(mkdtemp(tree));
+    tree_make("coord_pool");
     char rel[64], text[2048];
     for (int i = 0; i < LAYERED; i++) {
         int n = snprintf(text, sizeof text,
@@ -85,9 +67,7 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -r '%s'", tree);
-    return system(cmd) == 0 ? 0 : -1;
+    return tree_remove();
 }
 
 static char *build(uint32_t jobs, int *status)

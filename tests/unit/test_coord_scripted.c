@@ -22,29 +22,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static char tree[64];
-
-static void put(const char *rel, const char *text)
-{
-    char path[256];
-    snprintf(path, sizeof path, "%s/%s", tree, rel);
-    for (char *p = path + strlen(tree) + 1; *p; p++) {
-        if (*p == '/') {
-            *p = '\0';
-            mkdir(path, 0755);
-            *p = '/';
-        }
-    }
-    FILE *f = fopen(path, "w");
-    assert_non_null(f);
-    fputs(text, f);
-    fclose(f);
-}
+#include "tests/unit/tree.h"
 
 static int setup(void **state)
 {
-    snprintf(tree, sizeof tree, "/tmp/coord_scripted_XXXXXX");
-    assert_non_null(mkdtemp(tree));
+    tree_make("coord_scripted");
     put("A.kite", "module A exposing (a)\nimport B\nimport C\nlet a = B.b + C.c\n");
     put("B.kite", "module B exposing (b)\nimport D\nlet b = D.d * 2\n");
     put("C.kite", "module C exposing (c)\nimport D\nlet c = D.d + 1\n");
@@ -64,9 +46,7 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -r '%s'", tree);
-    return system(cmd) == 0 ? 0 : -1;
+    return tree_remove();
 }
 
 /* Everything observable about a finished run, as one string. */

@@ -21,29 +21,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static char tree[64];
-
-static void put(const char *rel, const char *text)
-{
-    char path[256];
-    snprintf(path, sizeof path, "%s/%s", tree, rel);
-    for (char *p = path + strlen(tree) + 1; *p; p++) {
-        if (*p == '/') {
-            *p = '\0';
-            mkdir(path, 0755);
-            *p = '/';
-        }
-    }
-    FILE *f = fopen(path, "w");
-    assert_non_null(f);
-    fputs(text, f);
-    fclose(f);
-}
+#include "tests/unit/tree.h"
 
 static int setup(void **state)
 {
-    snprintf(tree, sizeof tree, "/tmp/coord_stats_XXXXXX");
-    assert_non_null(mkdtemp(tree));
+    tree_make("coord_stats");
     /* 4 + 3 + 3 + 2 + 3 + 3 = 18 lines */
     put("A.kite", "module A exposing (a)\nimport B\nimport C\nlet a = B.b + C.c\n");
     put("B.kite", "module B exposing (b)\nimport D\nlet b = D.d * 2\n");
@@ -56,9 +38,7 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -r '%s'", tree);
-    return system(cmd) == 0 ? 0 : -1;
+    return tree_remove();
 }
 
 /* parse: D 5000, others 1000; canonicalize: A 3000, others 100;
