@@ -224,6 +224,11 @@ struct CoordSession {
 
 /* session arena allocation (longjmps to s->oom on failure) */
 void *co_alloc(CoordSession *s, size_t size);
+/* Room for element `count` of a growing array of the coordinator: returns
+ * `items`, or a copy of its first `count` elements at double capacity (the
+ * old block stays in the session arena). */
+void *co_grow(CoordSession *s, void *items, uint32_t count, uint32_t *cap, size_t elem,
+              uint32_t first_cap);
 _Noreturn void co_oom(CoordSession *s);
 char *co_strdup(CoordSession *s, const char *str);
 char *co_printf(CoordSession *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

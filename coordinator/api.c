@@ -37,6 +37,19 @@ void *co_alloc(CoordSession *s, size_t size)
     return p;
 }
 
+void *co_grow(CoordSession *s, void *items, uint32_t count, uint32_t *cap, size_t elem,
+              uint32_t first_cap)
+{
+    if (count < *cap)
+        return items;
+    uint32_t n = *cap ? *cap * 2 : first_cap;
+    void *more = co_alloc(s, (size_t)n * elem);
+    if (count)
+        memcpy(more, items, (size_t)count * elem);
+    *cap = n;
+    return more;
+}
+
 char *co_strdup(CoordSession *s, const char *str)
 {
     size_t n = strlen(str);

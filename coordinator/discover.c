@@ -49,14 +49,8 @@ static void name_insert(CoordSession *s, Module *m)
     uint32_t id = intern(&s->names, m->name, strlen(m->name));
     if (id == INTERN_NONE)
         co_oom(s);
-    if (id >= s->module_of_name_cap) {
-        uint32_t cap = s->module_of_name_cap ? s->module_of_name_cap * 2 : 1024;
-        uint32_t *more = co_alloc(s, cap * sizeof *more);
-        if (s->module_of_name_cap)
-            memcpy(more, s->module_of_name, s->module_of_name_cap * sizeof *more);
-        s->module_of_name = more;
-        s->module_of_name_cap = cap;
-    }
+    s->module_of_name = co_grow(s, s->module_of_name, id, &s->module_of_name_cap,
+                                sizeof *s->module_of_name, 1024);
     s->module_of_name[id] = m->id;
 }
 
@@ -102,14 +96,7 @@ static bool seen_add(CoordSession *s, const struct stat *st)
 
 static Module *new_module(CoordSession *s, const char *name, const char *path, uint32_t root)
 {
-    if (s->mod_count == s->mod_cap) {
-        uint32_t cap = s->mod_cap ? s->mod_cap * 2 : 64;
-        Module **mods = co_alloc(s, cap * sizeof *mods);
-        if (s->mod_count)
-            memcpy(mods, s->mods, s->mod_count * sizeof *mods);
-        s->mods = mods;
-        s->mod_cap = cap;
-    }
+    s->mods = co_grow(s, s->mods, s->mod_count, &s->mod_cap, sizeof *s->mods, 64);
     Module *m = co_alloc(s, sizeof *m);
     memset(m, 0, sizeof *m);
     m->id = s->mod_count;
@@ -180,14 +167,7 @@ static uint32_t add_root(CoordSession *s, const char *dir, bool walked)
     for (uint32_t i = 0; i < s->root_count; i++)
         if (strcmp(s->roots[i].dir, dir) == 0 && s->roots[i].walked == walked)
             return i;
-    if (s->root_count == s->root_cap) {
-        uint32_t cap = s->root_cap ? s->root_cap * 2 : 8;
-        Root *roots = co_alloc(s, cap * sizeof *roots);
-        if (s->root_count)
-            memcpy(roots, s->roots, s->root_count * sizeof *roots);
-        s->roots = roots;
-        s->root_cap = cap;
-    }
+    s->roots = co_grow(s, s->roots, s->root_count, &s->root_cap, sizeof *s->roots, 8);
     Root *r = &s->roots[s->root_count];
     r->dir = co_strdup(s, dir);
     r->walked = walked;
@@ -409,14 +389,7 @@ int discover_search_dir(CoordSession *s, const char *dir)
                  stat(dir, &st) != 0 ? strerror(errno) : "Not a directory");
         return COORD_EXIT_USAGE;
     }
-    if (s->search_count == s->search_cap) {
-        uint32_t cap = s->search_cap ? s->search_cap * 2 : 8;
-        Root *more = co_alloc(s, cap * sizeof *more);
-        if (s->search_count)
-            memcpy(more, s->search, s->search_count * sizeof *more);
-        s->search = more;
-        s->search_cap = cap;
-    }
+    s->search = co_grow(s, s->search, s->search_count, &s->search_cap, sizeof *s->search, 8);
     Root *r = &s->search[s->search_count++];
     r->dir = trim_slashes(s, dir);
     r->walked = false;

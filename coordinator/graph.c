@@ -57,14 +57,7 @@ uint32_t graph_ready_pop(CoordSession *s)
 
 static Edge *new_edge(CoordSession *s, Module *from, Module *to, uint32_t import_index)
 {
-    if (s->edge_count == s->edge_cap) {
-        uint32_t cap = s->edge_cap ? s->edge_cap * 2 : 256;
-        Edge *edges = co_alloc(s, cap * sizeof *edges);
-        if (s->edge_count)
-            memcpy(edges, s->edges, s->edge_count * sizeof *edges);
-        s->edges = edges;
-        s->edge_cap = cap;
-    }
+    s->edges = co_grow(s, s->edges, s->edge_count, &s->edge_cap, sizeof *s->edges, 256);
     uint32_t id = s->edge_count++;
     Edge *e = &s->edges[id];
     memset(e, 0, sizeof *e);
