@@ -118,6 +118,17 @@ static bool chunk_push(Arena *a, size_t need)
     return true;
 }
 
+bool arena_reserve(Arena *a, size_t size)
+{
+    if (a->chunk && size <= (size_t)(a->end - a->ptr))
+        return true;
+    if (size > SIZE_MAX / 2 || !chunk_push(a, size)) {
+        oom(a);
+        return false;
+    }
+    return true;
+}
+
 void *arena_alloc(Arena *a, size_t size, size_t align)
 {
     if (align == 0)

@@ -21,6 +21,7 @@
 #define COORD_BASE_ARENA_H
 
 #include <setjmp.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -58,6 +59,11 @@ void  arena_init(Arena *a, size_t chunk_size, size_t keep);
 void  arena_free(Arena *a);                 /* release every chunk */
 void  arena_reset(Arena *a);                /* drop everything, keep <= keep bytes */
 void *arena_alloc(Arena *a, size_t size, size_t align);
+/* Makes sure `size` more bytes fit in the current chunk, starting a chunk of
+ * at least that size if they do not: one chunk for data whose total is known
+ * up front (a module's source and what is derived from it).  false on
+ * failure (or longjmp with an oom target). */
+bool  arena_reserve(Arena *a, size_t size);
 void *arena_zalloc(Arena *a, size_t size, size_t align);
 void *arena_memdup(Arena *a, const void *p, size_t size);
 char *arena_strndup(Arena *a, const char *s, size_t len); /* NUL-terminated */

@@ -91,6 +91,14 @@ static int read_source(const char *path, Arena *keep, const char **src, uint32_t
         return S_ISREG(st.st_mode) ? EFBIG : EINVAL;
     }
     size_t size = (size_t)st.st_size;
+    /* One chunk for the source and what stays of the module with it (name
+     * interface, artifact, reports: about as large again for Kite, capped so
+     * a huge file does not reserve twice its size). */
+    size_t rest = size < (1u << 20) ? size : (1u << 20);
+    if (!arena_reserve(keep, size + 1 + rest + 1024)) {
+        close(fd);
+        return -1;
+    }
     char *buf = arena_alloc(keep, size + 1, 1);
     if (!buf) {
         close(fd);

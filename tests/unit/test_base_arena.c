@@ -76,6 +76,30 @@ static void test_stats_exact(void **state)
     assert_int_equal(s.high_water, 6024);
 }
 
+/* arena_reserve: one chunk of the reserved size, then allocations up to it
+ * need no new chunk; a reservation that fits needs nothing. */
+static void test_reserve(void **state)
+{
+    Arena a;
+    arena_init(&a, 1024, 0);
+    assert_true(arena_reserve(&a, 5000));
+    ArenaStats s = arena_stats(&a);
+    assert_int_equal(s.chunks, 1);
+    assert_int_equal(s.capacity, 5000);
+    assert_int_equal(s.in_use, 0);
+    assert_non_null(arena_alloc(&a, 3000, 1));
+    assert_non_null(arena_alloc(&a, 2000, 1));
+    assert_true(arena_reserve(&a, 0));
+    s = arena_stats(&a);
+    assert_int_equal(s.chunks, 1);
+    assert_int_equal(s.in_use, 5000);
+    assert_true(arena_reserve(&a, 10));     /* full: a normal chunk */
+    s = arena_stats(&a);
+    assert_int_equal(s.chunks, 2);
+    assert_int_equal(s.capacity, 5000 + 1024);
+    arena_free(&a);
+}
+
 static void test_reset_keeps_bounded(void **state)
 {
     Arena a;
@@ -239,6 +263,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_alignment),
         cmocka_unit_test(test_stats_exact),
+        cmocka_unit_test(test_reserve),
         cmocka_unit_test(test_reset_keeps_bounded),
         cmocka_unit_test(test_mark_rewind),
         cmocka_unit_test(test_helpers),
