@@ -84,6 +84,7 @@ void co_add_report(CoordSession *s, Module *m, ReportCode code, uint32_t start,
     o->r.end = end;
     o->r.message = msg;
     o->r.note = NULL;
+    o->r.import = REPORT_NO_IMPORT;
     o->next = m->own;
     m->own = o;
 }
@@ -173,6 +174,17 @@ static int cmp_checked(const void *a, const void *b)
     return strcmp(((const CheckedModule *)a)->name, ((const CheckedModule *)b)->name);
 }
 
+/* A report canonicalize made about an import that the cycle pass later put
+ * inside an import cycle: in-cycle imports count as failed, and no further
+ * report may arise from them (LANGUAGE.md section 2). */
+static bool from_cycle_import(const CoordSession *s, const Module *m, const Report *r)
+{
+    if (r->import == REPORT_NO_IMPORT || r->import >= m->import_count)
+        return false;
+    uint32_t e = m->import_edge[r->import];
+    return e != NONE && s->edges[e].in_cycle;
+}
+
 static void add_ref(CoordSession *s, const ReportContext *ctx, const Report *r)
 {
     ReportRef *ref = &s->refs[s->ref_count++];
@@ -223,7 +235,8 @@ static void collect(CoordSession *s)
             add_ref(s, ctx, &o->r);
         for (int k = 0; k < 3; k++)
             for (uint32_t j = 0; j < m->phase_reports[k].count; j++)
-                add_ref(s, ctx, &m->phase_reports[k].items[j]);
+                if (!from_cycle_import(s, m, &m->phase_reports[k].items[j]))
+                    add_ref(s, ctx, &m->phase_reports[k].items[j]);
     }
     report_refs_sort(s->refs, s->ref_count);
 

@@ -432,6 +432,19 @@ static Ref ctor_unqualified(Canon *C, uint32_t id, uint32_t s, uint32_t e)
     return r;
 }
 
+
+/* A report that arises from import i (E0206, W0201) names it, so that the
+ * coordinator can drop it when import i turns out to be inside an import
+ * cycle (known only once every module is parsed; see reports/report.h). */
+static Report *tag_import(Report *r, uint32_t i)
+{
+    if (r)
+        r->import = i;
+    return r;
+}
+#define IMPORT_REPORT(C, i, code, start, end, ...) \
+    tag_import(report_add(&(C)->rep, (code), (start), (end), __VA_ARGS__), (i))
+
 static Ref ctor_ref(Canon *C, uint32_t path, uint32_t s, uint32_t e)
 {
     Ref r = { REF_POISON, 0, 0 };
@@ -446,7 +459,7 @@ static Ref ctor_ref(Canon *C, uint32_t path, uint32_t s, uint32_t e)
     uint32_t x = iface_find_ctor(f, ast_str(C, id), intern_len(&C->ast->names, id));
     if (x == UINT32_MAX) {
         if (!C->imp[i].ctor_wild)
-            report_add(&C->rep, RC_E0206, s, e, "module %s does not expose constructor %s",
+            IMPORT_REPORT(C, i, RC_E0206, s, e, "module %s does not expose constructor %s",
                        C->imp[i].module, ast_str(C, id));
         return r;
     }
@@ -523,7 +536,7 @@ static uint32_t type_name(Canon *C, uint32_t n, uint32_t s, uint32_t e)
     const NameIface *f = C->imp[i].f;
     uint32_t x = iface_find_type(f, nm, intern_len(&A->names, id));
     if (x == UINT32_MAX) {
-        report_add(&C->rep, RC_E0206, s, e, "module %s does not expose type %s", C->imp[i].module, nm);
+        IMPORT_REPORT(C, i, RC_E0206, s, e, "module %s does not expose type %s", C->imp[i].module, nm);
         return TYPE(C, ERROR, 0, 0, s, e);
     }
     if (f->types[x].poisoned || !arity_ok(C, nm, f->types[x].arity, nargs, s, e))
@@ -628,7 +641,7 @@ static uint32_t qualified_ref(Canon *C, uint32_t path, uint32_t s, uint32_t e)
     const NameIface *f = C->imp[i].f;
     uint32_t x = iface_find_value(f, ast_str(C, id), intern_len(&C->ast->names, id));
     if (x == UINT32_MAX) {
-        report_add(&C->rep, RC_E0206, s, e, "module %s does not expose %s", C->imp[i].module, ast_str(C, id));
+        IMPORT_REPORT(C, i, RC_E0206, s, e, "module %s does not expose %s", C->imp[i].module, ast_str(C, id));
         return EXPR(C, POISON, 0, 0, s, e);
     }
     if (f->values[x].poisoned)
@@ -1074,7 +1087,7 @@ static void import_exposing(Canon *C, uint32_t i, uint32_t list)
             if (f) {
                 uint32_t v = iface_find_value(f, ast_str(C, id), len);
                 if (v == UINT32_MAX) {
-                    report_add(&C->rep, RC_E0206, s, e, "module %s does not expose %s", C->imp[i].module,
+                    IMPORT_REPORT(C, i, RC_E0206, s, e, "module %s does not expose %s", C->imp[i].module,
                                ast_str(C, id));
                     ci->used = 1;
                 } else {
@@ -1092,7 +1105,7 @@ static void import_exposing(Canon *C, uint32_t i, uint32_t list)
             if (all)
                 C->ctor_wild = true;
         } else if (t == UINT32_MAX) {
-            report_add(&C->rep, RC_E0206, s, e, "module %s does not expose type %s", C->imp[i].module,
+            IMPORT_REPORT(C, i, RC_E0206, s, e, "module %s does not expose type %s", C->imp[i].module,
                        ast_str(C, id));
             ci->used = 1;
             if (all)
@@ -1104,7 +1117,7 @@ static void import_exposing(Canon *C, uint32_t i, uint32_t list)
             if (all && T->poisoned) {
                 C->ctor_wild = true;
             } else if (all && !T->ctors_exposed) {
-                report_add(&C->rep, RC_E0206, s, e, "module %s does not expose the constructors of %s",
+                IMPORT_REPORT(C, i, RC_E0206, s, e, "module %s does not expose the constructors of %s",
                            C->imp[i].module, ast_str(C, id));
                 ci->used = 1;
                 C->ctor_wild = true;
@@ -1492,7 +1505,7 @@ static CanonModule *canon_run(Canon *C, const NameIface *self, const NameIface *
     for (uint32_t i = 0; i < C->nimp; i++) {
         const CanonImport *ci = &BUILDER_AT(&C->imports, CanonImport, i);
         if (C->imp[i].f && !ci->used)
-            report_add(&C->rep, RC_W0201, ci->start, ci->end, "unused import: %s", C->imp[i].module);
+            IMPORT_REPORT(C, i, RC_W0201, ci->start, ci->end, "unused import: %s", C->imp[i].module);
     }
 
     CanonModule *M = ARENA_NEW(C->ir, CanonModule);

@@ -69,7 +69,14 @@ typedef struct Report {
     uint32_t start, end;    /* byte span [start, end) in the module source; end >= start */
     const char *message;    /* NUL-terminated, in a durable arena */
     const char *note;       /* NULL, or extra lines ("note: ...") */
+    /* The import (index into the module's imports) the report arises from,
+     * or REPORT_NO_IMPORT.  Set by canonicalize for W0201 and E0206, so that
+     * the coordinator can drop them when that import turns out to be inside
+     * an import cycle (LANGUAGE.md section 2: no further reports arise from
+     * in-cycle imports), which is only known once every module is parsed. */
+    uint32_t import;
 } Report;
+#define REPORT_NO_IMPORT UINT32_MAX
 
 /* A list being built during one task. */
 typedef struct ReportList {
