@@ -1305,6 +1305,8 @@ static void cycle_report(Canon *C, const Graph *g, const uint32_t *group, uint32
             L = group[i];
     if (L == NONE)
         return;
+    for (uint32_t i = 0; i < gn; i++)
+        value_at(C, group[i])->bad_cycle = 1;
     uint32_t *queue = ARENA_ARRAY(C->scratch, uint32_t, gn + 1);
     uint32_t qh = 0, qt = 0, last = NONE;
     queue[qt++] = L;

@@ -643,17 +643,25 @@ static void check_group(Check *c, uint32_t g)
             c->value_res[v] = cv->annot != CANON_NONE ? conv_type(c, cv->annot, NULL) : ty_var(s);
             c->value_ty[v] = c->value_res[v];
         }
+        /* E0208: the definition failed.  Uses of it, inside the cycle too,
+         * have the error type; the body is still checked on its own. */
+        if (cv->bad_cycle)
+            c->value_ty[v] = s->t_error;
     }
     for (uint32_t i = from; i < to; i++) {
         uint32_t v = m->scc_values[i];
-        if (c->value_ty[v] == s->t_error)
+        const CanonValue *cv = &m->values[v];
+        if (cv->poisoned || cv->body == CANON_NONE || cv->kind == CANON_VALUE_UNKNOWN)
             continue;
         uint32_t body = m->values[v].body;
         unify_expr(c, c->value_res[v], infer(c, body), body);
     }
     s->level = 0;
-    for (uint32_t i = from; i < to; i++)
-        ty_generalize(s, c->value_ty[m->scc_values[i]]);
+    for (uint32_t i = from; i < to; i++) {
+        uint32_t v = m->scc_values[i];
+        if (!m->values[v].bad_cycle)
+            ty_generalize(s, c->value_ty[v]);
+    }
 }
 
 static const Artifact *seal_artifact(Check *c)
