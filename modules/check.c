@@ -436,7 +436,7 @@ static uint32_t infer_call(Check *c, uint32_t e)
                        "wrong number of arguments: expected %u, found %u", n.b, argc);
             for (uint32_t i = 0; i < argc; i++)
                 infer(c, canon_list_at(m, args, i));
-            return *ty_extra(s, n.a + n.b);
+            return s->t_error;      /* the call failed, as a wrong operand does */
         }
         for (uint32_t i = 0; i < argc; i++) {
             uint32_t arg = canon_list_at(m, args, i);
