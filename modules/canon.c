@@ -1061,6 +1061,8 @@ static void import_name(Canon *C, int ns, uint32_t id, uint32_t imp, bool poison
                        what, ast_str(C, id), C->imp[imp].module);
             C->own_clash[id] |= (uint8_t)ns;
         }
+        /* the clash is the import's mistake: W0201 would repeat it */
+        BUILDER_AT(&C->imports, CanonImport, imp).used = 1;
         return;
     }
     if (tab[id] != NONE) {
@@ -1068,6 +1070,8 @@ static void import_name(Canon *C, int ns, uint32_t id, uint32_t imp, bool poison
         if (real && C->imp[prev].f)
             report_add(&C->rep, RC_E0203, s, e, "duplicate definition of %s %s: already imported from %s",
                        what, ast_str(C, id), C->imp[prev].module);
+        BUILDER_AT(&C->imports, CanonImport, imp).used = 1;
+        BUILDER_AT(&C->imports, CanonImport, prev).used = 1;
         return;
     }
     tab[id] = imp << 1 | (poison ? 1u : 0u);
