@@ -309,9 +309,7 @@ static CanonLocal *local_at(Canon *C, uint32_t l) { return &BUILDER_AT(&C->local
 static uint32_t local_new(Canon *C, uint32_t id, CanonLocalKind kind, uint32_t s, uint32_t e, uint32_t annot)
 {
     uint32_t l = C->locals.count;
-    CanonLocal *loc = builder_push(&C->locals);
-    if (!loc)
-        abort();
+    CanonLocal *loc = push_slot(&C->locals);
     loc->name = id == AST_NONE ? str_name(C, "_", 1) : ast_name(C, id);
     loc->start = s;
     loc->end = e;
@@ -561,9 +559,7 @@ static uint32_t type_expr(Canon *C, uint32_t n)
         }
         if (C->tbinding[id] == NONE) {
             uint32_t tv = C->tvars.count;
-            CanonTvar *t = builder_push(&C->tvars);
-            if (!t)
-                abort();
+            CanonTvar *t = push_slot(&C->tvars);
             t->name = ast_name(C, id);
             t->start = s;
             t->end = e;
@@ -692,9 +688,7 @@ static uint32_t lambda(Canon *C, uint32_t n, uint32_t s, uint32_t e)
     const Ast *A = C->ast;
     C->depth++;
     if (C->frames.count < C->depth) {
-        Frame *f = builder_push(&C->frames);
-        if (!f)
-            abort();
+        Frame *f = push_slot(&C->frames);
         BUILDER_INIT(&f->caps, C->scratch, uint32_t);
     }
     builder_clear(&BUILDER_AT(&C->frames, Frame, C->depth - 1).caps);
@@ -894,9 +888,7 @@ static void add_value(Canon *C, uint32_t decl, uint32_t id, CanonValueKind kind,
     } else {
         tok_span(C, A->tok[decl], &ns, &ne);
     }
-    CanonValue *V = builder_push(&C->values);
-    if (!V)
-        abort();
+    CanonValue *V = push_slot(&C->values);
     memset(V, 0, sizeof *V);
     V->name = name;
     V->kind = (uint8_t)kind;
@@ -933,9 +925,7 @@ static void add_type(Canon *C, uint32_t decl, uint32_t id, bool poisoned)
         push32(&C->stack, ast_name(C, A->a[ast_list_at(A, pl, i)]));
     uint32_t params = list_from(C, &C->stack, mark);
     uint32_t name = ast_name(C, id);
-    CanonType *T = builder_push(&C->types);
-    if (!T)
-        abort();
+    CanonType *T = push_slot(&C->types);
     memset(T, 0, sizeof *T);
     T->name = name;
     T->arity = ast_list_len(A, pl);
@@ -960,9 +950,7 @@ static void add_type(Canon *C, uint32_t decl, uint32_t id, bool poisoned)
         uint32_t cd = ast_list_at(A, cl, i), cid = A->a[cd], cs, ce;
         tok_span(C, A->tok[cd], &cs, &ce);
         uint32_t c = C->ctors.count, cname = ast_name(C, cid);
-        CanonCtor *K = builder_push(&C->ctors);
-        if (!K)
-            abort();
+        CanonCtor *K = push_slot(&C->ctors);
         memset(K, 0, sizeof *K);
         K->name = cname;
         K->type = t;
@@ -1173,9 +1161,7 @@ static void setup_imports(Canon *C, const NameIface *self, const NameIface *cons
         }
         uint32_t mname = str_name(C, I->module, mlen);
         uint32_t aname = alias == AST_NONE ? NONE : ast_name(C, alias);
-        CanonImport *ci = builder_push(&C->imports);
-        if (!ci)
-            abort();
+        CanonImport *ci = push_slot(&C->imports);
         memset(ci, 0, sizeof *ci);
         ci->module = mname;
         ci->alias = aname;
@@ -1410,9 +1396,7 @@ static void order(Canon *C, CanonModule *M)
             bool cyclic = gn > 1;
             for (uint32_t i = 0; i < g.len[v] && !cyclic; i++)
                 cyclic = g.adj[g.start[v] + i] == v;
-            uint8_t *slot = builder_push(&cyc);
-            if (!slot)
-                abort();
+            uint8_t *slot = push_slot(&cyc);
             *slot = cyclic;
             if (cyclic)
                 cycle_report(C, &g, grp, gn, gid, comp, parent);
