@@ -15,7 +15,8 @@
  *   - The cycle pass runs exactly once, when `unparsed` reaches zero; after
  *     it, every module not done is waiting only on acyclic edges, so the loop
  *     always ends with every module DONE (asserted).
- *   - The AST arena of a module is reset once it is canonicalized (or fails),
+ *   - The AST arena of a module is reset once it is canonicalized (by the
+ *     worker, at the end of the canonicalize task; here when a module fails),
  *     the IR arena once it is checked (or fails).
  *   - Observability (stats.c, trace.c, progress.c) only reads results and
  *     the clock: it never influences what is dispatched or reported.
@@ -143,8 +144,7 @@ static void on_result(CoordSession *s, const Result *r)
         m->phase_reports[1] = r->reports;
         if (r->kind == RESULT_CANONICALIZED) {
             m->ir = r->ir;
-            m->ast = NULL;
-            arena_reset(&m->ast_arena);
+            m->ast = NULL;          /* the worker reset its arena */
             m->state = MS_CANONICALIZED;
             if (m->waiting_checked == 0)
                 graph_ready_push(s, m->id);

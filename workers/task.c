@@ -198,6 +198,10 @@ static void run_canon(Arena *scratch, const Task *t, Result *r)
     memset(&out, 0, sizeof out);
     PhaseStatus st = canon_module(t->ast, t->self, t->ifaces, t->import_count,
                                   t->keep, t->ir_arena, scratch, &out);
+    /* The AST is dead now (the IR holds no pointer into it).  Released here,
+     * by the thread that allocated most of it, rather than by the
+     * coordinator: no cross-thread frees into this worker's malloc arena. */
+    arena_reset(t->ast_arena);
     r->reports = out.reports;
     if (st == PHASE_OK && out.ir) {
         r->kind = RESULT_CANONICALIZED;
@@ -214,6 +218,7 @@ static void run_check(Arena *scratch, const Task *t, Result *r)
     memset(&out, 0, sizeof out);
     PhaseStatus st = check_module(t->ir, t->artifacts, t->import_count,
                                   t->keep, scratch, &out);
+    arena_reset(t->ir_arena);       /* the IR is dead now, as the AST above */
     r->reports = out.reports;
     if (st == PHASE_OK && out.artifact) {
         r->kind = RESULT_CHECKED;
