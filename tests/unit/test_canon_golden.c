@@ -23,29 +23,10 @@
 #include <sys/stat.h>
 
 #include "modules/canon.h"
+#include "tests/unit/golden.h"
 
 #define GOLDEN_DIR "tests/canon"
 #define MAX_MODULES 16
-
-static char *read_file(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *buf = malloc((size_t)n + 1);
-    if (fread(buf, 1, (size_t)n, f) != (size_t)n) {
-        free(buf);
-        fclose(f);
-        return NULL;
-    }
-    buf[n] = 0;
-    fclose(f);
-    *len = (size_t)n;
-    return buf;
-}
 
 static int name_cmp(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
 
@@ -98,7 +79,7 @@ static int run_case(const char *name, bool update)
     arena_init(&scratch, ARENA_DEFAULT_CHUNK, 0);
     for (uint32_t i = 0; i < nmods; i++) {
         Mod *m = &mods[i];
-        m->src = read_file(m->path, &m->len);
+        m->src = golden_read(m->path, &m->len);
         assert_non_null(m->src);
         arena_init(&m->ast, ARENA_DEFAULT_CHUNK, 0);
         m->st = parse_module(m->src, (uint32_t)m->len, &keep, &m->ast, &scratch, &m->out);
@@ -148,23 +129,7 @@ static int run_case(const char *name, bool update)
         fprintf(out, "canon not run or failed: status %d\n", (int)cst);
     fclose(out);
 
-    int bad = 0;
-    size_t elen = 0;
-    char *expected = read_file(outpath, &elen);
-    if (!expected || elen != text_len || memcmp(expected, text, text_len) != 0) {
-        if (update) {
-            FILE *f = fopen(outpath, "wb");
-            assert_non_null(f);
-            fwrite(text, 1, text_len, f);
-            fclose(f);
-            fprintf(stderr, "golden: updated %s\n", outpath);
-        } else {
-            fprintf(stderr, "golden mismatch: %s\n--- expected\n%s--- actual\n%s--- end\n", outpath,
-                    expected ? expected : "(missing file)\n", text);
-            bad = 1;
-        }
-    }
-    free(expected);
+    int bad = golden_compare("diagnostics and dump", outpath, text, text_len, update);
     free(text);
     free(refs);
     for (uint32_t i = 0; i < nmods; i++) {
@@ -180,8 +145,7 @@ static int run_case(const char *name, bool update)
 static void test_canon_golden(void **state)
 {
     (void)state;
-    const char *u = getenv("COORD_UPDATE_GOLDEN");
-    bool update = u && strcmp(u, "1") == 0;
+    bool update = golden_update_requested();
     DIR *dir = opendir(GOLDEN_DIR);
     assert_non_null(dir);
     char *names[512];

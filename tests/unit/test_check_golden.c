@@ -9,23 +9,9 @@
 #include <cmocka.h>
 
 #include "tests/unit/harness.h"
+#include "tests/unit/golden.h"
 
 #define GOLDEN_DIR "tests/check"
-
-static char *read_all(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *s = malloc((size_t)n + 1);
-    size_t got = fread(s, 1, (size_t)n, f);
-    s[got] = 0;
-    fclose(f);
-    return s;
-}
 
 static int by_str(const void *a, const void *b)
 {
@@ -47,7 +33,7 @@ static void test_golden(void **state)
     }
     closedir(d);
     qsort(names, n, sizeof *names, by_str);
-    bool update = getenv("COORD_UPDATE_GOLDEN") && strcmp(getenv("COORD_UPDATE_GOLDEN"), "1") == 0;
+    bool update = golden_update_requested();
     uint32_t failed = 0;
     for (uint32_t i = 0; i < n; i++) {
         char in[1024], outp[1024];
@@ -60,17 +46,7 @@ static void test_golden(void **state)
         harness_run(&h);
         char *got = harness_output(&h);
         harness_free(&h);
-        char *want = read_all(outp);
-        if (update) {
-            FILE *f = fopen(outp, "wb");
-            fputs(got, f);
-            fclose(f);
-        } else if (!want || strcmp(want, got) != 0) {
-            fprintf(stderr, "golden mismatch: %s\n--- expected (%s)\n%s--- got\n%s", in, outp,
-                    want ? want : "(missing)\n", got);
-            failed++;
-        }
-        free(want);
+        failed += (uint32_t)golden_compare(in, outp, got, strlen(got), update);
         free(got);
         free(names[i]);
     }

@@ -19,50 +19,9 @@
 #include <unistd.h>
 
 #include "modules/phases.h"
+#include "tests/unit/golden.h"
 
 #define GOLDEN_DIR "tests/parse"
-
-static char *read_file(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *buf = malloc((size_t)n + 1);
-    if (fread(buf, 1, (size_t)n, f) != (size_t)n) { free(buf); fclose(f); return NULL; }
-    buf[n] = 0;
-    fclose(f);
-    *len = (size_t)n;
-    return buf;
-}
-
-static void write_file(const char *path, const char *data, size_t len)
-{
-    FILE *f = fopen(path, "wb");
-    assert_non_null(f);
-    assert_int_equal(fwrite(data, 1, len, f), len);
-    fclose(f);
-}
-
-static int compare(const char *what, const char *path, const char *actual, size_t alen, bool update)
-{
-    size_t elen = 0;
-    char *expected = read_file(path, &elen);
-    int bad = 0;
-    if (!expected || elen != alen || memcmp(expected, actual, alen) != 0) {
-        if (update) {
-            write_file(path, actual, alen);
-            fprintf(stderr, "golden: updated %s\n", path);
-        } else {
-            fprintf(stderr, "golden mismatch (%s): %s\n--- expected\n%s--- actual\n%s--- end\n",
-                    what, path, expected ? expected : "(missing file)\n", actual);
-            bad = 1;
-        }
-    }
-    free(expected);
-    return bad;
-}
 
 static int run_one(const char *base, bool update)
 {
@@ -71,7 +30,7 @@ static int run_one(const char *base, bool update)
     snprintf(err_path, sizeof err_path, GOLDEN_DIR "/%s.err", base);
     snprintf(ast_path, sizeof ast_path, GOLDEN_DIR "/%s.ast", base);
     size_t len;
-    char *src = read_file(path, &len);
+    char *src = golden_read(path, &len);
     assert_non_null(src);
 
     Arena keep, ast_arena, scratch;
@@ -107,7 +66,7 @@ static int run_one(const char *base, bool update)
             unlink(err_path);
             fprintf(stderr, "golden: removed %s\n", err_path);
         } else {
-            bad += compare("diagnostics", err_path, errs, errs_len, update);
+            bad += golden_compare("diagnostics", err_path, errs, errs_len, update);
         }
     }
 
@@ -122,7 +81,7 @@ static int run_one(const char *base, bool update)
             FILE *d = open_memstream(&dump, &dump_len);
             ast_dump(d, out.ast);
             fclose(d);
-            bad += compare("ast", ast_path, dump, dump_len, update);
+            bad += golden_compare("ast", ast_path, dump, dump_len, update);
             free(dump);
         }
     }
@@ -144,8 +103,7 @@ static int name_cmp(const void *a, const void *b)
 static void test_golden_files(void **state)
 {
     (void)state;
-    const char *u = getenv("COORD_UPDATE_GOLDEN");
-    bool update = u && strcmp(u, "1") == 0;
+    bool update = golden_update_requested();
     DIR *dir = opendir(GOLDEN_DIR);
     assert_non_null(dir);
     char *names[1024];
