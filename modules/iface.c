@@ -13,6 +13,7 @@
 #include "base/builder.h"
 
 #include <stdlib.h>
+#include <stddef.h>
 #include <string.h>
 
 /* ---- lookups --------------------------------------------------------------- */
@@ -26,28 +27,33 @@ static int name_cmp(const char *a, const char *b, uint32_t blen)
     return alen < blen ? -1 : alen > blen ? 1 : 0;
 }
 
-uint32_t iface_find_value(const NameIface *f, const char *name, uint32_t len)
+/* Binary search over an array sorted by name whose elements (IfaceValue,
+ * IfaceType) each begin with their IStr name. */
+_Static_assert(offsetof(IfaceValue, name) == 0 && offsetof(IfaceType, name) == 0,
+               "find_sorted reads the name at the start of each element");
+static uint32_t find_sorted(const NameIface *f, const void *items, uint32_t count, size_t stride,
+                            const char *name, uint32_t len)
 {
-    uint32_t lo = 0, hi = f->value_count;
+    uint32_t lo = 0, hi = count;
     while (lo < hi) {
         uint32_t mid = lo + (hi - lo) / 2;
-        int c = name_cmp(f->strings + f->values[mid].name, name, len);
+        IStr at;
+        memcpy(&at, (const char *)items + (size_t)mid * stride, sizeof at);
+        int c = name_cmp(f->strings + at, name, len);
         if (c == 0) return mid;
         if (c < 0) lo = mid + 1; else hi = mid;
     }
     return UINT32_MAX;
 }
 
+uint32_t iface_find_value(const NameIface *f, const char *name, uint32_t len)
+{
+    return find_sorted(f, f->values, f->value_count, sizeof *f->values, name, len);
+}
+
 uint32_t iface_find_type(const NameIface *f, const char *name, uint32_t len)
 {
-    uint32_t lo = 0, hi = f->type_count;
-    while (lo < hi) {
-        uint32_t mid = lo + (hi - lo) / 2;
-        int c = name_cmp(f->strings + f->types[mid].name, name, len);
-        if (c == 0) return mid;
-        if (c < 0) lo = mid + 1; else hi = mid;
-    }
-    return UINT32_MAX;
+    return find_sorted(f, f->types, f->type_count, sizeof *f->types, name, len);
 }
 
 /* Constructors are grouped by type, not sorted by name; a module exposes few,
