@@ -35,7 +35,7 @@ static const char usage_text[] =
     "  --stats               print build statistics (stats.key: value) to stderr\n"
     "  --trace FILE          write a Chrome trace-event JSON of every task to FILE\n"
     "  --help                show this help\n"
-    "  --version             show the version\n"
+    "  --version             show the version, build id and library versions\n"
     "\n"
     "exit status: 0 no errors, 1 errors in the sources, 2 usage or I/O error,\n"
     "3 the compiler itself failed\n";
@@ -80,7 +80,7 @@ int main(int argc, char **argv)
         return 0;
     }
     if (argc >= 2 && strcmp(argv[1], "--version") == 0) {
-        printf("coord %s\n", COORD_VERSION);
+        coord_print_version(stdout);
         return 0;
     }
     if (argc < 2)
@@ -115,7 +115,7 @@ int main(int argc, char **argv)
             status = 0;
             goto out;
         } else if (strcmp(a, "--version") == 0) {
-            printf("coord %s\n", COORD_VERSION);
+            coord_print_version(stdout);
             status = 0;
             goto out;
         } else if (strcmp(a, "--emit-types") == 0) {

@@ -91,6 +91,19 @@ uint32_t coord_warning_count(const CoordSession *s);
  * colour: ANSI colours) or JSON (one object per line). */
 void     coord_print_reports(const CoordSession *s, FILE *out, CoordFormat format, bool colour);
 
+/* ---- this build of the library ---- */
+/* COORD_VERSION of the library actually linked (a shared library may be
+ * newer than the header a driver was compiled with). */
+const char *coord_version(void);
+/* A 64-bit id that changes whenever any source or header of the library,
+ * the compiler or the build flags change: a result computed by one build is
+ * reusable by another exactly when their ids are equal.  Printed as 16
+ * lowercase hex digits. */
+uint64_t    coord_build_id(void);
+/* Prints `coord VERSION`, `build id: <16 hex digits>`, `ck VERSION` and
+ * `xxHash VERSION` lines (coord --version). */
+void        coord_print_version(FILE *out);
+
 /* ---- checked types (valid after coord_run) ---- */
 /* Modules of the build that were checked, sorted by name (byte order). */
 uint32_t    coord_module_count(const CoordSession *s);
