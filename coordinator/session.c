@@ -50,14 +50,20 @@ char *co_strdup(CoordSession *s, const char *str)
     return p;
 }
 
+static char *co_vprintf(CoordSession *s, const char *fmt, va_list ap)
+{
+    char *p = arena_vprintf(&s->arena, fmt, ap);
+    if (!p)
+        co_oom(s);
+    return p;
+}
+
 char *co_printf(CoordSession *s, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    char *p = arena_vprintf(&s->arena, fmt, ap);
+    char *p = co_vprintf(s, fmt, ap);
     va_end(ap);
-    if (!p)
-        co_oom(s);
     return p;
 }
 
@@ -67,10 +73,8 @@ void co_add_report(CoordSession *s, Module *m, ReportCode code, uint32_t start,
     OwnReport *o = co_alloc(s, sizeof *o);
     va_list ap;
     va_start(ap, fmt);
-    char *msg = arena_vprintf(&s->arena, fmt, ap);
+    char *msg = co_vprintf(s, fmt, ap);
     va_end(ap);
-    if (!msg)
-        co_oom(s);
     o->r.code = code;
     o->r.start = start;
     o->r.end = end;
