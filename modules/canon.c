@@ -1235,6 +1235,7 @@ static void value_body(Canon *C, uint32_t v)
     }
     C->cur_value = v;
     C->depth = 0;
+    uint32_t errors = C->rep.errors;
     uint32_t omark = C->owned.count, tmark = C->tsaved.count;
     uint32_t E = A->b[decl];
     if (A->kind[decl] == AST_DECL_FN) {
@@ -1260,6 +1261,8 @@ static void value_body(Canon *C, uint32_t v)
     tunbind_to(C, tmark);
     uint32_t tv = list_from(C, &C->owned, omark);
     value_at(C, v)->tvars = tv;
+    /* a definition with an error is failed (LANGUAGE.md section 6) */
+    value_at(C, v)->failed = C->rep.errors != errors;
     C->cur_value = NONE;
 }
 
