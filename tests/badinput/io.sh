@@ -72,6 +72,36 @@ coord: 'passwd' is neither a directory nor a .kite file
 EOF
 check not-kite 2
 
+# strict_json FILE...: every line of each FILE is UTF-8 and parses as JSON
+# (the whole file for a trace).  Prints nothing on success.
+strict_json() {
+    python3 - "$@" <<'PY'
+import json, sys
+for path in sys.argv[1:]:
+    text = open(path, "rb").read().decode("utf-8")      # strict: raises
+    if path.endswith(".json"):
+        json.loads(text)
+    else:
+        for line in text.splitlines():
+            json.loads(line)
+PY
+}
+
+# ---- file names that are not UTF-8: JSON reports and --trace stay valid
+mkdir -p "$work/names/Bad"
+printf 'module Bad.X exposing (v)\n\nlet v = 1 + "s"\n' > "$work/names/Bad/X$(printf '\377\300').kite"
+run check --format json --trace names.json names
+printf '%s\n' '{"severity":"error","code":"E0403","module":"Bad.X","file":"names/Bad/X\ufffd\ufffd.kite","line":1,"col":8,"end_line":1,"end_col":13,"message":"module name Bad.X does not match the file path names/Bad/X\ufffd\ufffd.kite (expected Bad.X\ufffd\ufffd)"}' \
+    '{"severity":"error","code":"E0301","module":"Bad.X","file":"names/Bad/X\ufffd\ufffd.kite","line":3,"col":13,"end_line":3,"end_col":16,"message":"type mismatch: expected Int, found Str"}' \
+    > "$work/want_out"
+if ! strict_json "$work/out" "$work/names.json" 2> "$work/py"; then
+    echo "io: FAIL names: not strict UTF-8 JSON: $(tail -n 1 "$work/py")" >&2
+    fail=1
+fi
+grep -q '"name":"parse Bad.X"' "$work/names.json" ||
+    { echo "io: FAIL names: no parse span in the trace" >&2; fail=1; }
+check names-json 1
+
 if [ "$fail" != 0 ]; then
     echo "io: FAILED" >&2
     exit 1
