@@ -72,6 +72,28 @@ coord: 'passwd' is neither a directory nor a .kite file
 EOF
 check not-kite 2
 
+# ---- output that cannot be written (a full disk): exit 2, one line
+mkdir -p "$work/errs/E"
+printf 'module E.M exposing (v)\n\nlet v = 1 + "s"\n' > "$work/errs/E/M.kite"
+full_case() {   # NAME WANT_RC WANT_ERR ARGS... (stdout to /dev/full)
+    name=$1 want_rc=$2 want_err=$3
+    shift 3
+    rc=0
+    (cd "$work" && timeout "$timeout_s" "$coord" "$@") > /dev/full 2> "$work/err" || rc=$?
+    : > "$work/out"
+    printf '%s' "$want_err" > "$work/want_err"
+    check "$name" "$want_rc"
+}
+full_case full-types 2 'coord: cannot write standard output: No space left on device
+' check --emit-types good
+full_case full-json 2 'coord: cannot write standard output: No space left on device
+' check --format json errs
+# text diagnostics to a full standard error: nothing can be said, exit 2
+rc=0
+(cd "$work" && timeout "$timeout_s" "$coord" check errs) 2> /dev/full > "$work/out" || rc=$?
+: > "$work/err"
+check full-stderr 2
+
 # strict_json FILE...: every line of each FILE is UTF-8 and parses as JSON
 # (the whole file for a trace).  Prints nothing on success.
 strict_json() {
