@@ -30,6 +30,9 @@ CSTD      := -std=c11 -D_GNU_SOURCE
 WARN      := -Wall -Wextra -Werror -Wno-unused-parameter
 INCLUDES  := -I. -Iinclude
 LIBS      := -lpthread -lm
+# ck is header-only here; its version is reported by coord --version.
+CK_VERSION := $(shell pkg-config --modversion ck 2>/dev/null)
+CK_VERSION_DEF := $(if $(CK_VERSION),-DCOORD_CK_VERSION='"$(CK_VERSION)"')
 
 # Per-mode flags.  COORD_TESTING turns on the allocation failpoint.
 FLAGS_release := -O2 -g
@@ -86,14 +89,33 @@ deps:
 ALL_SRC  := $(foreach d,$(SRC_DIRS),$(wildcard $(d)/*.c))
 MAIN_SRC := coordinator/main.c
 LIB_SRC  := $(filter-out $(MAIN_SRC),$(ALL_SRC))
+LIB_HDR  := $(sort $(wildcard include/*.h $(foreach d,$(SRC_DIRS),$(d)/*.h $(d)/*/*.h)))
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_NAMES := $(patsubst tests/unit/%.c,%,$(UNIT_SRC))
 TOOL_SRC := $(wildcard tools/*.c)
+
+# The build id (coordinator/version.c, `coord --version`): sha256 of every
+# library source and header, the mode's compile flags and the compiler's
+# version line; its first 64 bits.  `make build-id-MODE` prints it.
+build_id_cmd = { cat $(sort $(LIB_SRC)) $(LIB_HDR); \
+  echo '$(CC) $(CSTD) $(FLAGS_$(1)) $(EXTRA_CFLAGS)'; \
+  $(CC) --version 2>/dev/null | head -n1; } | sha256sum | cut -c1-16
+.PHONY: build-id-release build-id-asan build-id-tsan
 
 define MODE_RULES
 $(B)/$(1)/obj/%.o: %.c | $$(NEED_DEPS)
 	@mkdir -p $$(dir $$@)
 	$$(CC) $$(CSTD) $$(WARN) $$(INCLUDES) $$(FLAGS_$(1)) $$(EXTRA_CFLAGS) -MMD -MP -c $$< -o $$@
+
+build-id-$(1):
+	@$$(call build_id_cmd,$(1))
+
+$(B)/$(1)/obj/coordinator/version.o: coordinator/version.c $$(LIB_SRC) $$(LIB_HDR) | $$(NEED_DEPS)
+	@mkdir -p $$(dir $$@)
+	@id=$$$$($$(call build_id_cmd,$(1))) && \
+	echo "$$(CC) ... -DCOORD_BUILD_ID=0x$$$$id -c $$< -o $$@" && \
+	$$(CC) $$(CSTD) $$(WARN) $$(INCLUDES) $$(FLAGS_$(1)) $$(EXTRA_CFLAGS) \
+	  -DCOORD_BUILD_ID=0x$$$${id}ULL $$(CK_VERSION_DEF) -MMD -MP -c $$< -o $$@
 
 $(B)/$(1)/libcoord.a: $$(patsubst %.c,$(B)/$(1)/obj/%.o,$$(LIB_SRC))
 	@mkdir -p $$(dir $$@)

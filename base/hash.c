@@ -51,3 +51,11 @@ uint64_t hash_stream_end(HashState *s)
     s->xxh = NULL;
     return h;
 }
+
+#define HASH_STR_(x) #x
+#define HASH_STR(x) HASH_STR_(x)
+
+const char *hash_xxhash_version(void)
+{
+    return HASH_STR(XXH_VERSION_MAJOR) "." HASH_STR(XXH_VERSION_MINOR) "." HASH_STR(XXH_VERSION_RELEASE);
+}

@@ -19,4 +19,7 @@ int      hash_stream_begin(HashState *s);           /* 0 on allocation failure *
 void     hash_stream_add(HashState *s, const void *p, size_t len);
 uint64_t hash_stream_end(HashState *s);             /* frees the state */
 
+/* "0.8.1": the xxHash headers this library was compiled with. */
+const char *hash_xxhash_version(void);
+
 #endif

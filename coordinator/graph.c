@@ -104,9 +104,11 @@ void graph_on_parsed(CoordSession *s, Module *m)
     for (uint32_t i = 0; i < f->import_count; i++) {
         const IfaceImport *imp = &f->imports[i];
         const char *name = iface_str(f, imp->module);
+        if (imp->broken)
+            continue;   /* poisoned by its syntax error: no edge, no E0401/E0404 */
         bool duplicate = false;
         for (uint32_t j = 0; j < i && !duplicate; j++)
-            duplicate = strcmp(iface_str(f, f->imports[j].module), name) == 0;
+            duplicate = !f->imports[j].broken && strcmp(iface_str(f, f->imports[j].module), name) == 0;
         if (duplicate) {
             co_add_report(s, m, RC_E0404, imp->name_start, imp->name_end,
                           "module %s is imported twice", name);

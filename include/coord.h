@@ -92,6 +92,30 @@ uint32_t coord_warning_count(const CoordSession *s);
 /* Prints every report: text (with the source line and a caret underline;
  * colour: ANSI colours) or JSON (one object per line). */
 void     coord_print_reports(const CoordSession *s, FILE *out, CoordFormat format, bool colour);
+/* Prints `coord: 3 errors, 1 warning in 2 modules` (zero counts left out;
+ * modules: distinct module names with reports), or nothing without reports.
+ * The coord CLI prints it after text diagnostics only. */
+void     coord_print_summary(const CoordSession *s, FILE *out);
+
+/* Colour for text diagnostics (coord --color=WHEN). */
+typedef enum { COORD_COLOUR_AUTO, COORD_COLOUR_ALWAYS, COORD_COLOUR_NEVER } CoordColour;
+/* ALWAYS / NEVER decide alone.  AUTO: no colour when NO_COLOR is set and not
+ * empty; else colour when CLICOLOR_FORCE is set, not empty and not "0"; else
+ * colour when fd is a terminal. */
+bool     coord_colour_wanted(CoordColour when, int fd);
+
+/* ---- this build of the library ---- */
+/* COORD_VERSION of the library actually linked (a shared library may be
+ * newer than the header a driver was compiled with). */
+const char *coord_version(void);
+/* A 64-bit id that changes whenever any source or header of the library,
+ * the compiler or the build flags change: a result computed by one build is
+ * reusable by another exactly when their ids are equal.  Printed as 16
+ * lowercase hex digits. */
+uint64_t    coord_build_id(void);
+/* Prints `coord VERSION`, `build id: <16 hex digits>`, `ck VERSION` and
+ * `xxHash VERSION` lines (coord --version). */
+void        coord_print_version(FILE *out);
 
 /* ---- checked types (valid after coord_run) ---- */
 /* Modules of the build that were checked, sorted by name (byte order). */

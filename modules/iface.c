@@ -148,6 +148,7 @@ const NameIface *iface_build(const Ast *ast, Arena *keep, Arena *scratch)
         im->module = add_path(&b, path);
         im->alias = ast->extra[e] == AST_NONE ? ISTR_NONE : add_name(&b, ast->extra[e]);
         im->has_exposing = ast->extra[e + 2] != AST_NONE;
+        im->broken = (uint8_t)ast->extra[e + 3];
         uint32_t first = ast->tok[n] + 1;
         im->name_start = ast->tok_start[first];
         im->name_end = ast_token_end(ast, first + 2 * (ast_list_len(ast, path) - 1));

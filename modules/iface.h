@@ -29,6 +29,7 @@ typedef struct IfaceImport {
     uint32_t import_start;  /* span of the whole import declaration */
     uint32_t import_end;
     uint8_t has_exposing;
+    uint8_t broken;         /* the line failed to parse: not looked up, its names poisoned */
 } IfaceImport;
 
 typedef struct IfaceValue {
