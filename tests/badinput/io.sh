@@ -61,7 +61,8 @@ check() {
 mkdir -p "$work/fifo"
 mkfifo "$work/fifo/Lone.kite"
 run check fifo/Lone.kite
-echo 'fifo/Lone.kite:1:1: error[E0001]: cannot read source file: not a regular file' > "$work/want_err"
+printf '%s\n' 'fifo/Lone.kite:1:1: error[E0001]: cannot read source file: not a regular file' \
+    'coord: 1 error in 1 module' > "$work/want_err"
 check fifo-alone 1
 
 # ---- a file argument that is not a .kite file: usage error
