@@ -73,7 +73,8 @@ Report *report_add(ReportList *l, ReportCode code, uint32_t start, uint32_t end,
     Report *r = builder_push(&l->items);
     if (!r)
         return NULL;
-    *r = (Report){ code, start, end >= start ? end : start, msg, NULL, REPORT_NO_IMPORT };
+    *r = (Report){ code, start, end >= start ? end : start, msg, NULL, REPORT_NO_IMPORT,
+                   REPORT_NO_IMPORT };
     if (report_code_severity(code) == SEV_ERROR)
         l->errors++;
     return r;
