@@ -131,6 +131,10 @@ typedef struct ReportContext {
 void report_render_text(FILE *out, const ReportContext *ctx, const Report *r, bool colour);
 /* JSON form: one object per line. */
 void report_render_json(FILE *out, const ReportContext *ctx, const Report *r);
+/* The characters of a JSON string (no quotes) for str: `"` `\` and control
+ * characters escaped, and every byte that is not part of valid UTF-8 (file
+ * names need not be) written as \ufffd, so strict decoders accept it. */
+void report_json_chars(FILE *out, const char *str);
 
 /* Ordering (LANGUAGE.md section 8): module name, line, column, code, message. */
 typedef struct ReportRef {

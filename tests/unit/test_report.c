@@ -289,6 +289,31 @@ static void test_no_source_and_escaping(void **state)
         "\"message\":\"bad \\\"str\\\"\\n\\ttab\\r\\u0001\\u001f caf\xc3\xa9\"}\n");
 }
 
+/* File names need not be UTF-8: every invalid byte becomes \ufffd, valid
+ * sequences (2, 3 and 4 bytes) pass unchanged; overlong forms, surrogates,
+ * truncated sequences and lone continuation bytes are invalid. */
+static void test_json_invalid_utf8(void **state)
+{
+    (void)state;
+    ReportContext q = { "Bad\xff", "src/Bad\xff.kite", NULL, 0, NULL };
+    Report e = { RC_E0001, 0, 0, "x", NULL, REPORT_NO_IMPORT };
+    expect_json(&q, &e,
+        "{\"severity\":\"error\",\"code\":\"E0001\",\"module\":\"Bad\\ufffd\","
+        "\"file\":\"src/Bad\\ufffd.kite\",\"line\":1,\"col\":1,\"end_line\":1,"
+        "\"end_col\":1,\"message\":\"x\"}\n");
+
+    Capture c;
+    report_json_chars(cap_open(&c),
+                      "\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80"   /* é € 😀 */
+                      "|\xc0\xaf|\xed\xa0\x80|\xe2\x82|\x80|\xf5\x80\x80\x80|\x7f");
+    char *got = cap_close(&c);
+    assert_string_equal(got,
+        "\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80"
+        "|\\ufffd\\ufffd|\\ufffd\\ufffd\\ufffd|\\ufffd\\ufffd|\\ufffd"
+        "|\\ufffd\\ufffd\\ufffd\\ufffd|\x7f");
+    free(got);
+}
+
 static void test_sort(void **state)
 {
     Fixture *f = *state;
@@ -367,6 +392,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_text_edges, setup, teardown),
         cmocka_unit_test_setup_teardown(test_no_source_and_escaping, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sort, setup, teardown),
+        cmocka_unit_test(test_json_invalid_utf8),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
