@@ -85,6 +85,10 @@ int coord_add_search_dir(CoordSession *s, const char *dir)
 {
     int rc = 0;
     s->error[0] = '\0';
+    if (s->ran) {
+        snprintf(s->error, sizeof s->error, "coord_add_search_dir after coord_run");
+        return COORD_EXIT_USAGE;
+    }
     uint64_t t;
     stats_entry_begin(s, &t);
     GUARDED(s, COORD_EXIT_INTERNAL, rc = discover_search_dir(s, dir));

@@ -23,12 +23,17 @@ static int cmp_checked(const void *a, const void *b)
 /* A report canonicalize made about an import that the cycle pass later put
  * inside an import cycle: in-cycle imports count as failed, and no further
  * report may arise from them (LANGUAGE.md section 2). */
+static bool import_in_cycle(const CoordSession *s, const Module *m, uint32_t i)
+{
+    if (i == REPORT_NO_IMPORT || i >= m->import_count)
+        return false;
+    uint32_t e = m->import_edge[i];
+    return e != NONE && s->edges[e].in_cycle;
+}
+
 static bool from_cycle_import(const CoordSession *s, const Module *m, const Report *r)
 {
-    if (r->import == REPORT_NO_IMPORT || r->import >= m->import_count)
-        return false;
-    uint32_t e = m->import_edge[r->import];
-    return e != NONE && s->edges[e].in_cycle;
+    return import_in_cycle(s, m, r->import) || import_in_cycle(s, m, r->import2);
 }
 
 static void add_ref(CoordSession *s, const ReportContext *ctx, const Report *r)

@@ -80,7 +80,7 @@ void co_add_report(CoordSession *s, Module *m, ReportCode code, uint32_t start,
     o->r.end = end;
     o->r.message = msg;
     o->r.note = NULL;
-    o->r.import = REPORT_NO_IMPORT;
+    o->r.import = o->r.import2 = REPORT_NO_IMPORT;
     o->next = m->own;
     m->own = o;
 }

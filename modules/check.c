@@ -25,6 +25,13 @@
  *     whose patterns was in error, is not checked for exhaustiveness.
  *   - E0305 is reported at the scrutinee, W0306 at the redundant arm's
  *     pattern.
+ *   - Failed definitions: a value with an error in its declaration (canon's
+ *     `failed`, E0208's `bad_cycle`, or any error reported while its group's
+ *     bodies are inferred, which fails the whole group) has the error type
+ *     for every user; the artifact lists it as poisoned.  After E0303 both
+ *     sides of the infinite type are the error type (ty_occurs_failed).
+ *   - A duplicate value (E0203) is not in the artifact: the first
+ *     definition is the name's.
  */
 #include "modules/canon.h"
 #include "modules/exhaust.h"
@@ -91,6 +98,7 @@ static bool unify_at(Check *c, uint32_t expected, uint32_t found, uint32_t start
         ty_print(&p, ot);
         char *t = ty_printer_take(&p, c->scratch);
         report_add(&c->rl, RC_E0303, start, end, "infinite type: %s = %s", v, t);
+        ty_occurs_failed(&c->ts, ov, ot);
     } else {
         ty_print(&p, expected);
         char *e = ty_printer_take(&p, c->scratch);
@@ -643,11 +651,13 @@ static void check_group(Check *c, uint32_t g)
             c->value_res[v] = cv->annot != CANON_NONE ? conv_type(c, cv->annot, NULL) : ty_var(s);
             c->value_ty[v] = c->value_res[v];
         }
-        /* E0208: the definition failed.  Uses of it, inside the cycle too,
-         * have the error type; the body is still checked on its own. */
-        if (cv->bad_cycle)
+        /* E0208 or an error canonicalize found in the declaration: the
+         * definition failed.  Uses of it, inside its group too, have the
+         * error type; the body is still checked on its own. */
+        if (cv->bad_cycle || cv->failed)
             c->value_ty[v] = s->t_error;
     }
+    uint32_t errors = c->rl.errors;
     for (uint32_t i = from; i < to; i++) {
         uint32_t v = m->scc_values[i];
         const CanonValue *cv = &m->values[v];
@@ -656,10 +666,15 @@ static void check_group(Check *c, uint32_t g)
         uint32_t body = m->values[v].body;
         unify_expr(c, c->value_res[v], infer(c, body), body);
     }
+    /* An error in the group's bodies fails the whole group: its types were
+     * inferred together, so every one of them may be wrong. */
+    bool failed = c->rl.errors != errors;
     s->level = 0;
     for (uint32_t i = from; i < to; i++) {
         uint32_t v = m->scc_values[i];
-        if (!m->values[v].bad_cycle)
+        if (failed)
+            c->value_ty[v] = s->t_error;
+        else if (!m->values[v].bad_cycle && !m->values[v].failed)
             ty_generalize(s, c->value_ty[v]);
     }
 }
@@ -682,6 +697,8 @@ static const Artifact *seal_artifact(Check *c)
     }
     for (uint32_t v = 0; v < m->value_count; v++) {
         const CanonValue *cv = &m->values[v];
+        if (cv->duplicate)
+            continue;   /* E0203: the name is the first definition's */
         art_begin_scheme(&b);
         uint32_t sch = art_export(&b, c->value_ty[v]);
         art_add_value(&b, canon_str(m, cv->name), sch, cv->exposed,

@@ -307,6 +307,16 @@ static void generalize_rec(TyStore *s, uint32_t t, uint32_t epoch)
     }
 }
 
+void ty_occurs_failed(TyStore *s, uint32_t occ_var, uint32_t occ_type)
+{
+    /* occ_type is a compound node made in this task (it contains the
+     * variable, so it is neither a shared constant nor an imported node) */
+    TyNode *n = node_at(s, occ_type);
+    n->kind = TY_ERROR;
+    n->a = n->b = n->c = 0;
+    node_at(s, occ_var)->a = s->t_error;
+}
+
 void ty_generalize(TyStore *s, uint32_t t) { generalize_rec(s, t, ++s->epoch); }
 
 static uint32_t inst_rec(TyStore *s, uint32_t t, uint32_t epoch)

@@ -112,6 +112,11 @@ typedef enum { TY_OK, TY_MISMATCH, TY_OCCURS } TyResult;
  * which type. */
 TyResult ty_unify(TyStore *s, uint32_t expected, uint32_t found,
                   uint32_t *occ_var, uint32_t *occ_type);
+/* After TY_OCCURS: the infinite type does not exist, so both sides become
+ * the error type (the variable is bound to it, the type's node turns into
+ * it), and what was built on them is silent from then on (E0303 is the one
+ * report). */
+void     ty_occurs_failed(TyStore *s, uint32_t occ_var, uint32_t occ_type);
 
 /* Generalization with levels: variables (and rigid ones) of t whose level
  * is deeper than s->level become TY_GENERIC. */
