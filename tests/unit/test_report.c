@@ -296,7 +296,7 @@ static void test_json_invalid_utf8(void **state)
 {
     (void)state;
     ReportContext q = { "Bad\xff", "src/Bad\xff.kite", NULL, 0, NULL };
-    Report e = { RC_E0001, 0, 0, "x", NULL, REPORT_NO_IMPORT };
+    Report e = { RC_E0001, 0, 0, "x", NULL, REPORT_NO_IMPORT, REPORT_NO_IMPORT };
     expect_json(&q, &e,
         "{\"severity\":\"error\",\"code\":\"E0001\",\"module\":\"Bad\\ufffd\","
         "\"file\":\"src/Bad\\ufffd.kite\",\"line\":1,\"col\":1,\"end_line\":1,"
