@@ -332,6 +332,8 @@ static char *header_name(CoordSession *s, const char *path)
         return NULL;
     buf[n] = '\0';
     const char *p = buf;
+    if (n >= 3 && memcmp(buf, "\xEF\xBB\xBF", 3) == 0)
+        p += 3;     /* a byte-order mark, skipped as the parse task does */
     for (;;) {      /* whitespace and comments */
         while (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')
             p++;
