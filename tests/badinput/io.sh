@@ -158,6 +158,46 @@ grep -q '"name":"parse Bad.X"' "$work/names.json" ||
     { echo "io: FAIL names: no parse span in the trace" >&2; fail=1; }
 check names-json 1
 
+if ls "$work"/names.json.tmp.* > /dev/null 2>&1; then
+    echo "io: FAIL names: a temporary trace file was left behind" >&2
+    fail=1
+fi
+
+# ---- --trace FILE is replaced only once complete: a build stopped before
+# the end (here: killed while its JSON output is stuck in a full pipe, which
+# happens before the trace is written) leaves the old FILE as it was
+mkdir -p "$work/many/M"
+awk 'BEGIN { print "module M.Many exposing (v1)"; for (i = 1; i <= 5000; i++) printf "let v%d = 1 + \"s\"\n", i }' \
+    > "$work/many/M/Many.kite"
+echo 'old trace' > "$work/t.json"
+mkfifo "$work/stuck"
+exec 3<> "$work/stuck"          # a reader that never reads
+(cd "$work" && exec "$coord" check -j 2 --format json --trace t.json many) > "$work/stuck" 2> /dev/null &
+pid=$!
+i=0
+while [ $i -lt 200 ] && ! ls "$work"/t.json.tmp.* > /dev/null 2>&1; do
+    sleep 0.1
+    i=$((i + 1))
+done
+rc=0
+if ! ls "$work"/t.json.tmp.* > /dev/null 2>&1; then
+    echo "io: FAIL trace-rename: no temporary trace file while the build runs" >&2
+    rc=1
+fi
+sleep 0.5
+if ! kill -0 "$pid" 2> /dev/null; then
+    echo "io: FAIL trace-rename: coord was not stuck on its output" >&2
+    rc=1
+fi
+kill "$pid" 2> /dev/null || true
+wait "$pid" 2> /dev/null || true
+exec 3<&-
+if [ "$(cat "$work/t.json")" != 'old trace' ]; then
+    echo "io: FAIL trace-rename: the trace file was changed by a build that did not finish" >&2
+    rc=1
+fi
+if [ "$rc" = 0 ]; then echo "io: ok   trace-rename"; else fail=1; fi
+
 if [ "$fail" != 0 ]; then
     echo "io: FAILED" >&2
     exit 1
