@@ -15,6 +15,7 @@
  */
 #include "modules/artifact.h"
 #include "base/hash.h"
+#include "modules/deps.h"
 #include "modules/types.h"
 
 #include <stdlib.h>
@@ -456,4 +457,83 @@ uint32_t art_import(TyStore *s, const struct Artifact *a, uint32_t node,
     }
     node_map[node] = r;
     return r;
+}
+
+/* ---- fingerprints of looked-up names (modules/deps.h) ------------------------ */
+
+/* Schemes are exported with their variables numbered GEN 0, 1, ... in
+ * pre-order (see the top of this file), so equal schemes walk alike. */
+static void fp_type(HashChain *h, const struct Artifact *a, uint32_t t)
+{
+    TyNode n = a->nodes[t];
+    hash_chain_u32(h, n.kind);
+    switch ((TyKind)n.kind) {
+    case TY_GEN:
+        hash_chain_u32(h, n.a);
+        break;
+    case TY_CON:
+        hash_chain_str(h, a->strings + a->named[n.c].qname);
+        /* fall through */
+    case TY_FN:
+    case TY_TUPLE: {
+        uint32_t cnt = n.b + (n.kind == TY_FN);
+        hash_chain_u32(h, n.b);
+        for (uint32_t i = 0; i < cnt; i++)
+            fp_type(h, a, a->extra[n.a + i]);
+        break;
+    }
+    default:
+        break;
+    }
+}
+
+/* A type's whole definition: every constructor counts, exposed or not,
+ * since exhaustiveness reads them all. */
+static void fp_typedef(HashChain *h, const struct Artifact *a, const ArtType *t)
+{
+    hash_chain_str(h, a->strings + t->name);
+    hash_chain_u32(h, t->arity);
+    hash_chain_u32(h, t->poisoned | (uint32_t)t->ctors_exposed << 1 | (uint32_t)t->exposed << 2);
+    hash_chain_u32(h, t->ctor_count);
+    for (uint32_t k = 0; k < t->ctor_count; k++) {
+        const ArtCtor *c = &a->ctors[t->ctor_first + k];
+        hash_chain_str(h, a->strings + c->name);
+        hash_chain_u32(h, c->arity);
+        fp_type(h, a, c->scheme);
+    }
+}
+
+uint64_t artifact_fingerprint(const struct Artifact *a, DepKind kind, const char *name)
+{
+    HashChain h;
+    hash_chain_init(&h, 0x6465707321ull);
+    hash_chain_u32(&h, (uint32_t)kind);
+    hash_chain_str(&h, a->strings + a->module);
+    uint32_t i;
+    switch (kind) {
+    case DEP_VALUE:
+        i = artifact_find_value(a, name);
+        if (i == UINT32_MAX)
+            break;
+        hash_chain_u32(&h, 1u + a->values[i].poisoned);
+        hash_chain_u32(&h, a->values[i].gen_count);
+        if (!a->values[i].poisoned)
+            fp_type(&h, a, a->values[i].scheme);
+        break;
+    case DEP_TYPE:
+        i = artifact_find_type(a, name);
+        if (i != UINT32_MAX)
+            fp_typedef(&h, a, &a->types[i]);
+        break;
+    case DEP_CTOR:
+        i = artifact_find_ctor(a, name);
+        if (i == UINT32_MAX)
+            break;
+        hash_chain_str(&h, a->strings + a->ctors[i].name);
+        fp_typedef(&h, a, &a->types[a->ctors[i].type]);
+        break;
+    default:
+        break;
+    }
+    return hash_chain_end(&h);
 }
