@@ -57,10 +57,12 @@ void          coord_session_destroy(CoordSession *s);
 /* Adds a PATH: a directory (a source root: every *.kite below it is checked)
  * or a single .kite file (its root follows from its module name).  Returns 0,
  * or COORD_EXIT_USAGE when the path does not exist (message: coord_error),
- * or COORD_EXIT_INTERNAL when out of memory.  Call before coord_run. */
+ * or COORD_EXIT_INTERNAL when out of memory.  Call before coord_run (after
+ * it: COORD_EXIT_USAGE). */
 int coord_add_root(CoordSession *s, const char *path);
 /* Adds an import search directory (-I), searched after the source roots, in
- * the order added.  Same return values as coord_add_root. */
+ * the order added.  Same return values as coord_add_root (COORD_EXIT_USAGE
+ * after coord_run). */
 int coord_add_search_dir(CoordSession *s, const char *dir);
 /* The message of the last failed call, or "" (owned by the session). */
 const char *coord_error(const CoordSession *s);
@@ -90,6 +92,17 @@ uint32_t coord_warning_count(const CoordSession *s);
 /* Prints every report: text (with the source line and a caret underline;
  * colour: ANSI colours) or JSON (one object per line). */
 void     coord_print_reports(const CoordSession *s, FILE *out, CoordFormat format, bool colour);
+/* Prints `coord: 3 errors, 1 warning in 2 modules` (zero counts left out;
+ * modules: distinct module names with reports), or nothing without reports.
+ * The coord CLI prints it after text diagnostics only. */
+void     coord_print_summary(const CoordSession *s, FILE *out);
+
+/* Colour for text diagnostics (coord --color=WHEN). */
+typedef enum { COORD_COLOUR_AUTO, COORD_COLOUR_ALWAYS, COORD_COLOUR_NEVER } CoordColour;
+/* ALWAYS / NEVER decide alone.  AUTO: no colour when NO_COLOR is set and not
+ * empty; else colour when CLICOLOR_FORCE is set, not empty and not "0"; else
+ * colour when fd is a terminal. */
+bool     coord_colour_wanted(CoordColour when, int fd);
 
 /* ---- this build of the library ---- */
 /* COORD_VERSION of the library actually linked (a shared library may be

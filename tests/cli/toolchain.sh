@@ -10,6 +10,12 @@
 #    headers.  The build id changes when any library source or header, or
 #    the build flags, change (checked on a copy of the tree: hashing only,
 #    nothing is compiled).
+# 2. Colour: every combination of --color (absent, auto, always, never),
+#    NO_COLOR (unset, empty, 1), CLICOLOR_FORCE (unset, empty, 0, 1) and the
+#    terminal (none; stderr on a pseudo-terminal from script(1), stdout
+#    elsewhere; stdout on one, stderr to a file) gives colour exactly as
+#    coord_colour_wanted documents, and the text is the same with the
+#    escapes removed.  The summary line ends the text in every case.
 set -u
 [ $# -eq 1 ] || { echo "usage: $0 path/to/coord" >&2; exit 2; }
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -62,5 +68,62 @@ elif [ "$src" = "$same" ] || [ "$hdr" = "$src" ] || [ "$flags" = "$hdr" ]; then
 else
     ok "build id changes with a source, a header and the flags"
 fi
+
+# ---- 2. colour
+tree="$top/tests/e2e/summary_mixed/src"
+"$coord" check "$tree" >/dev/null 2>"$work/plain"
+want_colour() {   # flag no_color force tty
+    case $1 in always) return 0 ;; never) return 1 ;; esac
+    [ "$2" != unset ] && [ -n "$2" ] && return 1
+    [ "$3" != unset ] && [ -n "$3" ] && [ "$3" != 0 ] && return 0
+    [ "$4" = stderr ]
+}
+if ! command -v script >/dev/null 2>&1; then
+    bad "colour: script(1) (util-linux) is needed for the terminal cases"
+else
+    esc=$(printf '\033')
+    combos=0 wrong=0
+    for flag in none auto always never; do
+        for nc in unset "" 1; do
+            for force in unset "" 0 1; do
+                for tty in none stderr stdout; do
+                    combos=$((combos + 1))
+                    set -- "$coord" check
+                    [ $flag = none ] || set -- "$@" "--color=$flag"
+                    set -- "$@" "$tree"
+                    envs="-u NO_COLOR -u CLICOLOR_FORCE"
+                    [ "$nc" = unset ] || envs="$envs NO_COLOR=$nc"
+                    [ "$force" = unset ] || envs="$envs CLICOLOR_FORCE=$force"
+                    # shellcheck disable=SC2086
+                    case $tty in
+                    none)   env $envs "$@" >/dev/null 2>"$work/err" </dev/null ;;
+                    stderr) env $envs COORD_PROGRESS_AFTER_MS=600000 script -qec "$* >/dev/null" /dev/null \
+                                </dev/null 2>&1 | tr -d '\r' >"$work/err" ;;
+                    stdout) env $envs script -qec "$* 2>'$work/err'" /dev/null </dev/null >/dev/null 2>&1 ;;
+                    esac
+                    got=no
+                    grep -q "$esc\\[" "$work/err" && got=yes
+                    want=no
+                    want_colour $flag "$nc" "$force" $tty && want=yes
+                    sed "s/$esc\\[[0-9;]*m//g" "$work/err" >"$work/stripped"
+                    if [ $got != $want ] || ! cmp -s "$work/stripped" "$work/plain"; then
+                        wrong=$((wrong + 1))
+                        [ $wrong -le 5 ] && echo "  colour: --color=$flag NO_COLOR=$nc CLICOLOR_FORCE=$force tty=$tty: colour $got, expected $want" &&
+                            diff "$work/plain" "$work/stripped" | head -5
+                    fi
+                done
+            done
+        done
+    done
+    if [ $wrong -eq 0 ]; then ok "colour: $combos combinations of --color, NO_COLOR, CLICOLOR_FORCE and terminal"
+    else bad "colour: $wrong of $combos combinations wrong"; fi
+fi
+for v in bogus ""; do
+    "$coord" check --color="$v" "$tree" >/dev/null 2>"$work/err"
+    status=$?
+    if [ $status -ne 2 ] || ! grep -q "unknown colour mode '$v'" "$work/err"; then
+        bad "--color='$v': exit $status, expected 2 with a message"
+    fi
+done
 
 [ $failed -eq 0 ]
