@@ -30,7 +30,7 @@ typedef struct ResultHead {
 } ResultHead;
 
 typedef struct ResultReport {
-    uint32_t code, start, end, import;
+    uint32_t code, start, end, import, import2;
     uint32_t message, note;     /* offsets into REPORT_STRINGS; note UINT32_MAX = none */
 } ResultReport;
 
@@ -101,6 +101,7 @@ bool result_sections(const ModuleResult *r, Arena *scratch, ResultSection out[RS
             o->start = rp->start;
             o->end = rp->end;
             o->import = rp->import;
+            o->import2 = rp->import2;
             o->message = add_string(&strs, rp->message ? rp->message : "");
             o->note = rp->note ? add_string(&strs, rp->note) : UINT32_MAX;
         }
@@ -326,6 +327,7 @@ bool result_view(const ResultSection *s, uint32_t n, uint32_t src_len,
             items[i].start = o->start;
             items[i].end = o->end;
             items[i].import = o->import;
+            items[i].import2 = o->import2;
             items[i].message = rs + o->message;
             items[i].note = o->note == UINT32_MAX ? NULL : rs + o->note;
         }
@@ -431,7 +433,7 @@ uint64_t result_digest(const ModuleResult *r)
         hash_chain_u32(&h, r->reports[p].count);
         for (uint32_t i = 0; i < r->reports[p].count; i++) {
             const Report *rp = &r->reports[p].items[i];
-            uint32_t v[4] = { (uint32_t)rp->code, rp->start, rp->end, rp->import };
+            uint32_t v[5] = { (uint32_t)rp->code, rp->start, rp->end, rp->import, rp->import2 };
             hash_chain_add(&h, v, sizeof v);
             hash_chain_str(&h, rp->message);
             hash_chain_str(&h, rp->note ? rp->note : "\x01");
