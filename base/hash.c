@@ -17,6 +17,13 @@ uint64_t hash_bytes_seed(const void *p, size_t len, uint64_t seed)
     return XXH3_64bits_withSeed(p, len, seed);
 }
 
+void hash_bytes128(const void *p, size_t len, uint64_t *hi, uint64_t *lo)
+{
+    XXH128_hash_t h = XXH3_128bits(p, len);
+    *hi = h.high64;
+    *lo = h.low64;
+}
+
 /* XXH3_state_t wants 64-byte alignment, more than malloc promises, and its
  * memory must come from the choke point: over-allocate, align, and keep the
  * raw pointer just below the aligned state. */
