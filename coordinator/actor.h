@@ -142,6 +142,7 @@ typedef enum {
 
 typedef struct Root {
     const char *dir;            /* without trailing '/' */
+    const char *real;           /* walked: realpath(dir), for nesting; else NULL */
     bool walked;                /* a directory PATH: all its files are known */
     bool is_search;             /* -I */
 } Root;
