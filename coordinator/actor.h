@@ -193,6 +193,8 @@ struct CoordSession {
     ReportRef *refs;
     uint32_t ref_count, errors, warnings;
     bool internal_failure;
+    bool out_of_fds;            /* a task found no file descriptor: the run
+                                 * fails (exit 3) with one message, no reports */
     CheckedModule *checked;
     uint32_t checked_count;
 

@@ -219,13 +219,18 @@ static void register_file(CoordSession *s, uint32_t root, const char *path, cons
 static int dir_error(CoordSession *s, const char *dir, int err)
 {
     size_t n = strlen(dir);
+    if (err == EMFILE || err == ENFILE) {
+        snprintf(s->error, sizeof s->error, "out of file descriptors while reading "
+                 "directories (%s; raise the limit: ulimit -n)", strerror(err));
+        return COORD_EXIT_INTERNAL;
+    }
     if (n > 160)    /* a path deeper than PATH_MAX: its two ends say enough */
         snprintf(s->error, sizeof s->error, "cannot read directory '%.60s...%s': %s", dir,
                  dir + n - 90, strerror(err));
     else
         snprintf(s->error, sizeof s->error, "cannot read directory '%s': %s", dir,
                  strerror(err));
-    return err == EMFILE || err == ENFILE ? COORD_EXIT_INTERNAL : COORD_EXIT_USAGE;
+    return COORD_EXIT_USAGE;
 }
 
 /* Reads the entry names of `dir`, sorted; NULL (errno set) when it cannot

@@ -128,6 +128,52 @@ rc=0
 : > "$work/err"
 check full-stderr 2
 
+# ---- running out of file descriptors: never output that varies.  COORD
+# runs with only descriptors 0-2 inherited (python closes the rest) under
+# RLIMIT_NOFILE = 4: exactly one free descriptor.
+nofile() {      # ARGS...: run coord from $work like run(), with that limit
+    rc=0
+    (cd "$work" && timeout "$timeout_s" python3 -c '
+import resource, subprocess, sys
+def limit():
+    resource.setrlimit(resource.RLIMIT_NOFILE, (4, 4))
+sys.exit(subprocess.call(sys.argv[1:], preexec_fn=limit))' "$coord" "$@") \
+        > "$work/out" 2> "$work/err" || rc=$?
+}
+mkdir -p "$work/fds"
+i=0
+while [ $i -lt 40 ]; do
+    printf 'module M%d exposing (v)\n\nlet v = %d + "s"\n' $i $i > "$work/fds/M$i.kite"
+    i=$((i + 1))
+done
+run check -j 1 --emit-types fds
+cp "$work/out" "$work/fds_out"
+cp "$work/err" "$work/fds_err"
+# eight workers share the one descriptor: each waits its turn, and the
+# output is that of an unlimited run
+for j in 8 2; do
+    nofile check -j $j --emit-types fds
+    cp "$work/fds_out" "$work/want_out"
+    cp "$work/fds_err" "$work/want_err"
+    check "nofile-shared-j$j" 1
+done
+# none left for the walk (the trace file holds it): exit 3, one line
+nofile check --trace t2.json fds
+echo 'coord: out of file descriptors while reading directories (Too many open files; raise the limit: ulimit -n)' > "$work/want_err"
+check nofile-walk 3
+# none left for reading a source: exit 3, one line, no reports
+nofile check -j 2 --trace t2.json --emit-types fds/M1.kite
+echo 'coord: out of file descriptors while reading source files (Too many open files; raise the limit: ulimit -n)' > "$work/want_err"
+check nofile-read 3
+
+# ---- a worker thread that cannot be created says so (a huge stack limit
+# makes every thread's stack allocation fail); -j1 creates no thread
+rc=0
+(cd "$work" && ulimit -s 1000000000 && exec timeout "$timeout_s" "$coord" check -j 2 good) \
+    > "$work/out" 2> "$work/err" || rc=$?
+echo 'coord: cannot start the worker pool: cannot create worker thread 1 of 2: Resource temporarily unavailable' > "$work/want_err"
+check thread-create 3
+
 # strict_json FILE...: every line of each FILE is UTF-8 and parses as JSON
 # (the whole file for a trace).  Prints nothing on success.
 strict_json() {
