@@ -284,6 +284,7 @@ oom: $(B)/asan/coord $(B)/asan/tools/gen
 
 badinput: $(B)/asan/coord
 	tests/badinput/run.sh $(B)/asan/coord
+	tests/badinput/io.sh $(B)/asan/coord
 
 # The fuzz target's library is built with clang and coverage instrumentation
 # in its own build root; only the folders the phases need.

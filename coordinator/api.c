@@ -84,7 +84,7 @@ void co_add_report(CoordSession *s, Module *m, ReportCode code, uint32_t start,
     o->r.end = end;
     o->r.message = msg;
     o->r.note = NULL;
-    o->r.import = REPORT_NO_IMPORT;
+    o->r.import = o->r.import2 = REPORT_NO_IMPORT;
     o->next = m->own;
     m->own = o;
 }
@@ -159,6 +159,10 @@ int coord_add_search_dir(CoordSession *s, const char *dir)
 {
     int rc = 0;
     s->error[0] = '\0';
+    if (s->ran) {
+        snprintf(s->error, sizeof s->error, "coord_add_search_dir after coord_run");
+        return COORD_EXIT_USAGE;
+    }
     uint64_t t;
     stats_entry_begin(s, &t);
     GUARDED(s, COORD_EXIT_INTERNAL, rc = discover_search_dir(s, dir));
@@ -177,12 +181,17 @@ static int cmp_checked(const void *a, const void *b)
 /* A report canonicalize made about an import that the cycle pass later put
  * inside an import cycle: in-cycle imports count as failed, and no further
  * report may arise from them (LANGUAGE.md section 2). */
+static bool import_in_cycle(const CoordSession *s, const Module *m, uint32_t i)
+{
+    if (i == REPORT_NO_IMPORT || i >= m->import_count)
+        return false;
+    uint32_t e = m->import_edge[i];
+    return e != NONE && s->edges[e].in_cycle;
+}
+
 static bool from_cycle_import(const CoordSession *s, const Module *m, const Report *r)
 {
-    if (r->import == REPORT_NO_IMPORT || r->import >= m->import_count)
-        return false;
-    uint32_t e = m->import_edge[r->import];
-    return e != NONE && s->edges[e].in_cycle;
+    return import_in_cycle(s, m, r->import) || import_in_cycle(s, m, r->import2);
 }
 
 static void add_ref(CoordSession *s, const ReportContext *ctx, const Report *r)

@@ -14,8 +14,11 @@
  *   - Files are not read here (the parse task reads them), except the header
  *     of a lone file argument, whose module name decides its root before any
  *     import could need it.  Anything unreadable — a dangling symlink, a
- *     directory named x.kite — is registered all the same; its parse task
- *     reports E0001.
+ *     directory or a FIFO named x.kite — is registered all the same; its
+ *     parse task reports E0001.  Nothing here opens a file without
+ *     O_NONBLOCK, so a FIFO never blocks discovery.
+ *   - A file argument must end in .kite (else a usage error): a lone file
+ *     is a module, and only .kite files are modules.
  *   - Lookup order for an import: the table; then the roots of lone files and
  *     then the -I directories, in the order given; the first hit wins.
  *     Directory roots need no search: every file under them is known.
@@ -285,9 +288,16 @@ static void walk(CoordSession *s, uint32_t root, const char *dir, dev_t dev, con
  * NULL when the file has no readable, well-formed header. */
 static char *header_name(CoordSession *s, const char *path)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    /* O_NONBLOCK: a FIFO must not block the open (the parse task then
+     * reports it: E0001 not a regular file) */
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0)
         return NULL;
+    struct stat st;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        close(fd);
+        return NULL;
+    }
     char buf[16384];
     ssize_t n = read(fd, buf, sizeof buf - 1);
     close(fd);
@@ -365,6 +375,11 @@ int discover_root(CoordSession *s, const char *path)
         return COORD_EXIT_USAGE;
     }
     if (!S_ISDIR(st.st_mode)) {
+        if (!ends_with(path, ".kite")) {
+            snprintf(s->error, sizeof s->error,
+                     "'%s' is neither a directory nor a .kite file", path);
+            return COORD_EXIT_USAGE;
+        }
         add_lone_file(s, path, &st);
         return 0;
     }

@@ -7,8 +7,9 @@
  * the diagnostics; --stats prints `stats.key: value` lines to stderr after
  * everything else.  While the build runs, a progress line is drawn on stderr
  * only when stderr is a terminal.  Exit status per LANGUAGE.md section 8;
- * a trace file that cannot be opened or written is an I/O error (2) unless
- * the build itself already failed with a higher status.
+ * a trace file that cannot be opened or written, and a failed write of
+ * standard output or standard error, are I/O errors (2) unless the build
+ * itself already failed with a higher status.
  */
 #include "coord.h"
 
@@ -71,6 +72,23 @@ static const char *option_value(int argc, char **argv, int *i, const char *shrt,
         v = a + ll + 1;
     }
     return v;
+}
+
+/* A failed write of the diagnostics, the types or the stats (a full disk) is
+ * an I/O error: exit status at least 2, and one line saying so on standard
+ * error (unless standard error itself is what failed). */
+static int check_output(int status)
+{
+    errno = 0;
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        int e = errno;
+        fprintf(stderr, "coord: cannot write standard output: %s\n",
+                e ? strerror(e) : "write error");
+        status = status < COORD_EXIT_USAGE ? COORD_EXIT_USAGE : status;
+    }
+    if (fflush(stderr) != 0 || ferror(stderr))
+        status = status < COORD_EXIT_USAGE ? COORD_EXIT_USAGE : status;
+    return status;
 }
 
 int main(int argc, char **argv)
@@ -237,6 +255,7 @@ int main(int argc, char **argv)
         fflush(stdout);
         coord_print_stats(s, stderr);
     }
+    status = check_output(status);
 out:
     if (trace)
         fclose(trace);

@@ -66,10 +66,12 @@ COORD_API void          coord_session_destroy(CoordSession *s);
 /* Adds a PATH: a directory (a source root: every *.kite below it is checked)
  * or a single .kite file (its root follows from its module name).  Returns 0,
  * or COORD_EXIT_USAGE when the path does not exist (message: coord_error),
- * or COORD_EXIT_INTERNAL when out of memory.  Call before coord_run. */
+ * or COORD_EXIT_INTERNAL when out of memory.  Call before coord_run (after
+ * it: COORD_EXIT_USAGE). */
 COORD_API int coord_add_root(CoordSession *s, const char *path);
 /* Adds an import search directory (-I), searched after the source roots, in
- * the order added.  Same return values as coord_add_root. */
+ * the order added.  Same return values as coord_add_root (COORD_EXIT_USAGE
+ * after coord_run). */
 COORD_API int coord_add_search_dir(CoordSession *s, const char *dir);
 /* The message of the last failed call, or "" (owned by the session). */
 COORD_API const char *coord_error(const CoordSession *s);

@@ -445,7 +445,7 @@ static Ref ctor_unqualified(Canon *C, uint32_t id, uint32_t s, uint32_t e)
 }
 
 
-/* A report that arises from import i (E0206, W0201) names it, so that the
+/* A report that arises from import i (E0206, W0201, E0203) names it, so that the
  * coordinator can drop it when import i turns out to be inside an import
  * cycle (known only once every module is parsed; see reports/report.h). */
 static Report *tag_import(Report *r, uint32_t i)
@@ -1059,8 +1059,8 @@ static void import_name(Canon *C, int ns, uint32_t id, uint32_t imp, bool poison
                 os = ctor_at(C, own[id])->start;
                 oe = ctor_at(C, own[id])->end;
             }
-            report_add(&C->rep, RC_E0203, os, oe, "duplicate definition of %s %s: also imported from %s",
-                       what, ast_str(C, id), C->imp[imp].module);
+            IMPORT_REPORT(C, imp, RC_E0203, os, oe, "duplicate definition of %s %s: also imported from %s",
+                          what, ast_str(C, id), C->imp[imp].module);
             C->own_clash[id] |= (uint8_t)ns;
         }
         /* the clash is the import's mistake: W0201 would repeat it */
@@ -1069,9 +1069,13 @@ static void import_name(Canon *C, int ns, uint32_t id, uint32_t imp, bool poison
     }
     if (tab[id] != NONE) {
         uint32_t prev = tab[id] >> 1;
-        if (real && C->imp[prev].f)
-            report_add(&C->rep, RC_E0203, s, e, "duplicate definition of %s %s: already imported from %s",
-                       what, ast_str(C, id), C->imp[prev].module);
+        if (real && C->imp[prev].f) {
+            Report *r = IMPORT_REPORT(C, imp, RC_E0203, s, e,
+                                      "duplicate definition of %s %s: already imported from %s",
+                                      what, ast_str(C, id), C->imp[prev].module);
+            if (r)
+                r->import2 = prev;
+        }
         BUILDER_AT(&C->imports, CanonImport, imp).used = 1;
         BUILDER_AT(&C->imports, CanonImport, prev).used = 1;
         return;

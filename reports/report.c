@@ -13,6 +13,7 @@
  */
 #include "reports/report.h"
 #include "base/mem.h"
+#include "base/utf8.h"
 
 #include <stdarg.h>
 #include <stdlib.h>
@@ -72,7 +73,8 @@ Report *report_add(ReportList *l, ReportCode code, uint32_t start, uint32_t end,
     Report *r = builder_push(&l->items);
     if (!r)
         return NULL;
-    *r = (Report){ code, start, end >= start ? end : start, msg, NULL, REPORT_NO_IMPORT };
+    *r = (Report){ code, start, end >= start ? end : start, msg, NULL, REPORT_NO_IMPORT,
+                   REPORT_NO_IMPORT };
     if (report_code_severity(code) == SEV_ERROR)
         l->errors++;
     return r;
@@ -238,10 +240,12 @@ void report_render_text(FILE *out, const ReportContext *ctx, const Report *r, bo
     }
 }
 
-static void json_string(FILE *out, const char *s)
+void report_json_chars(FILE *out, const char *str)
 {
-    fputc('"', out);
-    for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
+    const unsigned char *p = (const unsigned char *)(str ? str : "");
+    size_t left = strlen((const char *)p);
+    while (left > 0) {
+        uint32_t cp, n = 1;
         switch (*p) {
         case '"':  fputs("\\\"", out); break;
         case '\\': fputs("\\\\", out); break;
@@ -251,10 +255,22 @@ static void json_string(FILE *out, const char *s)
         default:
             if (*p < 0x20)
                 fprintf(out, "\\u%04x", *p);
-            else
-                fputc(*p, out);
+            else if ((n = utf8_decode(p, left, &cp)) != 0)
+                fwrite(p, 1, n, out);
+            else {
+                fputs("\\ufffd", out);     /* one per invalid byte */
+                n = 1;
+            }
         }
+        p += n;
+        left -= n;
     }
+}
+
+static void json_string(FILE *out, const char *s)
+{
+    fputc('"', out);
+    report_json_chars(out, s);
     fputc('"', out);
 }
 

@@ -4,7 +4,8 @@
 #   - stress: 500-module generated trees (two shapes, with errors, cycles and
 #     missing imports) at -j1/-j2/-j8: identical, and equal to expected.txt;
 #   - directory order: the same tree written in reverse order, same output;
-#   - bad input: every hostile file of tests/badinput/run.sh;
+#   - bad input: every hostile file of tests/badinput/run.sh, and the
+#     hostile environments of tests/badinput/io.sh;
 #   - oom: a reduced allocation-failure walk (tests/oom/run.sh quick);
 #   - fuzz: plain replay of tests/fuzz/regressions/ and the example sources
 #     through the fuzz target's phases (no libFuzzer needed);
@@ -28,6 +29,7 @@ echo "== ci_extra: directory order"
 tests/stress/order.sh "$coord" "$gen"
 echo "== ci_extra: bad input"
 tests/badinput/run.sh "$coord"
+tests/badinput/io.sh "$coord"
 echo "== ci_extra: oom (quick)"
 tests/oom/run.sh quick "$coord" "$gen"
 echo "== ci_extra: fuzz regressions (replay)"

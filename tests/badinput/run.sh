@@ -101,7 +101,11 @@ make_mismatch() {
 }
 expect_mismatch() { echo "E0403 Bad.Right 1"; }
 
-cases="nul utf8 big deep long empty dir dangling loop mismatch"
+# A FIFO must not block the walk or the read (open with O_NONBLOCK).
+make_fifo() { mkfifo "$1/Bad/Fifo.kite"; }
+expect_fifo() { echo "E0001 Bad.Fifo 1"; }
+
+cases="nul utf8 big deep long empty dir dangling loop mismatch fifo"
 fail=0
 
 # run_case NAME ROOT EXPECTED_FILE TYPES_LINE...
