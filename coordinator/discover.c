@@ -108,13 +108,11 @@ static Module *new_module(CoordSession *s, const char *name, const char *path, u
     m->root = root;
     m->dup_of = NONE;
     m->first_in = NONE;
-    m->state = MS_DISCOVERED;
+    m->state = MS_DISCOVERED;   /* its first state; the actor admits it */
     arena_init(&m->keep, KEEP_CHUNK, 0);
     arena_init(&m->ast_arena, PHASE_CHUNK, 0);
     arena_init(&m->ir_arena, PHASE_CHUNK, 0);
     s->mods[s->mod_count++] = m;
-    s->unparsed++;
-    graph_ready_push(s, m->id);
     return m;
 }
 
