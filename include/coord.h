@@ -56,7 +56,9 @@ void          coord_session_destroy(CoordSession *s);
 
 /* Adds a PATH: a directory (a source root: every *.kite below it is checked)
  * or a single .kite file (its root follows from its module name).  Returns 0,
- * or COORD_EXIT_USAGE when the path does not exist (message: coord_error),
+ * or COORD_EXIT_USAGE when the path does not exist, is a file not named
+ * *.kite, or holds a directory that cannot be read (message: coord_error;
+ * part of the tree may have been added: give up on the session),
  * or COORD_EXIT_INTERNAL when out of memory.  Call before coord_run (after
  * it: COORD_EXIT_USAGE). */
 int coord_add_root(CoordSession *s, const char *path);

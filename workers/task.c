@@ -130,8 +130,11 @@ static int read_source(const char *path, Arena *keep, const char **src, uint32_t
     }
     close(fd);
     buf[got] = '\0';
-    *src = buf;
-    *len = (uint32_t)got;
+    /* A leading UTF-8 byte-order mark is not part of the text: offsets, and
+     * so columns, count from after it, as an editor shows the line. */
+    size_t bom = got >= 3 && memcmp(buf, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
+    *src = buf + bom;
+    *len = (uint32_t)(got - bom);
     return 0;
 }
 

@@ -73,6 +73,39 @@ coord: 'passwd' is neither a directory nor a .kite file
 EOF
 check not-kite 2
 
+# ---- a directory deeper than PATH_MAX below a root: its modules cannot be
+# read, so the run fails (exit 2) instead of skipping them silently
+mkdir -p "$work/deep/Good"
+cp "$good/Good/Main.kite" "$work/deep/Good/"
+python3 - "$work/deep" <<'PY'
+import os, sys
+os.chdir(sys.argv[1])
+for i in range(42):        # relative steps: no path ever reaches PATH_MAX
+    os.mkdir("d%099d" % i)
+    os.chdir("d%099d" % i)
+open("X.kite", "w").write('module X exposing (v)\nlet v = 1 + "s"\n')
+PY
+run check deep
+# the first directory whose path reaches PATH_MAX (4096): deep/ + 40 levels
+p=deep
+i=0
+while [ $i -lt 41 ]; do p=$p/$(printf 'd%099d' $i); i=$((i + 1)); done
+head=$(printf '%s' "$p" | cut -c1-60)
+tail=$(printf '%s' "$p" | awk '{ print substr($0, length($0) - 89) }')
+echo "coord: cannot read directory '$head...$tail': File name too long" > "$work/want_err"
+check deep-dir 2
+# (an unreadable directory takes the same path; root ignores permissions)
+if [ "$(id -u)" != 0 ]; then
+    mkdir -p "$work/locked/Good" "$work/locked/Hidden"
+    cp "$good/Good/Main.kite" "$work/locked/Good/"
+    cp "$good/Good/Main.kite" "$work/locked/Hidden/Main.kite"
+    chmod 000 "$work/locked/Hidden"
+    run check locked
+    echo "coord: cannot read directory 'locked/Hidden': Permission denied" > "$work/want_err"
+    check unreadable-dir 2
+    chmod 755 "$work/locked/Hidden"
+fi
+
 # ---- output that cannot be written (a full disk): exit 2, one line
 mkdir -p "$work/errs/E"
 printf 'module E.M exposing (v)\n\nlet v = 1 + "s"\n' > "$work/errs/E/M.kite"
