@@ -83,6 +83,11 @@ uint32_t iface_find_value(const NameIface *f, const char *name, uint32_t len);
 uint32_t iface_find_type(const NameIface *f, const char *name, uint32_t len);
 uint32_t iface_find_ctor(const NameIface *f, const char *name, uint32_t len);
 
+/* Fingerprint of what an importer's canonicalize may read: the module name,
+ * every exposed value, type (arity, flags) and constructor (arity, type) by
+ * name.  Not the import list or spans.  No allocation. */
+uint64_t iface_fingerprint(const NameIface *f);
+
 /* Builds the interface of a parsed module (called by parse_module; exposed
  * for tests).  Everything sealed into `keep`; temporaries in `scratch`.
  * NULL on allocation failure (or a longjmp to the arenas' oom target). */
