@@ -210,7 +210,9 @@ static void dispatch(CoordSession *s, Module *m)
 static void task_failed(CoordSession *s, Module *m, const Result *r)
 {
     const char *what = task_kind_name(r->task);
-    if (r->cause == FAIL_OOM)
+    if (r->cause == FAIL_NOFILE)
+        s->out_of_fds = true;   /* no report: the run fails as a whole */
+    else if (r->cause == FAIL_OOM)
         co_add_report(s, m, RC_E0901, 0, 0, "out of memory during %s", what);
     else
         co_add_report(s, m, RC_E0902, 0, 0, "internal compiler error during %s", what);
