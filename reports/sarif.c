@@ -48,13 +48,6 @@ void sarif_locate(const ReportContext *ctx, uint32_t offset, uint32_t *line, uin
     *col = units + 1;
 }
 
-static void json_str(FILE *out, const char *s)
-{
-    fputc('"', out);
-    report_json_chars(out, s);
-    fputc('"', out);
-}
-
 /* RFC 3986: unreserved characters and '/' stay, every other byte is %XX. */
 static void uri_chars(FILE *out, const char *s)
 {
@@ -73,7 +66,7 @@ static void render_rules(FILE *out)
     for (int c = 0; c < RC__COUNT; c++) {
         fprintf(out, "%s\n            {\"id\": \"%s\", \"shortDescription\": {\"text\": ",
                 c ? "," : "", report_code_name((ReportCode)c));
-        json_str(out, report_code_title((ReportCode)c));
+        report_json_string(out, report_code_title((ReportCode)c));
         fprintf(out, "}, \"defaultConfiguration\": {\"level\": \"%s\"}}",
                 report_code_severity((ReportCode)c) == SEV_ERROR ? "error" : "warning");
     }
@@ -102,7 +95,7 @@ static void render_bases(FILE *out, const SarifLog *log)
             fputs(strcmp(abs, "/") == 0 ? "\"}" : "/\"}", out);
         } else {
             fputs(": {\"description\": {\"text\": ", out);
-            json_str(out, b.dir);
+            report_json_string(out, b.dir);
             fputs("}}", out);
         }
     }
@@ -120,7 +113,7 @@ static void render_result(FILE *out, const SarifLog *log, const ReportRef *ref)
     fprintf(out, "        {\"ruleId\": \"%s\", \"ruleIndex\": %d, \"level\": \"%s\", \"message\": {\"text\": ",
             report_code_name(r->code), (int)r->code,
             report_code_severity(r->code) == SEV_ERROR ? "error" : "warning");
-    json_str(out, r->message);
+    report_json_string(out, r->message);
     fputs("}, \"locations\": [{\"physicalLocation\": {\"artifactLocation\": {\"uri\": \"", out);
     uri_chars(out, rel);
     fputc('"', out);
@@ -133,7 +126,7 @@ static void render_result(FILE *out, const SarifLog *log, const ReportRef *ref)
     fprintf(out, "}, \"region\": {\"startLine\": %u, \"startColumn\": %u, \"endLine\": %u, "
                  "\"endColumn\": %u}}, \"logicalLocations\": [{\"fullyQualifiedName\": ",
             line, col, end_line, end_col);
-    json_str(out, ref->ctx->module);
+    report_json_string(out, ref->ctx->module);
     fputs(", \"kind\": \"module\"}]}]}", out);
 }
 
@@ -148,7 +141,7 @@ void sarif_render(FILE *out, const SarifLog *log)
           "        \"driver\": {\n"
           "          \"name\": \"coord\",\n"
           "          \"version\": ", out);
-    json_str(out, log->tool_version);
+    report_json_string(out, log->tool_version);
     fputs(",\n", out);
     render_rules(out);
     fputs("        }\n      },\n", out);
