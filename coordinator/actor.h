@@ -238,6 +238,9 @@ uint32_t *cycles_report(CoordSession *s, uint32_t *count);
  * invariants) from the finished modules. */
 void results_collect(CoordSession *s);
 
+/* sarif_log.c: coord_print_reports in COORD_FORMAT_SARIF (one SARIF log). */
+void co_print_sarif(const CoordSession *s, FILE *out);
+
 /* actor.c */
 void actor_run(CoordSession *s);
 void actor_drain(CoordSession *s);
