@@ -29,7 +29,7 @@ SRC_DIRS  ?= base channels reports modules workers coordinator
 CSTD      := -std=c11 -D_GNU_SOURCE
 WARN      := -Wall -Wextra -Werror -Wno-unused-parameter
 INCLUDES  := -I. -Iinclude
-LIBS      := -lpthread -lm
+LIBS      := -lhiredis -lpthread -lm
 # ck is header-only here; its version is reported by coord --version.
 CK_VERSION := $(shell pkg-config --modversion ck 2>/dev/null)
 CK_VERSION_DEF := $(if $(CK_VERSION),-DCOORD_CK_VERSION='"$(CK_VERSION)"')
@@ -45,8 +45,10 @@ FLAGS_tsan    := -O1 -g -fno-omit-frame-pointer -fsanitize=thread \
 EXTRA_CFLAGS  ?=
 
 # ---------------------------------------------------------------------------
-# Dependencies: checked cheaply (three headers); installed when missing.
-DEP_HEADERS := /usr/include/ck_ring.h /usr/include/xxhash.h /usr/include/cmocka.h
+# Dependencies: checked cheaply (four headers and the Redis server that the
+# remote cache tests start); installed when missing.
+DEP_HEADERS := /usr/include/ck_ring.h /usr/include/xxhash.h /usr/include/cmocka.h \
+               /usr/include/hiredis/hiredis.h /usr/bin/redis-server
 HAVE_DEPS   := $(shell for h in $(DEP_HEADERS); do test -f $$h || exit 0; done; echo yes)
 ifneq ($(HAVE_DEPS),yes)
 NEED_DEPS := deps
@@ -59,7 +61,8 @@ NEED_DEPS := deps
 endif
 endif
 
-DEB_PACKAGES := libck-dev libxxhash-dev libcmocka-dev libclang-rt-14-dev
+DEB_PACKAGES := libck-dev libxxhash-dev libcmocka-dev libclang-rt-14-dev libhiredis-dev \
+                redis-server
 
 .PHONY: all deps run test asan tsan unit golden e2e clean bench bench-channels \
         bench-parse bench-check stress oom fuzz help
@@ -129,6 +132,12 @@ $(B)/$(1)/tests/%: $(B)/$(1)/obj/tests/unit/%.o $(B)/$(1)/libcoord.a
 	@mkdir -p $$(dir $$@)
 	$$(CC) $$(FLAGS_$(1)) $$(EXTRA_CFLAGS) -o $$@ $$^ -lcmocka $$(LIBS)
 
+# The remote cache client's tests run against a server that
+# tests/remote/run.sh starts, so they are not among the unit binaries.
+$(B)/$(1)/remote/%: $(B)/$(1)/obj/tests/remote/%.o $(B)/$(1)/libcoord.a
+	@mkdir -p $$(dir $$@)
+	$$(CC) $$(FLAGS_$(1)) $$(EXTRA_CFLAGS) -o $$@ $$^ -lcmocka $$(LIBS)
+
 $(B)/$(1)/tools/%: $(B)/$(1)/obj/tools/%.o $(B)/$(1)/libcoord.a
 	@mkdir -p $$(dir $$@)
 	$$(CC) $$(FLAGS_$(1)) $$(EXTRA_CFLAGS) -o $$@ $$^ $$(LIBS)
@@ -167,9 +176,11 @@ test: asan
 	@echo "make test: all passed"
 
 TSAN_NAMES := $(filter %_mt,$(UNIT_NAMES))
-tsan: $(addprefix $(B)/tsan/tests/,$(TSAN_NAMES)) $(B)/tsan/coord $(B)/release/tools/gen
+tsan: $(addprefix $(B)/tsan/tests/,$(TSAN_NAMES)) $(B)/tsan/coord $(B)/release/tools/gen \
+      $(B)/tsan/remote/test_remote
 	@set -e; export TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1"; \
 	for t in $(addprefix $(B)/tsan/tests/,$(TSAN_NAMES)); do echo "== $$t (tsan)"; $$t; done; \
+	echo "== remote client (tsan)"; tests/remote/run.sh $(B)/tsan/remote/test_remote; \
 	tests/tsan_e2e.sh $(B)/tsan/coord $(B)/release/tools/gen
 	@echo "make tsan: zero reports"
 

@@ -8,7 +8,9 @@
 #     hostile environments of tests/badinput/io.sh;
 #   - oom: a reduced allocation-failure walk (tests/oom/run.sh quick);
 #   - fuzz: plain replay of tests/fuzz/regressions/ and the example sources
-#     through the fuzz target's phases (no libFuzzer needed).
+#     through the fuzz target's phases (no libFuzzer needed);
+#   - remote: the remote cache client against a private redis-server and
+#     fake servers (tests/remote/run.sh).
 # The full suites are `make stress`, `make oom`, `make fuzz`, `make badinput`.
 # B (the build root) comes from make's command line when given, else build.
 set -eu
@@ -18,7 +20,8 @@ B=${B:-build}
 MAKE=${MAKE:-make}
 coord=$B/asan/coord
 gen=$B/asan/tools/gen
-"$MAKE" --no-print-directory B="$B" "$coord" "$gen" "$B/asan/fuzz_replay"
+"$MAKE" --no-print-directory B="$B" "$coord" "$gen" "$B/asan/fuzz_replay" \
+    "$B/asan/remote/test_remote"
 
 t0=$(date +%s)
 echo "== ci_extra: stress (quick)"
@@ -32,4 +35,6 @@ echo "== ci_extra: oom (quick)"
 tests/oom/run.sh quick "$coord" "$gen"
 echo "== ci_extra: fuzz regressions (replay)"
 "$B/asan/fuzz_replay" tests/fuzz/regressions $(find examples tests/golden -type d 2>/dev/null | sort)
+echo "== ci_extra: remote cache client"
+tests/remote/run.sh "$B/asan/remote/test_remote"
 echo "ci_extra: all passed in $(( $(date +%s) - t0 ))s"
