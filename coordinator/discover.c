@@ -19,6 +19,13 @@
  *     O_NONBLOCK, so a FIFO never blocks discovery.
  *   - A file argument must end in .kite (else a usage error): a lone file
  *     is a module, and only .kite files are modules.
+ *   - A directory below a root that cannot be read (no permission, a path
+ *     longer than PATH_MAX) fails coord_add_root with a `coord:` error, exit
+ *     2 (out of descriptors: 3); it is never skipped, which would lose the
+ *     reports of the modules in it.  What the walk registered before stays;
+ *     the caller gives up on the session.
+ *   - Directory roots never nest (compared by real path): one inside
+ *     another is a usage error, whatever the argument order.
  *   - Lookup order for an import: the table; then the roots of lone files and
  *     then the -I directories, in the order given; the first hit wins.
  *     Directory roots need no search: every file under them is known.
@@ -30,6 +37,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -108,13 +116,11 @@ static Module *new_module(CoordSession *s, const char *name, const char *path, u
     m->root = root;
     m->dup_of = NONE;
     m->first_in = NONE;
-    m->state = MS_DISCOVERED;
+    m->state = MS_DISCOVERED;   /* its first state; the actor admits it */
     arena_init(&m->keep, KEEP_CHUNK, 0);
     arena_init(&m->ast_arena, PHASE_CHUNK, 0);
     arena_init(&m->ir_arena, PHASE_CHUNK, 0);
     s->mods[s->mod_count++] = m;
-    s->unparsed++;
-    graph_ready_push(s, m->id);
     return m;
 }
 
@@ -173,6 +179,7 @@ static uint32_t add_root(CoordSession *s, const char *dir, bool walked)
     s->roots = co_grow(s, s->roots, s->root_count, &s->root_cap, sizeof *s->roots, 8);
     Root *r = &s->roots[s->root_count];
     r->dir = co_strdup(s, dir);
+    r->real = NULL;
     r->walked = walked;
     r->is_search = false;
     return s->root_count++;
@@ -206,8 +213,29 @@ static void register_file(CoordSession *s, uint32_t root, const char *path, cons
     discover_module(s, name_from_rel(s, rel), path, root);
 }
 
-/* Reads the entry names of `dir`, sorted.  Allocation failure must not leak
- * the DIR, so the arena's jump target is parked while it is open. */
+/* A directory that cannot be read (errno: why) fails the whole PATH: its
+ * modules' errors would vanish otherwise.  Out of descriptors is the
+ * compiler's trouble, not the invocation's.  Returns the exit status. */
+static int dir_error(CoordSession *s, const char *dir, int err)
+{
+    size_t n = strlen(dir);
+    if (err == EMFILE || err == ENFILE) {
+        snprintf(s->error, sizeof s->error, "out of file descriptors while reading "
+                 "directories (%s; raise the limit: ulimit -n)", strerror(err));
+        return COORD_EXIT_INTERNAL;
+    }
+    if (n > 160)    /* a path deeper than PATH_MAX: its two ends say enough */
+        snprintf(s->error, sizeof s->error, "cannot read directory '%.60s...%s': %s", dir,
+                 dir + n - 90, strerror(err));
+    else
+        snprintf(s->error, sizeof s->error, "cannot read directory '%s': %s", dir,
+                 strerror(err));
+    return COORD_EXIT_USAGE;
+}
+
+/* Reads the entry names of `dir`, sorted; NULL (errno set) when it cannot
+ * be opened.  Allocation failure must not leak the DIR, so the arena's jump
+ * target is parked while it is open. */
 static DirEntry *list_dir(CoordSession *s, const char *dir, uint32_t *count_out)
 {
     DIR *d = opendir(dir);
@@ -249,12 +277,12 @@ static DirEntry *list_dir(CoordSession *s, const char *dir, uint32_t *count_out)
 /* dev: the device of `dir` (a plain file's (dev, inode) is its directory's
  * device and its d_ino; only links, unknown types and directories, which
  * may be mount points, are stat()ed). */
-static void walk(CoordSession *s, uint32_t root, const char *dir, dev_t dev, const char *rel)
+static int walk(CoordSession *s, uint32_t root, const char *dir, dev_t dev, const char *rel)
 {
     uint32_t count = 0;
     DirEntry *names = list_dir(s, dir, &count);
     if (!names)
-        return;     /* an unreadable subdirectory: nothing in it can be seen */
+        return dir_error(s, dir, errno);
     for (uint32_t i = 0; i < count; i++) {
         const char *name = names[i].name;
         bool kite = ends_with(name, ".kite") && strlen(name) > 5;
@@ -270,18 +298,24 @@ static void walk(CoordSession *s, uint32_t root, const char *dir, dev_t dev, con
         } else if (stat(path, &st) != 0) {
             if (kite)
                 register_file(s, root, path, sub);     /* dangling: E0001 */
-            continue;
+            else if (errno != ENOENT && errno != ELOOP)
+                return dir_error(s, path, errno);      /* e.g. deeper than PATH_MAX */
+            continue;                                  /* a dangling link, a loop */
         }
         if (S_ISDIR(st.st_mode)) {
+            int rc = 0;
             if (kite)
                 register_file(s, root, path, sub);     /* a directory x.kite: E0001 */
             else if (seen_add(s, &st))
-                walk(s, root, path, st.st_dev, sub);
+                rc = walk(s, root, path, st.st_dev, sub);
+            if (rc)
+                return rc;
             continue;
         }
         if (kite && seen_add(s, &st))
             register_file(s, root, path, sub);
     }
+    return 0;
 }
 
 /* The module name of a lone file's header ("module A.B exposing ..."), or
@@ -305,6 +339,8 @@ static char *header_name(CoordSession *s, const char *path)
         return NULL;
     buf[n] = '\0';
     const char *p = buf;
+    if (n >= 3 && memcmp(buf, "\xEF\xBB\xBF", 3) == 0)
+        p += 3;     /* a byte-order mark, skipped as the parse task does */
     for (;;) {      /* whitespace and comments */
         while (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')
             p++;
@@ -367,6 +403,43 @@ static void add_lone_file(CoordSession *s, const char *path, const struct stat *
                     add_root(s, slash ? (dir[0] ? dir : "/") : ".", false));
 }
 
+/* Whether the real path `in` lies strictly below the real path `out`. */
+static bool path_below(const char *in, const char *out)
+{
+    size_t n = strlen(out);
+    if (strcmp(out, "/") == 0)
+        return strcmp(in, "/") != 0;
+    return strncmp(in, out, n) == 0 && in[n] == '/';
+}
+
+/* Nested source roots would give a file two names (src/Sub/A.kite is Sub.A
+ * under src, A under src/Sub), and which one won would depend on the order
+ * of the arguments: they are refused, whatever that order.  The same
+ * directory twice is one root. */
+static int check_nesting(CoordSession *s, const char *dir, const char *real)
+{
+    for (uint32_t i = 0; i < s->root_count; i++) {
+        const Root *r = &s->roots[i];
+        const char *inner = NULL, *outer = NULL;
+        if (!r->real)
+            continue;
+        if (path_below(real, r->real)) {
+            inner = dir;
+            outer = r->dir;
+        } else if (path_below(r->real, real)) {
+            inner = r->dir;
+            outer = dir;
+        }
+        if (inner) {
+            snprintf(s->error, sizeof s->error,
+                     "source root '%s' is inside source root '%s' (give only one of them)",
+                     inner, outer);
+            return COORD_EXIT_USAGE;
+        }
+    }
+    return 0;
+}
+
 int discover_root(CoordSession *s, const char *path)
 {
     struct stat st;
@@ -385,14 +458,20 @@ int discover_root(CoordSession *s, const char *path)
     }
     char *dir = trim_slashes(s, path);
     DIR *probe = opendir(dir);
-    if (!probe) {
-        snprintf(s->error, sizeof s->error, "cannot read directory '%s': %s", path, strerror(errno));
-        return COORD_EXIT_USAGE;
-    }
+    if (!probe)
+        return dir_error(s, path, errno);
     closedir(probe);
+    char real_buf[PATH_MAX];
+    if (!realpath(dir, real_buf))
+        return dir_error(s, path, errno);
+    char *real = co_strdup(s, real_buf);
+    int rc = check_nesting(s, dir, real);
+    if (rc)
+        return rc;
     uint32_t root = add_root(s, dir, true);
+    s->roots[root].real = real;
     if (seen_add(s, &st))
-        walk(s, root, dir, st.st_dev, "");
+        return walk(s, root, dir, st.st_dev, "");
     return 0;
 }
 

@@ -15,6 +15,7 @@
  */
 #include "modules/artifact.h"
 #include "base/hash.h"
+#include "modules/deps.h"
 #include "modules/types.h"
 
 #include <stdlib.h>
@@ -229,44 +230,25 @@ static bool ctor_exposed(const void *item, const void *ctx)
     return t->exposed && t->ctors_exposed;
 }
 
-typedef struct HashBuf {
-    Builder bytes;           /* uint8_t */
-    Builder genmap;          /* uint32_t: artifact GEN index -> canonical number */
-    uint32_t next_gen;
-} HashBuf;
-
-static void hb_u32(HashBuf *h, uint32_t v) { builder_push_n(&h->bytes, &v, 4); }
-
-static void hb_str(HashBuf *h, const char *s)
-{
-    uint32_t n = (uint32_t)strlen(s);
-    hb_u32(h, n);
-    builder_push_n(&h->bytes, s, n);
-}
-
-static void hb_type(HashBuf *h, const struct Artifact *a, uint32_t t)
+/* Schemes are exported with their variables numbered GEN 0, 1, ... in
+ * pre-order (see the top of this file), so equal schemes walk alike. */
+static void fp_type(HashChain *h, const struct Artifact *a, uint32_t t)
 {
     TyNode n = a->nodes[t];
-    hb_u32(h, n.kind);
+    hash_chain_u32(h, n.kind);
     switch ((TyKind)n.kind) {
-    case TY_GEN: {
-        while (h->genmap.count <= n.a)
-            BUILDER_PUSH(&h->genmap, uint32_t, UINT32_MAX);
-        uint32_t *g = &BUILDER_AT(&h->genmap, uint32_t, n.a);
-        if (*g == UINT32_MAX)
-            *g = h->next_gen++;
-        hb_u32(h, *g);
+    case TY_GEN:
+        hash_chain_u32(h, n.a);
         break;
-    }
     case TY_CON:
-        hb_str(h, a->strings + a->named[n.c].qname);
+        hash_chain_str(h, a->strings + a->named[n.c].qname);
         /* fall through */
     case TY_FN:
     case TY_TUPLE: {
         uint32_t cnt = n.b + (n.kind == TY_FN);
-        hb_u32(h, n.b);
+        hash_chain_u32(h, n.b);
         for (uint32_t i = 0; i < cnt; i++)
-            hb_type(h, a, a->extra[n.a + i]);
+            fp_type(h, a, a->extra[n.a + i]);
         break;
     }
     default:
@@ -274,46 +256,38 @@ static void hb_type(HashBuf *h, const struct Artifact *a, uint32_t t)
     }
 }
 
-static void hb_scheme(HashBuf *h, const struct Artifact *a, uint32_t t)
+static uint64_t interface_hash(const struct Artifact *a)
 {
-    builder_clear(&h->genmap);
-    h->next_gen = 0;
-    hb_type(h, a, t);
-}
-
-static uint64_t interface_hash(const struct Artifact *a, Arena *scratch)
-{
-    HashBuf h;
-    BUILDER_INIT(&h.bytes, scratch, uint8_t);
-    BUILDER_INIT(&h.genmap, scratch, uint32_t);
-    hb_str(&h, a->strings + a->module);
-    hb_u32(&h, a->exp_type_count);
+    HashChain h;
+    hash_chain_init(&h, 0);
+    hash_chain_str(&h, a->strings + a->module);
+    hash_chain_u32(&h, a->exp_type_count);
     for (uint32_t i = 0; i < a->exp_type_count; i++) {
         const ArtType *t = &a->types[a->exp_types[i]];
-        hb_str(&h, a->strings + t->name);
-        hb_u32(&h, t->arity);
-        hb_u32(&h, t->poisoned | (uint32_t)t->ctors_exposed << 1);
+        hash_chain_str(&h, a->strings + t->name);
+        hash_chain_u32(&h, t->arity);
+        hash_chain_u32(&h, t->poisoned | (uint32_t)t->ctors_exposed << 1);
         if (!t->ctors_exposed)
             continue;
         /* Declaration order of constructors is part of the interface (it is
          * the order exhaustiveness messages and printers follow). */
-        hb_u32(&h, t->ctor_count);
+        hash_chain_u32(&h, t->ctor_count);
         for (uint32_t k = 0; k < t->ctor_count; k++) {
             const ArtCtor *c = &a->ctors[t->ctor_first + k];
-            hb_str(&h, a->strings + c->name);
-            hb_u32(&h, c->arity);
-            hb_scheme(&h, a, c->scheme);
+            hash_chain_str(&h, a->strings + c->name);
+            hash_chain_u32(&h, c->arity);
+            fp_type(&h, a, c->scheme);
         }
     }
-    hb_u32(&h, a->exp_value_count);
+    hash_chain_u32(&h, a->exp_value_count);
     for (uint32_t i = 0; i < a->exp_value_count; i++) {
         const ArtValue *v = &a->values[a->exp_values[i]];
-        hb_str(&h, a->strings + v->name);
-        hb_u32(&h, v->poisoned);
+        hash_chain_str(&h, a->strings + v->name);
+        hash_chain_u32(&h, v->poisoned);
         if (!v->poisoned)
-            hb_scheme(&h, a, v->scheme);
+            fp_type(&h, a, v->scheme);
     }
-    return hash_bytes(h.bytes.data ? h.bytes.data : "", h.bytes.count);
+    return hash_chain_end(&h);
 }
 
 struct Artifact *art_seal(ArtBuilder *b, Arena *keep)
@@ -340,7 +314,7 @@ struct Artifact *art_seal(ArtBuilder *b, Arena *keep)
                                 type_exposed, NULL, &a->exp_type_count);
     a->exp_ctors = sorted_index(keep, a->strings, a->ctors, sizeof(ArtCtor), a->ctor_count,
                                 ctor_exposed, a->types, &a->exp_ctor_count);
-    a->iface_hash = interface_hash(a, b->scratch);
+    a->iface_hash = interface_hash(a);
     return a;
 }
 
@@ -456,4 +430,57 @@ uint32_t art_import(TyStore *s, const struct Artifact *a, uint32_t node,
     }
     node_map[node] = r;
     return r;
+}
+
+/* ---- fingerprints of looked-up names (modules/deps.h) ------------------------ */
+
+/* A type's whole definition: every constructor counts, exposed or not,
+ * since exhaustiveness reads them all. */
+static void fp_typedef(HashChain *h, const struct Artifact *a, const ArtType *t)
+{
+    hash_chain_str(h, a->strings + t->name);
+    hash_chain_u32(h, t->arity);
+    hash_chain_u32(h, t->poisoned | (uint32_t)t->ctors_exposed << 1 | (uint32_t)t->exposed << 2);
+    hash_chain_u32(h, t->ctor_count);
+    for (uint32_t k = 0; k < t->ctor_count; k++) {
+        const ArtCtor *c = &a->ctors[t->ctor_first + k];
+        hash_chain_str(h, a->strings + c->name);
+        hash_chain_u32(h, c->arity);
+        fp_type(h, a, c->scheme);
+    }
+}
+
+uint64_t artifact_fingerprint(const struct Artifact *a, DepKind kind, const char *name)
+{
+    HashChain h;
+    hash_chain_init(&h, 0x6465707321ull);
+    hash_chain_u32(&h, (uint32_t)kind);
+    hash_chain_str(&h, a->strings + a->module);
+    uint32_t i;
+    switch (kind) {
+    case DEP_VALUE:
+        i = artifact_find_value(a, name);
+        if (i == UINT32_MAX)
+            break;
+        hash_chain_u32(&h, 1u + a->values[i].poisoned);
+        hash_chain_u32(&h, a->values[i].gen_count);
+        if (!a->values[i].poisoned)
+            fp_type(&h, a, a->values[i].scheme);
+        break;
+    case DEP_TYPE:
+        i = artifact_find_type(a, name);
+        if (i != UINT32_MAX)
+            fp_typedef(&h, a, &a->types[i]);
+        break;
+    case DEP_CTOR:
+        i = artifact_find_ctor(a, name);
+        if (i == UINT32_MAX)
+            break;
+        hash_chain_str(&h, a->strings + a->ctors[i].name);
+        fp_typedef(&h, a, &a->types[a->ctors[i].type]);
+        break;
+    default:
+        break;
+    }
+    return hash_chain_end(&h);
 }

@@ -34,6 +34,7 @@
  *     definition is the name's.
  */
 #include "modules/canon.h"
+#include "modules/deps.h"
 #include "modules/exhaust.h"
 #include "modules/phases.h"
 #include "modules/types.h"
@@ -58,6 +59,7 @@ typedef struct Check {
     Arena *keep, *scratch;
     TyStore ts;
     ReportList rl;
+    DepRecorder deps;           /* artifact lookups, for the result cache */
     ExCtx ex;
     bool ex_untrusted;          /* this match has a constructor of a duplicate type */
     ImportCache *imp;
@@ -131,14 +133,16 @@ static uint32_t import_type(Check *c, uint32_t imp, uint32_t node)
 /* artifact_find_value / artifact_find_ctor of an IR name (a binary search
  * by string), remembered per import: a module names the same imported
  * values over and over, and IR names are offsets, equal for equal names. */
-static uint32_t find_by_name(Check *c, uint32_t **memo, const Artifact *a, uint32_t name, bool ctor)
+static uint32_t find_by_name(Check *c, uint32_t imp, uint32_t **memo, const Artifact *a, uint32_t name, bool ctor)
 {
     if (!*memo)
         *memo = fill_array(c->scratch, c->m->strings_len + 1, NOT_LOOKED_UP);
     uint32_t *slot = &(*memo)[name];
-    if (*slot == NOT_LOOKED_UP)
+    if (*slot == NOT_LOOKED_UP) {
         *slot = ctor ? artifact_find_ctor(a, canon_str(c->m, name))
                      : artifact_find_value(a, canon_str(c->m, name));
+        dep_note(&c->deps, imp, ctor ? DEP_CTOR : DEP_VALUE, canon_str(c->m, name));
+    }
     return *slot;
 }
 
@@ -147,7 +151,7 @@ static uint32_t imported_ctor(Check *c, uint32_t imp, uint32_t name)
     const Artifact *a = imp < c->m->import_count ? c->imp[imp].art : NULL;
     if (!a)
         return UINT32_MAX;
-    uint32_t k = find_by_name(c, &c->imp[imp].ctor_of_name, a, name, true);
+    uint32_t k = find_by_name(c, imp, &c->imp[imp].ctor_of_name, a, name, true);
     if (k == UINT32_MAX || a->types[a->ctors[k].type].poisoned)
         return UINT32_MAX;
     return k;
@@ -202,6 +206,8 @@ static uint32_t conv_type(Check *c, uint32_t t, const uint32_t *params)
         const Artifact *art = imp < m->import_count ? c->imp[imp].art : NULL;
         const char *name = canon_str(m, canon_type_import_name(m, t));
         uint32_t k = art ? artifact_find_type(art, name) : UINT32_MAX;
+        if (art)
+            dep_note(&c->deps, imp, DEP_TYPE, name);
         if (k == UINT32_MAX || art->types[k].poisoned)
             return s->t_error;
         uint32_t *kids = ARENA_ARRAY(c->scratch, uint32_t, canon_list_len(m, b) + 1);
@@ -513,7 +519,7 @@ static uint32_t infer(Check *c, uint32_t e)
         return m->values[a].poisoned ? s->t_error : ty_instantiate(s, c->value_ty[a]);
     case CE_IMPORTED: {
         const Artifact *art = a < m->import_count ? c->imp[a].art : NULL;
-        uint32_t k = art ? find_by_name(c, &c->imp[a].value_of_name, art, b, false) : UINT32_MAX;
+        uint32_t k = art ? find_by_name(c, a, &c->imp[a].value_of_name, art, b, false) : UINT32_MAX;
         if (k == UINT32_MAX || art->values[k].poisoned)
             return s->t_error;
         return ty_instantiate(s, import_type(c, a, art->values[k].scheme));
@@ -733,6 +739,7 @@ PhaseStatus check_module(const CanonModule *ir,
     /* Measured: a store ends with about 0.75 nodes per IR expression. */
     ty_store_reserve(&c->ts, ir->expr.count + 64);
     report_list_init(&c->rl, scratch, keep);
+    dep_recorder_init(&c->deps, scratch);
     ex_init(&c->ex, scratch);
     c->imp = ARENA_ZARRAY(scratch, ImportCache, ir->import_count + 1);
     for (uint32_t i = 0; i < ir->import_count; i++) {
@@ -752,6 +759,7 @@ PhaseStatus check_module(const CanonModule *ir,
         check_group(c, g);
     out->artifact = seal_artifact(c);
     out->reports = report_list_seal(&c->rl, keep);
+    out->deps = dep_seal(&c->deps, imports, import_count, keep, scratch);
 
     keep->oom = old_keep;
     scratch->oom = old_scratch;

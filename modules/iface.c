@@ -11,6 +11,7 @@
 #include "modules/iface.h"
 #include "modules/ast.h"
 #include "base/builder.h"
+#include "base/hash.h"
 
 #include <stdlib.h>
 #include <stddef.h>
@@ -63,6 +64,34 @@ uint32_t iface_find_ctor(const NameIface *f, const char *name, uint32_t len)
     for (uint32_t i = 0; i < f->ctor_count; i++)
         if (name_cmp(f->strings + f->ctors[i].name, name, len) == 0) return i;
     return UINT32_MAX;
+}
+
+uint64_t iface_fingerprint(const NameIface *f)
+{
+    HashChain h;
+    hash_chain_init(&h, 0x6966616365ull);
+    hash_chain_str(&h, iface_str(f, f->module));
+    hash_chain_u32(&h, f->value_count);
+    for (uint32_t i = 0; i < f->value_count; i++) {
+        hash_chain_str(&h, iface_str(f, f->values[i].name));
+        hash_chain_u32(&h, f->values[i].poisoned);
+    }
+    hash_chain_u32(&h, f->type_count);
+    for (uint32_t i = 0; i < f->type_count; i++) {
+        const IfaceType *t = &f->types[i];
+        hash_chain_str(&h, iface_str(f, t->name));
+        hash_chain_u32(&h, t->arity);
+        hash_chain_u32(&h, t->ctor_first);
+        hash_chain_u32(&h, t->ctor_count);
+        hash_chain_u32(&h, t->ctors_exposed | (uint32_t)t->poisoned << 1);
+    }
+    hash_chain_u32(&h, f->ctor_count);
+    for (uint32_t i = 0; i < f->ctor_count; i++) {
+        hash_chain_str(&h, iface_str(f, f->ctors[i].name));
+        hash_chain_u32(&h, f->ctors[i].arity);
+        hash_chain_u32(&h, f->ctors[i].type);
+    }
+    return hash_chain_end(&h);
 }
 
 /* ---- building -------------------------------------------------------------- */
@@ -136,6 +165,8 @@ const NameIface *iface_build(const Ast *ast, Arena *keep, Arena *scratch)
         f->module_start = ast->tok_start[ast->module_tok];
         f->module_end = ast_token_end(ast, last);
     }
+
+    f->header_broken = ast->header_broken;
 
     /* Imports, in source order. */
     uint32_t nimp = ast_list_len(ast, ast->imports);

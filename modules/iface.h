@@ -54,6 +54,8 @@ typedef struct IfaceCtor {
 
 typedef struct NameIface {
     IStr module;                 /* declared module name ("Geometry.Shapes") */
+    uint8_t header_broken;       /* the header failed to parse: importers see
+                                  * every name of the module poisoned */
     uint32_t module_start, module_end; /* span of the name in the header */
 
     const IfaceImport *imports;  /* in source order, one per import line */
@@ -80,6 +82,11 @@ static inline const char *iface_str(const NameIface *f, IStr s)
 uint32_t iface_find_value(const NameIface *f, const char *name, uint32_t len);
 uint32_t iface_find_type(const NameIface *f, const char *name, uint32_t len);
 uint32_t iface_find_ctor(const NameIface *f, const char *name, uint32_t len);
+
+/* Fingerprint of what an importer's canonicalize may read: the module name,
+ * every exposed value, type (arity, flags) and constructor (arity, type) by
+ * name.  Not the import list or spans.  No allocation. */
+uint64_t iface_fingerprint(const NameIface *f);
 
 /* Builds the interface of a parsed module (called by parse_module; exposed
  * for tests).  Everything sealed into `keep`; temporaries in `scratch`.

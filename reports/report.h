@@ -123,8 +123,11 @@ typedef struct ReportContext {
 
 /* Text form of LANGUAGE.md section 8 with source line and caret underline.
  * Only the span's first line is shown (carets cut at its end, at least one
- * caret); the underline copies tabs from the source line and advances one
- * column per UTF-8 character, so carets line up on a terminal.  A note is
+ * caret), at most 60 bytes before the span's start and 100 after it (`...`
+ * marks a cut); control characters, bidi controls and bytes that are not
+ * UTF-8 are shown as <U+XXXX> / <XX>, as gcc and clang do; the underline
+ * copies tabs from the source line and advances by each character's shown
+ * width, so carets line up on a terminal.  A note is
  * printed after the snippet, each of its lines as "      = note: <line>".
  * Without source (ctx->src NULL) only the first line is printed, at 1:1.
  * colour: ANSI colours (only when the stream is a terminal). */

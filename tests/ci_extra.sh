@@ -9,6 +9,8 @@
 #   - oom: a reduced allocation-failure walk (tests/oom/run.sh quick);
 #   - fuzz: plain replay of tests/fuzz/regressions/ and the example sources
 #     through the fuzz target's phases (no libFuzzer needed);
+#   - install: make install into a temporary DESTDIR, the embedding example
+#     built through pkg-config against the installed libcoord.so, uninstall;
 #   - remote: the remote cache client against a private redis-server and
 #     fake servers (tests/remote/run.sh).
 # The full suites are `make stress`, `make oom`, `make fuzz`, `make badinput`.
@@ -35,6 +37,8 @@ echo "== ci_extra: oom (quick)"
 tests/oom/run.sh quick "$coord" "$gen"
 echo "== ci_extra: fuzz regressions (replay)"
 "$B/asan/fuzz_replay" tests/fuzz/regressions $(find examples tests/golden -type d 2>/dev/null | sort)
+echo "== ci_extra: make install / uninstall (tests/install.sh)"
+tests/install.sh "$B"
 echo "== ci_extra: remote cache client"
 tests/remote/run.sh "$B/asan/remote/test_remote"
 echo "ci_extra: all passed in $(( $(date +%s) - t0 ))s"

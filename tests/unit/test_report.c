@@ -289,6 +289,68 @@ static void test_no_source_and_escaping(void **state)
         "\"message\":\"bad \\\"str\\\"\\n\\ttab\\r\\u0001\\u001f caf\xc3\xa9\"}\n");
 }
 
+/* Source bytes never reach the terminal raw: controls, bidi controls and
+ * bytes that are not UTF-8 are escaped as gcc >= 10 and clang do, and the
+ * underline counts their shown width. */
+static void test_snippet_escapes(void **state)
+{
+    Fixture *f = *state;
+    LineTable lt;
+    ReportContext ctx = make_ctx(f, &lt, "E", "e.kite", "a\x1b[2Jb + 1\r\n");
+    Report esc = { RC_E0301, 7, 8, "m", NULL, REPORT_NO_IMPORT, REPORT_NO_IMPORT };
+    expect_text(&ctx, &esc, false,
+        "e.kite:1:8: error[E0301]: m\n"
+        "    1 | a<U+001B>[2Jb + 1\n"
+        "      |               ^\n");
+    /* the escaped character itself underlined over its width; a CR inside
+     * the line is escaped (only the CR of CRLF is dropped) */
+    ReportContext ctx2 = make_ctx(f, &lt, "E", "e.kite", "x = \xe2\x80\xae" "1\rz \xff\xc2\x9b\n");
+    Report bidi = { RC_E0101, 4, 7, "m", NULL, REPORT_NO_IMPORT, REPORT_NO_IMPORT };
+    expect_text(&ctx2, &bidi, false,
+        "e.kite:1:5: error[E0101]: m\n"
+        "    1 | x = <U+202E>1<U+000D>z <FF><U+009B>\n"
+        "      |     ^^^^^^^^\n");
+    Report bad = { RC_E0002, 11, 12, "m", NULL, REPORT_NO_IMPORT, REPORT_NO_IMPORT };
+    expect_text(&ctx2, &bad, false,
+        "e.kite:1:12: error[E0002]: m\n"
+        "    1 | x = <U+202E>1<U+000D>z <FF><U+009B>\n"
+        "      | " "                       ^^^^\n");
+}
+
+/* A long line is cut to SNIPPET_BEFORE (60) bytes before the span's start
+ * and SNIPPET_AFTER (100) after it, each cut side marked with `...`; the
+ * carets are cut with it. */
+static void test_snippet_long_line(void **state)
+{
+    Fixture *f = *state;
+    LineTable lt;
+    char *line = malloc(1002);
+    memset(line, 'x', 1000);
+    line[1000] = '\n';
+    line[1001] = '\0';
+    ReportContext ctx = make_ctx(f, &lt, "L", "l.kite", line);
+    char want[1024], xs[200];
+    memset(xs, 'x', 160);
+    xs[160] = '\0';
+    Report mid = { RC_E0301, 500, 900, "m", NULL, REPORT_NO_IMPORT, REPORT_NO_IMPORT };
+    snprintf(want, sizeof want,
+             "l.kite:1:501: error[E0301]: m\n    1 | ...%s...\n      |    %60s%.100s\n",
+             xs, "", "^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^"
+                     "^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^");
+    expect_text(&ctx, &mid, false, want);
+    /* near the start: nothing cut on the left */
+    Report head = { RC_E0301, 10, 11, "m", NULL, REPORT_NO_IMPORT, REPORT_NO_IMPORT };
+    snprintf(want, sizeof want, "l.kite:1:11: error[E0301]: m\n    1 | %.110s...\n      | %10s^\n",
+             line, "");
+    expect_text(&ctx, &head, false, want);
+    /* at the end: nothing cut on the right */
+    Report tail = { RC_E0301, 1000, 1000, "m", NULL, REPORT_NO_IMPORT, REPORT_NO_IMPORT };
+    snprintf(want, sizeof want, "l.kite:1:1001: error[E0301]: m\n    1 | ...%.60s\n      |    %60s^\n",
+             line, "");
+    expect_text(&ctx, &tail, false, want);
+    free(line);
+}
+
 /* File names need not be UTF-8: every invalid byte becomes \ufffd, valid
  * sequences (2, 3 and 4 bytes) pass unchanged; overlong forms, surrogates,
  * truncated sequences and lone continuation bytes are invalid. */
@@ -393,6 +455,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_no_source_and_escaping, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sort, setup, teardown),
         cmocka_unit_test(test_json_invalid_utf8),
+        cmocka_unit_test_setup_teardown(test_snippet_escapes, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_snippet_long_line, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
