@@ -43,6 +43,7 @@
 struct Remote {
     RemoteConfig cfg;
     uint32_t io_ms;
+    char ttl[16];                       /* ttl_s in decimal, for EXPIRE and SET EX */
     char url[REMOTE_ADDR_MAX + 32];     /* for messages */
     atomic_uint errors;
     atomic_bool disabled;
@@ -199,6 +200,7 @@ Remote *remote_open(const RemoteConfig *cfg)
     if (r->cfg.max_value == 0)
         r->cfg.max_value = REMOTE_MAX_VALUE;
     r->io_ms = r->cfg.timeout_ms / 2 ? r->cfg.timeout_ms / 2 : 1;
+    snprintf(r->ttl, sizeof r->ttl, "%" PRIu32, r->cfg.ttl_s);
     if (r->cfg.unix_socket)
         snprintf(r->url, sizeof r->url, "unix://%s", r->cfg.addr);
     else
@@ -531,8 +533,6 @@ uint32_t remote_get(RemoteConn *c, const CacheKey *keys, uint32_t n, RemoteValue
     uint32_t hits = 0, answered = 0;
     if (conn_ensure(c, cnt) != 0)
         goto done;
-    char ttl[16];
-    snprintf(ttl, sizeof ttl, "%" PRIu32, r->cfg.ttl_s);
     for (uint32_t i = 0; i < n; i++) {
         char key[REMOTE_KEY_LEN + 1];
         remote_key_name(r, keys[i], key);
@@ -540,8 +540,8 @@ uint32_t remote_get(RemoteConn *c, const CacheKey *keys, uint32_t n, RemoteValue
          * GETEX would need Redis 6.2. */
         const char *get[2] = { "GET", key };
         size_t get_len[2] = { 3, REMOTE_KEY_LEN };
-        const char *exp[3] = { "EXPIRE", key, ttl };
-        size_t exp_len[3] = { 6, REMOTE_KEY_LEN, strlen(ttl) };
+        const char *exp[3] = { "EXPIRE", key, r->ttl };
+        size_t exp_len[3] = { 6, REMOTE_KEY_LEN, strlen(r->ttl) };
         append(c, 2, get, get_len);
         append(c, 3, exp, exp_len);
     }
@@ -596,15 +596,13 @@ uint32_t remote_put(RemoteConn *c, const CacheKey *keys, const RemoteValue *vals
     uint32_t written = 0, sent = 0;
     if (conn_ensure(c, cnt) != 0)
         goto done;
-    char ttl[16];
-    snprintf(ttl, sizeof ttl, "%" PRIu32, r->cfg.ttl_s);
     for (uint32_t i = 0; i < n; i++) {
         if (vals[i].len > r->cfg.max_value)
             continue;                           /* the server would refuse it */
         char key[REMOTE_KEY_LEN + 1];
         remote_key_name(r, keys[i], key);
-        const char *set[5] = { "SET", key, vals[i].data, "EX", ttl };
-        size_t set_len[5] = { 3, REMOTE_KEY_LEN, (size_t)vals[i].len, 2, strlen(ttl) };
+        const char *set[5] = { "SET", key, vals[i].data, "EX", r->ttl };
+        size_t set_len[5] = { 3, REMOTE_KEY_LEN, (size_t)vals[i].len, 2, strlen(r->ttl) };
         append(c, 5, set, set_len);
         sent++;
     }

@@ -45,8 +45,8 @@ redis_start() {
             export REDIS_PORT REDIS_SOCK REDIS_PID REDIS_URL REDIS_UNIX_URL REDIS_DIR
             return 0
         fi
-        kill "$REDIS_PID" 2>/dev/null
-        wait "$REDIS_PID" 2>/dev/null
+        kill "$REDIS_PID" 2>/dev/null || true
+        wait "$REDIS_PID" 2>/dev/null || true
         REDIS_PID=
         grep -q 'in use' "$REDIS_DIR/log" 2>/dev/null || break
     done
@@ -57,9 +57,11 @@ redis_start() {
 
 redis_stop() {
     if [ -n "${REDIS_PID:-}" ]; then
-        kill -CONT "$REDIS_PID" 2>/dev/null
-        kill -TERM "$REDIS_PID" 2>/dev/null
-        wait "$REDIS_PID" 2>/dev/null
+        # `|| true`: the caller may run under set -e, and a test may have
+        # killed the server already.
+        kill -CONT "$REDIS_PID" 2>/dev/null || true
+        kill -TERM "$REDIS_PID" 2>/dev/null || true
+        wait "$REDIS_PID" 2>/dev/null || true
         REDIS_PID=
     fi
     if [ -n "${REDIS_DIR:-}" ]; then

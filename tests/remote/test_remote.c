@@ -90,6 +90,21 @@ static RemoteConfig unix_config(void)
     return cfg;
 }
 
+/* A Remote and one connection to it; client_close frees both. */
+static RemoteConn *client(const RemoteConfig *cfg, Remote **r)
+{
+    *r = remote_open(cfg);
+    assert_non_null(*r);
+    RemoteConn *c = remote_conn_new(*r);
+    assert_non_null(c);
+    return c;
+}
+
+static void client_close(RemoteConn *c, Remote *r)
+{
+    client_close(c, r);
+}
+
 static int setup_flush(void **state)
 {
     admin_ok("FLUSHALL");
@@ -166,8 +181,8 @@ static void test_round_trip(void **state)
     for (int transport = 0; transport < 2; transport++) {
         admin_ok("FLUSHALL");
         RemoteConfig cfg = transport ? unix_config() : tcp_config(redis_port);
-        Remote *r = remote_open(&cfg);
-        RemoteConn *c = remote_conn_new(r);
+        Remote *r;
+        RemoteConn *c = client(&cfg, &r);
         assert_non_null(c);
         size_t big = 1u << 20;
         char *bigbuf = malloc(big);
@@ -201,8 +216,7 @@ static void test_round_trip(void **state)
         assert_false(remote_warning(r, w, sizeof w));
         free_values(got, 4);
         free(bigbuf);
-        remote_conn_free(c);
-        remote_close(r);
+        client_close(c, r);
     }
 }
 
@@ -210,8 +224,8 @@ static void test_ttl_set_and_refreshed(void **state)
 {
     RemoteConfig cfg = tcp_config(redis_port);
     cfg.ttl_s = 1000;
-    Remote *r = remote_open(&cfg);
-    RemoteConn *c = remote_conn_new(r);
+    Remote *r;
+    RemoteConn *c = client(&cfg, &r);
     CacheKey k = { 9, 9 };
     RemoteCounters cnt = { 0 };
     assert_int_equal(remote_put(c, &k, &(RemoteValue){ "v", 1 }, 1, &cnt), 1);
@@ -231,8 +245,7 @@ static void test_ttl_set_and_refreshed(void **state)
     assert_int_equal(remote_get(c, &none, 1, &got, &cnt), 0);
     remote_key_name(r, none, key);
     assert_int_equal(admin_int("EXISTS %s", key), 0);
-    remote_conn_free(c);
-    remote_close(r);
+    client_close(c, r);
 }
 
 /* Another build id or format is another namespace on the same server. */
@@ -240,8 +253,8 @@ static void test_namespaces(void **state)
 {
     RemoteConfig a = tcp_config(redis_port), b = a;
     b.build_id++;
-    Remote *ra = remote_open(&a), *rb = remote_open(&b);
-    RemoteConn *ca = remote_conn_new(ra), *cb = remote_conn_new(rb);
+    Remote *ra, *rb;
+    RemoteConn *ca = client(&a, &ra), *cb = client(&b, &rb);
     CacheKey k = { 1, 1 };
     RemoteCounters cnt = { 0 };
     RemoteValue got;
@@ -249,25 +262,22 @@ static void test_namespaces(void **state)
     assert_int_equal(remote_get(cb, &k, 1, &got, &cnt), 0);
     assert_int_equal(remote_get(ca, &k, 1, &got, &cnt), 1);
     free_values(&got, 1);
-    remote_conn_free(ca);
-    remote_conn_free(cb);
-    remote_close(ra);
-    remote_close(rb);
+    client_close(ca, ra);
+    client_close(cb, rb);
 }
 
 static void test_readonly_writes_nothing(void **state)
 {
     RemoteConfig cfg = unix_config();
     cfg.readonly = true;
-    Remote *r = remote_open(&cfg);
-    RemoteConn *c = remote_conn_new(r);
+    Remote *r;
+    RemoteConn *c = client(&cfg, &r);
     CacheKey k = { 1, 1 };
     RemoteCounters cnt = { 0 };
     assert_int_equal(remote_put(c, &k, &(RemoteValue){ "a", 1 }, 1, &cnt), 0);
     assert_int_equal(cnt.written, 0);
     assert_int_equal(admin_int("DBSIZE"), 0);
-    remote_conn_free(c);
-    remote_close(r);
+    client_close(c, r);
 }
 
 /* Database selection: /2 writes into database 2 only. */
@@ -275,8 +285,8 @@ static void test_select_db(void **state)
 {
     RemoteConfig cfg = tcp_config(redis_port);
     cfg.db = 2;
-    Remote *r = remote_open(&cfg);
-    RemoteConn *c = remote_conn_new(r);
+    Remote *r;
+    RemoteConn *c = client(&cfg, &r);
     CacheKey k = { 1, 1 };
     RemoteCounters cnt = { 0 };
     assert_int_equal(remote_put(c, &k, &(RemoteValue){ "a", 1 }, 1, &cnt), 1);
@@ -291,8 +301,7 @@ static void test_select_db(void **state)
     freeReplyObject(rep);
     freeReplyObject(redisCommand(a, "FLUSHDB"));
     redisFree(a);
-    remote_conn_free(c);
-    remote_close(r);
+    client_close(c, r);
 }
 
 /* Junk under valid keys: bytes come back as they are (the caller validates
@@ -301,8 +310,8 @@ static void test_select_db(void **state)
 static void test_junk_under_valid_keys(void **state)
 {
     RemoteConfig cfg = tcp_config(redis_port);
-    Remote *r = remote_open(&cfg);
-    RemoteConn *c = remote_conn_new(r);
+    Remote *r;
+    RemoteConn *c = client(&cfg, &r);
     CacheKey ks[3] = { { 1, 1 }, { 2, 2 }, { 3, 3 } };
     char k0[REMOTE_KEY_LEN + 1], k1[REMOTE_KEY_LEN + 1], k2[REMOTE_KEY_LEN + 1];
     remote_key_name(r, ks[0], k0);
@@ -330,8 +339,7 @@ static void test_junk_under_valid_keys(void **state)
              "the wrong kind of value (1 error)", redis_port);
     assert_string_equal(w, want);
     free_values(got, 3);
-    remote_conn_free(c);
-    remote_close(r);
+    client_close(c, r);
 }
 
 /* maxmemory tiny: with eviction every write is acknowledged and later reads
@@ -342,8 +350,8 @@ static void test_maxmemory(void **state)
     admin_ok("CONFIG SET maxmemory 2mb");
     admin_ok("CONFIG SET maxmemory-policy allkeys-lru");
     RemoteConfig cfg = unix_config();
-    Remote *r = remote_open(&cfg);
-    RemoteConn *c = remote_conn_new(r);
+    Remote *r;
+    RemoteConn *c = client(&cfg, &r);
     enum { N = 40 };
     size_t len = 200 * 1024;
     char *buf = calloc(1, len);
@@ -384,8 +392,7 @@ static void test_maxmemory(void **state)
     assert_int_equal(cnt.misses, N);
     assert_int_equal(cnt.errors, 0);
     free(buf);
-    remote_conn_free(c);
-    remote_close(r);
+    client_close(c, r);
 }
 
 /* Several threads, one connection each, on one Remote (TSan). */
@@ -511,8 +518,8 @@ static void fake_case(const char *const *script, uint32_t timeout_ms, uint64_t b
     RemoteConfig cfg = tcp_config(f.port);
     cfg.timeout_ms = timeout_ms;
     cfg.max_value = 100;
-    Remote *r = remote_open(&cfg);
-    RemoteConn *c = remote_conn_new(r);
+    Remote *r;
+    RemoteConn *c = client(&cfg, &r);
     CacheKey k = { 1, 1 };
     RemoteValue got;
     RemoteCounters cnt = { 0 };
@@ -594,8 +601,8 @@ static void test_unreachable_at_start(void **state)
     getsockname(fd, (struct sockaddr *)&a, &len);
     close(fd);                         /* the port is now (very likely) free */
     RemoteConfig cfg = tcp_config(ntohs(a.sin_port));
-    Remote *r = remote_open(&cfg);
-    RemoteConn *c = remote_conn_new(r);
+    Remote *r;
+    RemoteConn *c = client(&cfg, &r);
     CacheKey k = { 1, 1 };
     RemoteValue got;
     RemoteCounters cnt = { 0 };
@@ -610,8 +617,7 @@ static void test_unreachable_at_start(void **state)
     /* Later requests cost nothing. */
     assert_int_equal(remote_put(c, &k, &(RemoteValue){ "a", 1 }, 1, &cnt), 0);
     assert_int_equal(remote_errors(r), 1);
-    remote_conn_free(c);
-    remote_close(r);
+    client_close(c, r);
 }
 
 /* ------------------------------------------------- faults of the server */
@@ -629,8 +635,8 @@ static void test_server_paused(void **state)
 {
     RemoteConfig cfg = tcp_config(redis_port);
     cfg.timeout_ms = 200;
-    Remote *r = remote_open(&cfg);
-    RemoteConn *c = remote_conn_new(r);
+    Remote *r;
+    RemoteConn *c = client(&cfg, &r);
     CacheKey k = { 5, 5 };
     RemoteCounters cnt = { 0 };
     assert_int_equal(remote_put(c, &k, &(RemoteValue){ "v", 1 }, 1, &cnt), 1);
@@ -648,8 +654,7 @@ static void test_server_paused(void **state)
     assert_true(remote_warning(r, w, sizeof w));
     assert_non_null(strstr(w, "timed out (3 errors; not used for the rest of this run)"));
     assert_int_equal(kill(redis_pid, SIGCONT), 0);
-    remote_conn_free(c);
-    remote_close(r);
+    client_close(c, r);
 }
 
 /* Killed: the next write to the unix socket raises SIGPIPE (default
@@ -658,8 +663,8 @@ static void test_server_paused(void **state)
 static void test_server_killed(void **state)
 {
     RemoteConfig cfg = unix_config();
-    Remote *r = remote_open(&cfg);
-    RemoteConn *c = remote_conn_new(r);
+    Remote *r;
+    RemoteConn *c = client(&cfg, &r);
     CacheKey k = { 6, 6 };
     RemoteCounters cnt = { 0 };
     assert_int_equal(remote_put(c, &k, &(RemoteValue){ "v", 1 }, 1, &cnt), 1);
@@ -677,8 +682,7 @@ static void test_server_killed(void **state)
     sigpending(&pending);
     assert_false(sigismember(&pending, SIGPIPE));
     free(buf);
-    remote_conn_free(c);
-    remote_close(r);
+    client_close(c, r);
 }
 
 int main(void)
