@@ -102,7 +102,8 @@ static RemoteConn *client(const RemoteConfig *cfg, Remote **r)
 
 static void client_close(RemoteConn *c, Remote *r)
 {
-    client_close(c, r);
+    remote_conn_free(c);
+    remote_close(r);
 }
 
 static int setup_flush(void **state)
