@@ -171,7 +171,7 @@ static void dispatch(CoordSession *s, Module *m)
     case MS_PARSED: {
         t.kind = TASK_CANON;
         t.ast = m->ast;
-        t.self = m->iface;
+        t.self = m->self_iface ? m->self_iface : m->iface;
         t.import_count = m->import_count;
         const NameIface **ifaces = co_alloc(s, (m->import_count + 1) * sizeof *ifaces);
         for (uint32_t i = 0; i < m->import_count; i++) {

@@ -106,6 +106,8 @@ typedef struct Module {
     uint32_t src_len;
     const Ast *ast;
     const NameIface *iface;
+    const NameIface *self_iface; /* what its own canonicalize sees: iface, or after
+                                  * E0403 a copy named by the path (graph.c) */
     const CanonModule *ir;
     const Artifact *artifact;
     ReportSpan phase_reports[COORD_PHASE_COUNT]; /* by TaskKind */

@@ -79,8 +79,7 @@ void results_collect(CoordSession *s)
          * over the source (and its memory) when there are none */
         if (m->src && count > 0) {
             LineTable *lt = co_alloc(s, sizeof *lt);
-            if (!line_table_build(lt, m->src, m->src_len, &s->arena))
-                co_oom(s);
+            line_table_build(lt, m->src, m->src_len, &s->arena);
             ctx->lines = lt;
         }
         for (OwnReport *o = m->own; o; o = o->next)
@@ -98,14 +97,12 @@ void results_collect(CoordSession *s)
         if (!m->artifact)
             continue;
         CheckedModule *c = &s->checked[s->checked_count++];
-        c->name = co_display_name(m);
+        c->name = artifact_module_name(m->artifact);   /* its identity (graph.c) */
         c->count = artifact_value_count(m->artifact);
         TypeLine *lines = co_alloc(s, (c->count + 1) * sizeof *lines);
         for (uint32_t v = 0; v < c->count; v++) {
             lines[v].name = artifact_value_name(m->artifact, v);
             lines[v].type = artifact_value_type_string(m->artifact, v, &s->arena);
-            if (!lines[v].type)
-                co_oom(s);
         }
         c->values = lines;
     }
