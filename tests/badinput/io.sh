@@ -214,7 +214,8 @@ fi
 
 # ---- --trace FILE is replaced only once complete: a build stopped before
 # the end (here: killed while its JSON output is stuck in a full pipe, which
-# happens before the trace is written) leaves the old FILE as it was
+# happens before the trace is written) leaves the old FILE as it was, and
+# the signal (SIGTERM) removes the temporary file
 mkdir -p "$work/many/M"
 awk 'BEGIN { print "module M.Many exposing (v1)"; for (i = 1; i <= 5000; i++) printf "let v%d = 1 + \"s\"\n", i }' \
     > "$work/many/M/Many.kite"
@@ -243,6 +244,10 @@ wait "$pid" 2> /dev/null || true
 exec 3<&-
 if [ "$(cat "$work/t.json")" != 'old trace' ]; then
     echo "io: FAIL trace-rename: the trace file was changed by a build that did not finish" >&2
+    rc=1
+fi
+if ls "$work"/t.json.tmp.* > /dev/null 2>&1; then
+    echo "io: FAIL trace-rename: SIGTERM left the temporary trace file" >&2
     rc=1
 fi
 if [ "$rc" = 0 ]; then echo "io: ok   trace-rename"; else fail=1; fi
