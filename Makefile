@@ -321,6 +321,14 @@ $(B)/asan/fuzz_cache_replay: tests/fuzz/fuzz_cache.c $(B)/asan/libcoord.a
 	$(CC) $(CSTD) $(WARN) $(INCLUDES) $(FLAGS_asan) -DFUZZ_REPLAY $^ $(LIBS) -o $@
 
 # ---------------------------------------------------------------------------
+# The remote cache client (workers/remote.c) against a private local
+# redis-server: 10 000 values read one per request and in batches; prints
+# time and round trips per key.
+.PHONY: bench-remote
+bench-remote: $(B)/release/tools/bench_remote
+	tests/remote/run.sh $(B)/release/tools/bench_remote
+
+# ---------------------------------------------------------------------------
 # Typecheck (modules/check.c): front-end throughput on a generated corpus of
 # >= 200,000 lines; prints parse / canonicalize / typecheck lines/s.
 bench-check: $(B)/release/tools/bench_check
