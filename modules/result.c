@@ -64,10 +64,10 @@ static void put(ResultSection *s, const void *data, uint64_t count, uint32_t siz
     s->len = count * size;
 }
 
-static uint32_t add_string(Builder *b, const char *s)
+static uint32_t add_string(Builder *b, const char *s, bool *ok)
 {
     uint32_t at = b->count;
-    builder_push_n(b, s, (uint32_t)strlen(s) + 1);
+    *ok &= builder_push_n(b, s, (uint32_t)strlen(s) + 1);
     return at;
 }
 
@@ -88,6 +88,7 @@ bool result_sections(const ModuleResult *r, Arena *scratch, ResultSection out[RS
     h->art_module = a->module;
 
     Builder reps, strs;
+    bool ok = true;
     BUILDER_INIT(&reps, scratch, ResultReport);
     BUILDER_INIT(&strs, scratch, char);
     for (int p = 0; p < 3; p++) {
@@ -102,11 +103,11 @@ bool result_sections(const ModuleResult *r, Arena *scratch, ResultSection out[RS
             o->end = rp->end;
             o->import = rp->import;
             o->import2 = rp->import2;
-            o->message = add_string(&strs, rp->message ? rp->message : "");
-            o->note = rp->note ? add_string(&strs, rp->note) : UINT32_MAX;
+            o->message = add_string(&strs, rp->message ? rp->message : "", &ok);
+            o->note = rp->note ? add_string(&strs, rp->note, &ok) : UINT32_MAX;
         }
     }
-    if (strs.count > 0 && !strs.data)
+    if (!ok)
         return false;
     if (reps.count != h->report_count[0] + h->report_count[1] + h->report_count[2])
         return false;
