@@ -79,8 +79,7 @@ void results_collect(CoordSession *s)
          * over the source (and its memory) when there are none */
         if (m->src && count > 0) {
             LineTable *lt = co_alloc(s, sizeof *lt);
-            if (!line_table_build(lt, m->src, m->src_len, &s->arena))
-                co_oom(s);
+            line_table_build(lt, m->src, m->src_len, &s->arena);
             ctx->lines = lt;
         }
         for (OwnReport *o = m->own; o; o = o->next)
@@ -104,8 +103,6 @@ void results_collect(CoordSession *s)
         for (uint32_t v = 0; v < c->count; v++) {
             lines[v].name = artifact_value_name(m->artifact, v);
             lines[v].type = artifact_value_type_string(m->artifact, v, &s->arena);
-            if (!lines[v].type)
-                co_oom(s);
         }
         c->values = lines;
     }
