@@ -40,6 +40,7 @@ void coord_session_destroy(CoordSession *s)
 {
     if (!s)
         return;
+    cache_close(s);     /* the mappings are listed in the modules' keep arenas */
     for (uint32_t i = 0; i < s->mod_count; i++) {
         Module *m = s->mods[i];
         arena_free(&m->keep);
@@ -112,6 +113,7 @@ static void run_body(void *ud)
 static int run_build(CoordSession *s, Runner *given)
 {
     Runner *own = NULL;
+    cache_open(s);
     if (!given) {
         uint32_t jobs = s->opts.jobs ? s->opts.jobs : online_cpus();
         own = jobs == 1 ? runner_inline_create() : runner_threads_create(jobs);
@@ -139,6 +141,7 @@ static int run_build(CoordSession *s, Runner *given)
     }
     runner_destroy(own);
     s->runner = NULL;
+    cache_finish(s);
     s->status = s->internal_failure ? COORD_EXIT_INTERNAL
               : s->errors ? COORD_EXIT_ERRORS : COORD_EXIT_OK;
     return s->status;

@@ -86,7 +86,7 @@ void cache_count(CoordSession *s, const Result *r)
                  cache_store_dir(s->cache));
 }
 
-ImportDep *cache_import_deps(CoordSession *s, const Module *m)
+static ImportDep *cache_import_deps(CoordSession *s, const Module *m)
 {
     ImportDep *d = co_alloc(s, (m->import_count + 1) * sizeof *d);
     for (uint32_t i = 0; i < m->import_count; i++) {

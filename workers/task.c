@@ -260,6 +260,7 @@ static void run_load(Arena *scratch, const Task *t, Result *r)
         }
     }
     if (valid == 0) {
+        r->task = TASK_PARSE;       /* a parse task that looked first */
         parse_step(scratch, t, r);
         return;
     }
