@@ -193,6 +193,7 @@ static void dispatch(CoordSession *s, Module *m)
     case MS_DISCOVERED:
         t.kind = s->cache ? TASK_LOAD : TASK_PARSE;
         t.path = m->path;
+        t.name = m->name;
         t.cache = s->cache;
         m->state = s->cache ? MS_LOADING : MS_PARSING;
         break;

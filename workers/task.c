@@ -237,7 +237,10 @@ static void run_load(Arena *scratch, const Task *t, Result *r)
 {
     if (!read_step(scratch, t, r))
         return;
-    hash_bytes128(r->src, r->src_len, &r->key.hi, &r->key.lo);
+    /* The key: the source bytes and the module name its path implies (a
+     * module whose header disagrees, E0403, is checked under that name). */
+    uint64_t seed = hash_bytes(t->name, strlen(t->name));
+    hash_bytes128(r->src, r->src_len, seed, &r->key.hi, &r->key.lo);
     r->keyed = true;
     CacheEntry *found = ARENA_ARRAY(scratch, CacheEntry, LOAD_CANDIDATES);
     uint32_t n = found ? cache_store_load(t->cache, r->key, found, LOAD_CANDIDATES, &r->cache) : 0;

@@ -67,6 +67,7 @@ typedef struct Task {
     uint32_t module;                    /* coordinator's module id, echoed back */
     /* parse */
     const char *path;                   /* the worker reads the file itself */
+    const char *name;                   /* load: the module name the path implies */
     /* canonicalize */
     const Ast *ast;
     const NameIface *self;
