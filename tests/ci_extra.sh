@@ -8,7 +8,9 @@
 #     hostile environments of tests/badinput/io.sh;
 #   - oom: a reduced allocation-failure walk (tests/oom/run.sh quick);
 #   - fuzz: plain replay of tests/fuzz/regressions/ and the example sources
-#     through the fuzz target's phases (no libFuzzer needed).
+#     through the fuzz target's phases (no libFuzzer needed);
+#   - install: make install into a temporary DESTDIR, the embedding example
+#     built through pkg-config against the installed libcoord.so, uninstall.
 # The full suites are `make stress`, `make oom`, `make fuzz`, `make badinput`.
 # B (the build root) comes from make's command line when given, else build.
 set -eu
@@ -32,4 +34,6 @@ echo "== ci_extra: oom (quick)"
 tests/oom/run.sh quick "$coord" "$gen"
 echo "== ci_extra: fuzz regressions (replay)"
 "$B/asan/fuzz_replay" tests/fuzz/regressions $(find examples tests/golden -type d 2>/dev/null | sort)
+echo "== ci_extra: make install / uninstall (tests/install.sh)"
+tests/install.sh "$B"
 echo "ci_extra: all passed in $(( $(date +%s) - t0 ))s"

@@ -16,6 +16,9 @@
 #    elsewhere; stdout on one, stderr to a file) gives colour exactly as
 #    coord_colour_wanted documents, and the text is the same with the
 #    escapes removed.  The summary line ends the text in every case.
+# 3. Every long option `coord --help` shows is described in man/coord.1 and
+#    offered by completions/coord.bash, which completes commands, options,
+#    option values and PATH arguments (directories and .kite files).
 set -u
 [ $# -eq 1 ] || { echo "usage: $0 path/to/coord" >&2; exit 2; }
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -125,5 +128,49 @@ for v in bogus ""; do
         bad "--color='$v': exit $status, expected 2 with a message"
     fi
 done
+
+# ---- 3. the man page and the completion follow --help
+"$coord" --help | grep -o -- '--[a-z][a-z-]*' | sort -u >"$work/longopts"
+noman="" nocomp=""
+comp_opts=$(sed -n "s/^_coord_opts='\(.*\)'/\1/p" "$top/completions/coord.bash")
+while read -r o; do
+    grep -qE "^\.It .*Fl \\\\${o#-}( |$)" "$top/man/coord.1" || noman="$noman $o"
+    case " $comp_opts " in *" $o "* | *" $o= "*) ;; *) nocomp="$nocomp $o" ;; esac
+done <"$work/longopts"
+if [ -n "$noman$nocomp" ]; then
+    bad "options of --help missing from man/coord.1:${noman:- none}; from completions/coord.bash:${nocomp:- none}"
+else
+    ok "man/coord.1 and completions/coord.bash list every option of --help ($(wc -l <"$work/longopts"))"
+fi
+mkdir -p "$work/comp/src/A" "$work/comp/lib"
+: >"$work/comp/Main.kite"; : >"$work/comp/notes.txt"
+cat >"$work/comp.sh" <<'EOS'
+. "$1"
+comp() { COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); COMPREPLY=(); _coord
+         printf '%s\n' "${COMPREPLY[@]}" | sort | tr '\n' ' '; echo; }
+comp coord ""
+comp coord check --fo
+comp coord check --format ""
+comp coord check --format = j
+comp coord check --color=a
+comp coord check --color ""
+comp coord check -I ""
+comp coord check ""
+comp coord check -j ""
+EOS
+(cd "$work/comp" && bash "$work/comp.sh" "$top/completions/coord.bash") >"$work/comp.got" 2>&1
+cat >"$work/comp.want" <<'EOS'
+--help --version check 
+--format= 
+json text 
+json 
+--color=always --color=auto 
+always auto never 
+lib src 
+Main.kite lib src 
+ 
+EOS
+if cmp -s "$work/comp.got" "$work/comp.want"; then ok "bash completion of commands, options, values and paths"
+else bad "bash completion"; diff "$work/comp.want" "$work/comp.got"; fi
 
 [ $failed -eq 0 ]
