@@ -72,6 +72,10 @@ NEED_DEPS := deps
 endif
 endif
 
+# Tests never touch the user's result cache: every coord that a test runs
+# without its own --cache-dir / COORD_CACHE_DIR uses this one.
+export COORD_CACHE_DIR := $(abspath $(B))/test-cache
+
 DEB_PACKAGES := libck-dev libxxhash-dev libcmocka-dev libclang-rt-14-dev mandoc pkg-config
 
 .PHONY: all install uninstall deps run test asan tsan unit golden e2e clean bench bench-channels \

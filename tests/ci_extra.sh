@@ -4,6 +4,9 @@
 #   - stress: 500-module generated trees (two shapes, with errors, cycles and
 #     missing imports) at -j1/-j2/-j8: identical, and equal to expected.txt;
 #   - directory order: the same tree written in reverse order, same output;
+#   - result cache: tests/cache/edits.sh (200 seeded edits, warm equals cold
+#     at every step, exact re-check counts) and tests/cache/robust.sh
+#     (corrupt entries, two processes, SIGKILL, unusable directory);
 #   - bad input: every hostile file of tests/badinput/run.sh, and the
 #     hostile environments of tests/badinput/io.sh;
 #   - oom: a reduced allocation-failure walk (tests/oom/run.sh quick);
@@ -27,6 +30,9 @@ echo "== ci_extra: stress (quick)"
 tests/stress/run.sh quick "$coord" "$gen"
 echo "== ci_extra: directory order"
 tests/stress/order.sh "$coord" "$gen"
+echo "== ci_extra: result cache (edit walk, corruption, concurrency)"
+tests/cache/edits.sh "$coord" "$gen" 200 200
+tests/cache/robust.sh "$coord" "$gen"
 echo "== ci_extra: bad input"
 tests/badinput/run.sh "$coord"
 tests/badinput/io.sh "$coord"

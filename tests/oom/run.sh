@@ -48,7 +48,7 @@ tree=$work/tree
 
 unset COORD_FAIL_ALLOC COORD_FAIL_ALLOC_STICKY || true
 clean_rc=0
-timeout "$timeout_s" "$coord" check -j1 --format json "$tree" > "$work/clean" 2> "$work/clean.err" || clean_rc=$?
+timeout "$timeout_s" "$coord" check -j1 --no-cache --format json "$tree" > "$work/clean" 2> "$work/clean.err" || clean_rc=$?
 if [ "$clean_rc" != 1 ] || [ -s "$work/clean.err" ]; then
     echo "oom: FAIL: the clean run exited $clean_rc (expected 1)" >&2
     cat "$work/clean.err" >&2
@@ -66,7 +66,7 @@ sort "$tree/expected.txt" > "$work/exp_sorted"
 check_run() {
     n=$1 j=$2
     rc=0
-    COORD_FAIL_ALLOC=$n timeout "$timeout_s" "$coord" check -j "$j" --format json "$tree" \
+    COORD_FAIL_ALLOC=$n timeout "$timeout_s" "$coord" check -j "$j" --no-cache --format json "$tree" \
         > "$work/out" 2> "$work/err" || rc=$?
     if grep -q 'Sanitizer\|runtime error' "$work/err" || [ "$rc" = 86 ] || [ "$rc" = 87 ]; then
         echo "oom: FAIL: N=$n -j$j: sanitizer report (exit $rc):" >&2
@@ -168,7 +168,7 @@ for n in 1 $((last_fail / 4 + 1)) $((last_fail / 2 + 1)) $((last_fail * 3 / 4 + 
     for j in 1 2; do
         rc=0
         COORD_FAIL_ALLOC=$n COORD_FAIL_ALLOC_STICKY=1 timeout "$timeout_s" \
-            "$coord" check -j "$j" --format json "$tree" > "$work/out" 2> "$work/err" || rc=$?
+            "$coord" check -j "$j" --no-cache --format json "$tree" > "$work/out" 2> "$work/err" || rc=$?
         if grep -q 'Sanitizer\|runtime error' "$work/err" || [ "$rc" = 86 ] || [ "$rc" = 87 ]; then
             echo "oom: FAIL: sticky N=$n -j$j: sanitizer report (exit $rc):" >&2
             head -n 40 "$work/err" >&2
