@@ -101,15 +101,6 @@ static uint32_t online_cpus(void)
     return n > 0 ? (uint32_t)n : 1;
 }
 
-static void run_body(void *ud)
-{
-    CoordSession *s = ud;
-    actor_run(s);
-    uint64_t collect_begin = worker_now_nanos();
-    results_collect(s);
-    s->obs.finish_ns = worker_now_nanos() - collect_begin;
-}
-
 /* The run failed as a whole (the coordinator out of memory, no file
  * descriptors): no reports, no types, one message, exit 3 — never a partial
  * result that would vary with timing. */
@@ -122,6 +113,15 @@ static int give_up(CoordSession *s, const char *why)
     s->internal_failure = true;
     snprintf(s->error, sizeof s->error, "%s", why);
     return s->status = COORD_EXIT_INTERNAL;
+}
+
+static void run_body(void *ud)
+{
+    CoordSession *s = ud;
+    actor_run(s);
+    uint64_t collect_begin = worker_now_nanos();
+    results_collect(s);
+    s->obs.finish_ns = worker_now_nanos() - collect_begin;
 }
 
 static int run_build(CoordSession *s, Runner *given)
