@@ -7,7 +7,12 @@
  *       DISCOVERED -> PARSING -> PARSED | DONE(failed)
  *       PARSED -> CANONICALIZING -> CANONICALIZED | DONE(failed)
  *       CANONICALIZED -> CHECKING -> DONE(succeeded | failed)
- *     and a module is dispatched only from the ready queue.
+ *     and with a result cache (coordinator/cache.c)
+ *       DISCOVERED -> LOADING -> LOADED | PARSED | DONE(failed)
+ *       LOADED -> DONE(succeeded, reused) | PARSED (stale, or verified)
+ *     and a module is dispatched only from the ready queue.  A LOADED module
+ *     counts as parsed (its edges exist); it waits for waiting_checked == 0
+ *     and is validated in the VALIDATE lane, on this thread (no task).
  *   - Modules [0, admitted) have been queued to parse: the actor admits new
  *     modules in id (discovery) order when a run starts and after each parse
  *     resolved imports, so `unparsed` counts every module known to the loop.
@@ -248,6 +253,23 @@ static void task_failed(CoordSession *s, Module *m, const Result *r)
         co_add_report(s, m, RC_E0902, 0, 0, "internal compiler error during %s", what);
 }
 
+/* m's interface is known, parsed (PARSED) or loaded (LOADED): its imports
+ * become edges and the modules waiting for its parse are released; it is
+ * ready once what it waits for next is there. */
+static void interface_known(CoordSession *s, Module *m, ModState st)
+{
+    m->state = st;
+    graph_resolve_imports(s, m);
+    admit_discovered(s);
+    if (m->dup_of != NONE) {
+        finish(s, m, true);     /* E0405; nobody imports it */
+        return;
+    }
+    release_parsed(s, m);
+    if ((st == MS_PARSED ? m->waiting_parsed : m->waiting_checked) == 0)
+        ready_push(s, m);
+}
+
 static void on_result(CoordSession *s, const Result *r)
 {
     Module *m = s->mods[r->module];
@@ -273,16 +295,7 @@ static void on_result(CoordSession *s, const Result *r)
         m->iface = r->cands[0].iface;
         m->iface_fp = r->cands[0].iface_fp;
         m->phase_reports[TASK_PARSE] = r->cands[0].reports[TASK_PARSE];
-        m->state = MS_LOADED;
-        graph_resolve_imports(s, m);
-        admit_discovered(s);
-        if (m->dup_of != NONE) {
-            finish(s, m, true);     /* E0405; nobody imports it */
-            break;
-        }
-        release_parsed(s, m);
-        if (m->waiting_checked == 0)
-            ready_push(s, m);
+        interface_known(s, m, MS_LOADED);
         break;
     case TASK_PARSE:
         assert(m->state == MS_PARSING || m->state == MS_LOADING);
@@ -299,16 +312,7 @@ static void on_result(CoordSession *s, const Result *r)
             m->ast = r->ast;
             m->iface = r->iface;
             m->iface_fp = r->iface_fp;
-            m->state = MS_PARSED;
-            graph_resolve_imports(s, m);
-            admit_discovered(s);
-            if (m->dup_of != NONE) {
-                finish(s, m, true);     /* E0405; nobody imports it */
-                break;
-            }
-            release_parsed(s, m);
-            if (m->waiting_parsed == 0)
-                ready_push(s, m);
+            interface_known(s, m, MS_PARSED);
         } else {
             if (r->kind == RESULT_TASK_FAILED)
                 task_failed(s, m, r);

@@ -15,6 +15,12 @@
  *     parse task waits a little for one, then fails with FAIL_NOFILE, and
  *     the coordinator fails the whole run (exit 3) with one message.
  *   - The caller's scratch arena is reset before returning.
+ *   - The result cache (DESIGN.md section 7) is read here and written here,
+ *     never on the coordinator: a load task reads, hashes and looks up a
+ *     source (a miss parses at once and answers as a parse task), a
+ *     typecheck task given a cache publishes its module's result.  A cache
+ *     failure is only counted (Result.cache, write_failed): it never fails
+ *     the task.
  */
 #include "workers/worker.h"
 #include "base/hash.h"
