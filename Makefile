@@ -274,7 +274,8 @@ deps-bench:
 # generator is tools/gen).  `make test` runs reduced versions of them through
 # tests/ci_extra.sh.
 #   make stress     20 000-module generated trees at -j1/-j2/-j8 (release)
-#   make oom        fail allocation N = 1, 2, ... of a 30-module build (asan)
+#   make oom        fail allocation N = 1, 2, ... of a 30-module build (asan),
+#                   uncached, with an empty and with a warm result cache
 #   make fuzz       libFuzzer over one module's phases, FUZZ_TIME seconds (clang)
 #   make badinput   hostile files next to a good module (asan)
 FUZZ_TIME ?= 60
@@ -285,6 +286,8 @@ stress: $(B)/release/coord $(B)/release/tools/gen
 
 oom: $(B)/asan/coord $(B)/asan/tools/gen
 	tests/oom/run.sh full $(B)/asan/coord $(B)/asan/tools/gen
+	OOM_CACHE=cold tests/oom/run.sh full $(B)/asan/coord $(B)/asan/tools/gen
+	OOM_CACHE=warm tests/oom/run.sh full $(B)/asan/coord $(B)/asan/tools/gen
 
 badinput: $(B)/asan/coord
 	tests/badinput/run.sh $(B)/asan/coord

@@ -9,7 +9,8 @@
 #     (corrupt entries, two processes, SIGKILL, unusable directory);
 #   - bad input: every hostile file of tests/badinput/run.sh, and the
 #     hostile environments of tests/badinput/io.sh;
-#   - oom: a reduced allocation-failure walk (tests/oom/run.sh quick);
+#   - oom: a reduced allocation-failure walk (tests/oom/run.sh quick),
+#     uncached and over a warm result cache;
 #   - fuzz: plain replay of tests/fuzz/regressions/ and the example sources
 #     through the fuzz target's phases (no libFuzzer needed);
 #   - install: make install into a temporary DESTDIR, the embedding example
@@ -38,6 +39,7 @@ tests/badinput/run.sh "$coord"
 tests/badinput/io.sh "$coord"
 echo "== ci_extra: oom (quick)"
 tests/oom/run.sh quick "$coord" "$gen"
+OOM_CACHE=warm tests/oom/run.sh quick "$coord" "$gen"
 echo "== ci_extra: fuzz regressions (replay)"
 "$B/asan/fuzz_replay" tests/fuzz/regressions $(find examples tests/golden -type d 2>/dev/null | sort)
 echo "== ci_extra: make install / uninstall (tests/install.sh)"
