@@ -295,12 +295,12 @@ badinput: $(B)/asan/coord
 
 # The fuzz target's library is built with clang and coverage instrumentation
 # in its own build root; only the folders the phases need.
-fuzz: $(B)/release/tools/gen
+fuzz: $(B)/release/tools/gen $(B)/release/coord
 	$(MAKE) --no-print-directory B=$(FUZZ_B) CC=clang SRC_DIRS="base reports modules" \
 	    EXTRA_CFLAGS=-fsanitize=fuzzer-no-link $(FUZZ_B)/asan/libcoord.a
 	clang $(CSTD) $(WARN) $(INCLUDES) $(FLAGS_asan) -fsanitize=fuzzer \
 	    tests/fuzz/fuzz_module.c $(FUZZ_B)/asan/libcoord.a $(LIBS) -o $(FUZZ_B)/fuzz_module
-	GEN=$(B)/release/tools/gen tests/fuzz/run.sh $(FUZZ_B)/fuzz_module $(FUZZ_TIME)
+	GEN=$(B)/release/tools/gen COORD=$(B)/release/coord tests/fuzz/run.sh $(FUZZ_B)/fuzz_module $(FUZZ_TIME)
 
 # Plain replay of the fuzz regressions (no libFuzzer), for tests/ci_extra.sh.
 $(B)/asan/fuzz_replay: tests/fuzz/fuzz_module.c $(B)/asan/libcoord.a
