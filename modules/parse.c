@@ -90,9 +90,9 @@ typedef struct Parser {
     uint32_t broken_kind;
     uint32_t reported_tok;      /* token of the last syntax report, or UINT32_MAX */
     /* The import line being parsed, kept for its recovery: its module path
-     * (AST_NONE until parsed), alias, and the stack base of its exposing
-     * items (AST_NONE until its list opened). */
-    uint32_t imp_path, imp_alias, imp_alias_tok, imp_items;
+     * (AST_NONE until parsed), alias, the stack base of its exposing items
+     * (AST_NONE until its list opened) and the list once complete. */
+    uint32_t imp_path, imp_alias, imp_alias_tok, imp_items, imp_list;
 } Parser;
 
 /* ---- building ------------------------------------------------------------ */
@@ -1012,7 +1012,7 @@ static uint32_t import_node(Parser *p, uint32_t t, uint32_t path, uint32_t alias
 static uint32_t import_decl(Parser *p)
 {
     p->broken_kind = BROKEN_IMPORT;
-    p->imp_path = p->imp_alias = p->imp_alias_tok = p->imp_items = AST_NONE;
+    p->imp_path = p->imp_alias = p->imp_alias_tok = p->imp_items = p->imp_list = AST_NONE;
     uint32_t t = advance(p);
     uint32_t path = p->imp_path = module_name(p);
     uint32_t alias = AST_NONE, alias_tok = AST_NONE, exposing = AST_NONE;
@@ -1025,7 +1025,7 @@ static uint32_t import_decl(Parser *p)
     if (at(p, TK_KW_EXPOSING)) {
         advance(p);
         p->imp_items = p->stack.count;   /* expose_list's items start here */
-        exposing = expose_list(p);
+        exposing = p->imp_list = expose_list(p);
     }
     return import_node(p, t, path, alias, alias_tok, exposing, 0);
 }
@@ -1037,8 +1037,9 @@ static uint32_t import_decl(Parser *p)
 static uint32_t broken_import(Parser *p, uint32_t t)
 {
     if (p->imp_path == AST_NONE) return AST_NONE;
-    uint32_t exposing = p->imp_items == AST_NONE || p->imp_items > p->stack.count
-                            ? AST_NONE : list_from_stack(p, p->imp_items);
+    uint32_t exposing = p->imp_list;
+    if (exposing == AST_NONE && p->imp_items != AST_NONE && p->imp_items <= p->stack.count)
+        exposing = list_from_stack(p, p->imp_items);
     return import_node(p, t, p->imp_path, p->imp_alias, p->imp_alias_tok, exposing, 1);
 }
 
@@ -1128,17 +1129,23 @@ static void module_file(Parser *p, ModuleParts *m)
                 /* its nodes so far stay: the broken IMPORT node refers to them */
                 uint32_t imp = broken_import(p, start);
                 if (imp != AST_NONE) push32(p, &m->imports, imp);
-            } else {
-                p->nkind.count = p->ntok_.count = p->na.count = p->nb.count = save_nodes;
-                p->extra.count = save_extra;
-                p->strings.count = save_strings;
-                seen_decl = true;
-                m->broken_decls = true;
-                push32(p, &m->decls,
-                       node(p, AST_DECL_BROKEN, start, p->broken_name, p->broken_kind));
+                p->stack.count = 0;
+                skip_to_sync(p);
+                continue;
             }
+            p->nkind.count = p->ntok_.count = p->na.count = p->nb.count = save_nodes;
+            p->extra.count = save_extra;
+            p->strings.count = save_strings;
             p->stack.count = 0;
+            seen_decl = true;
+            m->broken_decls = true;
+            uint32_t kind = p->broken_kind, from = p->pos;
             skip_to_sync(p);
+            /* skipped text with a `type` keyword may have held a type
+             * declaration: its constructors are lost too (unknown kind) */
+            for (uint32_t t = from; t < p->pos && kind != BROKEN_TYPE; t++)
+                if (p->tk[t] == TK_KW_TYPE) kind = BROKEN_UNKNOWN;
+            push32(p, &m->decls, node(p, AST_DECL_BROKEN, start, p->broken_name, kind));
             continue;
         }
         uint32_t d;
