@@ -56,10 +56,10 @@ EXTRA_CFLAGS  ?=
 
 # ---------------------------------------------------------------------------
 # Dependencies: checked cheaply (three headers); installed when missing.
-# (and two programs the tests use: mandoc lints the man pages, pkg-config
-# finds the installed library)
+# (and programs the tests use: mandoc lints the man pages, pkg-config finds
+# the installed library, python3 checks SARIF logs)
 DEP_HEADERS := /usr/include/ck_ring.h /usr/include/xxhash.h /usr/include/cmocka.h \
-               /usr/bin/mandoc /usr/bin/pkg-config
+               /usr/bin/mandoc /usr/bin/pkg-config /usr/bin/python3
 HAVE_DEPS   := $(shell for h in $(DEP_HEADERS); do test -f $$h || exit 0; done; echo yes)
 ifneq ($(HAVE_DEPS),yes)
 NEED_DEPS := deps
@@ -76,7 +76,7 @@ endif
 # without its own --cache-dir / COORD_CACHE_DIR uses this one.
 export COORD_CACHE_DIR := $(abspath $(B))/test-cache
 
-DEB_PACKAGES := libck-dev libxxhash-dev libcmocka-dev libclang-rt-14-dev mandoc pkg-config
+DEB_PACKAGES := libck-dev libxxhash-dev libcmocka-dev libclang-rt-14-dev mandoc pkg-config python3
 
 .PHONY: all install uninstall deps run test asan tsan unit golden e2e clean bench bench-channels \
         bench-parse bench-check stress oom fuzz help

@@ -281,6 +281,9 @@ uint32_t cache_validate(const CoordSession *s, const Module *m);
 void cache_prepare_store(CoordSession *s, Module *m, Task *t);
 bool cache_verify_matches(const Module *m);
 
+/* sarif_log.c: coord_print_reports in COORD_FORMAT_SARIF (one SARIF log). */
+void co_print_sarif(const CoordSession *s, FILE *out);
+
 /* actor.c */
 void actor_run(CoordSession *s);
 void actor_drain(CoordSession *s);
