@@ -3,7 +3,8 @@
 #   make            release libcoord.a and coord into build/release/
 #   make run        check the bundled example program
 #   make test       everything CI runs (unit tests and golden end-to-end
-#                   tests under AddressSanitizer + UBSan, reduced stress)
+#                   tests under AddressSanitizer + UBSan, the unit tests
+#                   again at -O2, reduced stress)
 #   make asan       unit + golden tests under ASan/UBSan (what `test` runs)
 #   make tsan       threaded tests and the coordinator under ThreadSanitizer
 #   make deps       install missing Debian packages (called automatically)
@@ -52,6 +53,10 @@ FLAGS_asan    := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
 # (DESIGN.md section 5).  ck_ring.h itself is unchanged.
 FLAGS_tsan    := -O1 -g -fno-omit-frame-pointer -fsanitize=thread \
                  -DCOORD_TESTING -DCOORD_TSAN -Ichannels/tsan
+# The unit tests once more at the release optimization level, with the
+# failpoint: warnings only optimization finds (maybe-uninitialized) fail the
+# build, and the tests run optimized (`make test` runs them, `make unit-opt`).
+FLAGS_opt     := -O2 -g -DCOORD_TESTING
 EXTRA_CFLAGS  ?=
 
 # ---------------------------------------------------------------------------
@@ -152,7 +157,7 @@ $(B)/$(1)/tools/%: $(B)/$(1)/obj/tools/%.o $(B)/$(1)/libcoord.a
 
 -include $$(shell find $(B)/$(1)/obj -name '*.d' 2>/dev/null)
 endef
-$(foreach m,release asan tsan,$(eval $(call MODE_RULES,$(m))))
+$(foreach m,release asan tsan opt,$(eval $(call MODE_RULES,$(m))))
 .SECONDARY:
 # -MMD does not track headers found through system include paths; the TSan
 # shim replaces one, so name it.
@@ -230,7 +235,7 @@ golden: $(B)/$(GOLDEN_MODE)/coord
 asan: unit-asan
 	@$(MAKE) --no-print-directory golden GOLDEN_MODE=asan
 
-test: asan
+test: asan unit-opt
 	@if [ -x tests/ci_extra.sh ]; then tests/ci_extra.sh; fi
 	@echo "make test: all passed"
 
@@ -249,7 +254,7 @@ clean:
 	rm -rf build
 
 help:
-	@sed -n '2,12p' Makefile
+	@sed -n '2,13p' Makefile
 
 # ---------------------------------------------------------------------------
 # Scheduler comparison programs for `make bench` (tools/sched/): the same

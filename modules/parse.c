@@ -1193,14 +1193,6 @@ static uint32_t list_from_builder(Parser *p, const Builder *b)
     return at;
 }
 
-static uint32_t count_lines(const char *src, uint32_t len)
-{
-    uint32_t n = 0;
-    const char *s = src, *end = src + len;
-    while (s < end && (s = memchr(s, '\n', (size_t)(end - s))) != NULL) { n++; s++; }
-    if (len > 0 && src[len - 1] != '\n') n++;
-    return n;
-}
 
 
 /* Gives b room for exactly n elements.  builder_reserve rounds up to a
@@ -1335,7 +1327,6 @@ static PhaseStatus parse_run(const char *src, uint32_t len, Arena *keep, Arena *
     BUILDER_INIT(&m.decls, scratch, uint32_t);
     module_file(&p, &m);
 
-    out->lines = count_lines(src, len);
     if (!m.has_header) return PHASE_FAILED;
 
     ast->has_header = true;
