@@ -33,7 +33,7 @@ SRC_DIRS  ?= base channels reports modules workers coordinator
 CSTD      := -std=c11 -D_GNU_SOURCE
 WARN      := -Wall -Wextra -Werror -Wno-unused-parameter
 INCLUDES  := -I. -Iinclude
-LIBS      := -lpthread -lm
+LIBS      := -lhiredis -lpthread -lm
 # The shared library's names: soname libcoord.so.0, the file named after
 # the full version (COORD_VERSION of include/coord.h).
 VERSION := $(shell sed -n 's/^\#define COORD_VERSION "\(.*\)"$$/\1/p' include/coord.h)
@@ -60,11 +60,13 @@ FLAGS_opt     := -O2 -g -DCOORD_TESTING
 EXTRA_CFLAGS  ?=
 
 # ---------------------------------------------------------------------------
-# Dependencies: checked cheaply (three headers); installed when missing.
+# Dependencies: checked cheaply (four headers); installed when missing.
 # (and programs the tests use: mandoc lints the man pages, pkg-config finds
-# the installed library, python3 checks SARIF logs)
+# the installed library, python3 checks SARIF logs, the remote cache tests
+# start redis-server)
 DEP_HEADERS := /usr/include/ck_ring.h /usr/include/xxhash.h /usr/include/cmocka.h \
-               /usr/bin/mandoc /usr/bin/pkg-config /usr/bin/python3
+               /usr/include/hiredis/hiredis.h \
+               /usr/bin/mandoc /usr/bin/pkg-config /usr/bin/python3 /usr/bin/redis-server
 HAVE_DEPS   := $(shell for h in $(DEP_HEADERS); do test -f $$h || exit 0; done; echo yes)
 ifneq ($(HAVE_DEPS),yes)
 NEED_DEPS := deps
@@ -81,7 +83,8 @@ endif
 # without its own --cache-dir / COORD_CACHE_DIR uses this one.
 export COORD_CACHE_DIR := $(abspath $(B))/test-cache
 
-DEB_PACKAGES := libck-dev libxxhash-dev libcmocka-dev libclang-rt-14-dev mandoc pkg-config python3
+DEB_PACKAGES := libck-dev libxxhash-dev libcmocka-dev libclang-rt-14-dev mandoc pkg-config python3 \
+                libhiredis-dev redis-server
 
 .PHONY: all install uninstall deps run test asan tsan unit golden e2e clean bench bench-channels \
         bench-parse bench-check stress oom fuzz help
@@ -148,6 +151,12 @@ $(B)/$(1)/coord: $(B)/$(1)/obj/$$(MAIN_SRC:.c=.o) $(B)/$(1)/libcoord.a
 	$$(CC) $$(FLAGS_$(1)) $$(EXTRA_CFLAGS) -o $$@ $$^ $$(LIBS)
 
 $(B)/$(1)/tests/%: $(B)/$(1)/obj/tests/unit/%.o $(B)/$(1)/libcoord.a
+	@mkdir -p $$(dir $$@)
+	$$(CC) $$(FLAGS_$(1)) $$(EXTRA_CFLAGS) -o $$@ $$^ -lcmocka $$(LIBS)
+
+# The remote cache client's tests run against a server that
+# tests/remote/run.sh starts, so they are not among the unit binaries.
+$(B)/$(1)/remote/%: $(B)/$(1)/obj/tests/remote/%.o $(B)/$(1)/libcoord.a
 	@mkdir -p $$(dir $$@)
 	$$(CC) $$(FLAGS_$(1)) $$(EXTRA_CFLAGS) -o $$@ $$^ -lcmocka $$(LIBS)
 
@@ -240,9 +249,11 @@ test: asan unit-opt
 	@echo "make test: all passed"
 
 TSAN_NAMES := $(filter %_mt,$(UNIT_NAMES))
-tsan: $(addprefix $(B)/tsan/tests/,$(TSAN_NAMES)) $(B)/tsan/coord $(B)/release/tools/gen
+tsan: $(addprefix $(B)/tsan/tests/,$(TSAN_NAMES)) $(B)/tsan/coord $(B)/release/tools/gen \
+      $(B)/tsan/remote/test_remote
 	@set -e; export TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1"; \
 	for t in $(addprefix $(B)/tsan/tests/,$(TSAN_NAMES)); do echo "== $$t (tsan)"; $$t; done; \
+	echo "== remote client (tsan)"; tests/remote/run.sh $(B)/tsan/remote/test_remote; \
 	tests/tsan_e2e.sh $(B)/tsan/coord $(B)/release/tools/gen
 	@echo "make tsan: zero reports"
 

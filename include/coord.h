@@ -16,6 +16,12 @@
  * Threads: a session belongs to the thread that created it; coord_run starts
  * and joins its worker threads itself.  Sessions are independent of each
  * other.
+ *
+ * Signals: coord never changes the process's signal dispositions.  The remote
+ * cache client writes to a socket through hiredis, which can raise SIGPIPE
+ * when the server went away; it blocks SIGPIPE on the writing thread around
+ * those writes and discards a SIGPIPE they raised, so the embedding program
+ * need not ignore SIGPIPE (and may keep its default).
  */
 #ifndef COORD_H
 #define COORD_H
