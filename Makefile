@@ -254,6 +254,7 @@ tsan: $(addprefix $(B)/tsan/tests/,$(TSAN_NAMES)) $(B)/tsan/coord $(B)/release/t
 	@set -e; export TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1"; \
 	for t in $(addprefix $(B)/tsan/tests/,$(TSAN_NAMES)); do echo "== $$t (tsan)"; $$t; done; \
 	echo "== remote client (tsan)"; tests/remote/run.sh $(B)/tsan/remote/test_remote; \
+	echo "== remote cache end to end (tsan)"; tests/remote/e2e.sh $(B)/tsan/coord $(B)/release/tools/gen; \
 	tests/tsan_e2e.sh $(B)/tsan/coord $(B)/release/tools/gen
 	@echo "make tsan: zero reports"
 
