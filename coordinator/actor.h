@@ -168,10 +168,13 @@ typedef struct Root {
     bool is_search;             /* -I */
 } Root;
 
+/* A value's printed type is built only when coord_value_get asks for it
+ * (then kept in the session's types_arena); --emit-types streams it. */
 typedef struct TypeLine { const char *name, *type; } TypeLine;
 typedef struct CheckedModule {
     const char *name;
-    const TypeLine *values;
+    const Artifact *artifact;
+    TypeLine *values;
     uint32_t count;
 } CheckedModule;
 
@@ -218,6 +221,7 @@ struct CoordSession {
     bool internal_failure;
     CheckedModule *checked;
     uint32_t checked_count;
+    Arena *types_arena;         /* printed types asked for by coord_value_get */
 
     Obs obs;
 };

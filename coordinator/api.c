@@ -118,6 +118,8 @@ void coord_session_destroy(CoordSession *s)
         arena_free(&m->ast_arena);
         arena_free(&m->ir_arena);
     }
+    if (s->types_arena)
+        arena_free(s->types_arena);
     arena_free(&s->arena);
     trace_free(s);
     mem_free(s);
@@ -247,17 +249,18 @@ static void collect(CoordSession *s)
             continue;
         CheckedModule *c = &s->checked[s->checked_count++];
         c->name = co_display_name(m);
+        c->artifact = m->artifact;
         c->count = artifact_value_count(m->artifact);
         TypeLine *lines = co_alloc(s, (c->count + 1) * sizeof *lines);
         for (uint32_t v = 0; v < c->count; v++) {
             lines[v].name = artifact_value_name(m->artifact, v);
-            lines[v].type = artifact_value_type_string(m->artifact, v, &s->arena);
-            if (!lines[v].type)
-                co_oom(s);
+            lines[v].type = NULL;
         }
         c->values = lines;
     }
     qsort(s->checked, s->checked_count, sizeof *s->checked, cmp_checked);
+    s->types_arena = co_alloc(s, sizeof *s->types_arena);
+    arena_init(s->types_arena, ARENA_DEFAULT_CHUNK, 0);
 }
 
 static uint32_t online_cpus(void)
@@ -401,15 +404,25 @@ bool coord_value_get(const CoordSession *s, uint32_t m, uint32_t v,
 {
     if (m >= s->checked_count || v >= s->checked[m].count)
         return false;
-    *name = s->checked[m].values[v].name;
-    *type = s->checked[m].values[v].type;
+    TypeLine *line = &s->checked[m].values[v];
+    if (!line->type)
+        line->type = artifact_value_type_string(s->checked[m].artifact, v, s->types_arena);
+    if (!line->type)
+        return false;
+    *name = line->name;
+    *type = line->type;
     return true;
 }
 
 void coord_print_types(const CoordSession *s, FILE *out)
 {
+    Arena scratch;
+    arena_init(&scratch, ARENA_DEFAULT_CHUNK, 0);
     for (uint32_t m = 0; m < s->checked_count; m++)
-        for (uint32_t v = 0; v < s->checked[m].count; v++)
-            fprintf(out, "%s.%s : %s\n", s->checked[m].name,
-                    s->checked[m].values[v].name, s->checked[m].values[v].type);
+        for (uint32_t v = 0; v < s->checked[m].count; v++) {
+            fprintf(out, "%s.%s : ", s->checked[m].name, s->checked[m].values[v].name);
+            artifact_value_type_write(s->checked[m].artifact, v, out, &scratch);
+            fputc('\n', out);
+        }
+    arena_free(&scratch);
 }

@@ -84,46 +84,70 @@ void art_begin_scheme(ArtBuilder *b)
     b->store->epoch++;
 }
 
-/* Store nodes visited in this export carry stamp == epoch and their
- * artifact copy in `copy` (the store's per-node scratch slots). */
-static uint32_t export_rec(ArtBuilder *b, uint32_t t)
+/* Copies store node t, whose children are already exported. */
+static uint32_t export_node(ArtBuilder *b, uint32_t t)
 {
     TyStore *s = b->store;
-    t = ty_find(s, t);
-    uint32_t *stamp = &((uint32_t *)s->stamp.data)[t];
-    if (*stamp == s->epoch)
-        return ((uint32_t *)s->copy.data)[t];
     TyNode n = *ty_node(s, t);
-    uint32_t r;
     switch ((TyKind)n.kind) {
     case TY_VAR:
     case TY_RIGID:
-        r = art_node(b, TY_GEN, b->gen_count++, 0, 0);
-        break;
+        return art_node(b, TY_GEN, b->gen_count++, 0, 0);
     case TY_FN:
     case TY_TUPLE:
     case TY_CON: {
         uint32_t cnt = n.b + (n.kind == TY_FN);
-        uint32_t small[8];
-        uint32_t *kids = cnt <= 8 ? small : ARENA_ARRAY(b->scratch, uint32_t, cnt);
-        for (uint32_t i = 0; i < cnt; i++)
-            kids[i] = export_rec(b, *ty_extra(s, n.a + i));
         uint32_t at = b->extra.count;
-        builder_push_n(&b->extra, kids, cnt);
-        r = art_node(b, n.kind, at, n.b, n.kind == TY_CON ? art_named(b, n.c) : 0);
-        break;
+        for (uint32_t i = 0; i < cnt; i++) {
+            uint32_t k = ty_find(s, *ty_extra(s, n.a + i));
+            BUILDER_PUSH(&b->extra, uint32_t, ((uint32_t *)s->copy.data)[k]);
+        }
+        return art_node(b, n.kind, at, n.b, n.kind == TY_CON ? art_named(b, n.c) : 0);
     }
     default:
-        r = art_node(b, n.kind, 0, 0, 0);
-        break;
+        return art_node(b, n.kind, 0, 0, 0);
     }
-    /* The store may have grown while exporting the children. */
-    ((uint32_t *)s->stamp.data)[t] = s->epoch;
-    ((uint32_t *)s->copy.data)[t] = r;
-    return r;
 }
 
-uint32_t art_export(ArtBuilder *b, uint32_t t) { return export_rec(b, t); }
+/* Store nodes exported in this scheme carry stamp == epoch and their
+ * artifact copy in `copy` (the store's per-node scratch slots).  The walk is
+ * iterative over the DAG (explicit stack, each distinct node once): a leaf is
+ * exported when first popped, so GEN numbers follow the pre-order of the
+ * recursive definition; a compound node is pushed again under
+ * EXPORT_CLOSE and exported once its children are.  Children are therefore
+ * always exported before their parents: artifact node indices are a
+ * topological order (interface_hash relies on it). */
+#define EXPORT_CLOSE 0x80000000u
+static uint32_t export_dag(ArtBuilder *b, uint32_t t)
+{
+    TyStore *s = b->store;
+    Builder *st = &s->occ;
+    uint32_t epoch = s->epoch;
+    t = ty_find(s, t);
+    builder_clear(st);
+    BUILDER_PUSH(st, uint32_t, t);
+    while (st->count) {
+        uint32_t x = BUILDER_AT(st, uint32_t, --st->count);
+        bool close = x & EXPORT_CLOSE;
+        x = ty_find(s, x & ~EXPORT_CLOSE);
+        if (((uint32_t *)s->stamp.data)[x] == epoch)
+            continue;
+        TyNode n = *ty_node(s, x);
+        if (!close && (n.kind == TY_FN || n.kind == TY_TUPLE || n.kind == TY_CON)) {
+            BUILDER_PUSH(st, uint32_t, x | EXPORT_CLOSE);
+            uint32_t cnt = n.b + (n.kind == TY_FN);
+            for (uint32_t i = cnt; i-- > 0;)
+                BUILDER_PUSH(st, uint32_t, *ty_extra(s, n.a + i));
+            continue;
+        }
+        uint32_t r = export_node(b, x);
+        ((uint32_t *)s->stamp.data)[x] = epoch;
+        ((uint32_t *)s->copy.data)[x] = r;
+    }
+    return ((uint32_t *)s->copy.data)[t];
+}
+
+uint32_t art_export(ArtBuilder *b, uint32_t t) { return export_dag(b, t); }
 
 uint32_t art_add_type(ArtBuilder *b, const char *name, uint32_t arity,
                       bool exposed, bool ctors_exposed, bool poisoned)
@@ -231,11 +255,11 @@ static bool ctor_exposed(const void *item, const void *ctx)
 
 typedef struct HashBuf {
     Builder bytes;           /* uint8_t */
-    Builder genmap;          /* uint32_t: artifact GEN index -> canonical number */
-    uint32_t next_gen;
+    const uint64_t *node_hash; /* Merkle hash of every artifact node */
 } HashBuf;
 
 static void hb_u32(HashBuf *h, uint32_t v) { builder_push_n(&h->bytes, &v, 4); }
+static void hb_u64(HashBuf *h, uint64_t v) { builder_push_n(&h->bytes, &v, 8); }
 
 static void hb_str(HashBuf *h, const char *s)
 {
@@ -244,48 +268,39 @@ static void hb_str(HashBuf *h, const char *s)
     builder_push_n(&h->bytes, s, n);
 }
 
-static void hb_type(HashBuf *h, const struct Artifact *a, uint32_t t)
-{
-    TyNode n = a->nodes[t];
-    hb_u32(h, n.kind);
-    switch ((TyKind)n.kind) {
-    case TY_GEN: {
-        while (h->genmap.count <= n.a)
-            BUILDER_PUSH(&h->genmap, uint32_t, UINT32_MAX);
-        uint32_t *g = &BUILDER_AT(&h->genmap, uint32_t, n.a);
-        if (*g == UINT32_MAX)
-            *g = h->next_gen++;
-        hb_u32(h, *g);
-        break;
-    }
-    case TY_CON:
-        hb_str(h, a->strings + a->named[n.c].qname);
-        /* fall through */
-    case TY_FN:
-    case TY_TUPLE: {
-        uint32_t cnt = n.b + (n.kind == TY_FN);
-        hb_u32(h, n.b);
-        for (uint32_t i = 0; i < cnt; i++)
-            hb_type(h, a, a->extra[n.a + i]);
-        break;
-    }
-    default:
-        break;
-    }
-}
+/* A scheme is hashed as the Merkle hash of its root: a type is a DAG that
+ * may be exponentially large as a tree, and hashing its tree bytes would
+ * cost that much.  Export numbers GEN by first appearance per scheme, so
+ * equal schemes have equal Merkle hashes whatever their sharing. */
+static void hb_scheme(HashBuf *h, uint32_t t) { hb_u64(h, h->node_hash[t]); }
 
-static void hb_scheme(HashBuf *h, const struct Artifact *a, uint32_t t)
+/* Node hashes in one forward pass: export writes children before parents. */
+static uint64_t *node_hashes(const struct Artifact *a, Arena *scratch)
 {
-    builder_clear(&h->genmap);
-    h->next_gen = 0;
-    hb_type(h, a, t);
+    uint64_t *nh = ARENA_ARRAY(scratch, uint64_t, a->node_count ? a->node_count : 1);
+    for (uint32_t t = 0; t < a->node_count; t++) {
+        TyNode n = a->nodes[t];
+        uint64_t head[3] = { n.kind, n.kind == TY_GEN ? n.a : n.b, 0 };
+        if (n.kind == TY_CON) {
+            const char *q = a->strings + a->named[n.c].qname;
+            head[2] = hash_bytes(q, strlen(q));
+        }
+        uint64_t x = hash_bytes(head, sizeof head);
+        if (n.kind == TY_FN || n.kind == TY_TUPLE || n.kind == TY_CON) {
+            uint32_t cnt = n.b + (n.kind == TY_FN);
+            for (uint32_t i = 0; i < cnt; i++)
+                x = hash_bytes_seed(&nh[a->extra[n.a + i]], sizeof(uint64_t), x);
+        }
+        nh[t] = x;
+    }
+    return nh;
 }
 
 static uint64_t interface_hash(const struct Artifact *a, Arena *scratch)
 {
     HashBuf h;
     BUILDER_INIT(&h.bytes, scratch, uint8_t);
-    BUILDER_INIT(&h.genmap, scratch, uint32_t);
+    h.node_hash = node_hashes(a, scratch);
     hb_str(&h, a->strings + a->module);
     hb_u32(&h, a->exp_type_count);
     for (uint32_t i = 0; i < a->exp_type_count; i++) {
@@ -302,7 +317,7 @@ static uint64_t interface_hash(const struct Artifact *a, Arena *scratch)
             const ArtCtor *c = &a->ctors[t->ctor_first + k];
             hb_str(&h, a->strings + c->name);
             hb_u32(&h, c->arity);
-            hb_scheme(&h, a, c->scheme);
+            hb_scheme(&h, c->scheme);
         }
     }
     hb_u32(&h, a->exp_value_count);
@@ -311,7 +326,7 @@ static uint64_t interface_hash(const struct Artifact *a, Arena *scratch)
         hb_str(&h, a->strings + v->name);
         hb_u32(&h, v->poisoned);
         if (!v->poisoned)
-            hb_scheme(&h, a, v->scheme);
+            hb_scheme(&h, v->scheme);
     }
     return hash_bytes(h.bytes.data ? h.bytes.data : "", h.bytes.count);
 }
@@ -401,32 +416,45 @@ uint32_t artifact_value_count(const Artifact *a) { return a->value_count; }
 const char *artifact_value_name(const Artifact *a, uint32_t i) { return a->strings + a->values[i].name; }
 uint64_t artifact_interface_hash(const Artifact *a) { return a->iface_hash; }
 
-char *artifact_value_type_string(const Artifact *a, uint32_t i, Arena *arena)
+static void print_value(TyPrinter *p, const Artifact *a, uint32_t i, Arena *arena)
 {
     const ArtValue *v = &a->values[i];
+    ty_printer_init(p, artifact_graph(a), a->strings + a->module, arena);
     if (v->poisoned)
-        return arena_strndup(arena, "<error>", 7);
-    /* The printer's working arrays are abandoned in `arena` (tiny). */
+        ty_print_str(p, "<error>");
+    else
+        ty_print(p, v->scheme);
+}
+
+char *artifact_value_type_string(const Artifact *a, uint32_t i, Arena *arena)
+{
+    /* The printer's working arrays are abandoned in `arena`. */
     TyPrinter p;
-    ty_printer_init(&p, artifact_graph(a), a->strings + a->module, arena);
-    ty_print(&p, v->scheme);
+    print_value(&p, a, i, arena);
     return ty_printer_take(&p, arena);
 }
 
-uint32_t art_import(TyStore *s, const struct Artifact *a, uint32_t node,
-                    uint32_t *named_map, uint32_t *node_map)
+bool artifact_value_type_write(const Artifact *a, uint32_t i, FILE *out, Arena *scratch)
 {
-    if (node_map[node] != TY_NONE)
-        return node_map[node];
+    ArenaMark mark = arena_mark(scratch);
+    TyPrinter p;
+    print_value(&p, a, i, scratch);
+    bool ok = p.out.data && fwrite(p.out.data, 1, p.out.count, out) == p.out.count;
+    arena_rewind(scratch, mark);
+    return ok;
+}
+
+/* Brings artifact node `node`, whose children are mapped, into the store. */
+static uint32_t import_node(TyStore *s, const struct Artifact *a, uint32_t node,
+                            uint32_t *named_map, const uint32_t *node_map)
+{
     TyNode n = a->nodes[node];
-    uint32_t r;
     switch ((TyKind)n.kind) {
-    case TY_GEN: r = ty_generic_var(s); break;
-    case TY_ERROR: r = s->t_error; break;
-    case TY_INT: r = s->t_int; break;
-    case TY_BOOL: r = s->t_bool; break;
-    case TY_STR: r = s->t_str; break;
-    case TY_UNIT: r = s->t_unit; break;
+    case TY_GEN: return ty_generic_var(s);
+    case TY_INT: return s->t_int;
+    case TY_BOOL: return s->t_bool;
+    case TY_STR: return s->t_str;
+    case TY_UNIT: return s->t_unit;
     case TY_FN:
     case TY_TUPLE:
     case TY_CON: {
@@ -434,26 +462,50 @@ uint32_t art_import(TyStore *s, const struct Artifact *a, uint32_t node,
         uint32_t small[8];
         uint32_t *kids = cnt <= 8 ? small : ARENA_ARRAY(s->arena, uint32_t, cnt);
         for (uint32_t i = 0; i < cnt; i++)
-            kids[i] = art_import(s, a, a->extra[n.a + i], named_map, node_map);
-        if (n.kind == TY_FN) {
-            r = ty_fn(s, kids, n.b, kids[n.b]);
-        } else if (n.kind == TY_TUPLE) {
-            r = ty_tuple(s, kids, n.b);
-        } else {
-            if (named_map[n.c] == TY_NONE) {
-                const ArtNamed *an = &a->named[n.c];
-                const char *q = a->strings + an->qname;
-                char *mod = arena_strndup(s->arena, q, an->modlen);
-                named_map[n.c] = ty_named(s, mod, q + an->modlen + 1);
-            }
-            r = ty_con(s, named_map[n.c], kids, n.b);
+            kids[i] = node_map[a->extra[n.a + i]];
+        if (n.kind == TY_FN)
+            return ty_fn(s, kids, n.b, kids[n.b]);
+        if (n.kind == TY_TUPLE)
+            return ty_tuple(s, kids, n.b);
+        if (named_map[n.c] == TY_NONE) {
+            const ArtNamed *an = &a->named[n.c];
+            const char *q = a->strings + an->qname;
+            char *mod = arena_strndup(s->arena, q, an->modlen);
+            named_map[n.c] = ty_named(s, mod, q + an->modlen + 1);
         }
-        break;
+        return ty_con(s, named_map[n.c], kids, n.b);
     }
     default:
-        r = s->t_error;
-        break;
+        return s->t_error;
     }
-    node_map[node] = r;
-    return r;
+}
+
+/* Artifact node indices are a topological order (children first, see
+ * export_dag), so the nodes `node` reaches are all below it: an explicit
+ * stack finds the unmapped ones and maps them children first. */
+uint32_t art_import(TyStore *s, const struct Artifact *a, uint32_t node,
+                    uint32_t *named_map, uint32_t *node_map)
+{
+    if (node_map[node] != TY_NONE)
+        return node_map[node];
+    Builder *st = &s->occ;
+    builder_clear(st);
+    BUILDER_PUSH(st, uint32_t, node);
+    while (st->count) {
+        uint32_t x = BUILDER_AT(st, uint32_t, --st->count);
+        bool close = x & EXPORT_CLOSE;
+        x &= ~EXPORT_CLOSE;
+        if (node_map[x] != TY_NONE)
+            continue;
+        TyNode n = a->nodes[x];
+        if (!close && (n.kind == TY_FN || n.kind == TY_TUPLE || n.kind == TY_CON)) {
+            BUILDER_PUSH(st, uint32_t, x | EXPORT_CLOSE);
+            uint32_t cnt = n.b + (n.kind == TY_FN);
+            for (uint32_t i = cnt; i-- > 0;)
+                BUILDER_PUSH(st, uint32_t, a->extra[n.a + i]);
+            continue;
+        }
+        node_map[x] = import_node(s, a, x, named_map, node_map);
+    }
+    return node_map[node];
 }
