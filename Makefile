@@ -7,6 +7,9 @@
 #   make asan       unit + golden tests under ASan/UBSan (what `test` runs)
 #   make tsan       threaded tests and the coordinator under ThreadSanitizer
 #   make deps       install missing Debian packages (called automatically)
+#   make install    coord, libcoord.a, libcoord.so, coord.h, coord.pc, man
+#                   pages and bash completion under DESTDIR/PREFIX
+#   make uninstall  removes exactly what install put there
 #
 # Build modes live side by side: build/release, build/asan, build/tsan.
 
@@ -30,9 +33,19 @@ CSTD      := -std=c11 -D_GNU_SOURCE
 WARN      := -Wall -Wextra -Werror -Wno-unused-parameter
 INCLUDES  := -I. -Iinclude
 LIBS      := -lpthread -lm
+# The shared library's names: soname libcoord.so.0, the file named after
+# the full version (COORD_VERSION of include/coord.h).
+VERSION := $(shell sed -n 's/^\#define COORD_VERSION "\(.*\)"$$/\1/p' include/coord.h)
+SO_NAME := libcoord.so.0
+SO_FILE := libcoord.so.$(VERSION)
+# ck is header-only here; its version is reported by coord --version.
+CK_VERSION := $(shell pkg-config --modversion ck 2>/dev/null)
+CK_VERSION_DEF := $(if $(CK_VERSION),-DCOORD_CK_VERSION='"$(CK_VERSION)"')
 
 # Per-mode flags.  COORD_TESTING turns on the allocation failpoint.
-FLAGS_release := -O2 -g
+# Release objects also make libcoord.so: position-independent, and every
+# symbol hidden except the COORD_API declarations of include/coord.h.
+FLAGS_release := -O2 -g -fPIC -fvisibility=hidden
 FLAGS_asan    := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
                  -fno-sanitize-recover=all -DCOORD_TESTING
 # TSan builds see channels/tsan first: a ck_pr.h on __atomic builtins
@@ -43,7 +56,10 @@ EXTRA_CFLAGS  ?=
 
 # ---------------------------------------------------------------------------
 # Dependencies: checked cheaply (three headers); installed when missing.
-DEP_HEADERS := /usr/include/ck_ring.h /usr/include/xxhash.h /usr/include/cmocka.h
+# (and two programs the tests use: mandoc lints the man pages, pkg-config
+# finds the installed library)
+DEP_HEADERS := /usr/include/ck_ring.h /usr/include/xxhash.h /usr/include/cmocka.h \
+               /usr/bin/mandoc /usr/bin/pkg-config
 HAVE_DEPS   := $(shell for h in $(DEP_HEADERS); do test -f $$h || exit 0; done; echo yes)
 ifneq ($(HAVE_DEPS),yes)
 NEED_DEPS := deps
@@ -56,12 +72,12 @@ NEED_DEPS := deps
 endif
 endif
 
-DEB_PACKAGES := libck-dev libxxhash-dev libcmocka-dev libclang-rt-14-dev
+DEB_PACKAGES := libck-dev libxxhash-dev libcmocka-dev libclang-rt-14-dev mandoc pkg-config
 
-.PHONY: all deps run test asan tsan unit golden e2e clean bench bench-channels \
+.PHONY: all install uninstall deps run test asan tsan unit golden e2e clean bench bench-channels \
         bench-parse bench-check stress oom fuzz help
 
-all: $(B)/release/coord $(B)/release/libcoord.a
+all: $(B)/release/coord $(B)/release/libcoord.a $(B)/release/$(SO_FILE)
 
 deps:
 	@missing=""; for p in $(DEB_PACKAGES); do \
@@ -86,14 +102,33 @@ deps:
 ALL_SRC  := $(foreach d,$(SRC_DIRS),$(wildcard $(d)/*.c))
 MAIN_SRC := coordinator/main.c
 LIB_SRC  := $(filter-out $(MAIN_SRC),$(ALL_SRC))
+LIB_HDR  := $(sort $(wildcard include/*.h $(foreach d,$(SRC_DIRS),$(d)/*.h $(d)/*/*.h)))
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_NAMES := $(patsubst tests/unit/%.c,%,$(UNIT_SRC))
 TOOL_SRC := $(wildcard tools/*.c)
+
+# The build id (coordinator/version.c, `coord --version`): sha256 of every
+# library source and header, the mode's compile flags and the compiler's
+# version line; its first 64 bits.  `make build-id-MODE` prints it.
+build_id_cmd = { cat $(sort $(LIB_SRC)) $(LIB_HDR); \
+  echo '$(CC) $(CSTD) $(FLAGS_$(1)) $(EXTRA_CFLAGS)'; \
+  $(CC) --version 2>/dev/null | head -n1; } | sha256sum | cut -c1-16
+.PHONY: build-id-release build-id-asan build-id-tsan
 
 define MODE_RULES
 $(B)/$(1)/obj/%.o: %.c | $$(NEED_DEPS)
 	@mkdir -p $$(dir $$@)
 	$$(CC) $$(CSTD) $$(WARN) $$(INCLUDES) $$(FLAGS_$(1)) $$(EXTRA_CFLAGS) -MMD -MP -c $$< -o $$@
+
+build-id-$(1):
+	@$$(call build_id_cmd,$(1))
+
+$(B)/$(1)/obj/coordinator/version.o: coordinator/version.c $$(LIB_SRC) $$(LIB_HDR) | $$(NEED_DEPS)
+	@mkdir -p $$(dir $$@)
+	@id=$$$$($$(call build_id_cmd,$(1))) && \
+	echo "$$(CC) ... -DCOORD_BUILD_ID=0x$$$$id -c $$< -o $$@" && \
+	$$(CC) $$(CSTD) $$(WARN) $$(INCLUDES) $$(FLAGS_$(1)) $$(EXTRA_CFLAGS) \
+	  -DCOORD_BUILD_ID=0x$$$${id}ULL $$(CK_VERSION_DEF) -MMD -MP -c $$< -o $$@
 
 $(B)/$(1)/libcoord.a: $$(patsubst %.c,$(B)/$(1)/obj/%.o,$$(LIB_SRC))
 	@mkdir -p $$(dir $$@)
@@ -118,6 +153,57 @@ $(foreach m,release asan tsan,$(eval $(call MODE_RULES,$(m))))
 # -MMD does not track headers found through system include paths; the TSan
 # shim replaces one, so name it.
 $(patsubst %.c,$(B)/tsan/obj/%.o,$(ALL_SRC)): channels/tsan/ck_pr.h
+
+# ---------------------------------------------------------------------------
+# The shared library (release objects only): soname libcoord.so.0, the file
+# named after the full version, exporting only coord_* (tests/install.sh).
+$(B)/release/$(SO_FILE): $(patsubst %.c,$(B)/release/obj/%.o,$(LIB_SRC))
+	$(CC) $(FLAGS_release) $(EXTRA_CFLAGS) -shared -Wl,-soname,$(SO_NAME) -Wl,-z,defs \
+	  -o $@ $^ $(LIBS)
+	ln -sf $(SO_FILE) $(B)/release/$(SO_NAME)
+	ln -sf $(SO_NAME) $(B)/release/libcoord.so
+
+# ---------------------------------------------------------------------------
+# Installing (GNU directory variables; DESTDIR for staging).  The coord
+# binary is linked with libcoord.a, so it needs no library path.  After
+# installing into a system directory, run ldconfig.
+PREFIX      ?= /usr/local
+BINDIR      ?= $(PREFIX)/bin
+LIBDIR      ?= $(PREFIX)/lib
+INCLUDEDIR  ?= $(PREFIX)/include
+DATAROOTDIR ?= $(PREFIX)/share
+MANDIR      ?= $(DATAROOTDIR)/man
+PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
+BASHCOMPDIR ?= $(DATAROOTDIR)/bash-completion/completions
+INSTALL     ?= install
+DESTDIR     ?=
+# coord.pc names its directories relative to ${prefix} when they lie below
+# it (so pkg-config --define-prefix can relocate it).
+pc_dir = $(patsubst $(PREFIX)/%,$${prefix}/%,$(1))
+MAN_PAGES := man/coord.1 man/libcoord.3
+INSTALLED := $(BINDIR)/coord $(LIBDIR)/libcoord.a $(LIBDIR)/$(SO_FILE) $(LIBDIR)/$(SO_NAME) \
+             $(LIBDIR)/libcoord.so $(INCLUDEDIR)/coord.h $(PKGCONFIGDIR)/coord.pc \
+             $(MANDIR)/man1/coord.1 $(MANDIR)/man3/libcoord.3 $(BASHCOMPDIR)/coord
+
+install: all
+	$(INSTALL) -d $(addprefix $(DESTDIR),$(BINDIR) $(LIBDIR) $(INCLUDEDIR) $(PKGCONFIGDIR) \
+	  $(MANDIR)/man1 $(MANDIR)/man3 $(BASHCOMPDIR))
+	$(INSTALL) -m 755 $(B)/release/coord $(DESTDIR)$(BINDIR)/coord
+	$(INSTALL) -m 644 $(B)/release/libcoord.a $(DESTDIR)$(LIBDIR)/libcoord.a
+	$(INSTALL) -m 755 $(B)/release/$(SO_FILE) $(DESTDIR)$(LIBDIR)/$(SO_FILE)
+	ln -sf $(SO_FILE) $(DESTDIR)$(LIBDIR)/$(SO_NAME)
+	ln -sf $(SO_NAME) $(DESTDIR)$(LIBDIR)/libcoord.so
+	$(INSTALL) -m 644 include/coord.h $(DESTDIR)$(INCLUDEDIR)/coord.h
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(call pc_dir,$(LIBDIR))|' \
+	    -e 's|@INCLUDEDIR@|$(call pc_dir,$(INCLUDEDIR))|' -e 's|@VERSION@|$(VERSION)|' \
+	    -e 's|@LIBS@|$(LIBS)|' coord.pc.in >$(DESTDIR)$(PKGCONFIGDIR)/coord.pc
+	chmod 644 $(DESTDIR)$(PKGCONFIGDIR)/coord.pc
+	$(INSTALL) -m 644 man/coord.1 $(DESTDIR)$(MANDIR)/man1/coord.1
+	$(INSTALL) -m 644 man/libcoord.3 $(DESTDIR)$(MANDIR)/man3/libcoord.3
+	$(INSTALL) -m 644 completions/coord.bash $(DESTDIR)$(BASHCOMPDIR)/coord
+
+uninstall:
+	rm -f $(addprefix $(DESTDIR),$(INSTALLED))
 
 # ---------------------------------------------------------------------------
 # Running.
@@ -198,6 +284,7 @@ oom: $(B)/asan/coord $(B)/asan/tools/gen
 
 badinput: $(B)/asan/coord
 	tests/badinput/run.sh $(B)/asan/coord
+	tests/badinput/io.sh $(B)/asan/coord
 
 # The fuzz target's library is built with clang and coverage instrumentation
 # in its own build root; only the folders the phases need.

@@ -2,11 +2,25 @@
  * then reap one result; apply it to the module's state machine.
  *
  * Invariants (see actor.h for the data)
- *   - Only this thread changes module states.  Every transition is one of
+ *   - Only this thread, and in it only this file, changes module states.
+ *     discover.c creates a module DISCOVERED; every transition is one of
  *       DISCOVERED -> PARSING -> PARSED | DONE(failed)
  *       PARSED -> CANONICALIZING -> CANONICALIZED | DONE(failed)
  *       CANONICALIZED -> CHECKING -> DONE(succeeded | failed)
  *     and a module is dispatched only from the ready queue.
+ *   - Modules [0, admitted) have been queued to parse: the actor admits new
+ *     modules in id (discovery) order when a run starts and after each parse
+ *     resolved imports, so `unparsed` counts every module known to the loop.
+ *   - Waiting is counting: an edge's parsed_done / checked_done flag is
+ *     completed here exactly once (asserted), decrementing its importer's
+ *     counter; the importer becomes ready when its counter reaches zero in
+ *     the matching state.  There is no scan over waiting modules.
+ *   - The ready queue has one FIFO lane per task (READY_LANES): typecheck
+ *     goes before canonicalize before parse: a later phase is closer to
+ *     releasing dependents (a long import chain starts checking while the
+ *     rest is still being parsed instead of after it) and to freeing its
+ *     AST and IR arenas.  Which task runs first never changes what is
+ *     reported, only when.
  *   - A task's inputs are chosen deterministically: canonicalize sees the
  *     interface of every import that parsed (whether or not that module
  *     failed later), typecheck sees the artifact of every import that was
@@ -36,6 +50,95 @@ const char *module_state_name(ModState st)
     return names[st];
 }
 
+/* ---- the ready queue ----------------------------------------------------- */
+
+static ReadyLane lane_of(ModState st)
+{
+#define READY_LANE_OF_(name, state) if (st == state) return LANE_##name;
+    READY_LANES(READY_LANE_OF_)
+#undef READY_LANE_OF_
+    assert(0 && "a module is ready only in a state that runs a task");
+    return LANE_PARSE;
+}
+
+static void ready_push(CoordSession *s, Module *m)
+{
+    ReadyQueue *q = &s->ready[lane_of(m->state)];
+    if (q->count == q->cap) {
+        uint32_t cap = q->cap ? q->cap * 2 : 64;
+        uint32_t *ring = co_alloc(s, cap * sizeof *ring);
+        for (uint32_t i = 0; i < q->count; i++)
+            ring[i] = q->ids[(q->head + i) % q->cap];
+        q->ids = ring;
+        q->cap = cap;
+        q->head = 0;
+    }
+    q->ids[(q->head + q->count) % q->cap] = m->id;
+    q->count++;
+    s->ready_count++;
+}
+
+/* only with ready_count > 0 */
+static Module *ready_pop(CoordSession *s)
+{
+    assert(s->ready_count > 0);
+    ReadyQueue *q = s->ready;
+    while (q->count == 0)
+        q++;
+    uint32_t id = q->ids[q->head];
+    q->head = (q->head + 1) % q->cap;
+    q->count--;
+    s->ready_count--;
+    return s->mods[id];
+}
+
+/* Modules discovered since the last call enter the parse lane. */
+static void admit_discovered(CoordSession *s)
+{
+    for (; s->admitted < s->mod_count; s->admitted++) {
+        Module *m = s->mods[s->admitted];
+        assert(m->state == MS_DISCOVERED);
+        s->unparsed++;
+        ready_push(s, m);
+    }
+}
+
+/* ---- waiting counters ----------------------------------------------------- */
+
+/* m is parsed (or done after a failed parse): complete the edges into it. */
+static void release_parsed(CoordSession *s, Module *m)
+{
+    for (uint32_t id = m->first_in; id != NONE; id = s->edges[id].next_in) {
+        Edge *e = &s->edges[id];
+        if (e->parsed_done)
+            continue;
+        e->parsed_done = true;
+        Module *from = s->mods[e->from];
+        assert(from->state == MS_PARSED && from->waiting_parsed > 0);
+        if (--from->waiting_parsed == 0)
+            ready_push(s, from);
+    }
+}
+
+static void release_edge_checked(CoordSession *s, Edge *e)
+{
+    assert(!e->checked_done && "import edge completed twice");
+    e->checked_done = true;
+    Module *from = s->mods[e->from];
+    assert(from->waiting_checked > 0);
+    if (--from->waiting_checked == 0 && from->state == MS_CANONICALIZED)
+        ready_push(s, from);
+}
+
+static void release_checked(CoordSession *s, Module *m)
+{
+    for (uint32_t id = m->first_in; id != NONE; id = s->edges[id].next_in)
+        if (!s->edges[id].checked_done)
+            release_edge_checked(s, &s->edges[id]);
+}
+
+/* ---- transitions ---------------------------------------------------------- */
+
 static void finish(CoordSession *s, Module *m, bool failed)
 {
     assert(m->state != MS_DONE && "module finished twice");
@@ -47,8 +150,8 @@ static void finish(CoordSession *s, Module *m, bool failed)
     m->ir = NULL;
     arena_reset(&m->ast_arena);
     arena_reset(&m->ir_arena);
-    graph_release_parsed(s, m);     /* only after a failed parse is any left */
-    graph_release_checked(s, m);
+    release_parsed(s, m);     /* only after a failed parse is any left */
+    release_checked(s, m);
 }
 
 static void dispatch(CoordSession *s, Module *m)
@@ -123,16 +226,23 @@ static void on_result(CoordSession *s, const Result *r)
     switch (r->task) {
     case TASK_PARSE:
         assert(m->state == MS_PARSING);
-        m->phase_reports[0] = r->reports;
+        m->phase_reports[TASK_PARSE] = r->reports;
         m->src = r->src;
         m->src_len = r->src_len;
         s->unparsed--;
         if (r->kind == RESULT_PARSED) {
             m->ast = r->ast;
             m->iface = r->iface;
-            graph_on_parsed(s, m);
-            if (m->dup_of != NONE)
-                finish(s, m, true);
+            m->state = MS_PARSED;
+            graph_resolve_imports(s, m);
+            admit_discovered(s);
+            if (m->dup_of != NONE) {
+                finish(s, m, true);     /* E0405; nobody imports it */
+                break;
+            }
+            release_parsed(s, m);
+            if (m->waiting_parsed == 0)
+                ready_push(s, m);
         } else {
             if (r->kind == RESULT_TASK_FAILED)
                 task_failed(s, m, r);
@@ -141,13 +251,13 @@ static void on_result(CoordSession *s, const Result *r)
         break;
     case TASK_CANON:
         assert(m->state == MS_CANONICALIZING);
-        m->phase_reports[1] = r->reports;
+        m->phase_reports[TASK_CANON] = r->reports;
         if (r->kind == RESULT_CANONICALIZED) {
             m->ir = r->ir;
             m->ast = NULL;          /* the worker reset its arena */
             m->state = MS_CANONICALIZED;
             if (m->waiting_checked == 0)
-                graph_ready_push(s, m->id);
+                ready_push(s, m);
         } else {
             task_failed(s, m, r);
             finish(s, m, true);
@@ -155,7 +265,7 @@ static void on_result(CoordSession *s, const Result *r)
         break;
     case TASK_CHECK:
         assert(m->state == MS_CHECKING);
-        m->phase_reports[2] = r->reports;
+        m->phase_reports[TASK_CHECK] = r->reports;
         if (r->kind == RESULT_CHECKED) {
             m->artifact = r->artifact;
             finish(s, m, false);
@@ -170,19 +280,30 @@ static void on_result(CoordSession *s, const Result *r)
     }
 }
 
+/* Once nothing is left to read or parse the graph is complete: report its
+ * cycles and complete their edges.  True when it ran now. */
+static bool cycles_once(CoordSession *s)
+{
+    if (s->cycles_done || s->unparsed != 0)
+        return false;
+    s->cycles_done = true;
+    uint32_t count = 0;
+    uint32_t *edges = cycles_report(s, &count);
+    for (uint32_t i = 0; i < count; i++)
+        release_edge_checked(s, &s->edges[edges[i]]);
+    return true;
+}
+
 void actor_run(CoordSession *s)
 {
+    admit_discovered(s);
     for (;;) {
         while (s->ready_count > 0 && runner_in_flight(s->runner) < runner_capacity(s->runner)) {
-            dispatch(s, s->mods[graph_ready_pop(s)]);
+            dispatch(s, ready_pop(s));
         }
         if (runner_in_flight(s->runner) == 0) {
-            if (!s->cycles_done && s->unparsed == 0) {
-                /* nothing left to read or parse: the graph is complete */
-                s->cycles_done = true;
-                cycles_report(s);
+            if (cycles_once(s))
                 continue;
-            }
             break;
         }
         Result r;
@@ -193,10 +314,7 @@ void actor_run(CoordSession *s)
         s->obs.busy_since = worker_now_nanos();
         s->obs.wait_ns += s->obs.busy_since - wait_begin;
         on_result(s, &r);
-        if (!s->cycles_done && s->unparsed == 0) {
-            s->cycles_done = true;
-            cycles_report(s);
-        }
+        cycles_once(s);
         if (s->opts.progress)
             progress_update(s);
     }

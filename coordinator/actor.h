@@ -1,5 +1,6 @@
 /* actor — the coordinator's private data: the session, the module table, the
- * import graph, the ready queue and the report store.
+ * import graph, the ready queue and the report store; and the module state
+ * machine, which actor.c alone moves.
  *
  * Ownership and threads
  *   Everything here is read and written by the session's thread only (the
@@ -21,13 +22,16 @@
  *   keep (source, name interface, artifact, reports) until the session ends.
  *
  * Module life (DESIGN.md section 3), states of ModState:
- *   DISCOVERED  known, its parse is in the ready queue
+ *   DISCOVERED  known (discover.c creates a module in this state); the actor
+ *               admits it into the parse lane of the ready queue
  *   PARSING     parse task in flight
  *   PARSED      imports resolved into edges; waits for waiting_parsed == 0
  *   CANONICALIZING, CANONICALIZED (waits for waiting_checked == 0), CHECKING
  *   DONE        finished; `failed` says whether it succeeded
- *   A module in the ready queue is DISCOVERED, PARSED or CANONICALIZED and
- *   its counter is zero; it is queued exactly once per state.
+ *   Every transition is made in actor.c (its header comment lists them).  A
+ *   module in the ready queue is DISCOVERED, PARSED or CANONICALIZED and its
+ *   counter is zero; it is queued exactly once per state, in the lane of the
+ *   task it runs next.
  *
  * Edges
  *   One Edge per import that resolved to a module (not for missing or
@@ -46,6 +50,7 @@
 #include "base/intern.h"
 #include "modules/artifact.h"
 #include "modules/iface.h"
+#include "coordinator/obs.h"
 #include "modules/phases.h"
 #include "reports/report.h"
 #include "workers/worker.h"
@@ -103,7 +108,7 @@ typedef struct Module {
     const NameIface *iface;
     const CanonModule *ir;
     const Artifact *artifact;
-    ReportSpan phase_reports[3]; /* parse, canonicalize, typecheck */
+    ReportSpan phase_reports[COORD_PHASE_COUNT]; /* by TaskKind */
     OwnReport *own;
 
     uint32_t import_count;      /* = iface->import_count once parsed */
@@ -116,51 +121,24 @@ typedef struct Module {
     uint64_t cp_parsed, cp_end;
 } Module;
 
-/* trace.c: recorded spans, in blocks allocated in the session arena. */
-typedef struct TraceSpan {
-    uint64_t start, dur;        /* ns since the build began */
-    uint32_t module;            /* NONE for a coordinator busy span */
-    uint16_t worker;            /* tid */
-    uint8_t  task;              /* TaskKind */
-} TraceSpan;
-
-typedef struct TraceBlock {
-    struct TraceBlock *next;
-    uint32_t count;
-    TraceSpan spans[1024];
-} TraceBlock;
-
-/* Observability, coordinator-thread data like everything else here. */
-typedef struct Obs {
-    bool started;               /* t0 set */
-    uint64_t t0, t_end;         /* CLOCK_MONOTONIC: build began / coord_run ended */
-    uint64_t entry_ns;          /* time inside public entry points */
-    uint64_t setup_ns;          /* of which adding roots (discovery) */
-    uint64_t finish_ns;         /* of which collecting the results */
-    uint64_t wait_ns;           /* of which blocked in runner_wait */
-    uint64_t inline_ns;         /* of which running tasks inline */
-    uint64_t entry_cpu_ns;      /* this thread's CPU time in entry points */
-    uint64_t entry_cpu_begin;
-    uint64_t inline_cpu_ns;     /* of which running tasks inline */
-    uint64_t busy_since;        /* coordinator busy span began (trace) */
-    uint64_t phase_tasks[3], phase_cpu[3];
-    uint64_t lines;
-    uint64_t critical;
-    uint32_t jobs;
-    TraceBlock *trace_head, *trace_tail;
-    uint64_t trace_lost;        /* spans dropped for want of memory */
-    /* progress line */
-    uint64_t progress_next;     /* earliest time of the next redraw */
-    bool progress_shown;
-    uint64_t skipped;           /* tasks of failed modules that never run */
-    uint32_t last_module;       /* most recent dispatch, NONE before any */
-    uint8_t last_task;
-} Obs;
-
 typedef struct ReadyQueue {
     uint32_t *ids;              /* ring of module ids */
     uint32_t head, count, cap;
 } ReadyQueue;
+
+/* The ready queue's lanes, one FIFO per task a ready module runs next, in
+ * the order dispatch serves them (actor.c says why). */
+#define READY_LANES(X)                       \
+    X(CHECK, MS_CANONICALIZED)               \
+    X(CANON, MS_PARSED)                      \
+    X(PARSE, MS_DISCOVERED)
+
+typedef enum {
+#define READY_LANE_ENUM_(name, state) LANE_##name,
+    READY_LANES(READY_LANE_ENUM_)
+#undef READY_LANE_ENUM_
+    LANE_COUNT
+} ReadyLane;
 
 typedef struct Root {
     const char *dir;            /* without trailing '/' */
@@ -200,12 +178,10 @@ struct CoordSession {
     Edge *edges;
     uint32_t edge_count, edge_cap;
 
-    /* Ready modules, one FIFO per task they run next: [0] typecheck,
-     * [1] canonicalize, [2] parse; dispatch takes the lowest non-empty one
-     * (graph.c says why). */
-    ReadyQueue ready[3];
-    uint32_t ready_count;       /* over all three */
-    uint32_t unparsed;          /* modules not yet past parsing */
+    ReadyQueue ready[LANE_COUNT];
+    uint32_t ready_count;       /* over all lanes */
+    uint32_t admitted;          /* modules [0, admitted) were queued to parse */
+    uint32_t unparsed;          /* admitted modules not yet past parsing */
     bool cycles_done;
     Runner *runner;             /* set by tests to use a scripted runner */
     /* Tests: the cost the stats count for a task instead of its measured CPU
@@ -226,7 +202,8 @@ struct CoordSession {
     Obs obs;
 };
 
-/* session arena allocation (longjmps to s->oom on failure) */
+/* session.c: session arena allocation (longjmps to the arena's out-of-memory
+ * target on failure) and the coordinator's own reports */
 void *co_alloc(CoordSession *s, size_t size);
 /* Room for element `count` of a growing array of the coordinator: returns
  * `items`, or a copy of its first `count` elements at double capacity (the
@@ -246,31 +223,19 @@ int      discover_search_dir(CoordSession *s, const char *dir);
 uint32_t discover_lookup(CoordSession *s, const char *name);   /* known or found, else NONE */
 Module  *discover_module(CoordSession *s, const char *name, const char *path, uint32_t root);
 
-/* graph.c */
-void graph_on_parsed(CoordSession *s, Module *m);
-void graph_release_parsed(CoordSession *s, Module *m);
-void graph_release_checked(CoordSession *s, Module *m);
-void graph_release_edge_checked(CoordSession *s, Edge *e);
-void graph_ready_push(CoordSession *s, uint32_t id);
-uint32_t graph_ready_pop(CoordSession *s);     /* only with ready_count > 0 */
+/* graph.c: the import edges of a module that was just parsed (its state is
+ * PARSED), with E0401/E0403/E0404/E0405; new modules it discovers are left
+ * for the actor to admit. */
+void graph_resolve_imports(CoordSession *s, Module *m);
 
-/* cycles.c */
-void cycles_report(CoordSession *s);
+/* cycles.c: reports every import cycle and marks its edges in_cycle; returns
+ * the marked edges whose checked_done is still clear, in a deterministic
+ * order, for the actor to complete (*count of them). */
+uint32_t *cycles_report(CoordSession *s, uint32_t *count);
 
-/* stats.c: timing of public entry points and the coordinator's waits */
-void stats_entry_begin(CoordSession *s, uint64_t *start);
-/* Only the outermost entry point is timed; they do not nest. */
-void stats_entry_end(CoordSession *s, uint64_t start);
-void stats_on_result(CoordSession *s, Module *m, const Result *r);
-
-/* trace.c (only with opts.trace) */
-void trace_task(CoordSession *s, const Result *r);
-void trace_busy(CoordSession *s, uint64_t from, uint64_t to);
-void trace_free(CoordSession *s);
-
-/* progress.c (only with opts.progress) */
-void progress_update(CoordSession *s);
-void progress_erase(CoordSession *s);
+/* results.c: the frozen report store and checked-module list (api.c's
+ * invariants) from the finished modules. */
+void results_collect(CoordSession *s);
 
 /* actor.c */
 void actor_run(CoordSession *s);

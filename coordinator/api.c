@@ -1,4 +1,5 @@
-/* api — the public embedding API (include/coord.h) and the report store.
+/* api — the public embedding API (include/coord.h): sessions, roots, the
+ * run, and reading the frozen results (results.c builds them).
  *
  * Invariants
  *   - Every public entry point that may allocate in the session arena sets
@@ -16,83 +17,8 @@
 
 #include "base/mem.h"
 
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-/* ---- session arena helpers --------------------------------------------- */
-
-_Noreturn void co_oom(CoordSession *s)
-{
-    longjmp(*s->arena.oom, 1);
-}
-
-void *co_alloc(CoordSession *s, size_t size)
-{
-    void *p = arena_alloc(&s->arena, size ? size : 1, _Alignof(max_align_t));
-    if (!p)
-        co_oom(s);  /* only reachable with a target set; see the invariants */
-    return p;
-}
-
-void *co_grow(CoordSession *s, void *items, uint32_t count, uint32_t *cap, size_t elem,
-              uint32_t first_cap)
-{
-    if (count < *cap)
-        return items;
-    uint32_t n = *cap ? *cap * 2 : first_cap;
-    void *more = co_alloc(s, (size_t)n * elem);
-    if (count)
-        memcpy(more, items, (size_t)count * elem);
-    *cap = n;
-    return more;
-}
-
-char *co_strdup(CoordSession *s, const char *str)
-{
-    size_t n = strlen(str);
-    char *p = co_alloc(s, n + 1);
-    memcpy(p, str, n + 1);
-    return p;
-}
-
-char *co_printf(CoordSession *s, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    char *p = arena_vprintf(&s->arena, fmt, ap);
-    va_end(ap);
-    if (!p)
-        co_oom(s);
-    return p;
-}
-
-void co_add_report(CoordSession *s, Module *m, ReportCode code, uint32_t start,
-                   uint32_t end, const char *fmt, ...)
-{
-    OwnReport *o = co_alloc(s, sizeof *o);
-    va_list ap;
-    va_start(ap, fmt);
-    char *msg = arena_vprintf(&s->arena, fmt, ap);
-    va_end(ap);
-    if (!msg)
-        co_oom(s);
-    o->r.code = code;
-    o->r.start = start;
-    o->r.end = end;
-    o->r.message = msg;
-    o->r.note = NULL;
-    o->r.import = REPORT_NO_IMPORT;
-    o->next = m->own;
-    m->own = o;
-}
-
-const char *co_display_name(const Module *m)
-{
-    return m->iface ? iface_str(m->iface, m->iface->module) : m->name;
-}
 
 /* ---- session ------------------------------------------------------------ */
 
@@ -161,6 +87,10 @@ int coord_add_search_dir(CoordSession *s, const char *dir)
 {
     int rc = 0;
     s->error[0] = '\0';
+    if (s->ran) {
+        snprintf(s->error, sizeof s->error, "coord_add_search_dir after coord_run");
+        return COORD_EXIT_USAGE;
+    }
     uint64_t t;
     stats_entry_begin(s, &t);
     GUARDED(s, COORD_EXIT_INTERNAL, rc = discover_search_dir(s, dir));
@@ -170,98 +100,6 @@ int coord_add_search_dir(CoordSession *s, const char *dir)
 }
 
 /* ---- results ------------------------------------------------------------ */
-
-static int cmp_checked(const void *a, const void *b)
-{
-    return strcmp(((const CheckedModule *)a)->name, ((const CheckedModule *)b)->name);
-}
-
-/* A report canonicalize made about an import that the cycle pass later put
- * inside an import cycle: in-cycle imports count as failed, and no further
- * report may arise from them (LANGUAGE.md section 2). */
-static bool from_cycle_import(const CoordSession *s, const Module *m, const Report *r)
-{
-    if (r->import == REPORT_NO_IMPORT || r->import >= m->import_count)
-        return false;
-    uint32_t e = m->import_edge[r->import];
-    return e != NONE && s->edges[e].in_cycle;
-}
-
-static void add_ref(CoordSession *s, const ReportContext *ctx, const Report *r)
-{
-    ReportRef *ref = &s->refs[s->ref_count++];
-    memset(ref, 0, sizeof *ref);
-    ref->ctx = ctx;
-    ref->report = r;
-    if (report_code_severity(r->code) == SEV_ERROR)
-        s->errors++;
-    else
-        s->warnings++;
-    if (r->code == RC_E0901 || r->code == RC_E0902)
-        s->internal_failure = true;
-}
-
-static void collect(CoordSession *s)
-{
-    uint32_t total = 0;
-    for (uint32_t i = 0; i < s->mod_count; i++) {
-        Module *m = s->mods[i];
-        for (OwnReport *o = m->own; o; o = o->next)
-            total++;
-        for (int k = 0; k < 3; k++)
-            total += m->phase_reports[k].count;
-    }
-    s->ctxs = co_alloc(s, (s->mod_count + 1) * sizeof *s->ctxs);
-    s->refs = co_alloc(s, (total + 1) * sizeof *s->refs);
-    for (uint32_t i = 0; i < s->mod_count; i++) {
-        Module *m = s->mods[i];
-        ReportContext *ctx = &s->ctxs[i];
-        memset(ctx, 0, sizeof *ctx);
-        ctx->module = co_display_name(m);
-        ctx->path = m->path;
-        ctx->src = m->src;
-        ctx->src_len = m->src_len;
-        uint32_t own = 0;
-        for (OwnReport *o = m->own; o; o = o->next)
-            own++;
-        /* a line table only serves this module's reports: skip the pass
-         * over the source (and its memory) when there are none */
-        if (m->src && own + m->phase_reports[0].count + m->phase_reports[1].count +
-                          m->phase_reports[2].count > 0) {
-            LineTable *lt = co_alloc(s, sizeof *lt);
-            if (!line_table_build(lt, m->src, m->src_len, &s->arena))
-                co_oom(s);
-            ctx->lines = lt;
-        }
-        for (OwnReport *o = m->own; o; o = o->next)
-            add_ref(s, ctx, &o->r);
-        for (int k = 0; k < 3; k++)
-            for (uint32_t j = 0; j < m->phase_reports[k].count; j++)
-                if (!from_cycle_import(s, m, &m->phase_reports[k].items[j]))
-                    add_ref(s, ctx, &m->phase_reports[k].items[j]);
-    }
-    report_refs_sort(s->refs, s->ref_count);
-
-    s->checked = co_alloc(s, (s->mod_count + 1) * sizeof *s->checked);
-    for (uint32_t i = 0; i < s->mod_count; i++) {
-        Module *m = s->mods[i];
-        if (!m->artifact)
-            continue;
-        CheckedModule *c = &s->checked[s->checked_count++];
-        c->name = co_display_name(m);
-        c->artifact = m->artifact;
-        c->count = artifact_value_count(m->artifact);
-        TypeLine *lines = co_alloc(s, (c->count + 1) * sizeof *lines);
-        for (uint32_t v = 0; v < c->count; v++) {
-            lines[v].name = artifact_value_name(m->artifact, v);
-            lines[v].type = NULL;
-        }
-        c->values = lines;
-    }
-    qsort(s->checked, s->checked_count, sizeof *s->checked, cmp_checked);
-    s->types_arena = co_alloc(s, sizeof *s->types_arena);
-    arena_init(s->types_arena, ARENA_DEFAULT_CHUNK, 0);
-}
 
 static uint32_t online_cpus(void)
 {
@@ -301,7 +139,7 @@ static int run_build(CoordSession *s, Runner *given)
     arena_set_oom(&s->arena, &jb);
     actor_run(s);
     uint64_t collect_begin = worker_now_nanos();
-    collect(s);
+    results_collect(s);
     s->obs.finish_ns = worker_now_nanos() - collect_begin;
     arena_set_oom(&s->arena, NULL);
     runner_destroy(own);

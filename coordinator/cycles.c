@@ -15,8 +15,11 @@
  *     order, so the first module met that imports S closes the shortest
  *     cycle with the smallest names at each step.  One E0402 at S's import
  *     of the cycle's second module.
- *   - Every edge with both ends in the component is marked in_cycle and its
- *     checked_done is completed here: check then sees NULL for those imports.
+ *   - Every edge with both ends in the component is marked in_cycle and,
+ *     unless already completed, returned for the actor to complete its
+ *     checked_done (components in the order Tarjan pops them, members in
+ *     stack order, imports in order): check then sees NULL for those
+ *     imports.
  */
 #include "coordinator/actor.h"
 
@@ -107,11 +110,12 @@ static void report_cycle(CoordSession *s, const uint32_t *comp, uint32_t c,
     co_add_report(s, sm, RC_E0402, imp->name_start, imp->name_end, "%s", msg);
 }
 
-void cycles_report(CoordSession *s)
+uint32_t *cycles_report(CoordSession *s, uint32_t *release_count)
 {
     uint32_t n = s->mod_count;
+    *release_count = 0;
     if (n == 0)
-        return;
+        return NULL;
     uint32_t *index = co_alloc(s, n * sizeof *index);
     uint32_t *low = co_alloc(s, n * sizeof *low);
     uint32_t *comp = co_alloc(s, n * sizeof *comp);
@@ -130,6 +134,7 @@ void cycles_report(CoordSession *s)
     }
     uint32_t *scratch = co_alloc(s, (n > max_imports ? n : max_imports) * sizeof *scratch);
     uint32_t next_index = 0, sp = 0, comps = 0;
+    uint32_t *release = NULL, release_cap = 0;
 
     for (uint32_t root = 0; root < n; root++) {
         if (index[root] != NONE)
@@ -182,8 +187,11 @@ void cycles_report(CoordSession *s)
                         uint32_t e = mm->import_edge[k];
                         if (e != NONE && comp[s->edges[e].to] == comps) {
                             s->edges[e].in_cycle = true;
-                            if (!s->edges[e].checked_done)
-                                graph_release_edge_checked(s, &s->edges[e]);
+                            if (s->edges[e].checked_done)
+                                continue;
+                            release = co_grow(s, release, *release_count, &release_cap,
+                                              sizeof *release, 16);
+                            release[(*release_count)++] = e;
                         }
                     }
                 }
@@ -192,4 +200,5 @@ void cycles_report(CoordSession *s)
             comps++;
         }
     }
+    return release;
 }

@@ -14,8 +14,16 @@
  *   - Files are not read here (the parse task reads them), except the header
  *     of a lone file argument, whose module name decides its root before any
  *     import could need it.  Anything unreadable — a dangling symlink, a
- *     directory named x.kite — is registered all the same; its parse task
- *     reports E0001.
+ *     directory or a FIFO named x.kite — is registered all the same; its
+ *     parse task reports E0001.  Nothing here opens a file without
+ *     O_NONBLOCK, so a FIFO never blocks discovery.
+ *   - A file argument must end in .kite (else a usage error): a lone file
+ *     is a module, and only .kite files are modules.
+ *   - A directory below a root that cannot be read (no permission, a path
+ *     longer than PATH_MAX) fails coord_add_root with a `coord:` error, exit
+ *     2 (out of descriptors: 3); it is never skipped, which would lose the
+ *     reports of the modules in it.  What the walk registered before stays;
+ *     the caller gives up on the session.
  *   - Lookup order for an import: the table; then the roots of lone files and
  *     then the -I directories, in the order given; the first hit wins.
  *     Directory roots need no search: every file under them is known.
@@ -105,13 +113,11 @@ static Module *new_module(CoordSession *s, const char *name, const char *path, u
     m->root = root;
     m->dup_of = NONE;
     m->first_in = NONE;
-    m->state = MS_DISCOVERED;
+    m->state = MS_DISCOVERED;   /* its first state; the actor admits it */
     arena_init(&m->keep, KEEP_CHUNK, 0);
     arena_init(&m->ast_arena, PHASE_CHUNK, 0);
     arena_init(&m->ir_arena, PHASE_CHUNK, 0);
     s->mods[s->mod_count++] = m;
-    s->unparsed++;
-    graph_ready_push(s, m->id);
     return m;
 }
 
@@ -203,8 +209,24 @@ static void register_file(CoordSession *s, uint32_t root, const char *path, cons
     discover_module(s, name_from_rel(s, rel), path, root);
 }
 
-/* Reads the entry names of `dir`, sorted.  Allocation failure must not leak
- * the DIR, so the arena's jump target is parked while it is open. */
+/* A directory that cannot be read (errno: why) fails the whole PATH: its
+ * modules' errors would vanish otherwise.  Out of descriptors is the
+ * compiler's trouble, not the invocation's.  Returns the exit status. */
+static int dir_error(CoordSession *s, const char *dir, int err)
+{
+    size_t n = strlen(dir);
+    if (n > 160)    /* a path deeper than PATH_MAX: its two ends say enough */
+        snprintf(s->error, sizeof s->error, "cannot read directory '%.60s...%s': %s", dir,
+                 dir + n - 90, strerror(err));
+    else
+        snprintf(s->error, sizeof s->error, "cannot read directory '%s': %s", dir,
+                 strerror(err));
+    return err == EMFILE || err == ENFILE ? COORD_EXIT_INTERNAL : COORD_EXIT_USAGE;
+}
+
+/* Reads the entry names of `dir`, sorted; NULL (errno set) when it cannot
+ * be opened.  Allocation failure must not leak the DIR, so the arena's jump
+ * target is parked while it is open. */
 static DirEntry *list_dir(CoordSession *s, const char *dir, uint32_t *count_out)
 {
     DIR *d = opendir(dir);
@@ -246,12 +268,12 @@ static DirEntry *list_dir(CoordSession *s, const char *dir, uint32_t *count_out)
 /* dev: the device of `dir` (a plain file's (dev, inode) is its directory's
  * device and its d_ino; only links, unknown types and directories, which
  * may be mount points, are stat()ed). */
-static void walk(CoordSession *s, uint32_t root, const char *dir, dev_t dev, const char *rel)
+static int walk(CoordSession *s, uint32_t root, const char *dir, dev_t dev, const char *rel)
 {
     uint32_t count = 0;
     DirEntry *names = list_dir(s, dir, &count);
     if (!names)
-        return;     /* an unreadable subdirectory: nothing in it can be seen */
+        return dir_error(s, dir, errno);
     for (uint32_t i = 0; i < count; i++) {
         const char *name = names[i].name;
         bool kite = ends_with(name, ".kite") && strlen(name) > 5;
@@ -267,27 +289,40 @@ static void walk(CoordSession *s, uint32_t root, const char *dir, dev_t dev, con
         } else if (stat(path, &st) != 0) {
             if (kite)
                 register_file(s, root, path, sub);     /* dangling: E0001 */
-            continue;
+            else if (errno != ENOENT && errno != ELOOP)
+                return dir_error(s, path, errno);      /* e.g. deeper than PATH_MAX */
+            continue;                                  /* a dangling link, a loop */
         }
         if (S_ISDIR(st.st_mode)) {
+            int rc = 0;
             if (kite)
                 register_file(s, root, path, sub);     /* a directory x.kite: E0001 */
             else if (seen_add(s, &st))
-                walk(s, root, path, st.st_dev, sub);
+                rc = walk(s, root, path, st.st_dev, sub);
+            if (rc)
+                return rc;
             continue;
         }
         if (kite && seen_add(s, &st))
             register_file(s, root, path, sub);
     }
+    return 0;
 }
 
 /* The module name of a lone file's header ("module A.B exposing ..."), or
  * NULL when the file has no readable, well-formed header. */
 static char *header_name(CoordSession *s, const char *path)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    /* O_NONBLOCK: a FIFO must not block the open (the parse task then
+     * reports it: E0001 not a regular file) */
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0)
         return NULL;
+    struct stat st;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        close(fd);
+        return NULL;
+    }
     char buf[16384];
     ssize_t n = read(fd, buf, sizeof buf - 1);
     close(fd);
@@ -295,6 +330,8 @@ static char *header_name(CoordSession *s, const char *path)
         return NULL;
     buf[n] = '\0';
     const char *p = buf;
+    if (n >= 3 && memcmp(buf, "\xEF\xBB\xBF", 3) == 0)
+        p += 3;     /* a byte-order mark, skipped as the parse task does */
     for (;;) {      /* whitespace and comments */
         while (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')
             p++;
@@ -365,19 +402,22 @@ int discover_root(CoordSession *s, const char *path)
         return COORD_EXIT_USAGE;
     }
     if (!S_ISDIR(st.st_mode)) {
+        if (!ends_with(path, ".kite")) {
+            snprintf(s->error, sizeof s->error,
+                     "'%s' is neither a directory nor a .kite file", path);
+            return COORD_EXIT_USAGE;
+        }
         add_lone_file(s, path, &st);
         return 0;
     }
     char *dir = trim_slashes(s, path);
     DIR *probe = opendir(dir);
-    if (!probe) {
-        snprintf(s->error, sizeof s->error, "cannot read directory '%s': %s", path, strerror(errno));
-        return COORD_EXIT_USAGE;
-    }
+    if (!probe)
+        return dir_error(s, path, errno);
     closedir(probe);
     uint32_t root = add_root(s, dir, true);
     if (seen_add(s, &st))
-        walk(s, root, dir, st.st_dev, "");
+        return walk(s, root, dir, st.st_dev, "");
     return 0;
 }
 

@@ -1,13 +1,15 @@
 /* main — the `coord` command line (LANGUAGE.md section 9).  It uses only the
  * public API of include/coord.h, like any other driver would.
  *
- * Output: text diagnostics go to stderr (coloured only when stderr is a
- * terminal), JSON diagnostics to stdout; --emit-types prints to stdout after
+ * Output: text diagnostics go to stderr (coloured per --color, see
+ * coord_colour_wanted), followed by the summary line when there are any;
+ * JSON diagnostics to stdout; --emit-types prints to stdout after
  * the diagnostics; --stats prints `stats.key: value` lines to stderr after
  * everything else.  While the build runs, a progress line is drawn on stderr
  * only when stderr is a terminal.  Exit status per LANGUAGE.md section 8;
- * a trace file that cannot be opened or written is an I/O error (2) unless
- * the build itself already failed with a higher status.
+ * a trace file that cannot be opened or written, and a failed write of
+ * standard output or standard error, are I/O errors (2) unless the build
+ * itself already failed with a higher status.
  */
 #include "coord.h"
 
@@ -30,12 +32,14 @@ static const char usage_text[] =
     "options:\n"
     "  -j N, --jobs N        worker threads (1 = inline; default: online CPUs)\n"
     "  --format text|json    diagnostics format (text on stderr, json on stdout)\n"
+    "  --color WHEN          colour text diagnostics: auto (default: when stderr is a\n"
+    "                        terminal; NO_COLOR, CLICOLOR_FORCE), always or never\n"
     "  --emit-types          print the type of every top-level value\n"
     "  -I DIR                another directory to look up imports in\n"
     "  --stats               print build statistics (stats.key: value) to stderr\n"
     "  --trace FILE          write a Chrome trace-event JSON of every task to FILE\n"
     "  --help                show this help\n"
-    "  --version             show the version\n"
+    "  --version             show the version, build id and library versions\n"
     "\n"
     "exit status: 0 no errors, 1 errors in the sources, 2 usage or I/O error,\n"
     "3 the compiler itself failed\n";
@@ -70,6 +74,23 @@ static const char *option_value(int argc, char **argv, int *i, const char *shrt,
     return v;
 }
 
+/* A failed write of the diagnostics, the types or the stats (a full disk) is
+ * an I/O error: exit status at least 2, and one line saying so on standard
+ * error (unless standard error itself is what failed). */
+static int check_output(int status)
+{
+    errno = 0;
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        int e = errno;
+        fprintf(stderr, "coord: cannot write standard output: %s\n",
+                e ? strerror(e) : "write error");
+        status = status < COORD_EXIT_USAGE ? COORD_EXIT_USAGE : status;
+    }
+    if (fflush(stderr) != 0 || ferror(stderr))
+        status = status < COORD_EXIT_USAGE ? COORD_EXIT_USAGE : status;
+    return status;
+}
+
 int main(int argc, char **argv)
 {
 #ifdef COORD_TESTING
@@ -80,7 +101,7 @@ int main(int argc, char **argv)
         return 0;
     }
     if (argc >= 2 && strcmp(argv[1], "--version") == 0) {
-        printf("coord %s\n", COORD_VERSION);
+        coord_print_version(stdout);
         return 0;
     }
     if (argc < 2)
@@ -90,6 +111,7 @@ int main(int argc, char **argv)
 
     uint32_t jobs = 0;
     bool json = false, emit_types = false, stats = false;
+    CoordColour colour = COORD_COLOUR_AUTO;
     const char *trace_path = NULL;
     FILE *trace = NULL;
     const char **paths = calloc((size_t)argc, sizeof *paths);
@@ -115,7 +137,7 @@ int main(int argc, char **argv)
             status = 0;
             goto out;
         } else if (strcmp(a, "--version") == 0) {
-            printf("coord %s\n", COORD_VERSION);
+            coord_print_version(stdout);
             status = 0;
             goto out;
         } else if (strcmp(a, "--emit-types") == 0) {
@@ -138,6 +160,17 @@ int main(int argc, char **argv)
                 json = false;
             } else {
                 usage_error("unknown format '%s' (expected text or json)", v);
+                goto out;
+            }
+        } else if (!missing && (v = option_value(argc, argv, &i, NULL, "--color", &missing)) != NULL) {
+            if (strcmp(v, "auto") == 0) {
+                colour = COORD_COLOUR_AUTO;
+            } else if (strcmp(v, "always") == 0) {
+                colour = COORD_COLOUR_ALWAYS;
+            } else if (strcmp(v, "never") == 0) {
+                colour = COORD_COLOUR_NEVER;
+            } else {
+                usage_error("unknown colour mode '%s' (expected auto, always or never)", v);
                 goto out;
             }
         } else if (!missing && (v = option_value(argc, argv, &i, "-I", "--include", &missing)) != NULL) {
@@ -199,8 +232,10 @@ int main(int argc, char **argv)
     status = coord_run(s);
     if (json)
         coord_print_reports(s, stdout, COORD_FORMAT_JSON, false);
-    else
-        coord_print_reports(s, stderr, COORD_FORMAT_TEXT, isatty(STDERR_FILENO) == 1);
+    else {
+        coord_print_reports(s, stderr, COORD_FORMAT_TEXT, coord_colour_wanted(colour, STDERR_FILENO));
+        coord_print_summary(s, stderr);
+    }
     if (emit_types)
         coord_print_types(s, stdout);
     if (coord_error(s)[0])
@@ -220,6 +255,7 @@ int main(int argc, char **argv)
         fflush(stdout);
         coord_print_stats(s, stderr);
     }
+    status = check_output(status);
 out:
     if (trace)
         fclose(trace);

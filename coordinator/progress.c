@@ -48,7 +48,9 @@ void progress_update(CoordSession *s)
     static const char *const verbs[] = { "parsing", "canonicalizing", "checking" };
     const char *verb = o->last_task <= TASK_CHECK ? verbs[o->last_task] : "running";
     char line[512];
-    uint64_t done = o->phase_tasks[0] + o->phase_tasks[1] + o->phase_tasks[2];
+    uint64_t done = 0;
+    for (int k = 0; k < COORD_PHASE_COUNT; k++)
+        done += o->phase_tasks[k];
     uint64_t total = 3u * (uint64_t)s->mod_count - o->skipped;
     int n = snprintf(line, sizeof line, "[%llu/%llu] %s %s", (unsigned long long)done,
                      (unsigned long long)total, verb, co_display_name(s->mods[o->last_module]));

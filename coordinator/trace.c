@@ -10,7 +10,8 @@
  *   - Times are nanoseconds since the build began (Obs.t0); the document
  *     gives microseconds with three decimals, as the format expects.
  *   - The output is one JSON object {"traceEvents":[...]}: every string is
- *     escaped, so any module name (they come from file names) is safe.
+ *     escaped by report_json_chars, so any module name (they come from file
+ *     names, which need not be UTF-8) is safe.
  */
 #include "coordinator/actor.h"
 
@@ -67,18 +68,6 @@ void trace_free(CoordSession *s)
     s->obs.trace_head = s->obs.trace_tail = NULL;
 }
 
-static void put_escaped(FILE *out, const char *str)
-{
-    for (const unsigned char *p = (const unsigned char *)str; *p; p++) {
-        if (*p == '"' || *p == '\\')
-            fprintf(out, "\\%c", *p);
-        else if (*p < 0x20 || *p == 0x7f)
-            fprintf(out, "\\u%04x", *p);
-        else
-            fputc(*p, out);
-    }
-}
-
 static void put_time(FILE *out, const char *key, uint64_t ns)
 {
     fprintf(out, "\"%s\":%" PRIu64 ".%03" PRIu64, key, ns / 1000u, ns % 1000u);
@@ -95,7 +84,7 @@ static void thread_name(FILE *out, bool *first, uint32_t tid, const char *name)
 {
     begin_event(out, first);
     fprintf(out, "\"name\":\"thread_name\",\"ph\":\"M\",\"pid\":1,\"tid\":%u,\"args\":{\"name\":\"", tid);
-    put_escaped(out, name);
+    report_json_chars(out, name);
     fputs("\"}}", out);
 }
 
@@ -122,7 +111,7 @@ int coord_write_trace(const CoordSession *s, FILE *out)
             } else {
                 const char *phase = task_kind_name((TaskKind)sp->task);
                 fprintf(out, "\"name\":\"%s ", phase);
-                put_escaped(out, co_display_name(s->mods[sp->module]));
+                report_json_chars(out, co_display_name(s->mods[sp->module]));
                 fprintf(out, "\",\"cat\":\"%s\"", phase);
             }
             fputs(",\"ph\":\"X\",", out);

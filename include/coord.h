@@ -26,6 +26,15 @@
 
 #define COORD_VERSION "0.1.0"
 
+/* Marks the library's API: libcoord.so exports these functions and nothing
+ * else (the library is compiled with -fvisibility=hidden).  Every function
+ * declared here carries it. */
+#if defined(__GNUC__) || defined(__clang__)
+#define COORD_API __attribute__((visibility("default")))
+#else
+#define COORD_API
+#endif
+
 typedef struct CoordSession CoordSession;
 
 typedef enum { COORD_FORMAT_TEXT, COORD_FORMAT_JSON } CoordFormat;
@@ -51,23 +60,27 @@ enum {
 };
 
 /* NULL when out of memory.  opts may be NULL (defaults). */
-CoordSession *coord_session_create(const CoordOptions *opts);
-void          coord_session_destroy(CoordSession *s);
+COORD_API CoordSession *coord_session_create(const CoordOptions *opts);
+COORD_API void          coord_session_destroy(CoordSession *s);
 
 /* Adds a PATH: a directory (a source root: every *.kite below it is checked)
  * or a single .kite file (its root follows from its module name).  Returns 0,
- * or COORD_EXIT_USAGE when the path does not exist (message: coord_error),
- * or COORD_EXIT_INTERNAL when out of memory.  Call before coord_run. */
-int coord_add_root(CoordSession *s, const char *path);
+ * or COORD_EXIT_USAGE when the path does not exist, is a file not named
+ * *.kite, or holds a directory that cannot be read (message: coord_error;
+ * part of the tree may have been added: give up on the session),
+ * or COORD_EXIT_INTERNAL when out of memory.  Call before coord_run (after
+ * it: COORD_EXIT_USAGE). */
+COORD_API int coord_add_root(CoordSession *s, const char *path);
 /* Adds an import search directory (-I), searched after the source roots, in
- * the order added.  Same return values as coord_add_root. */
-int coord_add_search_dir(CoordSession *s, const char *dir);
+ * the order added.  Same return values as coord_add_root (COORD_EXIT_USAGE
+ * after coord_run). */
+COORD_API int coord_add_search_dir(CoordSession *s, const char *dir);
 /* The message of the last failed call, or "" (owned by the session). */
-const char *coord_error(const CoordSession *s);
+COORD_API const char *coord_error(const CoordSession *s);
 
 /* Checks the build; returns its exit status (COORD_EXIT_*).  Once only. */
-int coord_run(CoordSession *s);
-int coord_exit_status(const CoordSession *s);
+COORD_API int coord_run(CoordSession *s);
+COORD_API int coord_exit_status(const CoordSession *s);
 
 /* ---- reports, in their final order (valid after coord_run) ---- */
 typedef enum { COORD_ERROR, COORD_WARNING } CoordSeverity;
@@ -82,26 +95,50 @@ typedef struct CoordReport {
     const char *message;
 } CoordReport;
 
-uint32_t coord_report_count(const CoordSession *s);
+COORD_API uint32_t coord_report_count(const CoordSession *s);
 /* Fills *out for report i (0 <= i < count); false when out of range. */
-bool     coord_report_get(const CoordSession *s, uint32_t i, CoordReport *out);
-uint32_t coord_error_count(const CoordSession *s);
-uint32_t coord_warning_count(const CoordSession *s);
+COORD_API bool     coord_report_get(const CoordSession *s, uint32_t i, CoordReport *out);
+COORD_API uint32_t coord_error_count(const CoordSession *s);
+COORD_API uint32_t coord_warning_count(const CoordSession *s);
 /* Prints every report: text (with the source line and a caret underline;
  * colour: ANSI colours) or JSON (one object per line). */
-void     coord_print_reports(const CoordSession *s, FILE *out, CoordFormat format, bool colour);
+COORD_API void     coord_print_reports(const CoordSession *s, FILE *out, CoordFormat format, bool colour);
+/* Prints `coord: 3 errors, 1 warning in 2 modules` (zero counts left out;
+ * modules: distinct module names with reports), or nothing without reports.
+ * The coord CLI prints it after text diagnostics only. */
+COORD_API void     coord_print_summary(const CoordSession *s, FILE *out);
+
+/* Colour for text diagnostics (coord --color=WHEN). */
+typedef enum { COORD_COLOUR_AUTO, COORD_COLOUR_ALWAYS, COORD_COLOUR_NEVER } CoordColour;
+/* ALWAYS / NEVER decide alone.  AUTO: no colour when NO_COLOR is set and not
+ * empty; else colour when CLICOLOR_FORCE is set, not empty and not "0"; else
+ * colour when fd is a terminal. */
+COORD_API bool     coord_colour_wanted(CoordColour when, int fd);
+
+/* ---- this build of the library ---- */
+/* COORD_VERSION of the library actually linked (a shared library may be
+ * newer than the header a driver was compiled with). */
+COORD_API const char *coord_version(void);
+/* A 64-bit id that changes whenever any source or header of the library,
+ * the compiler or the build flags change: a result computed by one build is
+ * reusable by another exactly when their ids are equal.  Printed as 16
+ * lowercase hex digits. */
+COORD_API uint64_t    coord_build_id(void);
+/* Prints `coord VERSION`, `build id: <16 hex digits>`, `ck VERSION` and
+ * `xxHash VERSION` lines (coord --version). */
+COORD_API void        coord_print_version(FILE *out);
 
 /* ---- checked types (valid after coord_run) ---- */
 /* Modules of the build that were checked, sorted by name (byte order). */
-uint32_t    coord_module_count(const CoordSession *s);
-const char *coord_module_name(const CoordSession *s, uint32_t m);
+COORD_API uint32_t    coord_module_count(const CoordSession *s);
+COORD_API const char *coord_module_name(const CoordSession *s, uint32_t m);
 /* Top-level values of module m in source order, with their printed types
  * (LANGUAGE.md section 7). */
-uint32_t    coord_value_count(const CoordSession *s, uint32_t m);
-bool        coord_value_get(const CoordSession *s, uint32_t m, uint32_t v,
+COORD_API uint32_t    coord_value_count(const CoordSession *s, uint32_t m);
+COORD_API bool        coord_value_get(const CoordSession *s, uint32_t m, uint32_t v,
                             const char **name, const char **type);
 /* Prints `Module.name : type` lines for every module (--emit-types). */
-void        coord_print_types(const CoordSession *s, FILE *out);
+COORD_API void        coord_print_types(const CoordSession *s, FILE *out);
 
 /* ---- observability (valid after coord_run) ----
  * Task times are thread CPU times measured on the worker around the phase
@@ -139,16 +176,16 @@ typedef struct CoordStats {
     double   efficiency;            /* lower_bound_ns / wall_ns */
 } CoordStats;
 
-const char *coord_phase_name(CoordPhase p);     /* "parse", "canonicalize", "typecheck" */
+COORD_API const char *coord_phase_name(CoordPhase p);     /* "parse", "canonicalize", "typecheck" */
 /* Fills *out; false (and *out zeroed) before coord_run. */
-bool coord_stats(const CoordSession *s, CoordStats *out);
+COORD_API bool coord_stats(const CoordSession *s, CoordStats *out);
 /* Prints the stats as `stats.key: value` lines (coord check --stats). */
-void coord_print_stats(const CoordSession *s, FILE *out);
+COORD_API void coord_print_stats(const CoordSession *s, FILE *out);
 /* Writes a Chrome trace-event JSON document of every task (needs
  * CoordOptions.trace; otherwise only the thread names): complete events
  * named "<phase> <Module>", ts/dur in microseconds since the build began,
  * pid 1, tid 0 for the coordinator thread (which also runs the tasks at
  * jobs = 1) and 1..jobs for the workers.  0, or -1 on a write error. */
-int  coord_write_trace(const CoordSession *s, FILE *out);
+COORD_API int  coord_write_trace(const CoordSession *s, FILE *out);
 
 #endif

@@ -15,6 +15,7 @@
  */
 #include "modules/artifact.h"
 #include "base/hash.h"
+#include "modules/deps.h"
 #include "modules/types.h"
 
 #include <stdlib.h>
@@ -253,86 +254,90 @@ static bool ctor_exposed(const void *item, const void *ctx)
     return t->exposed && t->ctors_exposed;
 }
 
-typedef struct HashBuf {
-    Builder bytes;           /* uint8_t */
-    const uint64_t *node_hash; /* Merkle hash of every artifact node */
-} HashBuf;
-
-static void hb_u32(HashBuf *h, uint32_t v) { builder_push_n(&h->bytes, &v, 4); }
-static void hb_u64(HashBuf *h, uint64_t v) { builder_push_n(&h->bytes, &v, 8); }
-
-static void hb_str(HashBuf *h, const char *s)
-{
-    uint32_t n = (uint32_t)strlen(s);
-    hb_u32(h, n);
-    builder_push_n(&h->bytes, s, n);
-}
-
-/* A scheme is hashed as the Merkle hash of its root: a type is a DAG that
- * may be exponentially large as a tree, and hashing its tree bytes would
- * cost that much.  Export numbers GEN by first appearance per scheme, so
- * equal schemes have equal Merkle hashes whatever their sharing. */
-static void hb_scheme(HashBuf *h, uint32_t t) { hb_u64(h, h->node_hash[t]); }
+/* A scheme enters hashes and fingerprints as the Merkle hash of its root
+ * (ArtValue/ArtCtor.fp): a type is a DAG that may be exponentially large as
+ * a tree, and walking its tree would cost that much.  Schemes are exported
+ * with their variables numbered GEN 0, 1, ... in pre-order (see the top of
+ * this file), so equal schemes have equal Merkle hashes whatever their
+ * sharing. */
+static void fp_type(HashChain *h, const uint32_t fp[2]) { hash_chain_add(h, fp, 2 * sizeof *fp); }
 
 /* Node hashes in one forward pass: export writes children before parents. */
-static uint64_t *node_hashes(const struct Artifact *a, Arena *scratch)
+static uint64_t *node_hashes(const ArtBuilder *b, Arena *scratch)
 {
-    uint64_t *nh = ARENA_ARRAY(scratch, uint64_t, a->node_count ? a->node_count : 1);
-    for (uint32_t t = 0; t < a->node_count; t++) {
-        TyNode n = a->nodes[t];
+    const TyNode *nodes = (const TyNode *)b->nodes.data;
+    const uint32_t *extra = (const uint32_t *)b->extra.data;
+    const ArtNamed *named = (const ArtNamed *)b->named.data;
+    uint64_t *nh = ARENA_ARRAY(scratch, uint64_t, b->nodes.count ? b->nodes.count : 1);
+    for (uint32_t t = 0; t < b->nodes.count; t++) {
+        TyNode n = nodes[t];
         uint64_t head[3] = { n.kind, n.kind == TY_GEN ? n.a : n.b, 0 };
         if (n.kind == TY_CON) {
-            const char *q = a->strings + a->named[n.c].qname;
+            const char *q = b->strings.data + named[n.c].qname;
             head[2] = hash_bytes(q, strlen(q));
         }
         uint64_t x = hash_bytes(head, sizeof head);
         if (n.kind == TY_FN || n.kind == TY_TUPLE || n.kind == TY_CON) {
             uint32_t cnt = n.b + (n.kind == TY_FN);
             for (uint32_t i = 0; i < cnt; i++)
-                x = hash_bytes_seed(&nh[a->extra[n.a + i]], sizeof(uint64_t), x);
+                x = hash_bytes_seed(&nh[extra[n.a + i]], sizeof(uint64_t), x);
         }
         nh[t] = x;
     }
     return nh;
 }
 
-static uint64_t interface_hash(const struct Artifact *a, Arena *scratch)
+static void set_fp(uint32_t fp[2], uint64_t x)
 {
-    HashBuf h;
-    BUILDER_INIT(&h.bytes, scratch, uint8_t);
-    h.node_hash = node_hashes(a, scratch);
-    hb_str(&h, a->strings + a->module);
-    hb_u32(&h, a->exp_type_count);
+    fp[0] = (uint32_t)x;
+    fp[1] = (uint32_t)(x >> 32);
+}
+
+static uint64_t interface_hash(const struct Artifact *a)
+{
+    HashChain h;
+    hash_chain_init(&h, 0);
+    hash_chain_str(&h, a->strings + a->module);
+    hash_chain_u32(&h, a->exp_type_count);
     for (uint32_t i = 0; i < a->exp_type_count; i++) {
         const ArtType *t = &a->types[a->exp_types[i]];
-        hb_str(&h, a->strings + t->name);
-        hb_u32(&h, t->arity);
-        hb_u32(&h, t->poisoned | (uint32_t)t->ctors_exposed << 1);
+        hash_chain_str(&h, a->strings + t->name);
+        hash_chain_u32(&h, t->arity);
+        hash_chain_u32(&h, t->poisoned | (uint32_t)t->ctors_exposed << 1);
         if (!t->ctors_exposed)
             continue;
         /* Declaration order of constructors is part of the interface (it is
          * the order exhaustiveness messages and printers follow). */
-        hb_u32(&h, t->ctor_count);
+        hash_chain_u32(&h, t->ctor_count);
         for (uint32_t k = 0; k < t->ctor_count; k++) {
             const ArtCtor *c = &a->ctors[t->ctor_first + k];
-            hb_str(&h, a->strings + c->name);
-            hb_u32(&h, c->arity);
-            hb_scheme(&h, c->scheme);
+            hash_chain_str(&h, a->strings + c->name);
+            hash_chain_u32(&h, c->arity);
+            fp_type(&h, c->fp);
         }
     }
-    hb_u32(&h, a->exp_value_count);
+    hash_chain_u32(&h, a->exp_value_count);
     for (uint32_t i = 0; i < a->exp_value_count; i++) {
         const ArtValue *v = &a->values[a->exp_values[i]];
-        hb_str(&h, a->strings + v->name);
-        hb_u32(&h, v->poisoned);
+        hash_chain_str(&h, a->strings + v->name);
+        hash_chain_u32(&h, v->poisoned);
         if (!v->poisoned)
-            hb_scheme(&h, v->scheme);
+            fp_type(&h, v->fp);
     }
-    return hash_bytes(h.bytes.data ? h.bytes.data : "", h.bytes.count);
+    return hash_chain_end(&h);
 }
 
 struct Artifact *art_seal(ArtBuilder *b, Arena *keep)
 {
+    const uint64_t *nh = node_hashes(b, b->scratch);
+    for (uint32_t i = 0; i < b->ctors.count; i++) {
+        ArtCtor *c = &BUILDER_AT(&b->ctors, ArtCtor, i);
+        set_fp(c->fp, nh[c->scheme]);
+    }
+    for (uint32_t i = 0; i < b->values.count; i++) {
+        ArtValue *v = &BUILDER_AT(&b->values, ArtValue, i);
+        set_fp(v->fp, v->poisoned ? 0 : nh[v->scheme]);
+    }
     struct Artifact *a = ARENA_NEW(keep, struct Artifact);
     a->module = b->module;
     a->strings = builder_seal(&b->strings, keep);
@@ -355,7 +360,7 @@ struct Artifact *art_seal(ArtBuilder *b, Arena *keep)
                                 type_exposed, NULL, &a->exp_type_count);
     a->exp_ctors = sorted_index(keep, a->strings, a->ctors, sizeof(ArtCtor), a->ctor_count,
                                 ctor_exposed, a->types, &a->exp_ctor_count);
-    a->iface_hash = interface_hash(a, b->scratch);
+    a->iface_hash = interface_hash(a);
     return a;
 }
 
@@ -508,4 +513,57 @@ uint32_t art_import(TyStore *s, const struct Artifact *a, uint32_t node,
         node_map[x] = import_node(s, a, x, named_map, node_map);
     }
     return node_map[node];
+}
+
+/* ---- fingerprints of looked-up names (modules/deps.h) ------------------------ */
+
+/* A type's whole definition: every constructor counts, exposed or not,
+ * since exhaustiveness reads them all. */
+static void fp_typedef(HashChain *h, const struct Artifact *a, const ArtType *t)
+{
+    hash_chain_str(h, a->strings + t->name);
+    hash_chain_u32(h, t->arity);
+    hash_chain_u32(h, t->poisoned | (uint32_t)t->ctors_exposed << 1 | (uint32_t)t->exposed << 2);
+    hash_chain_u32(h, t->ctor_count);
+    for (uint32_t k = 0; k < t->ctor_count; k++) {
+        const ArtCtor *c = &a->ctors[t->ctor_first + k];
+        hash_chain_str(h, a->strings + c->name);
+        hash_chain_u32(h, c->arity);
+        fp_type(h, c->fp);
+    }
+}
+
+uint64_t artifact_fingerprint(const struct Artifact *a, DepKind kind, const char *name)
+{
+    HashChain h;
+    hash_chain_init(&h, 0x6465707321ull);
+    hash_chain_u32(&h, (uint32_t)kind);
+    hash_chain_str(&h, a->strings + a->module);
+    uint32_t i;
+    switch (kind) {
+    case DEP_VALUE:
+        i = artifact_find_value(a, name);
+        if (i == UINT32_MAX)
+            break;
+        hash_chain_u32(&h, 1u + a->values[i].poisoned);
+        hash_chain_u32(&h, a->values[i].gen_count);
+        if (!a->values[i].poisoned)
+            fp_type(&h, a->values[i].fp);
+        break;
+    case DEP_TYPE:
+        i = artifact_find_type(a, name);
+        if (i != UINT32_MAX)
+            fp_typedef(&h, a, &a->types[i]);
+        break;
+    case DEP_CTOR:
+        i = artifact_find_ctor(a, name);
+        if (i == UINT32_MAX)
+            break;
+        hash_chain_str(&h, a->strings + a->ctors[i].name);
+        fp_typedef(&h, a, &a->types[a->ctors[i].type]);
+        break;
+    default:
+        break;
+    }
+    return hash_chain_end(&h);
 }

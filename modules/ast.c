@@ -395,6 +395,7 @@ static void dump_node(Dumper *d, uint32_t n, int ind)
             put_name(d, ast->extra[b]);
         }
         if (ast->extra[b + 2] != AST_NONE) dump_group(d, "exposing", ast->extra[b + 2], c);
+        if (ast->extra[b + 3]) fputs(" broken", d->out);
         break;
     case AST_EXPOSE_VALUE: case AST_EXPOSE_TYPE: case AST_EXPOSE_TYPE_ALL:
     case AST_EXPR_NAME: case AST_EXPR_CTOR: case AST_PAT_BIND: case AST_TYPE_VAR:

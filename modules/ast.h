@@ -39,7 +39,9 @@
     /* ---- module header ---- */                                                        \
     /* IMPORT: tok `import`; a = path of the module name; b = extra index E:            \
      *   extra[E] = alias identifier id or AST_NONE, extra[E+1] = alias token or         \
-     *   AST_NONE, extra[E+2] = list of EXPOSE_* nodes or AST_NONE (no exposing). */      \
+     *   AST_NONE, extra[E+2] = list of EXPOSE_* nodes or AST_NONE (no exposing),        \
+     *   extra[E+3] = 1 when the line failed to parse (what parsed before the error:      \
+     *   its qualifier and those names are poisoned, the module is not looked up). */     \
     X(IMPORT,       "import")                                                            \
     /* EXPOSE_VALUE `x` / EXPOSE_TYPE `T` / EXPOSE_TYPE_ALL `T(..)`:                      \
      *   tok = the name's token, a = identifier id, b unused. */                         \
@@ -169,6 +171,7 @@ typedef struct Ast {
 
     /* Header. */
     bool            has_header;    /* false: E0112 was reported */
+    bool            broken_decls;  /* a declaration failed to parse (DECL_BROKEN) */
     uint32_t        module_path;   /* path (list) of the declared module name, or AST_NONE */
     uint32_t        module_tok;    /* first token of the module name */
     uint32_t        exposing;      /* list of EXPOSE_* nodes, or AST_NONE */

@@ -48,7 +48,11 @@
  *     reported.
  *   - W0201 at the module name of an import (with a non-NULL interface) of
  *     which no name was used, qualified or unqualified, in values, patterns
- *     or types.
+ *     or types; an unknown constructor silenced by a poisoned T(..) import
+ *     uses that import.  None at all in a module with a declaration that
+ *     failed to parse (the skipped text may have used any import).
+ *   - An import line that failed to parse (ast extra[E+3]) is poisoned: its
+ *     interface is taken as NULL whatever the caller passed.
  *   - E0209: a name bound twice in one fn/lambda parameter list, one match
  *     pattern, or one type declaration's parameter list, at the later one.
  *   - *Type variables in a type declaration's payloads must be its
@@ -95,6 +99,7 @@ typedef struct ImportInfo {
     uint32_t qual_segs;      /* number of dotted segments in qual */
     const char *module;      /* module name bytes */
     uint8_t ctor_wild;       /* a poisoned T(..) type: unknown ctors are silent */
+    uint8_t wild_source;     /* exposes a poisoned T(..): may define the silent ctors */
 } ImportInfo;
 
 /* A lambda being canonicalized: the captures found so far. */
@@ -128,6 +133,7 @@ typedef struct Canon {
     uint32_t *imp_value, *imp_type, *imp_ctor;  /* (import << 1) | poisoned */
     uint8_t *own_clash;      /* bits 1 value, 2 type, 4 ctor: E0203 already made */
     bool ctor_wild;
+    bool wild_used;          /* an unknown ctor was silenced: wild sources are used */
 
     uint32_t *binding;  Builder saved;   /* locals: name -> local id; save stack */
     uint32_t *tbinding; Builder tsaved;  /* annotation type variables */
@@ -425,13 +431,21 @@ static Ref ctor_unqualified(Canon *C, uint32_t id, uint32_t s, uint32_t e)
     }
     if (C->imp_ctor[id] != NONE)
         return ref_imported(C, C->imp_ctor[id], id);
-    if (!C->ctor_wild)
+    if (!C->ctor_wild) {
         report_add(&C->rep, RC_E0204, s, e, "unknown constructor: %s", ast_str(C, id));
+    } else if (!C->wild_used) {
+        /* it may be one of the lost constructors of a poisoned T(..): that
+         * import is used (no W0201 for names that were used but poisoned) */
+        C->wild_used = true;
+        for (uint32_t i = 0; i < C->nimp; i++)
+            if (C->imp[i].wild_source)
+                BUILDER_AT(&C->imports, CanonImport, i).used = 1;
+    }
     return r;
 }
 
 
-/* A report that arises from import i (E0206, W0201) names it, so that the
+/* A report that arises from import i (E0206, W0201, E0203) names it, so that the
  * coordinator can drop it when import i turns out to be inside an import
  * cycle (known only once every module is parsed; see reports/report.h). */
 static Report *tag_import(Report *r, uint32_t i)
@@ -1045,8 +1059,8 @@ static void import_name(Canon *C, int ns, uint32_t id, uint32_t imp, bool poison
                 os = ctor_at(C, own[id])->start;
                 oe = ctor_at(C, own[id])->end;
             }
-            report_add(&C->rep, RC_E0203, os, oe, "duplicate definition of %s %s: also imported from %s",
-                       what, ast_str(C, id), C->imp[imp].module);
+            IMPORT_REPORT(C, imp, RC_E0203, os, oe, "duplicate definition of %s %s: also imported from %s",
+                          what, ast_str(C, id), C->imp[imp].module);
             C->own_clash[id] |= (uint8_t)ns;
         }
         /* the clash is the import's mistake: W0201 would repeat it */
@@ -1055,9 +1069,13 @@ static void import_name(Canon *C, int ns, uint32_t id, uint32_t imp, bool poison
     }
     if (tab[id] != NONE) {
         uint32_t prev = tab[id] >> 1;
-        if (real && C->imp[prev].f)
-            report_add(&C->rep, RC_E0203, s, e, "duplicate definition of %s %s: already imported from %s",
-                       what, ast_str(C, id), C->imp[prev].module);
+        if (real && C->imp[prev].f) {
+            Report *r = IMPORT_REPORT(C, imp, RC_E0203, s, e,
+                                      "duplicate definition of %s %s: already imported from %s",
+                                      what, ast_str(C, id), C->imp[prev].module);
+            if (r)
+                r->import2 = prev;
+        }
         BUILDER_AT(&C->imports, CanonImport, imp).used = 1;
         BUILDER_AT(&C->imports, CanonImport, prev).used = 1;
         return;
@@ -1108,6 +1126,7 @@ static void import_exposing(Canon *C, uint32_t i, uint32_t list)
             real = true;
             if (all && T->poisoned) {
                 C->ctor_wild = true;
+                C->imp[i].wild_source = 1;
             } else if (all && !T->ctors_exposed) {
                 IMPORT_REPORT(C, i, RC_E0206, s, e, "module %s does not expose the constructors of %s",
                            C->imp[i].module, ast_str(C, id));
@@ -1136,7 +1155,7 @@ static void setup_imports(Canon *C, const NameIface *self, const NameIface *cons
         uint32_t node = ast_list_at(A, list, i), path = A->a[node], E = A->b[node];
         ImportInfo *I = &C->imp[i];
         uint32_t mlen;
-        I->f = i < count ? imports[i] : NULL;
+        I->f = i < count && !A->extra[E + 3] ? imports[i] : NULL;   /* a broken line is poisoned */
         I->module = join_path(C, path, ast_list_len(A, path), &mlen);
         uint32_t alias = A->extra[E];
         if (alias != AST_NONE) {
@@ -1220,6 +1239,7 @@ static void value_body(Canon *C, uint32_t v)
     }
     C->cur_value = v;
     C->depth = 0;
+    uint32_t errors = C->rep.errors;
     uint32_t omark = C->owned.count, tmark = C->tsaved.count;
     uint32_t E = A->b[decl];
     if (A->kind[decl] == AST_DECL_FN) {
@@ -1245,6 +1265,8 @@ static void value_body(Canon *C, uint32_t v)
     tunbind_to(C, tmark);
     uint32_t tv = list_from(C, &C->owned, omark);
     value_at(C, v)->tvars = tv;
+    /* a definition with an error is failed (LANGUAGE.md section 6) */
+    value_at(C, v)->failed = C->rep.errors != errors;
     C->cur_value = NONE;
 }
 
@@ -1494,7 +1516,9 @@ static CanonModule *canon_run(Canon *C, const NameIface *self, const NameIface *
         value_body(C, v);
     for (uint32_t i = 0; i < C->nimp; i++) {
         const CanonImport *ci = &BUILDER_AT(&C->imports, CanonImport, i);
-        if (C->imp[i].f && !ci->used)
+        /* no W0201 after a declaration that failed to parse: the skipped
+         * text may have used any import (LANGUAGE.md section 6) */
+        if (C->imp[i].f && !ci->used && !C->ast->broken_decls)
             IMPORT_REPORT(C, i, RC_W0201, ci->start, ci->end, "unused import: %s", C->imp[i].module);
     }
 

@@ -184,6 +184,8 @@ typedef struct CanonValue {
     uint8_t  duplicate;
     uint8_t  bad_cycle;          /* in a group that got E0208: its body is
                                   * checked, its type is the error type */
+    uint8_t  failed;             /* canonicalize reported an error in its
+                                  * declaration: likewise (LANGUAGE.md 6) */
     uint32_t name_start, name_end;   /* span of the name token */
     uint32_t decl_start, decl_end;   /* span of the whole declaration */
     uint32_t params;             /* FN: list of parameter local ids (annotations in

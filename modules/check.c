@@ -25,8 +25,16 @@
  *     whose patterns was in error, is not checked for exhaustiveness.
  *   - E0305 is reported at the scrutinee, W0306 at the redundant arm's
  *     pattern.
+ *   - Failed definitions: a value with an error in its declaration (canon's
+ *     `failed`, E0208's `bad_cycle`, or any error reported while its group's
+ *     bodies are inferred, which fails the whole group) has the error type
+ *     for every user; the artifact lists it as poisoned.  After E0303 both
+ *     sides of the infinite type are the error type (ty_occurs_failed).
+ *   - A duplicate value (E0203) is not in the artifact: the first
+ *     definition is the name's.
  */
 #include "modules/canon.h"
+#include "modules/deps.h"
 #include "modules/exhaust.h"
 #include "modules/phases.h"
 #include "modules/types.h"
@@ -51,6 +59,7 @@ typedef struct Check {
     Arena *keep, *scratch;
     TyStore ts;
     ReportList rl;
+    DepRecorder deps;           /* artifact lookups, for the result cache */
     ExCtx ex;
     bool ex_untrusted;          /* this match has a constructor of a duplicate type */
     ImportCache *imp;
@@ -91,6 +100,7 @@ static bool unify_at(Check *c, uint32_t expected, uint32_t found, uint32_t start
         ty_print(&p, ot);
         char *t = ty_printer_take(&p, c->scratch);
         report_add(&c->rl, RC_E0303, start, end, "infinite type: %s = %s", v, t);
+        ty_occurs_failed(&c->ts, ov, ot);
     } else {
         ty_print(&p, expected);
         char *e = ty_printer_take(&p, c->scratch);
@@ -123,14 +133,16 @@ static uint32_t import_type(Check *c, uint32_t imp, uint32_t node)
 /* artifact_find_value / artifact_find_ctor of an IR name (a binary search
  * by string), remembered per import: a module names the same imported
  * values over and over, and IR names are offsets, equal for equal names. */
-static uint32_t find_by_name(Check *c, uint32_t **memo, const Artifact *a, uint32_t name, bool ctor)
+static uint32_t find_by_name(Check *c, uint32_t imp, uint32_t **memo, const Artifact *a, uint32_t name, bool ctor)
 {
     if (!*memo)
         *memo = fill_array(c->scratch, c->m->strings_len + 1, NOT_LOOKED_UP);
     uint32_t *slot = &(*memo)[name];
-    if (*slot == NOT_LOOKED_UP)
+    if (*slot == NOT_LOOKED_UP) {
         *slot = ctor ? artifact_find_ctor(a, canon_str(c->m, name))
                      : artifact_find_value(a, canon_str(c->m, name));
+        dep_note(&c->deps, imp, ctor ? DEP_CTOR : DEP_VALUE, canon_str(c->m, name));
+    }
     return *slot;
 }
 
@@ -139,7 +151,7 @@ static uint32_t imported_ctor(Check *c, uint32_t imp, uint32_t name)
     const Artifact *a = imp < c->m->import_count ? c->imp[imp].art : NULL;
     if (!a)
         return UINT32_MAX;
-    uint32_t k = find_by_name(c, &c->imp[imp].ctor_of_name, a, name, true);
+    uint32_t k = find_by_name(c, imp, &c->imp[imp].ctor_of_name, a, name, true);
     if (k == UINT32_MAX || a->types[a->ctors[k].type].poisoned)
         return UINT32_MAX;
     return k;
@@ -194,6 +206,8 @@ static uint32_t conv_type(Check *c, uint32_t t, const uint32_t *params)
         const Artifact *art = imp < m->import_count ? c->imp[imp].art : NULL;
         const char *name = canon_str(m, canon_type_import_name(m, t));
         uint32_t k = art ? artifact_find_type(art, name) : UINT32_MAX;
+        if (art)
+            dep_note(&c->deps, imp, DEP_TYPE, name);
         if (k == UINT32_MAX || art->types[k].poisoned)
             return s->t_error;
         uint32_t *kids = ARENA_ARRAY(c->scratch, uint32_t, canon_list_len(m, b) + 1);
@@ -505,7 +519,7 @@ static uint32_t infer(Check *c, uint32_t e)
         return m->values[a].poisoned ? s->t_error : ty_instantiate(s, c->value_ty[a]);
     case CE_IMPORTED: {
         const Artifact *art = a < m->import_count ? c->imp[a].art : NULL;
-        uint32_t k = art ? find_by_name(c, &c->imp[a].value_of_name, art, b, false) : UINT32_MAX;
+        uint32_t k = art ? find_by_name(c, a, &c->imp[a].value_of_name, art, b, false) : UINT32_MAX;
         if (k == UINT32_MAX || art->values[k].poisoned)
             return s->t_error;
         return ty_instantiate(s, import_type(c, a, art->values[k].scheme));
@@ -643,11 +657,13 @@ static void check_group(Check *c, uint32_t g)
             c->value_res[v] = cv->annot != CANON_NONE ? conv_type(c, cv->annot, NULL) : ty_var(s);
             c->value_ty[v] = c->value_res[v];
         }
-        /* E0208: the definition failed.  Uses of it, inside the cycle too,
-         * have the error type; the body is still checked on its own. */
-        if (cv->bad_cycle)
+        /* E0208 or an error canonicalize found in the declaration: the
+         * definition failed.  Uses of it, inside its group too, have the
+         * error type; the body is still checked on its own. */
+        if (cv->bad_cycle || cv->failed)
             c->value_ty[v] = s->t_error;
     }
+    uint32_t errors = c->rl.errors;
     for (uint32_t i = from; i < to; i++) {
         uint32_t v = m->scc_values[i];
         const CanonValue *cv = &m->values[v];
@@ -656,10 +672,15 @@ static void check_group(Check *c, uint32_t g)
         uint32_t body = m->values[v].body;
         unify_expr(c, c->value_res[v], infer(c, body), body);
     }
+    /* An error in the group's bodies fails the whole group: its types were
+     * inferred together, so every one of them may be wrong. */
+    bool failed = c->rl.errors != errors;
     s->level = 0;
     for (uint32_t i = from; i < to; i++) {
         uint32_t v = m->scc_values[i];
-        if (!m->values[v].bad_cycle)
+        if (failed)
+            c->value_ty[v] = s->t_error;
+        else if (!m->values[v].bad_cycle && !m->values[v].failed)
             ty_generalize(s, c->value_ty[v]);
     }
 }
@@ -682,6 +703,8 @@ static const Artifact *seal_artifact(Check *c)
     }
     for (uint32_t v = 0; v < m->value_count; v++) {
         const CanonValue *cv = &m->values[v];
+        if (cv->duplicate)
+            continue;   /* E0203: the name is the first definition's */
         art_begin_scheme(&b);
         uint32_t sch = art_export(&b, c->value_ty[v]);
         art_add_value(&b, canon_str(m, cv->name), sch, cv->exposed,
@@ -716,6 +739,7 @@ PhaseStatus check_module(const CanonModule *ir,
     /* Measured: a store ends with about 0.75 nodes per IR expression. */
     ty_store_reserve(&c->ts, ir->expr.count + 64);
     report_list_init(&c->rl, scratch, keep);
+    dep_recorder_init(&c->deps, scratch);
     ex_init(&c->ex, scratch);
     c->imp = ARENA_ZARRAY(scratch, ImportCache, ir->import_count + 1);
     for (uint32_t i = 0; i < ir->import_count; i++) {
@@ -735,6 +759,7 @@ PhaseStatus check_module(const CanonModule *ir,
         check_group(c, g);
     out->artifact = seal_artifact(c);
     out->reports = report_list_seal(&c->rl, keep);
+    out->deps = dep_seal(&c->deps, imports, import_count, keep, scratch);
 
     keep->oom = old_keep;
     scratch->oom = old_scratch;

@@ -11,6 +11,7 @@
 #include "modules/iface.h"
 #include "modules/ast.h"
 #include "base/builder.h"
+#include "base/hash.h"
 
 #include <stdlib.h>
 #include <stddef.h>
@@ -63,6 +64,34 @@ uint32_t iface_find_ctor(const NameIface *f, const char *name, uint32_t len)
     for (uint32_t i = 0; i < f->ctor_count; i++)
         if (name_cmp(f->strings + f->ctors[i].name, name, len) == 0) return i;
     return UINT32_MAX;
+}
+
+uint64_t iface_fingerprint(const NameIface *f)
+{
+    HashChain h;
+    hash_chain_init(&h, 0x6966616365ull);
+    hash_chain_str(&h, iface_str(f, f->module));
+    hash_chain_u32(&h, f->value_count);
+    for (uint32_t i = 0; i < f->value_count; i++) {
+        hash_chain_str(&h, iface_str(f, f->values[i].name));
+        hash_chain_u32(&h, f->values[i].poisoned);
+    }
+    hash_chain_u32(&h, f->type_count);
+    for (uint32_t i = 0; i < f->type_count; i++) {
+        const IfaceType *t = &f->types[i];
+        hash_chain_str(&h, iface_str(f, t->name));
+        hash_chain_u32(&h, t->arity);
+        hash_chain_u32(&h, t->ctor_first);
+        hash_chain_u32(&h, t->ctor_count);
+        hash_chain_u32(&h, t->ctors_exposed | (uint32_t)t->poisoned << 1);
+    }
+    hash_chain_u32(&h, f->ctor_count);
+    for (uint32_t i = 0; i < f->ctor_count; i++) {
+        hash_chain_str(&h, iface_str(f, f->ctors[i].name));
+        hash_chain_u32(&h, f->ctors[i].arity);
+        hash_chain_u32(&h, f->ctors[i].type);
+    }
+    return hash_chain_end(&h);
 }
 
 /* ---- building -------------------------------------------------------------- */
@@ -148,6 +177,7 @@ const NameIface *iface_build(const Ast *ast, Arena *keep, Arena *scratch)
         im->module = add_path(&b, path);
         im->alias = ast->extra[e] == AST_NONE ? ISTR_NONE : add_name(&b, ast->extra[e]);
         im->has_exposing = ast->extra[e + 2] != AST_NONE;
+        im->broken = (uint8_t)ast->extra[e + 3];
         uint32_t first = ast->tok[n] + 1;
         im->name_start = ast->tok_start[first];
         im->name_end = ast_token_end(ast, first + 2 * (ast_list_len(ast, path) - 1));

@@ -29,6 +29,7 @@ typedef struct IfaceImport {
     uint32_t import_start;  /* span of the whole import declaration */
     uint32_t import_end;
     uint8_t has_exposing;
+    uint8_t broken;         /* the line failed to parse: not looked up, its names poisoned */
 } IfaceImport;
 
 typedef struct IfaceValue {
@@ -79,6 +80,11 @@ static inline const char *iface_str(const NameIface *f, IStr s)
 uint32_t iface_find_value(const NameIface *f, const char *name, uint32_t len);
 uint32_t iface_find_type(const NameIface *f, const char *name, uint32_t len);
 uint32_t iface_find_ctor(const NameIface *f, const char *name, uint32_t len);
+
+/* Fingerprint of what an importer's canonicalize may read: the module name,
+ * every exposed value, type (arity, flags) and constructor (arity, type) by
+ * name.  Not the import list or spans.  No allocation. */
+uint64_t iface_fingerprint(const NameIface *f);
 
 /* Builds the interface of a parsed module (called by parse_module; exposed
  * for tests).  Everything sealed into `keep`; temporaries in `scratch`.

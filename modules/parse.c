@@ -15,6 +15,10 @@
  *     reporting function longjmps to the declaration loop (`recover`), which
  *     drops the nodes the broken declaration had written, appends one
  *     DECL_BROKEN node (carrying the name if it was parsed) and skips tokens.
+ *     A declaration ends where a declaration keyword (or EOF) follows it:
+ *     anything else after it is its skipped text, and it fails.  A broken
+ *     import line becomes an IMPORT node marked broken with what parsed.
+ *     An unterminated string (E0102, the lexer's report) fails silently.
  *   - Recovery rule: resume at the first token, from the failing one on, that
  *     is `fn`, `let`, `type` or `import` *at the start of a line* (column 1).
  *     Kite has no layout rule, so a well-formed file never depends on
@@ -73,6 +77,10 @@ typedef struct Parser {
     uint32_t broken_name;       /* name of the declaration being parsed */
     uint32_t broken_kind;
     uint32_t reported_tok;      /* token of the last syntax report, or UINT32_MAX */
+    /* The import line being parsed, kept for its recovery: its module path
+     * (AST_NONE until parsed), alias, and the stack base of its exposing
+     * items (AST_NONE until its list opened). */
+    uint32_t imp_path, imp_alias, imp_alias_tok, imp_items;
 } Parser;
 
 /* ---- building ------------------------------------------------------------ */
@@ -392,10 +400,13 @@ static uint32_t type_(Parser *p)
 
 /* Appends the unescaped bytes of string token t to `strings`; invalid
  * escapes (E0103, already reported) are dropped. */
+/* An unterminated string (E0102, reported by the lexer) fails its
+ * declaration like any skipped text (LANGUAGE.md section 6). */
 static void string_literal(Parser *p, uint32_t t, uint32_t *off, uint32_t *len)
 {
     uint32_t s = p->ts[t] + 1, e = tok_end(p, t);
-    if (lex_string_terminated(p->src, p->len, p->ts[t])) e--;   /* the closing quote */
+    if (!lex_string_terminated(p->src, p->len, p->ts[t])) fail(p);
+    e--;   /* the closing quote */
     *off = p->strings.count;
     *len = 0;
     if (e == s) return;     /* "" — the builder may not have storage yet */
@@ -971,28 +982,49 @@ static uint32_t expose_list(Parser *p)
     return list_from_stack(p, base);
 }
 
-/* import_decl: 'import' module_name ['as' UPPER] ['exposing' expose_list] */
-static uint32_t import_decl(Parser *p)
+static uint32_t import_node(Parser *p, uint32_t t, uint32_t path, uint32_t alias,
+                            uint32_t alias_tok, uint32_t exposing, uint32_t broken)
 {
-    p->broken_kind = BROKEN_IMPORT;
-    uint32_t t = advance(p);
-    uint32_t path = module_name(p);
-    uint32_t alias = AST_NONE, alias_tok = AST_NONE, exposing = AST_NONE;
-    if (at(p, TK_KW_AS)) {
-        advance(p);
-        if (!at(p, TK_UPPER)) expected(p, "module alias");
-        alias_tok = advance(p);
-        alias = ident(p, alias_tok);
-    }
-    if (at(p, TK_KW_EXPOSING)) {
-        advance(p);
-        exposing = expose_list(p);
-    }
     uint32_t e = p->extra.count;
     push32(p, &p->extra, alias);
     push32(p, &p->extra, alias_tok);
     push32(p, &p->extra, exposing);
+    push32(p, &p->extra, broken);
     return node(p, AST_IMPORT, t, path, e);
+}
+
+/* import_decl: 'import' module_name ['as' UPPER] ['exposing' expose_list] */
+static uint32_t import_decl(Parser *p)
+{
+    p->broken_kind = BROKEN_IMPORT;
+    p->imp_path = p->imp_alias = p->imp_alias_tok = p->imp_items = AST_NONE;
+    uint32_t t = advance(p);
+    uint32_t path = p->imp_path = module_name(p);
+    uint32_t alias = AST_NONE, alias_tok = AST_NONE, exposing = AST_NONE;
+    if (at(p, TK_KW_AS)) {
+        advance(p);
+        if (!at(p, TK_UPPER)) expected(p, "module alias");
+        alias_tok = p->imp_alias_tok = advance(p);
+        alias = p->imp_alias = ident(p, alias_tok);
+    }
+    if (at(p, TK_KW_EXPOSING)) {
+        advance(p);
+        p->imp_items = p->stack.count;   /* expose_list's items start here */
+        exposing = expose_list(p);
+    }
+    return import_node(p, t, path, alias, alias_tok, exposing, 0);
+}
+
+/* The IMPORT node of a broken import line (skipped text in it): its module
+ * name, alias and the exposing items parsed before the error, so that its
+ * qualifier and those names are poisoned rather than unknown (LANGUAGE.md
+ * section 6).  AST_NONE when not even the module name parsed. */
+static uint32_t broken_import(Parser *p, uint32_t t)
+{
+    if (p->imp_path == AST_NONE) return AST_NONE;
+    uint32_t exposing = p->imp_items == AST_NONE || p->imp_items > p->stack.count
+                            ? AST_NONE : list_from_stack(p, p->imp_items);
+    return import_node(p, t, p->imp_path, p->imp_alias, p->imp_alias_tok, exposing, 1);
 }
 
 /* ---- the module --------------------------------------------------------------- */
@@ -1011,6 +1043,7 @@ static void skip_to_sync(Parser *p)
 
 typedef struct ModuleParts {
     bool has_header;
+    bool broken_decls;            /* a declaration failed to parse */
     uint32_t module_path, module_tok, exposing;
     Builder imports, decls;       /* uint32 node indices */
 } ModuleParts;
@@ -1042,6 +1075,16 @@ static bool header(Parser *p, ModuleParts *m)
     return true;
 }
 
+/* A declaration ends where the next one starts: text after it that starts
+ * no declaration is skipped text of that declaration, which then fails
+ * (LANGUAGE.md section 6: `let a = 1 $ 2` is broken, its name poisoned). */
+static void end_of_decl(Parser *p)
+{
+    TokKind k = peek(p);
+    if (k != TK_EOF && k != TK_KW_FN && k != TK_KW_LET && k != TK_KW_TYPE && k != TK_KW_IMPORT)
+        expected(p, "declaration (`fn`, `let` or `type`)");
+}
+
 /* module_file: header import* decl*  (imports after declarations are
  * reported once each but still recorded, so their names resolve). */
 static void module_file(Parser *p, ModuleParts *m)
@@ -1058,18 +1101,24 @@ static void module_file(Parser *p, ModuleParts *m)
         p->recover = &jb;
         if (setjmp(jb)) {
             p->depth = 0;
-            p->stack.count = 0;
-            p->nkind.count = p->ntok_.count = p->na.count = p->nb.count = save_nodes;
-            p->extra.count = save_extra;
-            p->strings.count = save_strings;
-            if (p->broken_kind != BROKEN_IMPORT) {
+            if (p->broken_kind == BROKEN_IMPORT) {
+                /* its nodes so far stay: the broken IMPORT node refers to them */
+                uint32_t imp = broken_import(p, start);
+                if (imp != AST_NONE) push32(p, &m->imports, imp);
+            } else {
+                p->nkind.count = p->ntok_.count = p->na.count = p->nb.count = save_nodes;
+                p->extra.count = save_extra;
+                p->strings.count = save_strings;
                 seen_decl = true;
+                m->broken_decls = true;
                 push32(p, &m->decls,
                        node(p, AST_DECL_BROKEN, start, p->broken_name, p->broken_kind));
             }
+            p->stack.count = 0;
             skip_to_sync(p);
             continue;
         }
+        uint32_t d;
         switch (peek(p)) {
         case TK_KW_IMPORT:
             if (seen_decl && start != p->reported_tok) {
@@ -1077,19 +1126,27 @@ static void module_file(Parser *p, ModuleParts *m)
                 report_add(p->rep, RC_E0110, p->ts[start], tok_end(p, start),
                            "imports must come before declarations");
             }
-            push32(p, &m->imports, import_decl(p));
+            d = import_decl(p);
+            end_of_decl(p);
+            push32(p, &m->imports, d);
             break;
         case TK_KW_FN:
             seen_decl = true;
-            push32(p, &m->decls, fn_decl(p));
+            d = fn_decl(p);
+            end_of_decl(p);
+            push32(p, &m->decls, d);
             break;
         case TK_KW_LET:
             seen_decl = true;
-            push32(p, &m->decls, let_decl(p));
+            d = let_decl(p);
+            end_of_decl(p);
+            push32(p, &m->decls, d);
             break;
         case TK_KW_TYPE:
             seen_decl = true;
-            push32(p, &m->decls, type_decl(p));
+            d = type_decl(p);
+            end_of_decl(p);
+            push32(p, &m->decls, d);
             break;
         default:
             expected(p, "declaration (`fn`, `let` or `type`)");
@@ -1251,6 +1308,7 @@ static PhaseStatus parse_run(const char *src, uint32_t len, Arena *keep, Arena *
     if (!m.has_header) return PHASE_FAILED;
 
     ast->has_header = true;
+    ast->broken_decls = m.broken_decls;
     ast->module_path = m.module_path;
     ast->module_tok = m.module_tok;
     ast->exposing = m.exposing;

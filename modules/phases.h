@@ -28,6 +28,7 @@
 
 #include "base/arena.h"
 #include "modules/ast.h"
+#include "modules/deps.h"
 #include "modules/iface.h"
 #include "reports/report.h"
 
@@ -74,6 +75,7 @@ typedef struct Artifact Artifact;         /* checked artifact, see modules/artif
 typedef struct CheckOutput {
     const Artifact *artifact;  /* in `keep`; NULL unless PHASE_OK */
     ReportSpan reports;        /* in `keep` */
+    DepList deps;              /* in `keep`: what was looked up in imports (deps.h) */
 } CheckOutput;
 
 /* imports[i]: the checked artifact of import i (same order as above), or NULL

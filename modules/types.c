@@ -363,6 +363,16 @@ void ty_generalize(TyStore *s, uint32_t t)
     }
 }
 
+void ty_occurs_failed(TyStore *s, uint32_t occ_var, uint32_t occ_type)
+{
+    /* occ_type is a compound node made in this task (it contains the
+     * variable, so it is neither a shared constant nor an imported node) */
+    TyNode *n = node_at(s, occ_type);
+    n->kind = TY_ERROR;
+    n->a = n->b = n->c = 0;
+    node_at(s, occ_var)->a = s->t_error;
+}
+
 /* Post-order walks push a node twice: as `x` (open: push its children) and as
  * `x | TY_WALK_CLOSE` (its children are done: build it). */
 #define TY_WALK_CLOSE 0x80000000u

@@ -117,6 +117,11 @@ typedef enum { TY_OK, TY_MISMATCH, TY_OCCURS } TyResult;
  * which type. */
 TyResult ty_unify(TyStore *s, uint32_t expected, uint32_t found,
                   uint32_t *occ_var, uint32_t *occ_type);
+/* After TY_OCCURS: the infinite type does not exist, so both sides become
+ * the error type (the variable is bound to it, the type's node turns into
+ * it), and what was built on them is silent from then on (E0303 is the one
+ * report). */
+void     ty_occurs_failed(TyStore *s, uint32_t occ_var, uint32_t occ_type);
 
 /* Generalization with levels: variables (and rigid ones) of t whose level
  * is deeper than s->level become TY_GENERIC. */
@@ -186,12 +191,14 @@ typedef struct ArtCtor {
     uint32_t type;           /* index into types */
     uint32_t arity;          /* payload count */
     uint32_t scheme;         /* (P1, ..) -> T(GEN 0..) or T(GEN 0..) */
+    uint32_t fp[2];          /* the scheme's Merkle hash (artifact.c) */
 } ArtCtor;
 
 typedef struct ArtValue {
     uint32_t name;
     uint32_t scheme;         /* node index; meaningless when poisoned */
     uint32_t gen_count;
+    uint32_t fp[2];          /* the scheme's Merkle hash; 0 when poisoned */
     uint8_t exposed, poisoned;
 } ArtValue;
 

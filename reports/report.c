@@ -13,6 +13,7 @@
  */
 #include "reports/report.h"
 #include "base/mem.h"
+#include "base/utf8.h"
 
 #include <stdarg.h>
 #include <stdlib.h>
@@ -72,7 +73,8 @@ Report *report_add(ReportList *l, ReportCode code, uint32_t start, uint32_t end,
     Report *r = builder_push(&l->items);
     if (!r)
         return NULL;
-    *r = (Report){ code, start, end >= start ? end : start, msg, NULL, REPORT_NO_IMPORT };
+    *r = (Report){ code, start, end >= start ? end : start, msg, NULL, REPORT_NO_IMPORT,
+                   REPORT_NO_IMPORT };
     if (report_code_severity(code) == SEV_ERROR)
         l->errors++;
     return r;
@@ -167,12 +169,57 @@ static bool utf8_continuation(char c)
     return ((unsigned char)c & 0xC0) == 0x80;
 }
 
+/* A snippet shows at most this many source bytes before the span's start
+ * and after it: a report on a 10 MB line prints a bounded line. */
+#define SNIPPET_BEFORE 60u
+#define SNIPPET_AFTER 100u
+
+/* Characters a source must not send to the terminal as they are: controls
+ * (which could move the cursor or inject escapes), C1 controls, bidi
+ * controls (which reorder what is shown), line separators and the BOM. */
+static bool escaped_char(uint32_t cp)
+{
+    return (cp < 0x20 && cp != '\t') || (cp >= 0x7F && cp < 0xA0) || cp == 0x061C ||
+           cp == 0x200E || cp == 0x200F || (cp >= 0x2028 && cp <= 0x202E) ||
+           (cp >= 0x2066 && cp <= 0x2069) || cp == 0xFEFF;
+}
+
+/* One character of a snippet line at src[i] (avail bytes to the line's
+ * end): writes it (to out, unless NULL) as a terminal should show it and
+ * returns its width in columns; *len gets its length in bytes.  As gcc >= 10
+ * and clang: an escaped character is <U+XXXX>, a byte that is not UTF-8
+ * <XX>; a tab stays a tab (width 1 here: the underline copies it). */
+static uint32_t snippet_char(FILE *out, const char *src, uint32_t i, uint32_t avail,
+                             uint32_t *len)
+{
+    uint32_t cp, n = utf8_decode((const unsigned char *)src + i, avail, &cp);
+    char esc[16];
+    if (n == 0) {
+        *len = 1;
+        snprintf(esc, sizeof esc, "<%02X>", (unsigned char)src[i]);
+    } else if (escaped_char(cp)) {
+        *len = n;
+        snprintf(esc, sizeof esc, "<U+%04X>", (unsigned)cp);
+    } else {
+        *len = n;
+        if (out)
+            fwrite(src + i, 1, n, out);
+        return 1;
+    }
+    if (out)
+        fputs(esc, out);
+    return (uint32_t)strlen(esc);
+}
+
 /* The snippet: the span's first line, and an underline that starts under
- * the span's first byte.  Padding copies tabs and advances one column per
- * UTF-8 character, so carets line up with what a terminal shows. */
+ * the span's first byte.  Padding copies tabs and advances by each
+ * character's shown width, so carets line up with what a terminal shows.
+ * A long line is cut to a window around the span's start, marked `...` on
+ * each side that was cut. */
 static void render_snippet(FILE *out, const ReportContext *ctx, const Report *r, bool colour)
 {
     const LineTable *t = ctx->lines;
+    const char *src = ctx->src;
     uint32_t start = r->start < ctx->src_len ? r->start : ctx->src_len;
     uint32_t end = r->end < ctx->src_len ? r->end : ctx->src_len;
     if (end < start)
@@ -180,30 +227,42 @@ static void render_snippet(FILE *out, const ReportContext *ctx, const Report *r,
     uint32_t li = line_index(t, start);
     uint32_t ls = t->starts[li];
     uint32_t le = li + 1 < t->count ? t->starts[li + 1] - 1 : ctx->src_len;  /* at '\n' or EOF */
-    if (le > ls && ctx->src[le - 1] == '\r')
+    if (le > ls && src[le - 1] == '\r')
         le--;
     if (start > le)
         start = le;                     /* a span starting on a '\r' */
     if (end > le)
         end = le;                       /* cut at the end of the line */
 
-    const char *gutter_on = colour ? ANSI_BLUE : "", *gutter_off = colour ? ANSI_RESET : "";
-    fprintf(out, "%s%5u |%s ", gutter_on, li + 1, gutter_off);
-    fwrite(ctx->src + ls, 1, le - ls, out);
-    fputc('\n', out);
+    /* the window [ws, we), on character boundaries */
+    uint32_t ws = start - ls > SNIPPET_BEFORE ? start - SNIPPET_BEFORE : ls;
+    while (ws < start && utf8_continuation(src[ws]))
+        ws++;
+    uint32_t we = le - start > SNIPPET_AFTER ? start + SNIPPET_AFTER : le;
+    while (we > start && we < le && utf8_continuation(src[we]))
+        we--;
+    if (end > we)
+        end = we;
+    const char *cut_left = ws > ls ? "..." : "", *cut_right = we < le ? "..." : "";
 
-    fprintf(out, "%s      |%s ", gutter_on, gutter_off);
-    for (uint32_t i = ls; i < start; i++) {
-        char c = ctx->src[i];
-        if (c == '\t')
+    const char *gutter_on = colour ? ANSI_BLUE : "", *gutter_off = colour ? ANSI_RESET : "";
+    fprintf(out, "%s%5u |%s %s", gutter_on, li + 1, gutter_off, cut_left);
+    for (uint32_t i = ws, n; i < we; i += n)
+        snippet_char(out, src, i, le - i, &n);
+    fprintf(out, "%s\n", cut_right);
+
+    fprintf(out, "%s      |%s %s", gutter_on, gutter_off, ws > ls ? "   " : "");
+    uint32_t n;
+    for (uint32_t i = ws; i < start; i += n) {
+        uint32_t w = snippet_char(NULL, src, i, le - i, &n);
+        if (src[i] == '\t')
             fputc('\t', out);
-        else if (!utf8_continuation(c))
-            fputc(' ', out);
+        else
+            fprintf(out, "%*s", (int)w, "");
     }
     uint32_t carets = 0;
-    for (uint32_t i = start; i < end; i++)
-        if (!utf8_continuation(ctx->src[i]))
-            carets++;
+    for (uint32_t i = start; i < end; i += n)
+        carets += snippet_char(NULL, src, i, le - i, &n);
     if (carets == 0)
         carets = 1;
     for (uint32_t i = 0; i < carets; i++)
@@ -238,10 +297,12 @@ void report_render_text(FILE *out, const ReportContext *ctx, const Report *r, bo
     }
 }
 
-static void json_string(FILE *out, const char *s)
+void report_json_chars(FILE *out, const char *str)
 {
-    fputc('"', out);
-    for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
+    const unsigned char *p = (const unsigned char *)(str ? str : "");
+    size_t left = strlen((const char *)p);
+    while (left > 0) {
+        uint32_t cp, n = 1;
         switch (*p) {
         case '"':  fputs("\\\"", out); break;
         case '\\': fputs("\\\\", out); break;
@@ -251,10 +312,22 @@ static void json_string(FILE *out, const char *s)
         default:
             if (*p < 0x20)
                 fprintf(out, "\\u%04x", *p);
-            else
-                fputc(*p, out);
+            else if ((n = utf8_decode(p, left, &cp)) != 0)
+                fwrite(p, 1, n, out);
+            else {
+                fputs("\\ufffd", out);     /* one per invalid byte */
+                n = 1;
+            }
         }
+        p += n;
+        left -= n;
     }
+}
+
+static void json_string(FILE *out, const char *s)
+{
+    fputc('"', out);
+    report_json_chars(out, s);
     fputc('"', out);
 }
 

@@ -70,11 +70,13 @@ typedef struct Report {
     const char *message;    /* NUL-terminated, in a durable arena */
     const char *note;       /* NULL, or extra lines ("note: ...") */
     /* The import (index into the module's imports) the report arises from,
-     * or REPORT_NO_IMPORT.  Set by canonicalize for W0201 and E0206, so that
-     * the coordinator can drop them when that import turns out to be inside
-     * an import cycle (LANGUAGE.md section 2: no further reports arise from
-     * in-cycle imports), which is only known once every module is parsed. */
-    uint32_t import;
+     * or REPORT_NO_IMPORT.  Set by canonicalize for W0201, E0206 and E0203
+     * of imported names, so that the coordinator can drop them when that
+     * import turns out to be inside an import cycle (LANGUAGE.md section 2:
+     * no further reports arise from in-cycle imports), which is only known
+     * once every module is parsed.  import2: a second such import (a clash
+     * of two imports arises from both), or REPORT_NO_IMPORT. */
+    uint32_t import, import2;
 } Report;
 #define REPORT_NO_IMPORT UINT32_MAX
 
@@ -121,14 +123,21 @@ typedef struct ReportContext {
 
 /* Text form of LANGUAGE.md section 8 with source line and caret underline.
  * Only the span's first line is shown (carets cut at its end, at least one
- * caret); the underline copies tabs from the source line and advances one
- * column per UTF-8 character, so carets line up on a terminal.  A note is
+ * caret), at most 60 bytes before the span's start and 100 after it (`...`
+ * marks a cut); control characters, bidi controls and bytes that are not
+ * UTF-8 are shown as <U+XXXX> / <XX>, as gcc and clang do; the underline
+ * copies tabs from the source line and advances by each character's shown
+ * width, so carets line up on a terminal.  A note is
  * printed after the snippet, each of its lines as "      = note: <line>".
  * Without source (ctx->src NULL) only the first line is printed, at 1:1.
  * colour: ANSI colours (only when the stream is a terminal). */
 void report_render_text(FILE *out, const ReportContext *ctx, const Report *r, bool colour);
 /* JSON form: one object per line. */
 void report_render_json(FILE *out, const ReportContext *ctx, const Report *r);
+/* The characters of a JSON string (no quotes) for str: `"` `\` and control
+ * characters escaped, and every byte that is not part of valid UTF-8 (file
+ * names need not be) written as \ufffd, so strict decoders accept it. */
+void report_json_chars(FILE *out, const char *str);
 
 /* Ordering (LANGUAGE.md section 8): module name, line, column, code, message. */
 typedef struct ReportRef {

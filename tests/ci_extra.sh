@@ -4,10 +4,13 @@
 #   - stress: 500-module generated trees (two shapes, with errors, cycles and
 #     missing imports) at -j1/-j2/-j8: identical, and equal to expected.txt;
 #   - directory order: the same tree written in reverse order, same output;
-#   - bad input: every hostile file of tests/badinput/run.sh;
+#   - bad input: every hostile file of tests/badinput/run.sh, and the
+#     hostile environments of tests/badinput/io.sh;
 #   - oom: a reduced allocation-failure walk (tests/oom/run.sh quick);
 #   - fuzz: plain replay of tests/fuzz/regressions/ and the example sources
-#     through the fuzz target's phases (no libFuzzer needed).
+#     through the fuzz target's phases (no libFuzzer needed);
+#   - install: make install into a temporary DESTDIR, the embedding example
+#     built through pkg-config against the installed libcoord.so, uninstall.
 # The full suites are `make stress`, `make oom`, `make fuzz`, `make badinput`.
 # B (the build root) comes from make's command line when given, else build.
 set -eu
@@ -26,8 +29,11 @@ echo "== ci_extra: directory order"
 tests/stress/order.sh "$coord" "$gen"
 echo "== ci_extra: bad input"
 tests/badinput/run.sh "$coord"
+tests/badinput/io.sh "$coord"
 echo "== ci_extra: oom (quick)"
 tests/oom/run.sh quick "$coord" "$gen"
 echo "== ci_extra: fuzz regressions (replay)"
 "$B/asan/fuzz_replay" tests/fuzz/regressions $(find examples tests/golden -type d 2>/dev/null | sort)
+echo "== ci_extra: make install / uninstall (tests/install.sh)"
+tests/install.sh "$B"
 echo "ci_extra: all passed in $(( $(date +%s) - t0 ))s"

@@ -69,11 +69,17 @@ static uint32_t count_lines(const char *src, uint32_t len)
     return n;
 }
 
+/* Beyond every errno value: a FIFO, socket or device (E0001). */
+#define READ_NOT_REGULAR (-2)
+
 /* Reads the whole file into `keep` (NUL-terminated).  Returns 0, an errno
- * value, or -1 when out of memory. */
+ * value, READ_NOT_REGULAR, or -1 when out of memory. */
 static int read_source(const char *path, Arena *keep, const char **src, uint32_t *len)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    /* O_NONBLOCK: opening a FIFO must not wait for a writer (it is then
+     * rejected below as not a regular file).  Reads of a regular file
+     * ignore the flag. */
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0)
         return errno;
     struct stat st;
@@ -86,9 +92,13 @@ static int read_source(const char *path, Arena *keep, const char **src, uint32_t
         close(fd);
         return EISDIR;
     }
-    if (!S_ISREG(st.st_mode) || st.st_size >= (off_t)UINT32_MAX) {
+    if (!S_ISREG(st.st_mode)) {
         close(fd);
-        return S_ISREG(st.st_mode) ? EFBIG : EINVAL;
+        return READ_NOT_REGULAR;
+    }
+    if (st.st_size >= (off_t)UINT32_MAX) {
+        close(fd);
+        return EFBIG;
     }
     size_t size = (size_t)st.st_size;
     /* One chunk for the source and what stays of the module with it (name
@@ -120,8 +130,11 @@ static int read_source(const char *path, Arena *keep, const char **src, uint32_t
     }
     close(fd);
     buf[got] = '\0';
-    *src = buf;
-    *len = (uint32_t)got;
+    /* A leading UTF-8 byte-order mark is not part of the text: offsets, and
+     * so columns, count from after it, as an editor shows the line. */
+    size_t bom = got >= 3 && memcmp(buf, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
+    *src = buf + bom;
+    *len = (uint32_t)(got - bom);
     return 0;
 }
 
@@ -142,7 +155,8 @@ static void run_parse(Arena *scratch, const Task *t, Result *r)
     }
     if (err != 0) {
         char buf[128];
-        const char *why = strerror_r(err, buf, sizeof buf);
+        const char *why = err == READ_NOT_REGULAR ? "not a regular file"
+                                                  : strerror_r(err, buf, sizeof buf);
         ReportList list;
         report_list_init(&list, scratch, t->keep);
         if (!report_add(&list, RC_E0001, 0, 0, "cannot read source file: %s", why)) {

@@ -123,7 +123,11 @@ make_exptype() {
 expect_exptype() { :; }
 types_exptype="Bad.Exp.a2 : ((Int, Int), (Int, Int))"
 
-cases="nul utf8 big deep long empty dir dangling loop mismatch deeptype exptype"
+# A FIFO must not block the walk or the read (open with O_NONBLOCK).
+make_fifo() { mkfifo "$1/Bad/Fifo.kite"; }
+expect_fifo() { echo "E0001 Bad.Fifo 1"; }
+
+cases="nul utf8 big deep long empty dir dangling loop mismatch fifo deeptype exptype"
 fail=0
 
 # run_case NAME ROOT EXPECTED_FILE TYPES_LINE...

@@ -13,6 +13,8 @@
 # 3. examples/driver.c, the README's embedding example, is compiled against
 #    the same libcoord.a and run on examples/.
 # 4. tests/golden/obs.sh: --stats, --trace and the terminal progress line.
+# 5. tests/cli/toolchain.sh: --version and the build id, and the rest of
+#    issue 16 that needs only the binary.
 set -u
 [ $# -eq 1 ] || { echo "usage: $0 path/to/coord" >&2; exit 2; }
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -115,6 +117,11 @@ fi
 # ---- observability: --stats, --trace, the progress line (tests/golden/obs.sh)
 cases=$((cases + 1))
 if "$top/tests/golden/obs.sh" "$coord"; then echo "ok   obs"; else echo "FAIL obs"; failed=$((failed + 1)); fi
+
+# ---- toolchain: --version and the build id, colour, summary line, SARIF
+# (tests/cli/toolchain.sh)
+cases=$((cases + 1))
+if "$top/tests/cli/toolchain.sh" "$coord"; then echo "ok   toolchain"; else echo "FAIL toolchain"; failed=$((failed + 1)); fi
 
 echo "golden: $((cases - failed))/$cases passed"
 [ $failed -eq 0 ]

@@ -221,7 +221,9 @@ static inline void harness_run(Harness *h)
         m->imp_count = m->po.iface ? m->po.iface->import_count : 0;
         m->imp = calloc(m->imp_count + 1, sizeof *m->imp);
         for (uint32_t k = 0; k < m->imp_count; k++)
-            m->imp[k] = harness_find(h, iface_str(m->po.iface, m->po.iface->imports[k].module));
+            m->imp[k] = m->po.iface->imports[k].broken
+                            ? UINT32_MAX
+                            : harness_find(h, iface_str(m->po.iface, m->po.iface->imports[k].module));
     }
     HTarjan t;
     t.index = malloc((h->count + 1) * sizeof *t.index);

@@ -144,10 +144,24 @@ static void test_shuffled_orders_agree(void **state)
     free(expect);
 }
 
+/* A session runs once: adding a root or a search directory afterwards is
+ * refused (until sessions support runs again). */
+static void test_add_after_run(void **state)
+{
+    CoordSession *s = session();
+    coord_run(s);
+    assert_int_equal(coord_add_root(s, tree), COORD_EXIT_USAGE);
+    assert_string_equal(coord_error(s), "coord_add_root after coord_run");
+    assert_int_equal(coord_add_search_dir(s, tree), COORD_EXIT_USAGE);
+    assert_string_equal(coord_error(s), "coord_add_search_dir after coord_run");
+    coord_session_destroy(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_reference),
+        cmocka_unit_test(test_add_after_run),
         cmocka_unit_test(test_shuffled_orders_agree),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

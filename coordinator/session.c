@@ -1,0 +1,91 @@
+/* session — the helpers every coordinator file uses: allocation in the
+ * session arena and the coordinator's own reports.  Below every other file
+ * of coordinator/: it calls none of them.
+ *
+ * Invariants
+ *   - Allocation never returns NULL: on failure it jumps to the session
+ *   arena's out-of-memory target, which the running public entry point set
+ *   (api.c); coordinator code does not check allocations.
+ *   - A growing array is re-allocated at double size and the old block is
+ *   abandoned in the arena: the coordinator's total memory stays
+ *   O(modules + edges).
+ */
+#include "coordinator/actor.h"
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <string.h>
+
+_Noreturn void co_oom(CoordSession *s)
+{
+    longjmp(*s->arena.oom, 1);
+}
+
+void *co_alloc(CoordSession *s, size_t size)
+{
+    void *p = arena_alloc(&s->arena, size ? size : 1, _Alignof(max_align_t));
+    if (!p)
+        co_oom(s);  /* only reachable with a target set; see the invariants */
+    return p;
+}
+
+void *co_grow(CoordSession *s, void *items, uint32_t count, uint32_t *cap, size_t elem,
+              uint32_t first_cap)
+{
+    if (count < *cap)
+        return items;
+    uint32_t n = *cap ? *cap * 2 : first_cap;
+    void *more = co_alloc(s, (size_t)n * elem);
+    if (count)
+        memcpy(more, items, (size_t)count * elem);
+    *cap = n;
+    return more;
+}
+
+char *co_strdup(CoordSession *s, const char *str)
+{
+    size_t n = strlen(str);
+    char *p = co_alloc(s, n + 1);
+    memcpy(p, str, n + 1);
+    return p;
+}
+
+static char *co_vprintf(CoordSession *s, const char *fmt, va_list ap)
+{
+    char *p = arena_vprintf(&s->arena, fmt, ap);
+    if (!p)
+        co_oom(s);
+    return p;
+}
+
+char *co_printf(CoordSession *s, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *p = co_vprintf(s, fmt, ap);
+    va_end(ap);
+    return p;
+}
+
+void co_add_report(CoordSession *s, Module *m, ReportCode code, uint32_t start,
+                   uint32_t end, const char *fmt, ...)
+{
+    OwnReport *o = co_alloc(s, sizeof *o);
+    va_list ap;
+    va_start(ap, fmt);
+    char *msg = co_vprintf(s, fmt, ap);
+    va_end(ap);
+    o->r.code = code;
+    o->r.start = start;
+    o->r.end = end;
+    o->r.message = msg;
+    o->r.note = NULL;
+    o->r.import = o->r.import2 = REPORT_NO_IMPORT;
+    o->next = m->own;
+    m->own = o;
+}
+
+const char *co_display_name(const Module *m)
+{
+    return m->iface ? iface_str(m->iface, m->iface->module) : m->name;
+}
