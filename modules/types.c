@@ -346,20 +346,35 @@ static void push_kids(Builder *stack, const uint32_t *extra, TyNode n)
  * per-node epoch stamps, so its cost is the number of distinct nodes and its
  * C stack is constant, however deep or exponentially large (as a tree) the
  * type is. */
-void ty_generalize(TyStore *s, uint32_t t)
+/* A pre-order visit of the distinct nodes reachable from t (walk_begin, then
+ * walk_next until TY_NONE), on the store's `occ` stack. */
+static uint32_t walk_begin(TyStore *s, uint32_t t)
 {
-    uint32_t epoch = ++s->epoch;
     builder_clear(&s->occ);
     push_u32(&s->occ, t);
+    return ++s->epoch;
+}
+
+static uint32_t walk_next(TyStore *s, uint32_t epoch)
+{
     while (s->occ.count) {
         uint32_t x = ty_find(s, BUILDER_AT(&s->occ, uint32_t, --s->occ.count));
         if (*stamp_at(s, x) == epoch)
             continue;
         *stamp_at(s, x) = epoch;
+        push_kids(&s->occ, ty_extra(s, 0), *node_at(s, x));
+        return x;
+    }
+    return TY_NONE;
+}
+
+void ty_generalize(TyStore *s, uint32_t t)
+{
+    uint32_t epoch = walk_begin(s, t);
+    for (uint32_t x; (x = walk_next(s, epoch)) != TY_NONE;) {
         TyNode *n = node_at(s, x);
         if ((n->kind == TY_VAR || n->kind == TY_RIGID) && n->b != TY_GENERIC && n->b > s->level)
             n->b = TY_GENERIC;
-        push_kids(&s->occ, ty_extra(s, 0), *n);
     }
 }
 
@@ -435,19 +450,10 @@ uint32_t ty_instantiate(TyStore *s, uint32_t t)
 
 bool ty_is_error(TyStore *s, uint32_t t)
 {
-    uint32_t epoch = ++s->epoch;
-    builder_clear(&s->occ);
-    push_u32(&s->occ, t);
-    while (s->occ.count) {
-        uint32_t x = ty_find(s, BUILDER_AT(&s->occ, uint32_t, --s->occ.count));
-        if (*stamp_at(s, x) == epoch)
-            continue;
-        *stamp_at(s, x) = epoch;
-        TyNode n = *node_at(s, x);
-        if (n.kind == TY_ERROR)
+    uint32_t epoch = walk_begin(s, t);
+    for (uint32_t x; (x = walk_next(s, epoch)) != TY_NONE;)
+        if (node_at(s, x)->kind == TY_ERROR)
             return true;
-        push_kids(&s->occ, ty_extra(s, 0), n);
-    }
     return false;
 }
 
