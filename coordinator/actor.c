@@ -171,7 +171,7 @@ static void dispatch(CoordSession *s, Module *m)
     case MS_PARSED: {
         t.kind = TASK_CANON;
         t.ast = m->ast;
-        t.self = m->iface;
+        t.self = m->self_iface ? m->self_iface : m->iface;
         t.import_count = m->import_count;
         const NameIface **ifaces = co_alloc(s, (m->import_count + 1) * sizeof *ifaces);
         for (uint32_t i = 0; i < m->import_count; i++) {
@@ -210,7 +210,9 @@ static void dispatch(CoordSession *s, Module *m)
 static void task_failed(CoordSession *s, Module *m, const Result *r)
 {
     const char *what = task_kind_name(r->task);
-    if (r->cause == FAIL_OOM)
+    if (r->cause == FAIL_NOFILE)
+        s->out_of_fds = true;   /* no report: the run fails as a whole */
+    else if (r->cause == FAIL_OOM)
         co_add_report(s, m, RC_E0901, 0, 0, "out of memory during %s", what);
     else
         co_add_report(s, m, RC_E0902, 0, 0, "internal compiler error during %s", what);

@@ -106,6 +106,8 @@ typedef struct Module {
     uint32_t src_len;
     const Ast *ast;
     const NameIface *iface;
+    const NameIface *self_iface; /* what its own canonicalize sees: iface, or after
+                                  * E0403 a copy named by the path (graph.c) */
     const CanonModule *ir;
     const Artifact *artifact;
     ReportSpan phase_reports[COORD_PHASE_COUNT]; /* by TaskKind */
@@ -142,6 +144,7 @@ typedef enum {
 
 typedef struct Root {
     const char *dir;            /* without trailing '/' */
+    const char *real;           /* walked: realpath(dir), for nesting; else NULL */
     bool walked;                /* a directory PATH: all its files are known */
     bool is_search;             /* -I */
 } Root;
@@ -195,6 +198,8 @@ struct CoordSession {
     ReportRef *refs;
     uint32_t ref_count, errors, warnings;
     bool internal_failure;
+    bool out_of_fds;            /* a task found no file descriptor: the run
+                                 * fails (exit 3) with one message, no reports */
     CheckedModule *checked;
     uint32_t checked_count;
     Arena *types_arena;         /* printed types asked for by coord_value_get */

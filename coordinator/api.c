@@ -107,14 +107,31 @@ static uint32_t online_cpus(void)
     return n > 0 ? (uint32_t)n : 1;
 }
 
+/* The run failed as a whole (the coordinator out of memory, no file
+ * descriptors): no reports, no types, one message, exit 3 — never a partial
+ * result that would vary with timing. */
+static int give_up(CoordSession *s, const char *why)
+{
+    s->ref_count = 0;
+    s->checked_count = 0;
+    s->errors = 0;
+    s->warnings = 0;
+    s->internal_failure = true;
+    snprintf(s->error, sizeof s->error, "%s", why);
+    return s->status = COORD_EXIT_INTERNAL;
+}
+
 static int run_build(CoordSession *s, Runner *given)
 {
     Runner *volatile own = NULL;     /* read again after a longjmp */
     if (!given) {
         uint32_t jobs = s->opts.jobs ? s->opts.jobs : online_cpus();
-        own = jobs == 1 ? runner_inline_create() : runner_threads_create(jobs);
+        char why[160];
+        own = jobs == 1 ? runner_inline_create()
+                        : runner_threads_create(jobs, why, sizeof why);
         if (!own) {
-            snprintf(s->error, sizeof s->error, "cannot start the worker pool (out of memory)");
+            snprintf(s->error, sizeof s->error, "cannot start the worker pool: %s",
+                     jobs == 1 ? "out of memory" : why);
             return s->status = COORD_EXIT_INTERNAL;
         }
     }
@@ -128,13 +145,7 @@ static int run_build(CoordSession *s, Runner *given)
         actor_drain(s);
         runner_destroy(own);
         s->runner = NULL;
-        s->ref_count = 0;
-        s->checked_count = 0;
-        s->errors = 0;
-        s->warnings = 0;
-        s->internal_failure = true;
-        snprintf(s->error, sizeof s->error, "out of memory");
-        return s->status = COORD_EXIT_INTERNAL;
+        return give_up(s, "out of memory");
     }
     arena_set_oom(&s->arena, &jb);
     actor_run(s);
@@ -144,6 +155,9 @@ static int run_build(CoordSession *s, Runner *given)
     arena_set_oom(&s->arena, NULL);
     runner_destroy(own);
     s->runner = NULL;
+    if (s->out_of_fds)
+        return give_up(s, "out of file descriptors while reading source files "
+                          "(Too many open files; raise the limit: ulimit -n)");
     s->status = s->internal_failure ? COORD_EXIT_INTERNAL
               : s->errors ? COORD_EXIT_ERRORS : COORD_EXIT_OK;
     return s->status;

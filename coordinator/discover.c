@@ -24,6 +24,8 @@
  *     2 (out of descriptors: 3); it is never skipped, which would lose the
  *     reports of the modules in it.  What the walk registered before stays;
  *     the caller gives up on the session.
+ *   - Directory roots never nest (compared by real path): one inside
+ *     another is a usage error, whatever the argument order.
  *   - Lookup order for an import: the table; then the roots of lone files and
  *     then the -I directories, in the order given; the first hit wins.
  *     Directory roots need no search: every file under them is known.
@@ -35,6 +37,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -176,6 +179,7 @@ static uint32_t add_root(CoordSession *s, const char *dir, bool walked)
     s->roots = co_grow(s, s->roots, s->root_count, &s->root_cap, sizeof *s->roots, 8);
     Root *r = &s->roots[s->root_count];
     r->dir = co_strdup(s, dir);
+    r->real = NULL;
     r->walked = walked;
     r->is_search = false;
     return s->root_count++;
@@ -215,13 +219,18 @@ static void register_file(CoordSession *s, uint32_t root, const char *path, cons
 static int dir_error(CoordSession *s, const char *dir, int err)
 {
     size_t n = strlen(dir);
+    if (err == EMFILE || err == ENFILE) {
+        snprintf(s->error, sizeof s->error, "out of file descriptors while reading "
+                 "directories (%s; raise the limit: ulimit -n)", strerror(err));
+        return COORD_EXIT_INTERNAL;
+    }
     if (n > 160)    /* a path deeper than PATH_MAX: its two ends say enough */
         snprintf(s->error, sizeof s->error, "cannot read directory '%.60s...%s': %s", dir,
                  dir + n - 90, strerror(err));
     else
         snprintf(s->error, sizeof s->error, "cannot read directory '%s': %s", dir,
                  strerror(err));
-    return err == EMFILE || err == ENFILE ? COORD_EXIT_INTERNAL : COORD_EXIT_USAGE;
+    return COORD_EXIT_USAGE;
 }
 
 /* Reads the entry names of `dir`, sorted; NULL (errno set) when it cannot
@@ -394,6 +403,43 @@ static void add_lone_file(CoordSession *s, const char *path, const struct stat *
                     add_root(s, slash ? (dir[0] ? dir : "/") : ".", false));
 }
 
+/* Whether the real path `in` lies strictly below the real path `out`. */
+static bool path_below(const char *in, const char *out)
+{
+    size_t n = strlen(out);
+    if (strcmp(out, "/") == 0)
+        return strcmp(in, "/") != 0;
+    return strncmp(in, out, n) == 0 && in[n] == '/';
+}
+
+/* Nested source roots would give a file two names (src/Sub/A.kite is Sub.A
+ * under src, A under src/Sub), and which one won would depend on the order
+ * of the arguments: they are refused, whatever that order.  The same
+ * directory twice is one root. */
+static int check_nesting(CoordSession *s, const char *dir, const char *real)
+{
+    for (uint32_t i = 0; i < s->root_count; i++) {
+        const Root *r = &s->roots[i];
+        const char *inner = NULL, *outer = NULL;
+        if (!r->real)
+            continue;
+        if (path_below(real, r->real)) {
+            inner = dir;
+            outer = r->dir;
+        } else if (path_below(r->real, real)) {
+            inner = r->dir;
+            outer = dir;
+        }
+        if (inner) {
+            snprintf(s->error, sizeof s->error,
+                     "source root '%s' is inside source root '%s' (give only one of them)",
+                     inner, outer);
+            return COORD_EXIT_USAGE;
+        }
+    }
+    return 0;
+}
+
 int discover_root(CoordSession *s, const char *path)
 {
     struct stat st;
@@ -415,7 +461,15 @@ int discover_root(CoordSession *s, const char *path)
     if (!probe)
         return dir_error(s, path, errno);
     closedir(probe);
+    char real_buf[PATH_MAX];
+    if (!realpath(dir, real_buf))
+        return dir_error(s, path, errno);
+    char *real = co_strdup(s, real_buf);
+    int rc = check_nesting(s, dir, real);
+    if (rc)
+        return rc;
     uint32_t root = add_root(s, dir, true);
+    s->roots[root].real = real;
     if (seen_add(s, &st))
         return walk(s, root, dir, st.st_dev, "");
     return 0;

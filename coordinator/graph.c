@@ -40,6 +40,26 @@ static void new_edge(CoordSession *s, Module *from, Module *to, uint32_t import_
         from->waiting_checked++;
 }
 
+/* E0403 causes nothing further: the module keeps one identity, the name its
+ * path implies, which importers use to find it (and E0402 to name it).  Its
+ * own canonicalize sees this copy of its interface with that name, so its
+ * types, its artifact and its --emit-types lines are named like its
+ * importers name them; only its own reports keep the declared name as their
+ * `module` key (LANGUAGE.md section 8, co_display_name). */
+static const NameIface *renamed_iface(CoordSession *s, const NameIface *f, const char *name)
+{
+    size_t len = strlen(name) + 1;
+    NameIface *copy = co_alloc(s, sizeof *copy);
+    char *strings = co_alloc(s, f->strings_len + len);
+    *copy = *f;
+    memcpy(strings, f->strings, f->strings_len);
+    memcpy(strings + f->strings_len, name, len);
+    copy->strings = strings;
+    copy->module = f->strings_len;
+    copy->strings_len = f->strings_len + (uint32_t)len;
+    return copy;
+}
+
 void graph_resolve_imports(CoordSession *s, Module *m)
 {
     const NameIface *f = m->iface;
@@ -56,10 +76,12 @@ void graph_resolve_imports(CoordSession *s, Module *m)
                       s->mods[m->dup_of]->path);
         return;     /* the caller finishes it as failed; nobody imports it */
     }
-    if (strcmp(declared, m->name) != 0)
+    if (strcmp(declared, m->name) != 0) {
         co_add_report(s, m, RC_E0403, f->module_start, f->module_end,
                       "module name %s does not match the file path %s (expected %s)",
                       declared, m->path, m->name);
+        m->self_iface = renamed_iface(s, f, m->name);
+    }
 
     for (uint32_t i = 0; i < f->import_count; i++) {
         const IfaceImport *imp = &f->imports[i];

@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static const char usage_text[] =
@@ -91,6 +92,52 @@ static int check_output(int status)
     return status;
 }
 
+/* --trace FILE is written to a temporary file next to it (FILE.tmp.XXXXXX,
+ * with the mode fopen would give) and renamed over FILE once complete, so an
+ * interrupted or failed build leaves FILE as it was.  NULL (errno set) when
+ * the temporary file cannot be created; *tmp_out is malloc'd. */
+static FILE *trace_open(const char *path, char **tmp_out)
+{
+    size_t n = strlen(path);
+    char *tmp = malloc(n + sizeof ".tmp.XXXXXX");
+    if (!tmp)
+        return NULL;
+    memcpy(tmp, path, n);
+    memcpy(tmp + n, ".tmp.XXXXXX", sizeof ".tmp.XXXXXX");
+    int fd = mkstemp(tmp);
+    FILE *f = NULL;
+    if (fd >= 0) {
+        mode_t mask = umask(0);
+        umask(mask);
+        if (fchmod(fd, 0666 & ~mask) != 0 || !(f = fdopen(fd, "w"))) {
+            int e = errno;
+            close(fd);
+            unlink(tmp);
+            errno = e;
+        }
+    }
+    if (!f) {
+        free(tmp);
+        return NULL;
+    }
+    *tmp_out = tmp;
+    return f;
+}
+
+/* Closes the trace; renames it over `path` when everything was written
+ * (werr == 0), else removes it.  0, or -1 when it was not published. */
+static int trace_close(FILE *f, char *tmp, const char *path, int werr)
+{
+    if (fclose(f) != 0)
+        werr = -1;
+    if (werr == 0 && rename(tmp, path) != 0)
+        werr = -1;
+    if (werr)
+        unlink(tmp);
+    free(tmp);
+    return werr;
+}
+
 int main(int argc, char **argv)
 {
 #ifdef COORD_TESTING
@@ -114,6 +161,7 @@ int main(int argc, char **argv)
     CoordColour colour = COORD_COLOUR_AUTO;
     const char *trace_path = NULL;
     FILE *trace = NULL;
+    char *trace_tmp = NULL;
     const char **paths = calloc((size_t)argc, sizeof *paths);
     const char **incs = calloc((size_t)argc, sizeof *incs);
     if (!paths || !incs) {
@@ -192,7 +240,7 @@ int main(int argc, char **argv)
 
     if (trace_path) {
         /* opened before the build, so a bad path costs no build */
-        trace = fopen(trace_path, "w");
+        trace = trace_open(trace_path, &trace_tmp);
         if (!trace) {
             fprintf(stderr, "coord: cannot open trace file '%s': %s\n", trace_path, strerror(errno));
             goto out;
@@ -241,9 +289,7 @@ int main(int argc, char **argv)
     if (coord_error(s)[0])
         fprintf(stderr, "coord: %s\n", coord_error(s));
     if (trace) {
-        int werr = coord_write_trace(s, trace);
-        if (fclose(trace) != 0)
-            werr = -1;
+        int werr = trace_close(trace, trace_tmp, trace_path, coord_write_trace(s, trace));
         trace = NULL;
         if (werr) {
             fprintf(stderr, "coord: cannot write trace file '%s'\n", trace_path);
@@ -258,7 +304,7 @@ int main(int argc, char **argv)
     status = check_output(status);
 out:
     if (trace)
-        fclose(trace);
+        trace_close(trace, trace_tmp, trace_path, -1);
     fflush(stdout);
     coord_session_destroy(s);
     free(paths);

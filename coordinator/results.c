@@ -98,7 +98,7 @@ void results_collect(CoordSession *s)
         if (!m->artifact)
             continue;
         CheckedModule *c = &s->checked[s->checked_count++];
-        c->name = co_display_name(m);
+        c->name = artifact_module_name(m->artifact);   /* its identity (graph.c) */
         c->artifact = m->artifact;
         c->count = artifact_value_count(m->artifact);
         TypeLine *lines = co_alloc(s, (c->count + 1) * sizeof *lines);

@@ -491,6 +491,7 @@ void ast_dump(FILE *out, const Ast *ast)
     Dumper d = { out, ast };
     fputs("(module", out);
     if (ast->module_path != AST_NONE) put_path(&d, ast->module_path);
+    if (ast->header_broken) fputs(" broken", out);
     if (ast->exposing != AST_NONE) dump_group(&d, "exposing", ast->exposing, 2);
     dump_items(&d, ast->imports, 2);
     dump_items(&d, ast->decls, 2);

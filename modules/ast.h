@@ -172,6 +172,9 @@ typedef struct Ast {
     /* Header. */
     bool            has_header;    /* false: E0112 was reported */
     bool            broken_decls;  /* a declaration failed to parse (DECL_BROKEN) */
+    bool            header_broken; /* the header failed after its module name
+                                    * (E0110): no exposing list, the module's
+                                    * names are poisoned for its importers */
     uint32_t        module_path;   /* path (list) of the declared module name, or AST_NONE */
     uint32_t        module_tok;    /* first token of the module name */
     uint32_t        exposing;      /* list of EXPOSE_* nodes, or AST_NONE */

@@ -1156,6 +1156,8 @@ static void setup_imports(Canon *C, const NameIface *self, const NameIface *cons
         ImportInfo *I = &C->imp[i];
         uint32_t mlen;
         I->f = i < count && !A->extra[E + 3] ? imports[i] : NULL;   /* a broken line is poisoned */
+        if (I->f && I->f->header_broken)
+            I->f = NULL;   /* its exposing list is lost: every name is poisoned */
         I->module = join_path(C, path, ast_list_len(A, path), &mlen);
         uint32_t alias = A->extra[E];
         if (alias != AST_NONE) {
@@ -1518,7 +1520,7 @@ static CanonModule *canon_run(Canon *C, const NameIface *self, const NameIface *
         const CanonImport *ci = &BUILDER_AT(&C->imports, CanonImport, i);
         /* no W0201 after a declaration that failed to parse: the skipped
          * text may have used any import (LANGUAGE.md section 6) */
-        if (C->imp[i].f && !ci->used && !C->ast->broken_decls)
+        if (C->imp[i].f && !ci->used && !C->ast->broken_decls && !C->ast->header_broken)
             IMPORT_REPORT(C, i, RC_W0201, ci->start, ci->end, "unused import: %s", C->imp[i].module);
     }
 

@@ -166,6 +166,8 @@ const NameIface *iface_build(const Ast *ast, Arena *keep, Arena *scratch)
         f->module_end = ast_token_end(ast, last);
     }
 
+    f->header_broken = ast->header_broken;
+
     /* Imports, in source order. */
     uint32_t nimp = ast_list_len(ast, ast->imports);
     IfaceImport *imports = ARENA_ZARRAY(keep, IfaceImport, nimp ? nimp : 1);

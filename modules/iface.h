@@ -54,6 +54,8 @@ typedef struct IfaceCtor {
 
 typedef struct NameIface {
     IStr module;                 /* declared module name ("Geometry.Shapes") */
+    uint8_t header_broken;       /* the header failed to parse: importers see
+                                  * every name of the module poisoned */
     uint32_t module_start, module_end; /* span of the name in the header */
 
     const IfaceImport *imports;  /* in source order, one per import line */

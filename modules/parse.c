@@ -1044,12 +1044,15 @@ static void skip_to_sync(Parser *p)
 typedef struct ModuleParts {
     bool has_header;
     bool broken_decls;            /* a declaration failed to parse */
+    bool header_broken;           /* the header failed after the module name */
     uint32_t module_path, module_tok, exposing;
     Builder imports, decls;       /* uint32 node indices */
 } ModuleParts;
 
 /* header: 'module' module_name 'exposing' expose_list.  Returns false (after
- * reporting) when there is no usable header. */
+ * reporting) when there is no usable header.  A header that fails after its
+ * module name is recovered as far as it went (header_broken, no exposing
+ * list): its imports and declarations are still parsed and checked. */
 static bool header(Parser *p, ModuleParts *m)
 {
     jmp_buf jb;
@@ -1058,7 +1061,10 @@ static bool header(Parser *p, ModuleParts *m)
         p->depth = 0;
         p->stack.count = 0;
         skip_to_sync(p);
-        return false;
+        if (m->module_path == AST_NONE) return false;
+        m->header_broken = true;
+        m->exposing = AST_NONE;
+        return true;
     }
     if (!at(p, TK_KW_MODULE)) {
         char found[64];
@@ -1309,6 +1315,7 @@ static PhaseStatus parse_run(const char *src, uint32_t len, Arena *keep, Arena *
 
     ast->has_header = true;
     ast->broken_decls = m.broken_decls;
+    ast->header_broken = m.header_broken;
     ast->module_path = m.module_path;
     ast->module_tok = m.module_tok;
     ast->exposing = m.exposing;

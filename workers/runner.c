@@ -39,6 +39,7 @@
 
 #include <assert.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -169,10 +170,11 @@ static void threads_teardown(Runner *r)
         doorbell_destroy(r->bell);
 }
 
-Runner *runner_threads_create(uint32_t workers)
+Runner *runner_threads_create(uint32_t workers, char *why, size_t why_size)
 {
     if (workers == 0)
         workers = 1;
+    snprintf(why, why_size, "out of memory");
     Runner *r = runner_new(RUNNER_THREADS, workers * PER_WORKER);
     if (!r)
         return NULL;
@@ -188,8 +190,12 @@ Runner *runner_threads_create(uint32_t workers)
         w->outbox = chan_create(RING_SIZE, sizeof(Result), NULL);
         if (!w->inbox || !w->outbox)
             goto fail;
-        if (pthread_create(&w->thread, NULL, worker_main, w) != 0)
+        int err = pthread_create(&w->thread, NULL, worker_main, w);
+        if (err != 0) {
+            snprintf(why, why_size, "cannot create worker thread %u of %u: %s", i + 1,
+                     workers, strerror(err));
             goto fail;
+        }
         w->started = true;
     }
     return r;

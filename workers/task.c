@@ -11,6 +11,9 @@
  *     which have no "failed but usable" outcome); OOM -> task_failed/oom;
  *     INTERNAL -> task_failed/internal.  After OOM the partial AST/IR arenas
  *     are reset here: nothing in them is reachable from the result.
+ *   - Running out of file descriptors is not a property of the source: the
+ *     parse task waits a little for one, then fails with FAIL_NOFILE, and
+ *     the coordinator fails the whole run (exit 3) with one message.
  *   - The caller's scratch arena is reset before returning.
  */
 #include "workers/worker.h"
@@ -69,8 +72,11 @@ static uint32_t count_lines(const char *src, uint32_t len)
     return n;
 }
 
-/* Beyond every errno value: a FIFO, socket or device (E0001). */
+/* Beyond every errno value: a FIFO, socket or device (E0001); no file
+ * descriptor to be had (the run fails: FAIL_NOFILE). */
 #define READ_NOT_REGULAR (-2)
+#define READ_NO_FD (-3)
+#define NOFILE_WAIT_MS 200u
 
 /* Reads the whole file into `keep` (NUL-terminated).  Returns 0, an errno
  * value, READ_NOT_REGULAR, or -1 when out of memory. */
@@ -80,6 +86,16 @@ static int read_source(const char *path, Arena *keep, const char **src, uint32_t
      * rejected below as not a regular file).  Reads of a regular file
      * ignore the flag. */
     int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    /* Out of descriptors: the other workers each hold one for a moment
+     * only, so wait for one to be released (up to NOFILE_WAIT_MS) before
+     * giving up on the whole run.  Never an E0001 for one module and not for
+     * another, depending on timing. */
+    for (uint32_t ms = 0; fd < 0 && (errno == EMFILE || errno == ENFILE); ms++) {
+        if (ms == NOFILE_WAIT_MS)
+            return READ_NO_FD;
+        nanosleep(&(struct timespec){ 0, 1000000 }, NULL);
+        fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    }
     if (fd < 0)
         return errno;
     struct stat st;
@@ -149,8 +165,8 @@ static void run_parse(Arena *scratch, const Task *t, Result *r)
     const char *src = NULL;
     uint32_t len = 0;
     int err = read_source(t->path, t->keep, &src, &len);
-    if (err == -1) {
-        fail(r, FAIL_OOM);
+    if (err == -1 || err == READ_NO_FD) {
+        fail(r, err == -1 ? FAIL_OOM : FAIL_NOFILE);
         return;
     }
     if (err != 0) {

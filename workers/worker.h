@@ -53,7 +53,9 @@ typedef enum {
 #undef RESULT_ENUM_
 } ResultKind;
 
-typedef enum { FAIL_NONE, FAIL_OOM, FAIL_INTERNAL } FailCause;
+/* FAIL_NOFILE: the process is out of file descriptors (EMFILE/ENFILE) and
+ * stayed so for a while: the compiler's trouble, not the module's. */
+typedef enum { FAIL_NONE, FAIL_OOM, FAIL_INTERNAL, FAIL_NOFILE } FailCause;
 
 const char *task_kind_name(TaskKind k);     /* "parse" */
 const char *result_kind_name(ResultKind k); /* "parse failed" */
@@ -109,8 +111,10 @@ typedef struct Runner Runner;
 /* -j1: runs each task at once on the caller's thread; creates no thread. */
 Runner  *runner_inline_create(void);
 /* N worker threads, an inbox and an outbox channel each, one doorbell for the
- * coordinator.  NULL when a thread or channel cannot be had. */
-Runner  *runner_threads_create(uint32_t workers);
+ * coordinator.  NULL when a thread or channel cannot be had; then `why`
+ * (why_size bytes) says which ("out of memory", or "cannot create worker
+ * thread 3 of 8: <strerror>"). */
+Runner  *runner_threads_create(uint32_t workers, char *why, size_t why_size);
 /* Tests: runs tasks inline at submission but hands the results back in a
  * seeded pseudo-random order, up to `capacity` pending at once. */
 Runner  *runner_scripted_create(uint64_t seed, uint32_t capacity);

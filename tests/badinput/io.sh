@@ -128,6 +128,52 @@ rc=0
 : > "$work/err"
 check full-stderr 2
 
+# ---- running out of file descriptors: never output that varies.  COORD
+# runs with only descriptors 0-2 inherited (python closes the rest) under
+# RLIMIT_NOFILE = 4: exactly one free descriptor.
+nofile() {      # ARGS...: run coord from $work like run(), with that limit
+    rc=0
+    (cd "$work" && timeout "$timeout_s" python3 -c '
+import resource, subprocess, sys
+def limit():
+    resource.setrlimit(resource.RLIMIT_NOFILE, (4, 4))
+sys.exit(subprocess.call(sys.argv[1:], preexec_fn=limit))' "$coord" "$@") \
+        > "$work/out" 2> "$work/err" || rc=$?
+}
+mkdir -p "$work/fds"
+i=0
+while [ $i -lt 40 ]; do
+    printf 'module M%d exposing (v)\n\nlet v = %d + "s"\n' $i $i > "$work/fds/M$i.kite"
+    i=$((i + 1))
+done
+run check -j 1 --emit-types fds
+cp "$work/out" "$work/fds_out"
+cp "$work/err" "$work/fds_err"
+# eight workers share the one descriptor: each waits its turn, and the
+# output is that of an unlimited run
+for j in 8 2; do
+    nofile check -j $j --emit-types fds
+    cp "$work/fds_out" "$work/want_out"
+    cp "$work/fds_err" "$work/want_err"
+    check "nofile-shared-j$j" 1
+done
+# none left for the walk (the trace file holds it): exit 3, one line
+nofile check --trace t2.json fds
+echo 'coord: out of file descriptors while reading directories (Too many open files; raise the limit: ulimit -n)' > "$work/want_err"
+check nofile-walk 3
+# none left for reading a source: exit 3, one line, no reports
+nofile check -j 2 --trace t2.json --emit-types fds/M1.kite
+echo 'coord: out of file descriptors while reading source files (Too many open files; raise the limit: ulimit -n)' > "$work/want_err"
+check nofile-read 3
+
+# ---- a worker thread that cannot be created says so (a huge stack limit
+# makes every thread's stack allocation fail); -j1 creates no thread
+rc=0
+(cd "$work" && ulimit -s 1000000000 && exec timeout "$timeout_s" "$coord" check -j 2 good) \
+    > "$work/out" 2> "$work/err" || rc=$?
+echo 'coord: cannot start the worker pool: cannot create worker thread 1 of 2: Resource temporarily unavailable' > "$work/want_err"
+check thread-create 3
+
 # strict_json FILE...: every line of each FILE is UTF-8 and parses as JSON
 # (the whole file for a trace).  Prints nothing on success.
 strict_json() {
@@ -157,6 +203,46 @@ fi
 grep -q '"name":"parse Bad.X"' "$work/names.json" ||
     { echo "io: FAIL names: no parse span in the trace" >&2; fail=1; }
 check names-json 1
+
+if ls "$work"/names.json.tmp.* > /dev/null 2>&1; then
+    echo "io: FAIL names: a temporary trace file was left behind" >&2
+    fail=1
+fi
+
+# ---- --trace FILE is replaced only once complete: a build stopped before
+# the end (here: killed while its JSON output is stuck in a full pipe, which
+# happens before the trace is written) leaves the old FILE as it was
+mkdir -p "$work/many/M"
+awk 'BEGIN { print "module M.Many exposing (v1)"; for (i = 1; i <= 5000; i++) printf "let v%d = 1 + \"s\"\n", i }' \
+    > "$work/many/M/Many.kite"
+echo 'old trace' > "$work/t.json"
+mkfifo "$work/stuck"
+exec 3<> "$work/stuck"          # a reader that never reads
+(cd "$work" && exec "$coord" check -j 2 --format json --trace t.json many) > "$work/stuck" 2> /dev/null &
+pid=$!
+i=0
+while [ $i -lt 200 ] && ! ls "$work"/t.json.tmp.* > /dev/null 2>&1; do
+    sleep 0.1
+    i=$((i + 1))
+done
+rc=0
+if ! ls "$work"/t.json.tmp.* > /dev/null 2>&1; then
+    echo "io: FAIL trace-rename: no temporary trace file while the build runs" >&2
+    rc=1
+fi
+sleep 0.5
+if ! kill -0 "$pid" 2> /dev/null; then
+    echo "io: FAIL trace-rename: coord was not stuck on its output" >&2
+    rc=1
+fi
+kill "$pid" 2> /dev/null || true
+wait "$pid" 2> /dev/null || true
+exec 3<&-
+if [ "$(cat "$work/t.json")" != 'old trace' ]; then
+    echo "io: FAIL trace-rename: the trace file was changed by a build that did not finish" >&2
+    rc=1
+fi
+if [ "$rc" = 0 ]; then echo "io: ok   trace-rename"; else fail=1; fi
 
 if [ "$fail" != 0 ]; then
     echo "io: FAILED" >&2

@@ -1,0 +1,146 @@
+/* cache_fixture — helpers shared by the cache store's unit tests
+ * (test_cache_store.c, test_cache_store_mt.c): a fresh cache directory, a
+ * store on it, entries made of deterministic sections, and raw file access
+ * to an entry by key and variant.  Header-only.
+ */
+#ifndef COORD_TESTS_CACHE_FIXTURE_H
+#define COORD_TESTS_CACHE_FIXTURE_H
+
+#include "workers/cache_store.h"
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define FIX_BUILD 0x5eed0000c0ffee11ull
+
+typedef struct Fix {
+    char dir[256];
+    CacheStore *s;
+} Fix;
+
+static inline void fix_rm_rf(const char *dir)
+{
+    char cmd[1100];
+    snprintf(cmd, sizeof cmd, "rm -rf '%.1024s'", dir);
+    if (system(cmd) != 0)
+        abort();
+}
+
+/* A fresh directory (not created yet: open creates it) and a store on it. */
+static inline Fix *fix_new(const char *tag, uint64_t max)
+{
+    Fix *f = calloc(1, sizeof *f);
+    snprintf(f->dir, sizeof f->dir, "/tmp/coord_cache_%s_%ld", tag, (long)getpid());
+    fix_rm_rf(f->dir);
+    char err[256];
+    if (cache_store_open(f->dir, max, FIX_BUILD, &f->s, err, sizeof err) != 0) {
+        fprintf(stderr, "%s\n", err);
+        abort();
+    }
+    return f;
+}
+
+static inline void fix_free(Fix *f)
+{
+    cache_store_close(f->s);
+    fix_rm_rf(f->dir);
+    free(f);
+}
+
+static inline CacheKey fix_key(uint64_t i)
+{
+    return (CacheKey){ 0xab00000000000000ull | i, 0x1234567890abcdefull ^ i };
+}
+
+/* Section i of entry `seed`: `len` deterministic bytes (caller frees). */
+static inline void *fix_bytes(uint64_t seed, uint32_t i, size_t len)
+{
+    unsigned char *p = malloc(len + 1);
+    uint64_t x = seed * 0x9e3779b97f4a7c15ull + i + 1;
+    for (size_t k = 0; k < len; k++) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        p[k] = (unsigned char)x;
+    }
+    return p;
+}
+
+/* The sections of a test entry: lengths 13, 0, 64, 5 (padding, an empty
+ * section, an aligned one). */
+#define FIX_NSEC 4
+static const size_t fix_lens[FIX_NSEC] = { 13, 0, 64, 5 };
+
+static inline void fix_sections(uint64_t seed, CacheSection secs[FIX_NSEC])
+{
+    for (uint32_t i = 0; i < FIX_NSEC; i++)
+        secs[i] = (CacheSection){ fix_bytes(seed, i, fix_lens[i]), fix_lens[i] };
+}
+
+static inline void fix_sections_free(CacheSection secs[FIX_NSEC])
+{
+    for (uint32_t i = 0; i < FIX_NSEC; i++)
+        free((void *)secs[i].data);
+}
+
+static inline int fix_write(Fix *f, CacheKey key, uint64_t variant, uint64_t seed, CacheCounters *c)
+{
+    CacheSection secs[FIX_NSEC];
+    fix_sections(seed, secs);
+    int rc = cache_store_write(f->s, key, variant, secs, FIX_NSEC, c);
+    fix_sections_free(secs);
+    return rc;
+}
+
+/* True when e holds exactly the sections of `seed`. */
+static inline int fix_entry_is(const CacheEntry *e, uint64_t seed)
+{
+    if (e->section_count != FIX_NSEC)
+        return 0;
+    CacheSection secs[FIX_NSEC];
+    fix_sections(seed, secs);
+    int ok = 1;
+    for (uint32_t i = 0; i < FIX_NSEC; i++)
+        ok &= e->sections[i].len == secs[i].len &&
+              ((uintptr_t)e->sections[i].data & 7u) == 0 &&
+              memcmp(e->sections[i].data, secs[i].data, secs[i].len) == 0;
+    fix_sections_free(secs);
+    return ok;
+}
+
+static inline void fix_path(const Fix *f, CacheKey key, const uint64_t *variant, char *out, size_t n)
+{
+    if (variant)
+        snprintf(out, n, "%s/v1/%02llx/%016llx%016llx/%016llx", f->dir,
+                 (unsigned long long)(key.hi >> 56), (unsigned long long)key.hi,
+                 (unsigned long long)key.lo, (unsigned long long)*variant);
+    else
+        snprintf(out, n, "%s/v1/%02llx/%016llx%016llx", f->dir, (unsigned long long)(key.hi >> 56),
+                 (unsigned long long)key.hi, (unsigned long long)key.lo);
+}
+
+/* The bytes of a file (malloc'd), or NULL. */
+static inline unsigned char *fix_read(const char *path, size_t *len)
+{
+    FILE *fp = fopen(path, "rb");
+    if (!fp)
+        return NULL;
+    fseek(fp, 0, SEEK_END);
+    long n = ftell(fp);
+    fseek(fp, 0, SEEK_SET);
+    unsigned char *p = malloc((size_t)n + 1);
+    *len = fread(p, 1, (size_t)n, fp);
+    fclose(fp);
+    return p;
+}
+
+static inline void fix_put(const char *path, const void *p, size_t len)
+{
+    FILE *fp = fopen(path, "wb");
+    if (!fp || fwrite(p, 1, len, fp) != len || fclose(fp) != 0)
+        abort();
+}
+
+#endif
