@@ -2,10 +2,11 @@
  * run, and reading the frozen results (results.c builds them).
  *
  * Invariants
- *   - Every public entry point that may allocate in the session arena sets
- *     the arena's out-of-memory target to its own jmp_buf for the duration of
- *     the call and clears it before returning; coordinator code below it does
- *     not check allocations.
+ *   - Every public entry point that may allocate in the session arena runs
+ *     its work inside the one protected call (base/protect.h) guarding that
+ *     arena, so coordinator code below it does not check allocations; when
+ *     the call ends out of memory, the entry point fails with "out of memory"
+ *     and COORD_EXIT_INTERNAL.
  *   - After coord_run the results are frozen: refs holds every report of
  *     every module sorted by (module name, line, column, code, message)
  *     with report_refs_sort, and `checked` every module with an artifact,
@@ -16,6 +17,7 @@
 #include "coordinator/actor.h"
 
 #include "base/mem.h"
+#include "base/protect.h"
 
 #include <string.h>
 #include <unistd.h>
@@ -54,50 +56,43 @@ void coord_session_destroy(CoordSession *s)
 const char *coord_error(const CoordSession *s) { return s->error; }
 int coord_exit_status(const CoordSession *s) { return s->status; }
 
-#define GUARDED(s, oom_value, body)                                   \
-    do {                                                              \
-        jmp_buf jb_;                                                  \
-        if (setjmp(jb_)) {                                            \
-            arena_set_oom(&(s)->arena, NULL);                         \
-            snprintf((s)->error, sizeof (s)->error, "out of memory"); \
-            return (oom_value);                                       \
-        }                                                             \
-        arena_set_oom(&(s)->arena, &jb_);                             \
-        body;                                                         \
-        arena_set_oom(&(s)->arena, NULL);                             \
-    } while (0)
+/* coord_add_root / coord_add_search_dir, for the protected body. */
+typedef struct AddCall {
+    CoordSession *s;
+    const char *path;
+    bool search;
+    int rc;
+} AddCall;
 
-int coord_add_root(CoordSession *s, const char *path)
+static void add_body(void *ud)
 {
-    int rc = 0;
+    AddCall *c = ud;
+    c->rc = c->search ? discover_search_dir(c->s, c->path) : discover_root(c->s, c->path);
+}
+
+static int add_path(CoordSession *s, const char *path, bool search)
+{
     s->error[0] = '\0';
     if (s->ran) {
-        snprintf(s->error, sizeof s->error, "coord_add_root after coord_run");
+        snprintf(s->error, sizeof s->error, "%s after coord_run",
+                 search ? "coord_add_search_dir" : "coord_add_root");
         return COORD_EXIT_USAGE;
     }
     uint64_t t;
     stats_entry_begin(s, &t);
-    GUARDED(s, COORD_EXIT_INTERNAL, rc = discover_root(s, path));
+    AddCall call = { s, path, search, 0 };
+    Arena *const guarded[] = { &s->arena };
+    if (!protect_call(guarded, 1, add_body, &call)) {
+        snprintf(s->error, sizeof s->error, "out of memory");
+        return COORD_EXIT_INTERNAL;
+    }
     stats_entry_end(s, t);
     s->obs.setup_ns += s->obs.t_end - t;
-    return rc;
+    return call.rc;
 }
 
-int coord_add_search_dir(CoordSession *s, const char *dir)
-{
-    int rc = 0;
-    s->error[0] = '\0';
-    if (s->ran) {
-        snprintf(s->error, sizeof s->error, "coord_add_search_dir after coord_run");
-        return COORD_EXIT_USAGE;
-    }
-    uint64_t t;
-    stats_entry_begin(s, &t);
-    GUARDED(s, COORD_EXIT_INTERNAL, rc = discover_search_dir(s, dir));
-    stats_entry_end(s, t);
-    s->obs.setup_ns += s->obs.t_end - t;
-    return rc;
-}
+int coord_add_root(CoordSession *s, const char *path) { return add_path(s, path, false); }
+int coord_add_search_dir(CoordSession *s, const char *dir) { return add_path(s, dir, true); }
 
 /* ---- results ------------------------------------------------------------ */
 
@@ -121,9 +116,18 @@ static int give_up(CoordSession *s, const char *why)
     return s->status = COORD_EXIT_INTERNAL;
 }
 
+static void run_body(void *ud)
+{
+    CoordSession *s = ud;
+    actor_run(s);
+    uint64_t collect_begin = worker_now_nanos();
+    results_collect(s);
+    s->obs.finish_ns = worker_now_nanos() - collect_begin;
+}
+
 static int run_build(CoordSession *s, Runner *given)
 {
-    Runner *volatile own = NULL;     /* read again after a longjmp */
+    Runner *own = NULL;
     if (!given) {
         uint32_t jobs = s->opts.jobs ? s->opts.jobs : online_cpus();
         char why[160];
@@ -137,22 +141,15 @@ static int run_build(CoordSession *s, Runner *given)
     }
     s->runner = given ? given : own;
     s->obs.jobs = runner_workers(s->runner);
-    jmp_buf jb;
-    if (setjmp(jb)) {
+    Arena *const guarded[] = { &s->arena };
+    if (!protect_call(guarded, 1, run_body, s)) {
         /* the coordinator itself ran out of memory: collect what is in
          * flight, then give up on this build */
-        arena_set_oom(&s->arena, NULL);
         actor_drain(s);
         runner_destroy(own);
         s->runner = NULL;
         return give_up(s, "out of memory");
     }
-    arena_set_oom(&s->arena, &jb);
-    actor_run(s);
-    uint64_t collect_begin = worker_now_nanos();
-    results_collect(s);
-    s->obs.finish_ns = worker_now_nanos() - collect_begin;
-    arena_set_oom(&s->arena, NULL);
     runner_destroy(own);
     s->runner = NULL;
     if (s->out_of_fds)

@@ -55,8 +55,8 @@ static uint32_t name_find(CoordSession *s, const char *name)
 
 static void name_insert(CoordSession *s, Module *m)
 {
-    if (!s->module_of_name && !intern_init(&s->names, &s->arena, 1024))
-        co_oom(s);
+    if (!s->module_of_name)
+        intern_init(&s->names, &s->arena, 1024);
     uint32_t id = intern(&s->names, m->name, strlen(m->name));
     if (id == INTERN_NONE)
         co_oom(s);

@@ -79,8 +79,7 @@ void results_collect(CoordSession *s)
          * over the source (and its memory) when there are none */
         if (m->src && count > 0) {
             LineTable *lt = co_alloc(s, sizeof *lt);
-            if (!line_table_build(lt, m->src, m->src_len, &s->arena))
-                co_oom(s);
+            line_table_build(lt, m->src, m->src_len, &s->arena);
             ctx->lines = lt;
         }
         for (OwnReport *o = m->own; o; o = o->next)

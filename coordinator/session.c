@@ -3,14 +3,17 @@
  * of coordinator/: it calls none of them.
  *
  * Invariants
- *   - Allocation never returns NULL: on failure it jumps to the session
- *   arena's out-of-memory target, which the running public entry point set
- *   (api.c); coordinator code does not check allocations.
+ *   - Everything here runs inside a public entry point's protected call
+ *   (api.c, base/protect.h) guarding the session arena: allocation never
+ *   returns NULL, so neither this file nor its callers check it; co_oom
+ *   ends the call for failures that are not the arena's own.
  *   - A growing array is re-allocated at double size and the old block is
  *   abandoned in the arena: the coordinator's total memory stays
  *   O(modules + edges).
  */
 #include "coordinator/actor.h"
+
+#include "base/protect.h"
 
 #include <stdarg.h>
 #include <stddef.h>
@@ -18,15 +21,12 @@
 
 _Noreturn void co_oom(CoordSession *s)
 {
-    longjmp(*s->arena.oom, 1);
+    protect_throw(&s->arena);
 }
 
 void *co_alloc(CoordSession *s, size_t size)
 {
-    void *p = arena_alloc(&s->arena, size ? size : 1, _Alignof(max_align_t));
-    if (!p)
-        co_oom(s);  /* only reachable with a target set; see the invariants */
-    return p;
+    return arena_alloc(&s->arena, size ? size : 1, _Alignof(max_align_t));
 }
 
 void *co_grow(CoordSession *s, void *items, uint32_t count, uint32_t *cap, size_t elem,
@@ -50,19 +50,11 @@ char *co_strdup(CoordSession *s, const char *str)
     return p;
 }
 
-static char *co_vprintf(CoordSession *s, const char *fmt, va_list ap)
-{
-    char *p = arena_vprintf(&s->arena, fmt, ap);
-    if (!p)
-        co_oom(s);
-    return p;
-}
-
 char *co_printf(CoordSession *s, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    char *p = co_vprintf(s, fmt, ap);
+    char *p = arena_vprintf(&s->arena, fmt, ap);
     va_end(ap);
     return p;
 }
@@ -73,7 +65,7 @@ void co_add_report(CoordSession *s, Module *m, ReportCode code, uint32_t start,
     OwnReport *o = co_alloc(s, sizeof *o);
     va_list ap;
     va_start(ap, fmt);
-    char *msg = co_vprintf(s, fmt, ap);
+    char *msg = arena_vprintf(&s->arena, fmt, ap);
     va_end(ap);
     o->r.code = code;
     o->r.start = start;

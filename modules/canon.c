@@ -5,8 +5,10 @@
  * Ownership.  canon_module runs on one thread with a context (Canon) on its
  * stack.  Everything growing lives in `scratch` (builders, lookup tables);
  * the finished IR is sealed once, at exact sizes, into `ir`; report messages
- * go to `keep`.  An allocation failure longjmps to canon_module, which
- * restores the arenas' previous jump targets and returns PHASE_OOM.
+ * go to `keep`.  canon_module runs the phase inside the one protected call
+ * (base/protect.h) guarding keep, ir and scratch: no allocation returns NULL
+ * here, and an allocation failure ends the call with PHASE_OOM (canon_oom
+ * does the same for failures that are not an arena's own).
  *
  * Name tables are arrays indexed by the AST's identifier ids (the AST intern
  * table), so every lookup is O(1) and nothing depends on hash order.  Local
@@ -83,8 +85,8 @@
 
 #include "base/builder.h"
 #include "base/intern.h"
+#include "base/protect.h"
 #include <assert.h>
-#include <setjmp.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -108,7 +110,6 @@ typedef struct Frame { Builder caps; } Frame;
 typedef struct Canon {
     const Ast *ast;
     Arena *keep, *ir, *scratch;
-    jmp_buf *oom;
     ReportList rep;
     bool internal;           /* an AST shape this code does not know: E0902 */
 
@@ -150,7 +151,7 @@ typedef struct Canon {
     Builder edges;           /* uint32 pairs (user, used) */
 } Canon;
 
-static _Noreturn void canon_oom(Canon *C) { longjmp(*C->oom, 1); }
+static _Noreturn void canon_oom(Canon *C) { protect_throw(C->scratch); }
 
 /* builder_push with the common case inline (canon pushes a few words per
  * AST node).  A failed push cannot return: the arena has an oom target. */
@@ -1452,14 +1453,16 @@ static void presize(Canon *C)
     }
     NodeBuf *bufs[3] = { &C->ex, &C->pa, &C->ty };
     uint32_t want[3] = { ne + 1, np + 1, nt + 1 };
-    for (int i = 0; i < 3; i++)
-        if (!builder_reserve(&bufs[i]->kind, want[i]) || !builder_reserve(&bufs[i]->a, want[i]) ||
-            !builder_reserve(&bufs[i]->b, want[i]) || !builder_reserve(&bufs[i]->start, want[i]) ||
-            !builder_reserve(&bufs[i]->end, want[i]))
-            canon_oom(C);
-    if (!builder_reserve(&C->extra, A->extra_count + 16) || !builder_reserve(&C->locals, nl + 1) ||
-        !builder_reserve(&C->local_depth, nl + 1))
-        canon_oom(C);
+    for (int i = 0; i < 3; i++) {
+        builder_reserve(&bufs[i]->kind, want[i]);
+        builder_reserve(&bufs[i]->a, want[i]);
+        builder_reserve(&bufs[i]->b, want[i]);
+        builder_reserve(&bufs[i]->start, want[i]);
+        builder_reserve(&bufs[i]->end, want[i]);
+    }
+    builder_reserve(&C->extra, A->extra_count + 16);
+    builder_reserve(&C->locals, nl + 1);
+    builder_reserve(&C->local_depth, nl + 1);
 }
 
 /* ---- entry ------------------------------------------------------------------- */
@@ -1468,8 +1471,7 @@ static CanonModule *canon_run(Canon *C, const NameIface *self, const NameIface *
 {
     const Ast *A = C->ast;
     Arena *s = C->scratch;
-    if (!intern_init(&C->strtab, s, 256))
-        canon_oom(C);
+    intern_init(&C->strtab, s, 256);
     BUILDER_INIT(&C->blob, s, char);
     BUILDER_INIT(&C->str_off, s, uint32_t);
     nodebuf_init(&C->ex, s);
@@ -1493,8 +1495,7 @@ static CanonModule *canon_run(Canon *C, const NameIface *self, const NameIface *
     BUILDER_INIT(&C->frames, s, Frame);
     BUILDER_INIT(&C->edges, s, uint32_t);
     report_list_init(&C->rep, s, C->keep);
-    if (!ast_all_spans(A, s, &C->span_start, &C->span_end))
-        canon_oom(C);
+    ast_all_spans(A, s, &C->span_start, &C->span_end);
     presize(C);
     C->nnames = A->names.count;
     C->name_cache = table(C, C->nnames);
@@ -1562,42 +1563,46 @@ static CanonModule *canon_run(Canon *C, const NameIface *self, const NameIface *
     return M;
 }
 
+/* canon_module's arguments and results, for its protected body. */
+typedef struct CanonCall {
+    Canon ctx;
+    const NameIface *self;
+    const NameIface *const *imports;
+    uint32_t import_count;
+    CanonOutput *out;
+} CanonCall;
+
+static void canon_body(void *ud)
+{
+    CanonCall *c = ud;
+    c->out->ir = canon_run(&c->ctx, c->self, c->imports, c->import_count);
+    c->out->reports = report_list_seal(&c->ctx.rep, c->ctx.keep);
+}
+
 PhaseStatus canon_module(const Ast *ast, const NameIface *self,
                          const NameIface *const *imports, uint32_t import_count,
                          Arena *keep, Arena *ir, Arena *scratch,
                          CanonOutput *out)
 {
-    Canon ctx;
-    memset(&ctx, 0, sizeof ctx);
-    jmp_buf jb;
-    jmp_buf *prev_keep = keep->oom, *prev_ir = ir->oom, *prev_scratch = scratch->oom;
-    out->ir = NULL;
-    out->reports.items = NULL;
-    out->reports.count = 0;
-    ctx.ast = ast;
-    ctx.keep = keep;
-    ctx.ir = ir;
-    ctx.scratch = scratch;
-    ctx.oom = &jb;
-    if (setjmp(jb)) {
-        arena_set_oom(keep, prev_keep);
-        arena_set_oom(ir, prev_ir);
-        arena_set_oom(scratch, prev_scratch);
-        out->ir = NULL;
-        out->reports.items = NULL;
-        out->reports.count = 0;
+    CanonCall call;
+    memset(&call, 0, sizeof call);
+    memset(out, 0, sizeof *out);
+    call.ctx.ast = ast;
+    call.ctx.keep = keep;
+    call.ctx.ir = ir;
+    call.ctx.scratch = scratch;
+    call.self = self;
+    call.imports = imports;
+    call.import_count = import_count;
+    call.out = out;
+    Arena *const guarded[] = { keep, ir, scratch };
+    if (!protect_call(guarded, 3, canon_body, &call)) {
+        memset(out, 0, sizeof *out);
         return PHASE_OOM;
     }
-    arena_set_oom(keep, &jb);
-    arena_set_oom(ir, &jb);
-    arena_set_oom(scratch, &jb);
-    CanonModule *m = canon_run(&ctx, self, imports, import_count);
-    out->reports = report_list_seal(&ctx.rep, keep);
-    arena_set_oom(keep, prev_keep);
-    arena_set_oom(ir, prev_ir);
-    arena_set_oom(scratch, prev_scratch);
-    if (ctx.internal)
+    if (call.ctx.internal) {
+        out->ir = NULL;
         return PHASE_INTERNAL;
-    out->ir = m;
+    }
     return PHASE_OK;
 }

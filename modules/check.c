@@ -32,12 +32,17 @@
  *     sides of the infinite type are the error type (ty_occurs_failed).
  *   - A duplicate value (E0203) is not in the artifact: the first
  *     definition is the name's.
+ *   - check_module runs the phase inside the one protected call
+ *     (base/protect.h) guarding keep and scratch: no allocation returns
+ *     NULL here; running out of memory ends it with PHASE_OOM.
  */
 #include "modules/canon.h"
 #include "modules/deps.h"
 #include "modules/exhaust.h"
 #include "modules/phases.h"
 #include "modules/types.h"
+
+#include "base/protect.h"
 
 #include <string.h>
 
@@ -713,37 +718,33 @@ static const Artifact *seal_artifact(Check *c)
     return art_seal(&b, c->keep);
 }
 
-PhaseStatus check_module(const CanonModule *ir,
-                         const Artifact *const *imports, uint32_t import_count,
-                         Arena *keep, Arena *scratch,
-                         CheckOutput *out)
-{
-    jmp_buf *old_keep = keep->oom, *old_scratch = scratch->oom;
-    jmp_buf jb;
-    Check *c = NULL;
-    memset(out, 0, sizeof *out);
-    if (setjmp(jb)) {
-        keep->oom = old_keep;
-        scratch->oom = old_scratch;
-        out->artifact = NULL;
-        return PHASE_OOM;
-    }
-    arena_set_oom(keep, &jb);
-    arena_set_oom(scratch, &jb);
+/* check_module's arguments and results, for its protected body. */
+typedef struct CheckCall {
+    const CanonModule *ir;
+    const Artifact *const *imports;
+    uint32_t import_count;
+    Arena *keep, *scratch;
+    CheckOutput *out;
+} CheckCall;
 
-    c = ARENA_NEW(scratch, Check);
+static void check_body(void *ud)
+{
+    const CheckCall *call = ud;
+    const CanonModule *ir = call->ir;
+    Arena *scratch = call->scratch;
+    Check *c = ARENA_NEW(scratch, Check);
     c->m = ir;
-    c->keep = keep;
+    c->keep = call->keep;
     c->scratch = scratch;
     ty_store_init(&c->ts, scratch);
     /* Measured: a store ends with about 0.75 nodes per IR expression. */
     ty_store_reserve(&c->ts, ir->expr.count + 64);
-    report_list_init(&c->rl, scratch, keep);
+    report_list_init(&c->rl, scratch, call->keep);
     dep_recorder_init(&c->deps, scratch);
     ex_init(&c->ex, scratch);
     c->imp = ARENA_ZARRAY(scratch, ImportCache, ir->import_count + 1);
     for (uint32_t i = 0; i < ir->import_count; i++) {
-        c->imp[i].art = i < import_count ? imports[i] : NULL;
+        c->imp[i].art = i < call->import_count ? call->imports[i] : NULL;
         c->imp[i].module = canon_str(ir, ir->imports[i].module);
     }
     c->local_ty = fill_array(scratch, ir->local_count, c->ts.t_error);
@@ -757,11 +758,21 @@ PhaseStatus check_module(const CanonModule *ir,
     setup_types(c);
     for (uint32_t g = 0; g < ir->scc_count; g++)
         check_group(c, g);
-    out->artifact = seal_artifact(c);
-    out->reports = report_list_seal(&c->rl, keep);
-    out->deps = dep_seal(&c->deps, imports, import_count, keep, scratch);
+    call->out->artifact = seal_artifact(c);
+    call->out->reports = report_list_seal(&c->rl, call->keep);
+    call->out->deps = dep_seal(&c->deps, call->imports, call->import_count, call->keep, scratch);
+}
 
-    keep->oom = old_keep;
-    scratch->oom = old_scratch;
-    return PHASE_OK;
+PhaseStatus check_module(const CanonModule *ir,
+                         const Artifact *const *imports, uint32_t import_count,
+                         Arena *keep, Arena *scratch,
+                         CheckOutput *out)
+{
+    memset(out, 0, sizeof *out);
+    CheckCall call = { ir, imports, import_count, keep, scratch, out };
+    Arena *const guarded[] = { keep, scratch };
+    if (protect_call(guarded, 2, check_body, &call))
+        return PHASE_OK;
+    memset(out, 0, sizeof *out);
+    return PHASE_OOM;
 }

@@ -35,10 +35,22 @@
  *     of a binary or unary operator (E0110): they are parsed only by `expr`.
  *   - The stack builder holds list items while a list is being parsed; a
  *     rule leaves it as it found it (recovery truncates it).
+ *   - Out of memory: parse_module runs the phase inside the one protected
+ *     call (base/protect.h) guarding keep, ast and scratch, so no allocation
+ *     returns NULL here; out_of_memory is for the failures that are not an
+ *     arena's own.  The syntax-error `recover` jump stays the parser's own
+ *     mechanism, on purpose: it is control flow inside one protected body,
+ *     not an out-of-memory target — it resumes parsing (with parser state
+ *     to roll back) instead of ending the call, targets a frame of header()
+ *     or module_file() that is live while the jump can happen, and is
+ *     cleared (NULL) when that frame returns.
  */
 #include "modules/phases.h"
 #include "modules/lex.h"
 
+#include "base/protect.h"
+
+#include <setjmp.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -72,29 +84,32 @@ typedef struct Parser {
     ReportList *rep;
 
     uint32_t depth;
-    jmp_buf *recover;           /* declaration-level recovery */
-    jmp_buf *oom;               /* allocation failure */
+    jmp_buf *recover;           /* declaration-level recovery, or NULL */
+    Arena *scratch;             /* guarded by parse_module's protected call */
     uint32_t broken_name;       /* name of the declaration being parsed */
     uint32_t broken_kind;
     uint32_t reported_tok;      /* token of the last syntax report, or UINT32_MAX */
     /* The import line being parsed, kept for its recovery: its module path
-     * (AST_NONE until parsed), alias, and the stack base of its exposing
-     * items (AST_NONE until its list opened). */
-    uint32_t imp_path, imp_alias, imp_alias_tok, imp_items;
+     * (AST_NONE until parsed), alias, the stack base of its exposing items
+     * (AST_NONE until its list opened) and the list once complete. */
+    uint32_t imp_path, imp_alias, imp_alias_tok, imp_items, imp_list;
 } Parser;
 
 /* ---- building ------------------------------------------------------------ */
 
+/* A failure that is not an arena's own (a builder at its maximum count):
+ * ends the protected call like running out of memory. */
 static _Noreturn void out_of_memory(Parser *p)
 {
-    longjmp(*p->oom, 1);
+    protect_throw(p->scratch);
 }
 
 static void grow(Parser *p, Builder *b)
 {
     uint32_t want = b->cap < 256 ? 256 : b->cap >= UINT32_MAX / 2 ? UINT32_MAX : b->cap * 2;
-    if (b->count == UINT32_MAX || !builder_reserve(b, want))
+    if (b->count == UINT32_MAX)
         out_of_memory(p);
+    builder_reserve(b, want);
 }
 
 static inline void push32(Parser *p, Builder *b, uint32_t v)
@@ -130,7 +145,7 @@ static uint32_t list_from_stack(Parser *p, uint32_t base)
     uint32_t at = p->extra.count;
     push32(p, &p->extra, n);
     if (n == 0) return at;
-    if (!builder_reserve(&p->extra, p->extra.count + n)) out_of_memory(p);
+    builder_reserve(&p->extra, p->extra.count + n);
     memcpy((uint32_t *)p->extra.data + p->extra.count,
            (uint32_t *)p->stack.data + base, (size_t)n * sizeof(uint32_t));
     p->extra.count += n;
@@ -410,7 +425,7 @@ static void string_literal(Parser *p, uint32_t t, uint32_t *off, uint32_t *len)
     *off = p->strings.count;
     *len = 0;
     if (e == s) return;     /* "" — the builder may not have storage yet */
-    if (!builder_reserve(&p->strings, p->strings.count + (e - s))) out_of_memory(p);
+    builder_reserve(&p->strings, p->strings.count + (e - s));
     char *out = p->strings.data + p->strings.count;
     uint32_t n = 0;
     for (uint32_t i = s; i < e; i++) {
@@ -997,7 +1012,7 @@ static uint32_t import_node(Parser *p, uint32_t t, uint32_t path, uint32_t alias
 static uint32_t import_decl(Parser *p)
 {
     p->broken_kind = BROKEN_IMPORT;
-    p->imp_path = p->imp_alias = p->imp_alias_tok = p->imp_items = AST_NONE;
+    p->imp_path = p->imp_alias = p->imp_alias_tok = p->imp_items = p->imp_list = AST_NONE;
     uint32_t t = advance(p);
     uint32_t path = p->imp_path = module_name(p);
     uint32_t alias = AST_NONE, alias_tok = AST_NONE, exposing = AST_NONE;
@@ -1010,7 +1025,7 @@ static uint32_t import_decl(Parser *p)
     if (at(p, TK_KW_EXPOSING)) {
         advance(p);
         p->imp_items = p->stack.count;   /* expose_list's items start here */
-        exposing = expose_list(p);
+        exposing = p->imp_list = expose_list(p);
     }
     return import_node(p, t, path, alias, alias_tok, exposing, 0);
 }
@@ -1022,8 +1037,9 @@ static uint32_t import_decl(Parser *p)
 static uint32_t broken_import(Parser *p, uint32_t t)
 {
     if (p->imp_path == AST_NONE) return AST_NONE;
-    uint32_t exposing = p->imp_items == AST_NONE || p->imp_items > p->stack.count
-                            ? AST_NONE : list_from_stack(p, p->imp_items);
+    uint32_t exposing = p->imp_list;
+    if (exposing == AST_NONE && p->imp_items != AST_NONE && p->imp_items <= p->stack.count)
+        exposing = list_from_stack(p, p->imp_items);
     return import_node(p, t, p->imp_path, p->imp_alias, p->imp_alias_tok, exposing, 1);
 }
 
@@ -1058,6 +1074,7 @@ static bool header(Parser *p, ModuleParts *m)
     jmp_buf jb;
     p->recover = &jb;
     if (setjmp(jb)) {
+        p->recover = NULL;
         p->depth = 0;
         p->stack.count = 0;
         skip_to_sync(p);
@@ -1078,6 +1095,7 @@ static bool header(Parser *p, ModuleParts *m)
     m->module_path = module_name(p);
     expect(p, TK_KW_EXPOSING);
     m->exposing = expose_list(p);
+    p->recover = NULL;
     return true;
 }
 
@@ -1158,6 +1176,7 @@ static void module_file(Parser *p, ModuleParts *m)
             expected(p, "declaration (`fn`, `let` or `type`)");
         }
     }
+    p->recover = NULL;
 }
 
 static uint32_t list_from_builder(Parser *p, const Builder *b)
@@ -1177,23 +1196,16 @@ static uint32_t count_lines(const char *src, uint32_t len)
     return n;
 }
 
-static void *seal(Parser *p, const Builder *b, Arena *dst)
-{
-    void *r = builder_seal(b, dst);
-    if (!r) out_of_memory(p);
-    return r;
-}
 
 /* Gives b room for exactly n elements.  builder_reserve rounds up to a
  * power of two, which for the big arrays of a big module leaves up to half
  * of a large block unused; these reservations come from estimates that
  * usually hold, so the arrays are allocated once and never copied while
  * growing (if an estimate is exceeded, push32/node grow them as usual). */
-static void reserve_exact(Parser *p, Builder *b, uint32_t n)
+static void reserve_exact(Builder *b, uint32_t n)
 {
     if (n <= b->cap) return;
     char *data = arena_alloc(b->arena, (size_t)n * b->elem_size, b->elem_align);
-    if (!data) out_of_memory(p);
     if (b->count) memcpy(data, b->data, (size_t)b->count * b->elem_size);
     b->data = data;
     b->cap = n;
@@ -1203,7 +1215,7 @@ static void reserve_exact(Parser *p, Builder *b, uint32_t n)
  * arena at its exact size: slots for count names at the table's load limit
  * (5/8, as intern.c keeps it), the id arrays and one block of the names'
  * bytes.  Ids and hashes are kept, so lookups and ids are as they were. */
-static void seal_names(Parser *p, const InternTable *from, Arena *dst, InternTable *to)
+static void seal_names(const InternTable *from, Arena *dst, InternTable *to)
 {
     uint32_t n = from->count, cap = n ? n : 1;
     size_t bytes = 0;
@@ -1217,7 +1229,6 @@ static void seal_names(Parser *p, const InternTable *from, Arena *dst, InternTab
     to->strs = ARENA_ARRAY(dst, const char *, cap);
     to->lens = ARENA_ARRAY(dst, uint32_t, cap);
     char *blob = ARENA_ARRAY(dst, char, bytes ? bytes : 1);
-    if (!to->slots || !to->slot_hash || !to->strs || !to->lens || !blob) out_of_memory(p);
     for (uint32_t i = 0; i < n; i++) {
         memcpy(blob, from->strs[i], (size_t)from->lens[i] + 1);
         to->strs[i] = blob;
@@ -1237,17 +1248,26 @@ static void seal_names(Parser *p, const InternTable *from, Arena *dst, InternTab
     to->cap = cap;
 }
 
-/* The work of parse_module once the oom target is set. */
+/* parse_module's arguments and results, for its protected body. */
+typedef struct ParseCall {
+    const char *src;
+    uint32_t len;
+    Arena *keep, *ast_arena, *scratch;
+    ParseOutput *out;
+    ReportList rep;
+    PhaseStatus status;
+} ParseCall;
+
+/* The work of parse_module, inside its protected call. */
 static PhaseStatus parse_run(const char *src, uint32_t len, Arena *keep, Arena *ast_arena,
-                             Arena *scratch, jmp_buf *oom, ParseOutput *out,
-                             ReportList *rep)
+                             Arena *scratch, ParseOutput *out, ReportList *rep)
 {
     Parser p;
     memset(&p, 0, sizeof p);
     p.src = src;
     p.len = len;
     p.rep = rep;
-    p.oom = oom;
+    p.scratch = scratch;
     p.reported_tok = UINT32_MAX;
 
     uint32_t bad = lex_check_source(src, len);
@@ -1264,16 +1284,16 @@ static PhaseStatus parse_run(const char *src, uint32_t len, Arena *keep, Arena *
     const char *rep_storage = rep->items.data;
     BUILDER_INIT(&kinds, scratch, uint8_t);
     BUILDER_INIT(&starts, scratch, uint32_t);
-    reserve_exact(&p, &kinds, len / 2 + 64);
-    reserve_exact(&p, &starts, len / 2 + 64);
+    reserve_exact(&kinds, len / 2 + 64);
+    reserve_exact(&starts, len / 2 + 64);
     if (!lex_tokens(src, len, &kinds, &starts, rep)) out_of_memory(&p);
     /* The tokens are final: seal them now and parse from the sealed copy,
      * so that their scratch space is reused for the node arrays (a big
      * module's peak memory is its scratch plus its AST).  Not when the
      * lexer's reports took new storage after the mark (that must live on),
      * nor when a caller shares one arena between scratch and the others. */
-    p.tk = seal(&p, &kinds, ast_arena);
-    p.ts = seal(&p, &starts, ast_arena);
+    p.tk = builder_seal(&kinds, ast_arena);
+    p.ts = builder_seal(&starts, ast_arena);
     p.ntok = kinds.count;
     if (rep->items.data == rep_storage && scratch != ast_arena && scratch != keep)
         arena_rewind(scratch, before_tokens);
@@ -1286,21 +1306,20 @@ static PhaseStatus parse_run(const char *src, uint32_t len, Arena *keep, Arena *
     BUILDER_INIT(&p.strings, scratch, char);
     BUILDER_INIT(&p.stack, scratch, uint32_t);
     uint32_t guess = (uint32_t)((uint64_t)p.ntok * 5 / 8) + 64;
-    reserve_exact(&p, &p.nkind, guess);
-    reserve_exact(&p, &p.ntok_, guess);
-    reserve_exact(&p, &p.na, guess);
-    reserve_exact(&p, &p.nb, guess);
-    reserve_exact(&p, &p.extra, guess);
+    reserve_exact(&p.nkind, guess);
+    reserve_exact(&p.ntok_, guess);
+    reserve_exact(&p.na, guess);
+    reserve_exact(&p.nb, guess);
+    reserve_exact(&p.extra, guess);
 
     /* Identifiers are interned in scratch and sealed at the end: a module
      * has far fewer names than tokens, and a table sized for the worst case
      * would sit in the AST arena until canonicalization is done. */
     Ast *ast = ARENA_NEW(ast_arena, Ast);
     InternTable names;
-    if (!ast || !intern_init(&names, scratch, p.ntok / 32 + 64)) out_of_memory(&p);
+    intern_init(&names, scratch, p.ntok / 32 + 64);
     p.names = &names;
     p.icache = ARENA_ZARRAY(scratch, IdentSlot, 1u << IDENT_CACHE_BITS);
-    if (!p.icache) out_of_memory(&p);
 
     node(&p, AST_INVALID, 0, 0, 0);
     ModuleParts m;
@@ -1325,56 +1344,46 @@ static PhaseStatus parse_run(const char *src, uint32_t len, Arena *keep, Arena *
     ast->tok_kind = p.tk;
     ast->tok_start = p.ts;
     ast->tok_count = p.ntok;
-    ast->kind = seal(&p, &p.nkind, ast_arena);
-    ast->tok = seal(&p, &p.ntok_, ast_arena);
-    ast->a = seal(&p, &p.na, ast_arena);
-    ast->b = seal(&p, &p.nb, ast_arena);
+    ast->kind = builder_seal(&p.nkind, ast_arena);
+    ast->tok = builder_seal(&p.ntok_, ast_arena);
+    ast->a = builder_seal(&p.na, ast_arena);
+    ast->b = builder_seal(&p.nb, ast_arena);
     ast->node_count = p.nkind.count;
-    ast->extra = seal(&p, &p.extra, ast_arena);
+    ast->extra = builder_seal(&p.extra, ast_arena);
     ast->extra_count = p.extra.count;
-    ast->strings = seal(&p, &p.strings, ast_arena);
+    ast->strings = builder_seal(&p.strings, ast_arena);
     ast->strings_len = p.strings.count;
     ast->src = src;
     ast->src_len = len;
-    seal_names(&p, &names, ast_arena, &ast->names);
+    seal_names(&names, ast_arena, &ast->names);
 
-    const NameIface *iface = iface_build(ast, keep, scratch);
-    if (!iface) out_of_memory(&p);
     out->ast = ast;
-    out->iface = iface;
+    out->iface = iface_build(ast, keep, scratch);
     return PHASE_OK;
+}
+
+static void parse_body(void *ud)
+{
+    ParseCall *c = ud;
+    report_list_init(&c->rep, c->scratch, c->keep);
+    c->status = parse_run(c->src, c->len, c->keep, c->ast_arena, c->scratch, c->out, &c->rep);
+    if (c->status != PHASE_OK) {
+        c->out->ast = NULL;
+        c->out->iface = NULL;
+    }
+    c->out->reports = report_list_seal(&c->rep, c->keep);
 }
 
 PhaseStatus parse_module(const char *src, uint32_t len,
                          Arena *keep, Arena *ast, Arena *scratch,
                          ParseOutput *out)
 {
-    jmp_buf *old_keep = keep->oom, *old_ast = ast->oom, *old_scratch = scratch->oom;
-    jmp_buf oom;
-    ReportList rep;
     memset(out, 0, sizeof *out);
-    PhaseStatus st;
-    if (setjmp(oom)) {
-        st = PHASE_OOM;
-        out->ast = NULL;
-        out->iface = NULL;
-        out->reports.items = NULL;
-        out->reports.count = 0;
-        goto done;
-    }
-    arena_set_oom(keep, &oom);
-    arena_set_oom(ast, &oom);
-    arena_set_oom(scratch, &oom);
-    report_list_init(&rep, scratch, keep);
-    st = parse_run(src, len, keep, ast, scratch, &oom, out, &rep);
-    if (st != PHASE_OK) {
-        out->ast = NULL;
-        out->iface = NULL;
-    }
-    out->reports = report_list_seal(&rep, keep);
-done:
-    arena_set_oom(keep, old_keep);
-    arena_set_oom(ast, old_ast);
-    arena_set_oom(scratch, old_scratch);
-    return st;
+    ParseCall call = { .src = src, .len = len, .keep = keep, .ast_arena = ast,
+                       .scratch = scratch, .out = out };
+    Arena *const guarded[] = { keep, ast, scratch };
+    if (protect_call(guarded, 3, parse_body, &call))
+        return call.status;
+    memset(out, 0, sizeof *out);
+    return PHASE_OOM;
 }
