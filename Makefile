@@ -288,15 +288,20 @@ badinput: $(B)/asan/coord
 
 # The fuzz target's library is built with clang and coverage instrumentation
 # in its own build root; only the folders the phases need.
-fuzz: $(B)/release/tools/gen
+fuzz: $(B)/release/tools/gen $(B)/release/coord
 	$(MAKE) --no-print-directory B=$(FUZZ_B) CC=clang SRC_DIRS="base reports modules" \
 	    EXTRA_CFLAGS=-fsanitize=fuzzer-no-link $(FUZZ_B)/asan/libcoord.a
 	clang $(CSTD) $(WARN) $(INCLUDES) $(FLAGS_asan) -fsanitize=fuzzer \
 	    tests/fuzz/fuzz_module.c $(FUZZ_B)/asan/libcoord.a $(LIBS) -o $(FUZZ_B)/fuzz_module
 	GEN=$(B)/release/tools/gen tests/fuzz/run.sh $(FUZZ_B)/fuzz_module $(FUZZ_TIME)
+	clang $(CSTD) $(WARN) $(INCLUDES) $(FLAGS_asan) -fsanitize=fuzzer \
+	    tests/fuzz/fuzz_cache.c workers/cache_store.c $(FUZZ_B)/asan/libcoord.a $(LIBS) -o $(FUZZ_B)/fuzz_cache
+	tests/fuzz/run_cache.sh $(FUZZ_B)/fuzz_cache $(FUZZ_TIME) $(B)/release/coord
 
 # Plain replay of the fuzz regressions (no libFuzzer), for tests/ci_extra.sh.
 $(B)/asan/fuzz_replay: tests/fuzz/fuzz_module.c $(B)/asan/libcoord.a
+	$(CC) $(CSTD) $(WARN) $(INCLUDES) $(FLAGS_asan) -DFUZZ_REPLAY $^ $(LIBS) -o $@
+$(B)/asan/fuzz_cache_replay: tests/fuzz/fuzz_cache.c $(B)/asan/libcoord.a
 	$(CC) $(CSTD) $(WARN) $(INCLUDES) $(FLAGS_asan) -DFUZZ_REPLAY $^ $(LIBS) -o $@
 
 # ---------------------------------------------------------------------------

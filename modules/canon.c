@@ -72,8 +72,8 @@
  *
  * Recursion: expressions, patterns and types are walked recursively; the
  * depth is the AST's, which the parser bounds (E0111, 256 levels, operator
- * chains included).  The value graph, which is not bounded, is ordered by an
- * iterative Tarjan.
+ * chains included).  The value graph, which is not bounded, is ordered by
+ * base/scc.h's iterative Tarjan.
  *
  * Captures: a reference at lambda depth d to a local bound at depth dl < d
  * is a capture of every enclosing lambda at depths dl+1 .. d.  Each lambda's
@@ -86,6 +86,7 @@
 #include "base/builder.h"
 #include "base/intern.h"
 #include "base/protect.h"
+#include "base/scc.h"
 #include <assert.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1310,9 +1311,9 @@ static void graph_build(Canon *C, Graph *g)
     }
 }
 
-/* E0208 for one cyclic group (see the rule at the top of this file). */
-static void cycle_report(Canon *C, const Graph *g, const uint32_t *group, uint32_t gn, uint32_t gid,
-                         const uint32_t *comp, uint32_t *parent)
+/* E0208 for one cyclic group, its values in source order (see the rule at
+ * the top of this file). */
+static void cycle_report(Canon *C, Scc *scc, const uint32_t *group, uint32_t gn)
 {
     uint32_t L = NONE;
     for (uint32_t i = 0; i < gn && L == NONE; i++)
@@ -1322,37 +1323,16 @@ static void cycle_report(Canon *C, const Graph *g, const uint32_t *group, uint32
         return;
     for (uint32_t i = 0; i < gn; i++)
         value_at(C, group[i])->bad_cycle = 1;
-    uint32_t *queue = ARENA_ARRAY(C->scratch, uint32_t, gn + 1);
-    uint32_t qh = 0, qt = 0, last = NONE;
-    queue[qt++] = L;
-    while (qh < qt && last == NONE) {
-        uint32_t v = queue[qh++];
-        for (uint32_t i = 0; i < g->len[v]; i++) {
-            uint32_t w = g->adj[g->start[v] + i];
-            if (comp[w] != gid)
-                continue;
-            if (w == L) {
-                last = v;
-                break;
-            }
-            if (parent[w] == NONE) {
-                parent[w] = v;
-                queue[qt++] = w;
-            }
-        }
-    }
-    /* The path L -> ... -> last, walked backwards, then reversed. */
-    uint32_t np = 0;
-    for (uint32_t v = last; v != L; v = parent[v])
-        queue[np++] = v;
+    uint32_t np;
+    const uint32_t *path = scc_shortest_cycle(scc, L, &np);
     Builder msg;
     BUILDER_INIT(&msg, C->scratch, char);
     const char *head = "cyclic value definition: ";
     builder_push_n(&msg, head, (uint32_t)strlen(head));
     const char *ln = canon_str_blob(C, value_at(C, L)->name);
     builder_push_n(&msg, ln, (uint32_t)strlen(ln));
-    for (uint32_t i = np; i-- > 0;) {
-        const char *nm = canon_str_blob(C, value_at(C, queue[i])->name);
+    for (uint32_t i = 1; i < np; i++) {
+        const char *nm = canon_str_blob(C, value_at(C, path[i])->name);
         builder_push_n(&msg, " -> ", 4);
         builder_push_n(&msg, nm, (uint32_t)strlen(nm));
     }
@@ -1362,76 +1342,45 @@ static void cycle_report(Canon *C, const Graph *g, const uint32_t *group, uint32
     report_add(&C->rep, RC_E0208, value_at(C, L)->name_start, value_at(C, L)->name_end, "%s", msg.data);
 }
 
-/* Iterative Tarjan over the value graph, roots in source order, uses in
+typedef struct Order {
+    Canon *C;
+    Builder vals, starts, cyc;
+} Order;
+
+static void order_group(Scc *scc, void *ud, const uint32_t *members, uint32_t count, bool cyclic)
+{
+    Order *o = ud;
+    uint32_t first = o->vals.count;
+    push32(&o->starts, first);
+    for (uint32_t i = 0; i < count; i++)
+        push32(&o->vals, members[i]);
+    uint32_t *grp = &BUILDER_AT(&o->vals, uint32_t, first);
+    qsort(grp, count, sizeof *grp, cmp_u32);
+    uint8_t *slot = push_slot(&o->cyc);
+    *slot = cyclic;
+    if (cyclic)
+        cycle_report(o->C, scc, grp, count);
+}
+
+/* Components of the value graph (base/scc.h), roots in source order, uses in
  * source order: deterministic, and a group is emitted only after every group
  * reachable from it, which is dependency order. */
 static void order(Canon *C, CanonModule *M)
 {
     Graph g;
     graph_build(C, &g);
-    uint32_t n = g.n;
-    uint32_t *index = table(C, n), *low = table(C, n), *parent = table(C, n), *comp = table(C, n);
-    uint8_t *on = ARENA_ZARRAY(C->scratch, uint8_t, n + 1);
-    uint32_t *stk = ARENA_ARRAY(C->scratch, uint32_t, n + 1), sp = 0;
-    uint32_t *cs_v = ARENA_ARRAY(C->scratch, uint32_t, n + 1), *cs_i = ARENA_ARRAY(C->scratch, uint32_t, n + 1);
-    uint32_t csp = 0, counter = 0;
-    Builder vals, starts, cyc;
-    BUILDER_INIT(&vals, C->scratch, uint32_t);
-    BUILDER_INIT(&starts, C->scratch, uint32_t);
-    BUILDER_INIT(&cyc, C->scratch, uint8_t);
-    for (uint32_t r = 0; r < n; r++) {
-        if (index[r] != NONE)
-            continue;
-        index[r] = low[r] = counter++;
-        stk[sp++] = r;
-        on[r] = 1;
-        cs_v[csp] = r;
-        cs_i[csp++] = 0;
-        while (csp) {
-            uint32_t v = cs_v[csp - 1];
-            if (cs_i[csp - 1] < g.len[v]) {
-                uint32_t w = g.adj[g.start[v] + cs_i[csp - 1]++];
-                if (index[w] == NONE) {
-                    index[w] = low[w] = counter++;
-                    stk[sp++] = w;
-                    on[w] = 1;
-                    cs_v[csp] = w;
-                    cs_i[csp++] = 0;
-                } else if (on[w] && index[w] < low[v]) {
-                    low[v] = index[w];
-                }
-                continue;
-            }
-            csp--;
-            if (csp && low[v] < low[cs_v[csp - 1]])
-                low[cs_v[csp - 1]] = low[v];
-            if (low[v] != index[v])
-                continue;
-            uint32_t gid = starts.count, first = vals.count, w;
-            push32(&starts, first);
-            do {
-                w = stk[--sp];
-                on[w] = 0;
-                comp[w] = gid;
-                push32(&vals, w);
-            } while (w != v);
-            uint32_t gn = vals.count - first;
-            uint32_t *grp = &BUILDER_AT(&vals, uint32_t, first);
-            qsort(grp, gn, sizeof *grp, cmp_u32);
-            bool cyclic = gn > 1;
-            for (uint32_t i = 0; i < g.len[v] && !cyclic; i++)
-                cyclic = g.adj[g.start[v] + i] == v;
-            uint8_t *slot = push_slot(&cyc);
-            *slot = cyclic;
-            if (cyclic)
-                cycle_report(C, &g, grp, gn, gid, comp, parent);
-        }
-    }
-    M->scc_count = starts.count;
-    push32(&starts, vals.count);
-    M->scc_values = builder_seal(&vals, C->ir);
-    M->scc_start = builder_seal(&starts, C->ir);
-    M->scc_cyclic = builder_seal(&cyc, C->ir);
+    SccGraph sg = { g.n, g.start, g.len, g.adj };
+    Order o;
+    o.C = C;
+    BUILDER_INIT(&o.vals, C->scratch, uint32_t);
+    BUILDER_INIT(&o.starts, C->scratch, uint32_t);
+    BUILDER_INIT(&o.cyc, C->scratch, uint8_t);
+    scc_tarjan(&sg, C->scratch, order_group, &o);
+    M->scc_count = o.starts.count;
+    push32(&o.starts, o.vals.count);
+    M->scc_values = builder_seal(&o.vals, C->ir);
+    M->scc_start = builder_seal(&o.starts, C->ir);
+    M->scc_cyclic = builder_seal(&o.cyc, C->ir);
 }
 
 /* Reserves the growing arrays from the AST's node counts: one IR node per

@@ -1129,17 +1129,23 @@ static void module_file(Parser *p, ModuleParts *m)
                 /* its nodes so far stay: the broken IMPORT node refers to them */
                 uint32_t imp = broken_import(p, start);
                 if (imp != AST_NONE) push32(p, &m->imports, imp);
-            } else {
-                p->nkind.count = p->ntok_.count = p->na.count = p->nb.count = save_nodes;
-                p->extra.count = save_extra;
-                p->strings.count = save_strings;
-                seen_decl = true;
-                m->broken_decls = true;
-                push32(p, &m->decls,
-                       node(p, AST_DECL_BROKEN, start, p->broken_name, p->broken_kind));
+                p->stack.count = 0;
+                skip_to_sync(p);
+                continue;
             }
+            p->nkind.count = p->ntok_.count = p->na.count = p->nb.count = save_nodes;
+            p->extra.count = save_extra;
+            p->strings.count = save_strings;
             p->stack.count = 0;
+            seen_decl = true;
+            m->broken_decls = true;
+            uint32_t kind = p->broken_kind, from = p->pos;
             skip_to_sync(p);
+            /* skipped text with a `type` keyword may have held a type
+             * declaration: its constructors are lost too (unknown kind) */
+            for (uint32_t t = from; t < p->pos && kind != BROKEN_TYPE; t++)
+                if (p->tk[t] == TK_KW_TYPE) kind = BROKEN_UNKNOWN;
+            push32(p, &m->decls, node(p, AST_DECL_BROKEN, start, p->broken_name, kind));
             continue;
         }
         uint32_t d;

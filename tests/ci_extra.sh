@@ -8,7 +8,9 @@
 #     hostile environments of tests/badinput/io.sh;
 #   - oom: a reduced allocation-failure walk (tests/oom/run.sh quick);
 #   - fuzz: plain replay of tests/fuzz/regressions/ and the example sources
-#     through the fuzz target's phases (no libFuzzer needed);
+#     through the fuzz target's phases, and of the cache entries of
+#     tests/fuzz/cache_corpus/ and tests/fuzz/cache_regressions/ through
+#     fuzz_cache's validation and result loading (no libFuzzer needed);
 #   - install: make install into a temporary DESTDIR, the embedding example
 #     built through pkg-config against the installed libcoord.so, uninstall.
 # The full suites are `make stress`, `make oom`, `make fuzz`, `make badinput`.
@@ -20,7 +22,7 @@ B=${B:-build}
 MAKE=${MAKE:-make}
 coord=$B/asan/coord
 gen=$B/asan/tools/gen
-"$MAKE" --no-print-directory B="$B" "$coord" "$gen" "$B/asan/fuzz_replay"
+"$MAKE" --no-print-directory B="$B" "$coord" "$gen" "$B/asan/fuzz_replay" "$B/asan/fuzz_cache_replay"
 
 t0=$(date +%s)
 echo "== ci_extra: stress (quick)"
@@ -34,6 +36,7 @@ echo "== ci_extra: oom (quick)"
 tests/oom/run.sh quick "$coord" "$gen"
 echo "== ci_extra: fuzz regressions (replay)"
 "$B/asan/fuzz_replay" tests/fuzz/regressions $(find examples tests/golden -type d 2>/dev/null | sort)
+"$B/asan/fuzz_cache_replay" tests/fuzz/cache_corpus $(find tests/fuzz/cache_regressions -type f 2>/dev/null | sort)
 echo "== ci_extra: make install / uninstall (tests/install.sh)"
 tests/install.sh "$B"
 echo "ci_extra: all passed in $(( $(date +%s) - t0 ))s"
