@@ -1233,6 +1233,27 @@ static void type_payloads(Canon *C, uint32_t t)
     C->in_typedecl = false;
 }
 
+/* A definition with an error is failed (LANGUAGE.md section 6).  When all
+ * its errors arose from one import (E0206, tagged), that import is noted:
+ * should it turn out to be in an import cycle, those reports are dropped
+ * and the typechecker does not fail the definition either. */
+static void mark_failed(Canon *C, CanonValue *V, uint32_t first_report)
+{
+    uint32_t imp = NONE;
+    bool one_import = true;
+    V->failed = 0;
+    for (uint32_t k = first_report; k < C->rep.items.count; k++) {
+        const Report *r = &BUILDER_AT(&C->rep.items, Report, k);
+        if (report_code_severity(r->code) != SEV_ERROR)
+            continue;
+        V->failed = 1;
+        if (r->import == REPORT_NO_IMPORT || (imp != NONE && imp != r->import))
+            one_import = false;
+        imp = r->import;
+    }
+    V->failed_import = V->failed && one_import ? imp : NONE;
+}
+
 static void value_body(Canon *C, uint32_t v)
 {
     const Ast *A = C->ast;
@@ -1243,7 +1264,7 @@ static void value_body(Canon *C, uint32_t v)
     }
     C->cur_value = v;
     C->depth = 0;
-    uint32_t errors = C->rep.errors;
+    uint32_t first_report = C->rep.items.count;
     uint32_t omark = C->owned.count, tmark = C->tsaved.count;
     uint32_t E = A->b[decl];
     if (A->kind[decl] == AST_DECL_FN) {
@@ -1269,8 +1290,7 @@ static void value_body(Canon *C, uint32_t v)
     tunbind_to(C, tmark);
     uint32_t tv = list_from(C, &C->owned, omark);
     value_at(C, v)->tvars = tv;
-    /* a definition with an error is failed (LANGUAGE.md section 6) */
-    value_at(C, v)->failed = C->rep.errors != errors;
+    mark_failed(C, value_at(C, v), first_report);
     C->cur_value = NONE;
 }
 

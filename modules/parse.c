@@ -414,9 +414,9 @@ static uint32_t type_(Parser *p)
 /* ---- literals ---------------------------------------------------------------- */
 
 /* Appends the unescaped bytes of string token t to `strings`; invalid
- * escapes (E0103, already reported) are dropped. */
-/* An unterminated string (E0102, reported by the lexer) fails its
- * declaration like any skipped text (LANGUAGE.md section 6). */
+ * escapes (E0103, already reported) are dropped.  An unterminated string
+ * (E0102, reported by the lexer) fails its declaration like any skipped text
+ * (LANGUAGE.md section 6). */
 static void string_literal(Parser *p, uint32_t t, uint32_t *off, uint32_t *len)
 {
     uint32_t s = p->ts[t] + 1, e = tok_end(p, t);

@@ -125,7 +125,8 @@ typedef struct ReportContext {
  * Only the span's first line is shown (carets cut at its end, at least one
  * caret), at most 60 bytes before the span's start and 100 after it (`...`
  * marks a cut); control characters, bidi controls and bytes that are not
- * UTF-8 are shown as <U+XXXX> / <XX>, as gcc and clang do; the underline
+ * UTF-8 are shown as <U+XXXX> / <XX>, as gcc and clang do (in the file name
+ * and the message too); the underline
  * copies tabs from the source line and advances by each character's shown
  * width, so carets line up on a terminal.  A note is
  * printed after the snippet, each of its lines as "      = note: <line>".

@@ -510,6 +510,7 @@ static bool load_one(CacheStore *s, int dfd, const char *name, CacheKey key, uin
         return false;
     }
     struct stat st;
+    memset(&st, 0, sizeof st);
     void *m = MAP_FAILED;
     bool ok = false;
     if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size >= CACHE_HEADER_SIZE &&
@@ -729,6 +730,8 @@ static bool is_version_name(const char *s)
     return true;
 }
 
+/* A fresh open of a folder: its own directory offset (a dup would share
+ * one with every other walk running at the same time). */
 static DIR *open_sub(int dfd, const char *name)
 {
     int fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
@@ -818,15 +821,11 @@ static void walk_version(Walk *w, int dfd, const char *vname)
 static void walk_all(CacheStore *s, Walk *w)
 {
     memset(w, 0, sizeof *w);
-    int fd = dup(s->dfd);
-    DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+    DIR *d = open_sub(s->dfd, ".");
     if (!d) {
-        if (fd >= 0)
-            close(fd);
         w->failed = true;
         return;
     }
-    rewinddir(d);
     struct dirent *de;
     while ((de = readdir(d)))
         if (is_version_name(de->d_name) && strlen(de->d_name) <= 20)
@@ -839,14 +838,9 @@ static void walk_all(CacheStore *s, Walk *w)
  * folder to this creates it again (tmp_create). */
 static void prune_folders(CacheStore *s)
 {
-    int fd = dup(s->dfd);
-    DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
-    if (!d) {
-        if (fd >= 0)
-            close(fd);
+    DIR *d = open_sub(s->dfd, ".");
+    if (!d)
         return;
-    }
-    rewinddir(d);
     struct dirent *de;
     while ((de = readdir(d))) {
         if (!is_version_name(de->d_name) || strlen(de->d_name) > 20)

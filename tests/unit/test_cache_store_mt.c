@@ -1,7 +1,8 @@
 /* test_cache_store_mt — several threads writing the same keys (the same
  * variant and different ones) while others load them, on one store: every
  * load sees only valid entries with the bytes some writer wrote, nothing is
- * ever counted corrupt, and the cache is valid afterwards.  Runs under
+ * ever counted corrupt, and the cache is valid afterwards; and walks of the
+ * whole cache (info) from several threads at once each count every entry.  Runs under
  * `make tsan` too (the name ends in _mt).
  */
 #include <setjmp.h>
@@ -84,10 +85,51 @@ static void test_concurrent_writers_readers_mt(void **state)
     fix_free(f);
 }
 
+/* Walks from several threads at once each see the whole cache. */
+#define WALK_ENTRIES 300
+static void *walker_main(void *arg)
+{
+    Worker *w = arg;
+    for (int r = 0; r < 15; r++) {
+        uint64_t entries, bytes;
+        if (cache_store_info(w->f->s, &entries, &bytes) != 0 || entries != WALK_ENTRIES)
+            w->bad++;
+    }
+    return NULL;
+}
+
+static void test_concurrent_walks_mt(void **state)
+{
+    Fix *f = fix_new("walks", 0);
+    CacheCounters c = { 0, 0, 0, 0 };
+    for (uint64_t i = 0; i < WALK_ENTRIES; i++)
+        assert_int_equal(fix_write(f, fix_key(i), 1, i, &c), 0);
+    /* Other files in DIR, enough that listing it takes several getdents
+     * calls: walks that shared a directory offset would see v1 twice or
+     * not at all. */
+    for (int i = 0; i < 3000; i++) {
+        char path[512];
+        snprintf(path, sizeof path, "%s/not-the-cache-%04d-with-a-long-name", f->dir, i);
+        fix_put(path, "", 0);
+    }
+    pthread_t t[THREADS];
+    Worker w[THREADS];
+    for (int i = 0; i < THREADS; i++) {
+        w[i] = (Worker){ f, i, { 0, 0, 0, 0 }, 0 };
+        assert_int_equal(pthread_create(&t[i], NULL, walker_main, &w[i]), 0);
+    }
+    for (int i = 0; i < THREADS; i++) {
+        assert_int_equal(pthread_join(t[i], NULL), 0);
+        assert_int_equal(w[i].bad, 0);
+    }
+    fix_free(f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_concurrent_writers_readers_mt),
+        cmocka_unit_test(test_concurrent_walks_mt),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
