@@ -18,6 +18,7 @@
 #endif
 
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -92,10 +93,25 @@ static int check_output(int status)
     return status;
 }
 
+/* The temporary trace file while it exists, for the signal handler. */
+static char *volatile trace_tmp_live;
+
+/* SIGINT, SIGTERM, SIGHUP while a trace is being recorded: remove the
+ * temporary file (unlink is async-signal-safe), then die of the signal. */
+static void trace_on_signal(int sig)
+{
+    char *tmp = trace_tmp_live;
+    if (tmp)
+        unlink(tmp);
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
 /* --trace FILE is written to a temporary file next to it (FILE.tmp.XXXXXX,
  * with the mode fopen would give) and renamed over FILE once complete, so an
- * interrupted or failed build leaves FILE as it was.  NULL (errno set) when
- * the temporary file cannot be created; *tmp_out is malloc'd. */
+ * interrupted or failed build leaves FILE as it was, and an interrupt
+ * removes the temporary file.  NULL (errno set) when the temporary file
+ * cannot be created; *tmp_out is malloc'd. */
 static FILE *trace_open(const char *path, char **tmp_out)
 {
     size_t n = strlen(path);
@@ -121,6 +137,14 @@ static FILE *trace_open(const char *path, char **tmp_out)
         return NULL;
     }
     *tmp_out = tmp;
+    trace_tmp_live = tmp;
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = trace_on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
     return f;
 }
 
@@ -128,6 +152,7 @@ static FILE *trace_open(const char *path, char **tmp_out)
  * (werr == 0), else removes it.  0, or -1 when it was not published. */
 static int trace_close(FILE *f, char *tmp, const char *path, int werr)
 {
+    trace_tmp_live = NULL;
     if (fclose(f) != 0)
         werr = -1;
     if (werr == 0 && rename(tmp, path) != 0)
