@@ -13,11 +13,11 @@
  * Memory
  *   The session arena `arena` holds all coordinator tables (growing arrays
  *   are re-allocated there at double size and the old block abandoned: the
- *   coordinator's total memory is O(modules + edges)).  While a public entry
- *   point runs, the arena's out-of-memory target is the entry point's jmp_buf,
- *   so coordinator code does not check each allocation: running out of memory
- *   in the coordinator itself ends the run with exit status 3 after all
- *   in-flight tasks are collected.  A module's durable data lives in its own
+ *   coordinator's total memory is O(modules + edges)).  A public entry point
+ *   runs its work inside the protected call (base/protect.h) guarding that
+ *   arena, so coordinator code does not check each allocation: running out
+ *   of memory in the coordinator itself ends the run with exit status 3
+ *   after all in-flight tasks are collected.  A module's durable data lives in its own
  *   arenas: ast is reset once the module is canonicalized, ir once checked;
  *   keep (source, name interface, artifact, reports) until the session ends.
  *
@@ -146,7 +146,6 @@ typedef struct Root {
     const char *dir;            /* without trailing '/' */
     const char *real;           /* walked: realpath(dir), for nesting; else NULL */
     bool walked;                /* a directory PATH: all its files are known */
-    bool is_search;             /* -I */
 } Root;
 
 /* A value's printed type is built only when coord_value_get asks for it
@@ -162,7 +161,6 @@ typedef struct CheckedModule {
 struct CoordSession {
     CoordOptions opts;
     Arena arena;
-    jmp_buf *oom;               /* the running entry point's target, or NULL */
     char error[512];
 
     Root *roots;                /* PATH roots, in argument order */
@@ -241,6 +239,9 @@ uint32_t *cycles_report(CoordSession *s, uint32_t *count);
 /* results.c: the frozen report store and checked-module list (api.c's
  * invariants) from the finished modules. */
 void results_collect(CoordSession *s);
+
+/* sarif_log.c: coord_print_reports in COORD_FORMAT_SARIF (one SARIF log). */
+void co_print_sarif(const CoordSession *s, FILE *out);
 
 /* actor.c */
 void actor_run(CoordSession *s);

@@ -227,6 +227,10 @@ bool coord_report_get(const CoordSession *s, uint32_t i, CoordReport *out)
 
 void coord_print_reports(const CoordSession *s, FILE *out, CoordFormat format, bool colour)
 {
+    if (format == COORD_FORMAT_SARIF) {
+        co_print_sarif(s, out);
+        return;
+    }
     for (uint32_t i = 0; i < s->ref_count; i++) {
         const ReportRef *ref = &s->refs[i];
         if (format == COORD_FORMAT_JSON)

@@ -51,8 +51,8 @@
  *   - W0201 at the module name of an import (with a non-NULL interface) of
  *     which no name was used, qualified or unqualified, in values, patterns
  *     or types; an unknown constructor silenced by a poisoned T(..) import
- *     uses that import.  None at all in a module with a declaration that
- *     failed to parse (the skipped text may have used any import).
+ *     uses that import.  None at all in a module where the parser skipped
+ *     text after a syntax error (the skipped text may have used any import).
  *   - An import line that failed to parse (ast extra[E+3]) is poisoned: its
  *     interface is taken as NULL whatever the caller passed.
  *   - E0209: a name bound twice in one fn/lambda parameter list, one match
@@ -1488,9 +1488,9 @@ static CanonModule *canon_run(Canon *C, const NameIface *self, const NameIface *
         value_body(C, v);
     for (uint32_t i = 0; i < C->nimp; i++) {
         const CanonImport *ci = &BUILDER_AT(&C->imports, CanonImport, i);
-        /* no W0201 after a declaration that failed to parse: the skipped
-         * text may have used any import (LANGUAGE.md section 6) */
-        if (C->imp[i].f && !ci->used && !C->ast->broken_decls && !C->ast->header_broken)
+        /* no W0201 after a syntax error: the skipped text may have used
+         * any import (LANGUAGE.md section 6) */
+        if (C->imp[i].f && !ci->used && !C->ast->skipped_text)
             IMPORT_REPORT(C, i, RC_W0201, ci->start, ci->end, "unused import: %s", C->imp[i].module);
     }
 

@@ -334,7 +334,7 @@ void report_json_chars(FILE *out, const char *str)
     }
 }
 
-static void json_string(FILE *out, const char *s)
+void report_json_string(FILE *out, const char *s)
 {
     fputc('"', out);
     report_json_chars(out, s);
@@ -349,12 +349,12 @@ void report_render_json(FILE *out, const ReportContext *ctx, const Report *r)
     bool warn = report_code_severity(r->code) == SEV_WARNING;
     fprintf(out, "{\"severity\":\"%s\",\"code\":\"%s\",\"module\":",
             warn ? "warning" : "error", report_code_name(r->code));
-    json_string(out, ctx->module);
+    report_json_string(out, ctx->module);
     fputs(",\"file\":", out);
-    json_string(out, ctx->path);
+    report_json_string(out, ctx->path);
     fprintf(out, ",\"line\":%u,\"col\":%u,\"end_line\":%u,\"end_col\":%u,\"message\":",
             line, col, end_line, end_col);
-    json_string(out, r->message);
+    report_json_string(out, r->message);
     fputs("}\n", out);
 }
 

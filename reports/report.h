@@ -139,6 +139,8 @@ void report_render_json(FILE *out, const ReportContext *ctx, const Report *r);
  * characters escaped, and every byte that is not part of valid UTF-8 (file
  * names need not be) written as \ufffd, so strict decoders accept it. */
 void report_json_chars(FILE *out, const char *str);
+/* The same between double quotes: one JSON string. */
+void report_json_string(FILE *out, const char *str);
 
 /* Ordering (LANGUAGE.md section 8): module name, line, column, code, message. */
 typedef struct ReportRef {
