@@ -207,6 +207,10 @@ struct CoordSession {
     /* Tests: the cost the stats count for a task instead of its measured CPU
      * time, so the critical path can be checked exactly; NULL otherwise. */
     uint64_t (*task_cost)(const struct CoordSession *s, const Result *r);
+    /* Tests: sees every task result before the coordinator applies it (what
+     * the result points to is valid during the call); NULL otherwise. */
+    void (*on_result)(void *ud, const struct CoordSession *s, const Result *r);
+    void *on_result_ud;
     bool ran;
     int status;
 

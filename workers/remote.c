@@ -631,3 +631,54 @@ done:
     cnt->wait_ns += now_ns() - t0;
     return written;
 }
+
+/* ------------------------------------------------------------ entries */
+
+/* Batches of this many keys keep the RemoteValue arrays on the stack. */
+#define ENTRY_BATCH 64u
+
+uint32_t remote_get_entries(RemoteConn *c, const CacheKey *keys, uint32_t n, CacheEntry *out,
+                            RemoteCounters *cnt)
+{
+    uint32_t usable = 0;
+    for (uint32_t base = 0; base < n; base += ENTRY_BATCH) {
+        uint32_t m = n - base < ENTRY_BATCH ? n - base : ENTRY_BATCH;
+        RemoteValue v[ENTRY_BATCH];
+        remote_get(c, keys + base, m, v, cnt);
+        for (uint32_t i = 0; i < m; i++) {
+            CacheEntry *e = &out[base + i];
+            if (!v[i].data) {
+                memset(e, 0, sizeof *e);
+                continue;
+            }
+            if (cache_entry_adopt(c->r->cfg.build_id, keys[base + i], v[i].data,
+                                  (size_t)v[i].len, e, NULL) == 0) {
+                usable++;
+                continue;
+            }
+            mem_free(v[i].data);
+            cnt->hits--;
+            cnt->misses++;
+            cnt->corrupt++;
+            char key[REMOTE_KEY_LEN + 1], detail[REMOTE_KEY_LEN + 32];
+            remote_key_name(c->r, keys[base + i], key);
+            snprintf(detail, sizeof detail, "failed validation (key %s)", key);
+            remote_fail(c->r, cnt, false, "invalid entry", detail);
+        }
+    }
+    return usable;
+}
+
+uint32_t remote_put_entries(RemoteConn *c, const CacheKey *keys, const CacheEntry *entries,
+                            uint32_t n, RemoteCounters *cnt)
+{
+    uint32_t written = 0;
+    for (uint32_t base = 0; base < n; base += ENTRY_BATCH) {
+        uint32_t m = n - base < ENTRY_BATCH ? n - base : ENTRY_BATCH;
+        RemoteValue v[ENTRY_BATCH];
+        for (uint32_t i = 0; i < m; i++)
+            v[i] = (RemoteValue){ entries[base + i].map, entries[base + i].map_len };
+        written += remote_put(c, keys + base, v, m, cnt);
+    }
+    return written;
+}

@@ -77,6 +77,7 @@ typedef struct RemoteConn RemoteConn;
 /* What one thread's requests cost; summed by the caller. */
 typedef struct RemoteCounters {
     uint64_t hits, misses, errors, written, bytes_read, bytes_written, wait_ns;
+    uint64_t corrupt;               /* values that failed entry validation */
 } RemoteCounters;
 
 /* A fetched value: mem_alloc'd (8-byte aligned, plus a NUL byte after
@@ -106,6 +107,20 @@ uint32_t remote_get(RemoteConn *c, const CacheKey *keys, uint32_t n,
  * Returns how many the server acknowledged. */
 uint32_t remote_put(RemoteConn *c, const CacheKey *keys, const RemoteValue *vals,
                     uint32_t n, RemoteCounters *cnt);
+
+/* The same on cache entries (the local cache's bytes, one key one entry).
+ * remote_get_entries: each value is validated by cache_entry_adopt exactly
+ * like a local file (key, build id, format, bounds, checksum); out[i] is the
+ * adopted entry (release it with cache_entry_release) or zeroed.  A value
+ * that fails validation is not a hit: it counts as a miss, in cnt->corrupt,
+ * and as one error of the Remote (a server holding garbage under our keys).
+ * remote_put_entries: writes each entry's bytes (map[0..map_len)) as they
+ * are.  Both return what remote_get / remote_put return (usable hits, values
+ * written). */
+uint32_t remote_get_entries(RemoteConn *c, const CacheKey *keys, uint32_t n,
+                            CacheEntry *out, RemoteCounters *cnt);
+uint32_t remote_put_entries(RemoteConn *c, const CacheKey *keys, const CacheEntry *entries,
+                            uint32_t n, RemoteCounters *cnt);
 
 /* The Redis key of a cache key, into buf (REMOTE_KEY_LEN + 1 bytes):
  * "coord:<CACHE_FORMAT_VERSION, 8 hex>:<build id, 16 hex>:<key, 32 hex>", so

@@ -396,6 +396,76 @@ static void test_maxmemory(void **state)
     client_close(c, r);
 }
 
+/* Cache entries through the remote: validated like local files. */
+static void put_raw(Remote *r, CacheKey k, const void *data, size_t len)
+{
+    char key[REMOTE_KEY_LEN + 1];
+    remote_key_name(r, k, key);
+    redisContext *a = admin();
+    redisReply *rep = redisCommand(a, "SET %s %b", key, data, len);
+    assert_non_null(rep);
+    assert_int_equal(rep->type, REDIS_REPLY_STATUS);
+    freeReplyObject(rep);
+    redisFree(a);
+}
+
+static void test_entries(void **state)
+{
+    RemoteConfig cfg = tcp_config(redis_port);
+    Remote *r;
+    RemoteConn *c = client(&cfg, &r);
+    CacheKey ks[3] = { { 11, 1 }, { 11, 2 }, { 11, 3 } };
+    CacheSection secs[2] = { { "interface", 9 }, { "artifact bytes", 14 } };
+    CacheEntry made[2];
+    for (uint32_t i = 0; i < 2; i++) {
+        void *buf;
+        size_t len;
+        assert_int_equal(cache_entry_encode(cfg.build_id, ks[i], 100 + i, secs, 2, &buf, &len), 0);
+        assert_int_equal(cache_entry_adopt(cfg.build_id, ks[i], buf, len, &made[i], NULL), 0);
+    }
+    RemoteCounters cnt = { 0 };
+    assert_int_equal(remote_put_entries(c, ks, made, 2, &cnt), 2);
+    CacheEntry got[3];
+    assert_int_equal(remote_get_entries(c, ks, 3, got, &cnt), 2);
+    assert_int_equal(cnt.hits, 2);
+    assert_int_equal(cnt.misses, 1);
+    assert_int_equal(cnt.corrupt, 0);
+    for (uint32_t i = 0; i < 2; i++) {
+        assert_int_equal(got[i].variant, 100 + i);
+        assert_int_equal(got[i].section_count, 2);
+        assert_int_equal(got[i].sections[1].len, 14);
+        assert_memory_equal(got[i].sections[1].data, "artifact bytes", 14);
+        cache_entry_release(&got[i]);
+    }
+    assert_null(got[2].map);
+
+    /* Corrupted values under valid keys: a flipped bit, another key's entry,
+     * junk.  Each is a miss, counted corrupt and as an error. */
+    char *flipped = malloc(made[0].map_len);
+    memcpy(flipped, made[0].map, made[0].map_len);
+    flipped[made[0].map_len - 3] ^= 4;
+    put_raw(r, ks[0], flipped, made[0].map_len);
+    put_raw(r, ks[2], made[1].map, made[1].map_len);      /* ks[1]'s entry */
+    put_raw(r, ks[1], "garbage", 7);
+    cnt = (RemoteCounters){ 0 };
+    assert_int_equal(remote_get_entries(c, ks, 3, got, &cnt), 0);
+    assert_int_equal(cnt.hits, 0);
+    assert_int_equal(cnt.misses, 3);
+    assert_int_equal(cnt.corrupt, 3);
+    assert_int_equal(cnt.errors, 3);
+    for (uint32_t i = 0; i < 3; i++)
+        assert_null(got[i].map);
+    assert_false(remote_enabled(r));
+    char w[400];
+    assert_true(remote_warning(r, w, sizeof w));
+    assert_non_null(strstr(w, "invalid entry: failed validation (key coord:00000001:000000001234abcd:"
+                              "000000000000000b0000000000000001)"));
+    free(flipped);
+    cache_entry_release(&made[0]);
+    cache_entry_release(&made[1]);
+    client_close(c, r);
+}
+
 /* Several threads, one connection each, on one Remote (TSan). */
 typedef struct { Remote *r; uint32_t id; uint32_t hits; } ThreadArg;
 
@@ -706,6 +776,7 @@ int main(void)
         cmocka_unit_test_setup(test_select_db, setup_flush),
         cmocka_unit_test_setup(test_junk_under_valid_keys, setup_flush),
         cmocka_unit_test_setup_teardown(test_maxmemory, setup_flush, setup_flush),
+        cmocka_unit_test_setup(test_entries, setup_flush),
         cmocka_unit_test_setup(test_threads, setup_flush),
         cmocka_unit_test(test_fake_junk_at_start),
         cmocka_unit_test(test_fake_silent),
