@@ -3,7 +3,8 @@
 #   make            release libcoord.a and coord into build/release/
 #   make run        check the bundled example program
 #   make test       everything CI runs (unit tests and golden end-to-end
-#                   tests under AddressSanitizer + UBSan, reduced stress)
+#                   tests under AddressSanitizer + UBSan, the unit tests
+#                   again at -O2, reduced stress)
 #   make asan       unit + golden tests under ASan/UBSan (what `test` runs)
 #   make tsan       threaded tests and the coordinator under ThreadSanitizer
 #   make deps       install missing Debian packages (called automatically)
@@ -32,7 +33,7 @@ SRC_DIRS  ?= base channels reports modules workers coordinator
 CSTD      := -std=c11 -D_GNU_SOURCE
 WARN      := -Wall -Wextra -Werror -Wno-unused-parameter
 INCLUDES  := -I. -Iinclude
-LIBS      := -lpthread -lm
+LIBS      := -lhiredis -lpthread -lm
 # The shared library's names: soname libcoord.so.0, the file named after
 # the full version (COORD_VERSION of include/coord.h).
 VERSION := $(shell sed -n 's/^\#define COORD_VERSION "\(.*\)"$$/\1/p' include/coord.h)
@@ -52,14 +53,20 @@ FLAGS_asan    := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
 # (DESIGN.md section 5).  ck_ring.h itself is unchanged.
 FLAGS_tsan    := -O1 -g -fno-omit-frame-pointer -fsanitize=thread \
                  -DCOORD_TESTING -DCOORD_TSAN -Ichannels/tsan
+# The unit tests once more at the release optimization level, with the
+# failpoint: warnings only optimization finds (maybe-uninitialized) fail the
+# build, and the tests run optimized (`make test` runs them, `make unit-opt`).
+FLAGS_opt     := -O2 -g -DCOORD_TESTING
 EXTRA_CFLAGS  ?=
 
 # ---------------------------------------------------------------------------
-# Dependencies: checked cheaply (three headers); installed when missing.
-# (and two programs the tests use: mandoc lints the man pages, pkg-config
-# finds the installed library)
+# Dependencies: checked cheaply (four headers); installed when missing.
+# (and programs the tests use: mandoc lints the man pages, pkg-config finds
+# the installed library, python3 checks SARIF logs, the remote cache tests
+# start redis-server)
 DEP_HEADERS := /usr/include/ck_ring.h /usr/include/xxhash.h /usr/include/cmocka.h \
-               /usr/bin/mandoc /usr/bin/pkg-config
+               /usr/include/hiredis/hiredis.h \
+               /usr/bin/mandoc /usr/bin/pkg-config /usr/bin/python3 /usr/bin/redis-server
 HAVE_DEPS   := $(shell for h in $(DEP_HEADERS); do test -f $$h || exit 0; done; echo yes)
 ifneq ($(HAVE_DEPS),yes)
 NEED_DEPS := deps
@@ -72,7 +79,8 @@ NEED_DEPS := deps
 endif
 endif
 
-DEB_PACKAGES := libck-dev libxxhash-dev libcmocka-dev libclang-rt-14-dev mandoc pkg-config
+DEB_PACKAGES := libck-dev libxxhash-dev libcmocka-dev libclang-rt-14-dev mandoc pkg-config python3 \
+                libhiredis-dev redis-server
 
 .PHONY: all install uninstall deps run test asan tsan unit golden e2e clean bench bench-channels \
         bench-parse bench-check stress oom fuzz help
@@ -142,13 +150,19 @@ $(B)/$(1)/tests/%: $(B)/$(1)/obj/tests/unit/%.o $(B)/$(1)/libcoord.a
 	@mkdir -p $$(dir $$@)
 	$$(CC) $$(FLAGS_$(1)) $$(EXTRA_CFLAGS) -o $$@ $$^ -lcmocka $$(LIBS)
 
+# The remote cache client's tests run against a server that
+# tests/remote/run.sh starts, so they are not among the unit binaries.
+$(B)/$(1)/remote/%: $(B)/$(1)/obj/tests/remote/%.o $(B)/$(1)/libcoord.a
+	@mkdir -p $$(dir $$@)
+	$$(CC) $$(FLAGS_$(1)) $$(EXTRA_CFLAGS) -o $$@ $$^ -lcmocka $$(LIBS)
+
 $(B)/$(1)/tools/%: $(B)/$(1)/obj/tools/%.o $(B)/$(1)/libcoord.a
 	@mkdir -p $$(dir $$@)
 	$$(CC) $$(FLAGS_$(1)) $$(EXTRA_CFLAGS) -o $$@ $$^ $$(LIBS)
 
 -include $$(shell find $(B)/$(1)/obj -name '*.d' 2>/dev/null)
 endef
-$(foreach m,release asan tsan,$(eval $(call MODE_RULES,$(m))))
+$(foreach m,release asan tsan opt,$(eval $(call MODE_RULES,$(m))))
 .SECONDARY:
 # -MMD does not track headers found through system include paths; the TSan
 # shim replaces one, so name it.
@@ -226,14 +240,16 @@ golden: $(B)/$(GOLDEN_MODE)/coord
 asan: unit-asan
 	@$(MAKE) --no-print-directory golden GOLDEN_MODE=asan
 
-test: asan
+test: asan unit-opt
 	@if [ -x tests/ci_extra.sh ]; then tests/ci_extra.sh; fi
 	@echo "make test: all passed"
 
 TSAN_NAMES := $(filter %_mt,$(UNIT_NAMES))
-tsan: $(addprefix $(B)/tsan/tests/,$(TSAN_NAMES)) $(B)/tsan/coord $(B)/release/tools/gen
+tsan: $(addprefix $(B)/tsan/tests/,$(TSAN_NAMES)) $(B)/tsan/coord $(B)/release/tools/gen \
+      $(B)/tsan/remote/test_remote
 	@set -e; export TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1"; \
 	for t in $(addprefix $(B)/tsan/tests/,$(TSAN_NAMES)); do echo "== $$t (tsan)"; $$t; done; \
+	echo "== remote client (tsan)"; tests/remote/run.sh $(B)/tsan/remote/test_remote; \
 	tests/tsan_e2e.sh $(B)/tsan/coord $(B)/release/tools/gen
 	@echo "make tsan: zero reports"
 
@@ -245,7 +261,7 @@ clean:
 	rm -rf build
 
 help:
-	@sed -n '2,12p' Makefile
+	@sed -n '2,13p' Makefile
 
 # ---------------------------------------------------------------------------
 # Scheduler comparison programs for `make bench` (tools/sched/): the same

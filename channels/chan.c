@@ -33,6 +33,7 @@
  */
 #include "channels/chan.h"
 #include "base/mem.h"
+#include "base/spin.h"
 
 #include <ck_ring.h>
 #include <linux/futex.h>
@@ -89,13 +90,6 @@ static void full_fence(void)
 #if defined(__GNUC__) && !defined(__clang__) && defined(__SANITIZE_THREAD__)
 #pragma GCC diagnostic pop
 #endif
-
-static void cpu_relax(void)
-{
-#if defined(__x86_64__) || defined(__i386__)
-    __builtin_ia32_pause();
-#endif
-}
 
 /* Wakes a sleeper on (epoch, waiting) if there is one; the caller has just
  * published the work the sleeper is looking for. */
@@ -163,7 +157,7 @@ void doorbell_wait(Doorbell *d)
             d->seen = e;
             return;
         }
-        cpu_relax();
+        spin_pause();
     }
     for (;;) {
         atomic_store_explicit(&d->waiting, 1, memory_order_seq_cst);
@@ -249,7 +243,7 @@ bool chan_recv(Chan *c, void *msg)
     for (int i = 0; i < SPIN_TRIES; i++) {
         if (chan_try_recv(c, msg))
             return true;
-        cpu_relax();
+        spin_pause();
     }
     for (;;) {
         uint32_t e = atomic_load_explicit(&c->epoch, memory_order_acquire);

@@ -14,7 +14,7 @@ _coord_opts='-j --jobs= --format= --color= --emit-types -I --include= --stats --
 _coord_value()
 {
     case $1 in
-    --format) COMPREPLY=($(compgen -W 'text json' -- "$2")) ;;
+    --format) COMPREPLY=($(compgen -W 'text json sarif' -- "$2")) ;;
     --color) COMPREPLY=($(compgen -W 'auto always never' -- "$2")) ;;
     -j | --jobs) COMPREPLY=() ;;
     -I | --include) COMPREPLY=($(compgen -d -- "$2")) ;;

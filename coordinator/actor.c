@@ -225,6 +225,8 @@ static void on_result(CoordSession *s, const Result *r)
     stats_on_result(s, m, r);
     if (s->opts.trace)
         trace_task(s, r);
+    if (s->on_result)
+        s->on_result(s->on_result_ud, s, r);
     switch (r->task) {
     case TASK_PARSE:
         assert(m->state == MS_PARSING);

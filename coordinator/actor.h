@@ -13,11 +13,11 @@
  * Memory
  *   The session arena `arena` holds all coordinator tables (growing arrays
  *   are re-allocated there at double size and the old block abandoned: the
- *   coordinator's total memory is O(modules + edges)).  While a public entry
- *   point runs, the arena's out-of-memory target is the entry point's jmp_buf,
- *   so coordinator code does not check each allocation: running out of memory
- *   in the coordinator itself ends the run with exit status 3 after all
- *   in-flight tasks are collected.  A module's durable data lives in its own
+ *   coordinator's total memory is O(modules + edges)).  A public entry point
+ *   runs its work inside the protected call (base/protect.h) guarding that
+ *   arena, so coordinator code does not check each allocation: running out
+ *   of memory in the coordinator itself ends the run with exit status 3
+ *   after all in-flight tasks are collected.  A module's durable data lives in its own
  *   arenas: ast is reset once the module is canonicalized, ir once checked;
  *   keep (source, name interface, artifact, reports) until the session ends.
  *
@@ -146,20 +146,21 @@ typedef struct Root {
     const char *dir;            /* without trailing '/' */
     const char *real;           /* walked: realpath(dir), for nesting; else NULL */
     bool walked;                /* a directory PATH: all its files are known */
-    bool is_search;             /* -I */
 } Root;
 
+/* A value's printed type is built only when coord_value_get asks for it
+ * (then kept in the session's types_arena); --emit-types streams it. */
 typedef struct TypeLine { const char *name, *type; } TypeLine;
 typedef struct CheckedModule {
     const char *name;
-    const TypeLine *values;
+    const Artifact *artifact;
+    TypeLine *values;
     uint32_t count;
 } CheckedModule;
 
 struct CoordSession {
     CoordOptions opts;
     Arena arena;
-    jmp_buf *oom;               /* the running entry point's target, or NULL */
     char error[512];
 
     Root *roots;                /* PATH roots, in argument order */
@@ -187,6 +188,10 @@ struct CoordSession {
     /* Tests: the cost the stats count for a task instead of its measured CPU
      * time, so the critical path can be checked exactly; NULL otherwise. */
     uint64_t (*task_cost)(const struct CoordSession *s, const Result *r);
+    /* Tests: sees every task result before the coordinator applies it (what
+     * the result points to is valid during the call); NULL otherwise. */
+    void (*on_result)(void *ud, const struct CoordSession *s, const Result *r);
+    void *on_result_ud;
     bool ran;
     int status;
 
@@ -199,6 +204,7 @@ struct CoordSession {
                                  * fails (exit 3) with one message, no reports */
     CheckedModule *checked;
     uint32_t checked_count;
+    Arena *types_arena;         /* printed types asked for by coord_value_get */
 
     Obs obs;
 };
@@ -237,6 +243,9 @@ uint32_t *cycles_report(CoordSession *s, uint32_t *count);
 /* results.c: the frozen report store and checked-module list (api.c's
  * invariants) from the finished modules. */
 void results_collect(CoordSession *s);
+
+/* sarif_log.c: coord_print_reports in COORD_FORMAT_SARIF (one SARIF log). */
+void co_print_sarif(const CoordSession *s, FILE *out);
 
 /* actor.c */
 void actor_run(CoordSession *s);

@@ -181,7 +181,6 @@ static uint32_t add_root(CoordSession *s, const char *dir, bool walked)
     r->dir = co_strdup(s, dir);
     r->real = NULL;
     r->walked = walked;
-    r->is_search = false;
     return s->root_count++;
 }
 
@@ -487,7 +486,6 @@ int discover_search_dir(CoordSession *s, const char *dir)
     Root *r = &s->search[s->search_count++];
     r->dir = trim_slashes(s, dir);
     r->walked = false;
-    r->is_search = true;
     return 0;
 }
 

@@ -3,7 +3,7 @@
  *
  * Output: text diagnostics go to stderr (coloured per --color, see
  * coord_colour_wanted), followed by the summary line when there are any;
- * JSON diagnostics to stdout; --emit-types prints to stdout after
+ * JSON diagnostics and the SARIF log to stdout; --emit-types prints to stdout after
  * the diagnostics; --stats prints `stats.key: value` lines to stderr after
  * everything else.  While the build runs, a progress line is drawn on stderr
  * only when stderr is a terminal.  Exit status per LANGUAGE.md section 8;
@@ -18,6 +18,7 @@
 #endif
 
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,7 +33,8 @@ static const char usage_text[] =
     "\n"
     "options:\n"
     "  -j N, --jobs N        worker threads (1 = inline; default: online CPUs)\n"
-    "  --format text|json    diagnostics format (text on stderr, json on stdout)\n"
+    "  --format FORMAT       diagnostics format: text (on stderr), json (one object\n"
+    "                        per line on stdout) or sarif (one SARIF 2.1.0 log on stdout)\n"
     "  --color WHEN          colour text diagnostics: auto (default: when stderr is a\n"
     "                        terminal; NO_COLOR, CLICOLOR_FORCE), always or never\n"
     "  --emit-types          print the type of every top-level value\n"
@@ -92,10 +94,25 @@ static int check_output(int status)
     return status;
 }
 
+/* The temporary trace file while it exists, for the signal handler. */
+static char *volatile trace_tmp_live;
+
+/* SIGINT, SIGTERM, SIGHUP while a trace is being recorded: remove the
+ * temporary file (unlink is async-signal-safe), then die of the signal. */
+static void trace_on_signal(int sig)
+{
+    char *tmp = trace_tmp_live;
+    if (tmp)
+        unlink(tmp);
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
 /* --trace FILE is written to a temporary file next to it (FILE.tmp.XXXXXX,
  * with the mode fopen would give) and renamed over FILE once complete, so an
- * interrupted or failed build leaves FILE as it was.  NULL (errno set) when
- * the temporary file cannot be created; *tmp_out is malloc'd. */
+ * interrupted or failed build leaves FILE as it was, and an interrupt
+ * removes the temporary file.  NULL (errno set) when the temporary file
+ * cannot be created; *tmp_out is malloc'd. */
 static FILE *trace_open(const char *path, char **tmp_out)
 {
     size_t n = strlen(path);
@@ -121,6 +138,14 @@ static FILE *trace_open(const char *path, char **tmp_out)
         return NULL;
     }
     *tmp_out = tmp;
+    trace_tmp_live = tmp;
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = trace_on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
     return f;
 }
 
@@ -128,6 +153,7 @@ static FILE *trace_open(const char *path, char **tmp_out)
  * (werr == 0), else removes it.  0, or -1 when it was not published. */
 static int trace_close(FILE *f, char *tmp, const char *path, int werr)
 {
+    trace_tmp_live = NULL;
     if (fclose(f) != 0)
         werr = -1;
     if (werr == 0 && rename(tmp, path) != 0)
@@ -157,7 +183,8 @@ int main(int argc, char **argv)
         return usage_error("unknown command '%s' (expected: check)", argv[1]);
 
     uint32_t jobs = 0;
-    bool json = false, emit_types = false, stats = false;
+    CoordFormat format = COORD_FORMAT_TEXT;
+    bool emit_types = false, stats = false;
     CoordColour colour = COORD_COLOUR_AUTO;
     const char *trace_path = NULL;
     FILE *trace = NULL;
@@ -203,11 +230,13 @@ int main(int argc, char **argv)
             jobs = (uint32_t)n;
         } else if (!missing && (v = option_value(argc, argv, &i, NULL, "--format", &missing)) != NULL) {
             if (strcmp(v, "json") == 0) {
-                json = true;
+                format = COORD_FORMAT_JSON;
+            } else if (strcmp(v, "sarif") == 0) {
+                format = COORD_FORMAT_SARIF;
             } else if (strcmp(v, "text") == 0) {
-                json = false;
+                format = COORD_FORMAT_TEXT;
             } else {
-                usage_error("unknown format '%s' (expected text or json)", v);
+                usage_error("unknown format '%s' (expected text, json or sarif)", v);
                 goto out;
             }
         } else if (!missing && (v = option_value(argc, argv, &i, NULL, "--color", &missing)) != NULL) {
@@ -235,6 +264,11 @@ int main(int argc, char **argv)
     }
     if (npaths == 0) {
         usage_error("%s", "no PATH given");
+        goto out;
+    }
+    if (format == COORD_FORMAT_SARIF && emit_types) {
+        /* both would be on standard output: the log would not parse */
+        usage_error("%s", "--emit-types cannot be combined with --format sarif");
         goto out;
     }
 
@@ -278,8 +312,8 @@ int main(int argc, char **argv)
         }
     }
     status = coord_run(s);
-    if (json)
-        coord_print_reports(s, stdout, COORD_FORMAT_JSON, false);
+    if (format != COORD_FORMAT_TEXT)
+        coord_print_reports(s, stdout, format, false);
     else {
         coord_print_reports(s, stderr, COORD_FORMAT_TEXT, coord_colour_wanted(colour, STDERR_FILENO));
         coord_print_summary(s, stderr);

@@ -77,7 +77,9 @@ void co_add_report(CoordSession *s, Module *m, ReportCode code, uint32_t start,
     m->own = o;
 }
 
+/* LANGUAGE.md section 8: the declared name, or, for a file without a valid
+ * header (none, or one recovered after a syntax error), the path's name. */
 const char *co_display_name(const Module *m)
 {
-    return m->iface ? iface_str(m->iface, m->iface->module) : m->name;
+    return m->iface && !m->iface->header_broken ? iface_str(m->iface, m->iface->module) : m->name;
 }

@@ -16,6 +16,12 @@
  * Threads: a session belongs to the thread that created it; coord_run starts
  * and joins its worker threads itself.  Sessions are independent of each
  * other.
+ *
+ * Signals: coord never changes the process's signal dispositions.  The remote
+ * cache client writes to a socket through hiredis, which can raise SIGPIPE
+ * when the server went away; it blocks SIGPIPE on the writing thread around
+ * those writes and discards a SIGPIPE they raised, so the embedding program
+ * need not ignore SIGPIPE (and may keep its default).
  */
 #ifndef COORD_H
 #define COORD_H
@@ -37,7 +43,9 @@
 
 typedef struct CoordSession CoordSession;
 
-typedef enum { COORD_FORMAT_TEXT, COORD_FORMAT_JSON } CoordFormat;
+/* TEXT: diagnostics with source snippets; JSON: one object per line; SARIF:
+ * one SARIF 2.1.0 log (columns in UTF-16 code units, see reports/sarif.c). */
+typedef enum { COORD_FORMAT_TEXT, COORD_FORMAT_JSON, COORD_FORMAT_SARIF } CoordFormat;
 
 typedef struct CoordOptions {
     uint32_t jobs;          /* worker threads; 1 = inline on the caller; 0 = online CPUs */
@@ -101,7 +109,7 @@ COORD_API bool     coord_report_get(const CoordSession *s, uint32_t i, CoordRepo
 COORD_API uint32_t coord_error_count(const CoordSession *s);
 COORD_API uint32_t coord_warning_count(const CoordSession *s);
 /* Prints every report: text (with the source line and a caret underline;
- * colour: ANSI colours) or JSON (one object per line). */
+ * colour: ANSI colours), JSON (one object per line) or one SARIF log. */
 COORD_API void     coord_print_reports(const CoordSession *s, FILE *out, CoordFormat format, bool colour);
 /* Prints `coord: 3 errors, 1 warning in 2 modules` (zero counts left out;
  * modules: distinct module names with reports), or nothing without reports.

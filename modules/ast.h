@@ -171,7 +171,9 @@ typedef struct Ast {
 
     /* Header. */
     bool            has_header;    /* false: E0112 was reported */
-    bool            broken_decls;  /* a declaration failed to parse (DECL_BROKEN) */
+    bool            skipped_text;  /* text was skipped after a syntax error (a
+                                    * DECL_BROKEN, a broken import line or
+                                    * header): it may have used any import */
     bool            header_broken; /* the header failed after its module name
                                     * (E0110): no exposing list, the module's
                                     * names are poisoned for its importers */

@@ -51,8 +51,8 @@
  *   - W0201 at the module name of an import (with a non-NULL interface) of
  *     which no name was used, qualified or unqualified, in values, patterns
  *     or types; an unknown constructor silenced by a poisoned T(..) import
- *     uses that import.  None at all in a module with a declaration that
- *     failed to parse (the skipped text may have used any import).
+ *     uses that import.  None at all in a module where the parser skipped
+ *     text after a syntax error (the skipped text may have used any import).
  *   - An import line that failed to parse (ast extra[E+3]) is poisoned: its
  *     interface is taken as NULL whatever the caller passed.
  *   - E0209: a name bound twice in one fn/lambda parameter list, one match
@@ -1233,6 +1233,27 @@ static void type_payloads(Canon *C, uint32_t t)
     C->in_typedecl = false;
 }
 
+/* A definition with an error is failed (LANGUAGE.md section 6).  When all
+ * its errors arose from one import (E0206, tagged), that import is noted:
+ * should it turn out to be in an import cycle, those reports are dropped
+ * and the typechecker does not fail the definition either. */
+static void mark_failed(Canon *C, CanonValue *V, uint32_t first_report)
+{
+    uint32_t imp = NONE;
+    bool one_import = true;
+    V->failed = 0;
+    for (uint32_t k = first_report; k < C->rep.items.count; k++) {
+        const Report *r = &BUILDER_AT(&C->rep.items, Report, k);
+        if (report_code_severity(r->code) != SEV_ERROR)
+            continue;
+        V->failed = 1;
+        if (r->import == REPORT_NO_IMPORT || (imp != NONE && imp != r->import))
+            one_import = false;
+        imp = r->import;
+    }
+    V->failed_import = V->failed && one_import ? imp : NONE;
+}
+
 static void value_body(Canon *C, uint32_t v)
 {
     const Ast *A = C->ast;
@@ -1243,7 +1264,7 @@ static void value_body(Canon *C, uint32_t v)
     }
     C->cur_value = v;
     C->depth = 0;
-    uint32_t errors = C->rep.errors;
+    uint32_t first_report = C->rep.items.count;
     uint32_t omark = C->owned.count, tmark = C->tsaved.count;
     uint32_t E = A->b[decl];
     if (A->kind[decl] == AST_DECL_FN) {
@@ -1269,8 +1290,7 @@ static void value_body(Canon *C, uint32_t v)
     tunbind_to(C, tmark);
     uint32_t tv = list_from(C, &C->owned, omark);
     value_at(C, v)->tvars = tv;
-    /* a definition with an error is failed (LANGUAGE.md section 6) */
-    value_at(C, v)->failed = C->rep.errors != errors;
+    mark_failed(C, value_at(C, v), first_report);
     C->cur_value = NONE;
 }
 
@@ -1468,9 +1488,9 @@ static CanonModule *canon_run(Canon *C, const NameIface *self, const NameIface *
         value_body(C, v);
     for (uint32_t i = 0; i < C->nimp; i++) {
         const CanonImport *ci = &BUILDER_AT(&C->imports, CanonImport, i);
-        /* no W0201 after a declaration that failed to parse: the skipped
-         * text may have used any import (LANGUAGE.md section 6) */
-        if (C->imp[i].f && !ci->used && !C->ast->broken_decls && !C->ast->header_broken)
+        /* no W0201 after a syntax error: the skipped text may have used
+         * any import (LANGUAGE.md section 6) */
+        if (C->imp[i].f && !ci->used && !C->ast->skipped_text)
             IMPORT_REPORT(C, i, RC_W0201, ci->start, ci->end, "unused import: %s", C->imp[i].module);
     }
 

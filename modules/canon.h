@@ -186,6 +186,9 @@ typedef struct CanonValue {
                                   * checked, its type is the error type */
     uint8_t  failed;             /* canonicalize reported an error in its
                                   * declaration: likewise (LANGUAGE.md 6) */
+    uint32_t failed_import;      /* failed only by reports about this import
+                                  * (E0206), else CANON_NONE: not failed when
+                                  * the typechecker gets no artifact for it */
     uint32_t name_start, name_end;   /* span of the name token */
     uint32_t decl_start, decl_end;   /* span of the whole declaration */
     uint32_t params;             /* FN: list of parameter local ids (annotations in

@@ -633,6 +633,18 @@ static void setup_types(Check *c)
     }
 }
 
+/* Canonicalize failed the value.  Not when its only errors were about an
+ * import this check gets no artifact for: canonicalize saw that import's
+ * interface, but it is in the module's import cycle, which counts as failed
+ * (its names poisoned), and the coordinator drops those reports. */
+static bool value_failed(const Check *c, const CanonValue *cv)
+{
+    if (!cv->failed)
+        return false;
+    uint32_t i = cv->failed_import;
+    return i == CANON_NONE || i >= c->m->import_count || c->imp[i].art != NULL;
+}
+
 static void check_group(Check *c, uint32_t g)
 {
     const CanonModule *m = c->m;
@@ -665,7 +677,7 @@ static void check_group(Check *c, uint32_t g)
         /* E0208 or an error canonicalize found in the declaration: the
          * definition failed.  Uses of it, inside its group too, have the
          * error type; the body is still checked on its own. */
-        if (cv->bad_cycle || cv->failed)
+        if (cv->bad_cycle || value_failed(c, cv))
             c->value_ty[v] = s->t_error;
     }
     uint32_t errors = c->rl.errors;
@@ -685,7 +697,7 @@ static void check_group(Check *c, uint32_t g)
         uint32_t v = m->scc_values[i];
         if (failed)
             c->value_ty[v] = s->t_error;
-        else if (!m->values[v].bad_cycle && !m->values[v].failed)
+        else if (!m->values[v].bad_cycle && !value_failed(c, &m->values[v]))
             ty_generalize(s, c->value_ty[v]);
     }
 }

@@ -414,9 +414,9 @@ static uint32_t type_(Parser *p)
 /* ---- literals ---------------------------------------------------------------- */
 
 /* Appends the unescaped bytes of string token t to `strings`; invalid
- * escapes (E0103, already reported) are dropped. */
-/* An unterminated string (E0102, reported by the lexer) fails its
- * declaration like any skipped text (LANGUAGE.md section 6). */
+ * escapes (E0103, already reported) are dropped.  An unterminated string
+ * (E0102, reported by the lexer) fails its declaration like any skipped text
+ * (LANGUAGE.md section 6). */
 static void string_literal(Parser *p, uint32_t t, uint32_t *off, uint32_t *len)
 {
     uint32_t s = p->ts[t] + 1, e = tok_end(p, t);
@@ -1059,7 +1059,7 @@ static void skip_to_sync(Parser *p)
 
 typedef struct ModuleParts {
     bool has_header;
-    bool broken_decls;            /* a declaration failed to parse */
+    bool skipped_text;            /* a declaration, import line or header failed */
     bool header_broken;           /* the header failed after the module name */
     uint32_t module_path, module_tok, exposing;
     Builder imports, decls;       /* uint32 node indices */
@@ -1079,7 +1079,7 @@ static bool header(Parser *p, ModuleParts *m)
         p->stack.count = 0;
         skip_to_sync(p);
         if (m->module_path == AST_NONE) return false;
-        m->header_broken = true;
+        m->header_broken = m->skipped_text = true;
         m->exposing = AST_NONE;
         return true;
     }
@@ -1125,6 +1125,7 @@ static void module_file(Parser *p, ModuleParts *m)
         p->recover = &jb;
         if (setjmp(jb)) {
             p->depth = 0;
+            m->skipped_text = true;
             if (p->broken_kind == BROKEN_IMPORT) {
                 /* its nodes so far stay: the broken IMPORT node refers to them */
                 uint32_t imp = broken_import(p, start);
@@ -1138,7 +1139,6 @@ static void module_file(Parser *p, ModuleParts *m)
             p->strings.count = save_strings;
             p->stack.count = 0;
             seen_decl = true;
-            m->broken_decls = true;
             uint32_t kind = p->broken_kind, from = p->pos;
             skip_to_sync(p);
             /* skipped text with a `type` keyword may have held a type
@@ -1193,14 +1193,6 @@ static uint32_t list_from_builder(Parser *p, const Builder *b)
     return at;
 }
 
-static uint32_t count_lines(const char *src, uint32_t len)
-{
-    uint32_t n = 0;
-    const char *s = src, *end = src + len;
-    while (s < end && (s = memchr(s, '\n', (size_t)(end - s))) != NULL) { n++; s++; }
-    if (len > 0 && src[len - 1] != '\n') n++;
-    return n;
-}
 
 
 /* Gives b room for exactly n elements.  builder_reserve rounds up to a
@@ -1335,11 +1327,10 @@ static PhaseStatus parse_run(const char *src, uint32_t len, Arena *keep, Arena *
     BUILDER_INIT(&m.decls, scratch, uint32_t);
     module_file(&p, &m);
 
-    out->lines = count_lines(src, len);
     if (!m.has_header) return PHASE_FAILED;
 
     ast->has_header = true;
-    ast->broken_decls = m.broken_decls;
+    ast->skipped_text = m.skipped_text;
     ast->header_broken = m.header_broken;
     ast->module_path = m.module_path;
     ast->module_tok = m.module_tok;

@@ -44,7 +44,6 @@ typedef struct ParseOutput {
     const Ast *ast;            /* in `ast`; NULL unless PHASE_OK */
     const NameIface *iface;    /* in `keep`; NULL unless PHASE_OK */
     ReportSpan reports;        /* in `keep` */
-    uint32_t lines;            /* number of source lines */
 } ParseOutput;
 
 PhaseStatus parse_module(const char *src, uint32_t len,

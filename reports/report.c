@@ -270,19 +270,29 @@ static void render_snippet(FILE *out, const ReportContext *ctx, const Report *r,
     fputc('\n', out);
 }
 
+/* str as a terminal should show it (see snippet_char): a file name or a
+ * message quoting source text must not send escapes either. */
+static void put_shown(FILE *out, const char *str)
+{
+    uint32_t n = (uint32_t)strlen(str ? str : "");
+    for (uint32_t i = 0, len; i < n; i += len)
+        snippet_char(out, str, i, n - i, &len);
+}
+
 void report_render_text(FILE *out, const ReportContext *ctx, const Report *r, bool colour)
 {
     uint32_t line, col;
     locate(ctx, r->start, &line, &col);
     bool warn = report_code_severity(r->code) == SEV_WARNING;
     const char *sev = warn ? "warning" : "error";
+    put_shown(out, ctx->path);
     if (colour)
-        fprintf(out, "%s:%u:%u: %s%s%s[%s]: %s\n", ctx->path, line, col,
-                warn ? ANSI_YELLOW : ANSI_RED, sev, ANSI_RESET,
-                report_code_name(r->code), r->message);
+        fprintf(out, ":%u:%u: %s%s%s[%s]: ", line, col, warn ? ANSI_YELLOW : ANSI_RED, sev,
+                ANSI_RESET, report_code_name(r->code));
     else
-        fprintf(out, "%s:%u:%u: %s[%s]: %s\n", ctx->path, line, col, sev,
-                report_code_name(r->code), r->message);
+        fprintf(out, ":%u:%u: %s[%s]: ", line, col, sev, report_code_name(r->code));
+    put_shown(out, r->message);
+    fputc('\n', out);
     if (!has_source(ctx))
         return;
     render_snippet(out, ctx, r, colour);
@@ -324,7 +334,7 @@ void report_json_chars(FILE *out, const char *str)
     }
 }
 
-static void json_string(FILE *out, const char *s)
+void report_json_string(FILE *out, const char *s)
 {
     fputc('"', out);
     report_json_chars(out, s);
@@ -339,12 +349,12 @@ void report_render_json(FILE *out, const ReportContext *ctx, const Report *r)
     bool warn = report_code_severity(r->code) == SEV_WARNING;
     fprintf(out, "{\"severity\":\"%s\",\"code\":\"%s\",\"module\":",
             warn ? "warning" : "error", report_code_name(r->code));
-    json_string(out, ctx->module);
+    report_json_string(out, ctx->module);
     fputs(",\"file\":", out);
-    json_string(out, ctx->path);
+    report_json_string(out, ctx->path);
     fprintf(out, ",\"line\":%u,\"col\":%u,\"end_line\":%u,\"end_col\":%u,\"message\":",
             line, col, end_line, end_col);
-    json_string(out, r->message);
+    report_json_string(out, r->message);
     fputs("}\n", out);
 }
 

@@ -125,7 +125,8 @@ typedef struct ReportContext {
  * Only the span's first line is shown (carets cut at its end, at least one
  * caret), at most 60 bytes before the span's start and 100 after it (`...`
  * marks a cut); control characters, bidi controls and bytes that are not
- * UTF-8 are shown as <U+XXXX> / <XX>, as gcc and clang do; the underline
+ * UTF-8 are shown as <U+XXXX> / <XX>, as gcc and clang do (in the file name
+ * and the message too); the underline
  * copies tabs from the source line and advances by each character's shown
  * width, so carets line up on a terminal.  A note is
  * printed after the snippet, each of its lines as "      = note: <line>".
@@ -138,6 +139,8 @@ void report_render_json(FILE *out, const ReportContext *ctx, const Report *r);
  * characters escaped, and every byte that is not part of valid UTF-8 (file
  * names need not be) written as \ufffd, so strict decoders accept it. */
 void report_json_chars(FILE *out, const char *str);
+/* The same between double quotes: one JSON string. */
+void report_json_string(FILE *out, const char *str);
 
 /* Ordering (LANGUAGE.md section 8): module name, line, column, code, message. */
 typedef struct ReportRef {

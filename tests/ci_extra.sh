@@ -12,7 +12,9 @@
 #     tests/fuzz/cache_corpus/ and tests/fuzz/cache_regressions/ through
 #     fuzz_cache's validation and result loading (no libFuzzer needed);
 #   - install: make install into a temporary DESTDIR, the embedding example
-#     built through pkg-config against the installed libcoord.so, uninstall.
+#     built through pkg-config against the installed libcoord.so, uninstall;
+#   - remote: the remote cache client against a private redis-server and
+#     fake servers (tests/remote/run.sh).
 # The full suites are `make stress`, `make oom`, `make fuzz`, `make badinput`.
 # B (the build root) comes from make's command line when given, else build.
 set -eu
@@ -22,7 +24,8 @@ B=${B:-build}
 MAKE=${MAKE:-make}
 coord=$B/asan/coord
 gen=$B/asan/tools/gen
-"$MAKE" --no-print-directory B="$B" "$coord" "$gen" "$B/asan/fuzz_replay" "$B/asan/fuzz_cache_replay"
+"$MAKE" --no-print-directory B="$B" "$coord" "$gen" "$B/asan/fuzz_replay" "$B/asan/fuzz_cache_replay" \
+    "$B/asan/remote/test_remote"
 
 t0=$(date +%s)
 echo "== ci_extra: stress (quick)"
@@ -39,4 +42,6 @@ echo "== ci_extra: fuzz regressions (replay)"
 "$B/asan/fuzz_cache_replay" tests/fuzz/cache_corpus $(find tests/fuzz/cache_regressions -type f 2>/dev/null | sort)
 echo "== ci_extra: make install / uninstall (tests/install.sh)"
 tests/install.sh "$B"
+echo "== ci_extra: remote cache client"
+tests/remote/run.sh "$B/asan/remote/test_remote"
 echo "ci_extra: all passed in $(( $(date +%s) - t0 ))s"

@@ -35,23 +35,6 @@ const char *task_kind_name(TaskKind k)
     return names[k];
 }
 
-const char *result_kind_name(ResultKind k)
-{
-    static const char *const names[] = {
-#define RESULT_NAME_(name, desc) desc,
-        RESULT_KINDS(RESULT_NAME_)
-#undef RESULT_NAME_
-    };
-    return names[k];
-}
-
-uint64_t worker_now_nanos(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 uint64_t worker_thread_cpu_nanos(void)
 {
     struct timespec ts;

@@ -21,6 +21,7 @@
 #define COORD_WORKERS_WORKER_H
 
 #include "base/arena.h"
+#include "base/spin.h"
 #include "modules/artifact.h"
 #include "modules/iface.h"
 #include "modules/phases.h"
@@ -58,7 +59,6 @@ typedef enum {
 typedef enum { FAIL_NONE, FAIL_OOM, FAIL_INTERNAL, FAIL_NOFILE } FailCause;
 
 const char *task_kind_name(TaskKind k);     /* "parse" */
-const char *result_kind_name(ResultKind k); /* "parse failed" */
 
 typedef struct Task {
     TaskKind kind;
@@ -101,7 +101,7 @@ typedef struct Result {
 /* Runs one task to its explicit result; resets `scratch` afterwards. */
 void worker_run_task(Arena *scratch, const Task *t, Result *r);
 /* CLOCK_MONOTONIC in nanoseconds (the clock of Result.start_nanos). */
-uint64_t worker_now_nanos(void);
+static inline uint64_t worker_now_nanos(void) { return spin_now_ns(); }
 /* The calling thread's CPU time in nanoseconds. */
 uint64_t worker_thread_cpu_nanos(void);
 

@@ -19,6 +19,12 @@
 # 3. Every long option `coord --help` shows is described in man/coord.1 and
 #    offered by completions/coord.bash, which completes commands, options,
 #    option values and PATH arguments (directories and .kite files).
+# 4. SARIF: for every golden tree of tests/e2e/ that has diagnostics, the
+#    --format sarif log at -j1, -j2 and -j8 is identical and passes
+#    tests/cli/sarif_check.py: the SARIF 2.1.0 schema's structure for every
+#    object written, and field by field the same reports as --format json
+#    (columns converted to UTF-16 code units).  --emit-types with sarif is a
+#    usage error.
 set -u
 [ $# -eq 1 ] || { echo "usage: $0 path/to/coord" >&2; exit 2; }
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -162,7 +168,7 @@ EOS
 cat >"$work/comp.want" <<'EOS'
 --help --version check 
 --format= 
-json text 
+json sarif text 
 json 
 --color=always --color=auto 
 always auto never 
@@ -172,5 +178,41 @@ Main.kite lib src
 EOS
 if cmp -s "$work/comp.got" "$work/comp.want"; then ok "bash completion of commands, options, values and paths"
 else bad "bash completion"; diff "$work/comp.want" "$work/comp.got"; fi
+
+# ---- 4. SARIF on the golden error trees
+if ! command -v python3 >/dev/null 2>&1; then
+    bad "sarif: python3 is needed for tests/cli/sarif_check.py (make deps)"
+else
+    checked=0 wrong=0
+    for dir in "$top"/tests/e2e/*/; do
+        [ -f "$dir/args" ] && [ -f "$dir/expected" ] || continue
+        head -1 "$dir/expected" | grep -qx 'exit: 1' || continue
+        # the case's command line without --emit-types and --format X
+        args=$(sed -e 's/--emit-types//' -e 's/--format *[a-z]*//' "$dir/args")
+        name=$(basename "$dir")
+        # shellcheck disable=SC2086
+        (cd "$dir" && for j in 1 2 8; do
+             "$coord" $args -j $j --format sarif >"$work/$name.sarif$j" 2>"$work/$name.err$j"
+         done
+         "$coord" $args --format json >"$work/$name.jsonl" 2>/dev/null
+         python3 "$top/tests/cli/sarif_check.py" "$work/$name.sarif1" "$work/$name.jsonl" "$version") \
+            >"$work/$name.check" 2>&1
+        rc=$?
+        checked=$((checked + 1))
+        if [ $rc -ne 0 ] || [ -s "$work/$name.err1" ] ||
+           ! cmp -s "$work/$name.sarif1" "$work/$name.sarif2" || ! cmp -s "$work/$name.sarif1" "$work/$name.sarif8"; then
+            wrong=$((wrong + 1))
+            echo "  sarif $name: check exit $rc"; head -10 "$work/$name.check" "$work/$name.err1"
+        fi
+    done
+    if [ $checked -lt 5 ]; then bad "sarif: only $checked golden error trees found"
+    elif [ $wrong -eq 0 ]; then ok "sarif: $checked golden error trees valid, equal to their JSON reports, same at -j1/-j2/-j8"
+    else bad "sarif: $wrong of $checked golden error trees"; fi
+fi
+"$coord" check --format sarif --emit-types "$tree" >"$work/out" 2>"$work/err"
+status=$?
+if [ $status -ne 2 ] || [ -s "$work/out" ] || ! grep -q "cannot be combined" "$work/err"; then
+    bad "--format sarif --emit-types: exit $status, expected 2 and nothing on stdout"
+fi
 
 [ $failed -eq 0 ]

@@ -32,7 +32,9 @@ run_case() {   # dir jobs outfile
         "$coord" $(cat args) -j "$2" >"$work/stdout" 2>"$work/stderr"
         echo "exit: $?"
         echo "--- stdout"
-        cat "$work/stdout"
+        # SARIF logs name directories by absolute file: URI (the case's own
+        # directory, spelled CASEDIR in expected files)
+        sed "s|file://$(pwd -P)/|file://CASEDIR/|g" "$work/stdout"
         echo "--- stderr"
         cat "$work/stderr"
     ) >"$3"

@@ -22,9 +22,11 @@ static inline bool golden_update_requested(void)
 }
 
 /* The whole file, NUL-terminated (malloc'd), its length in *len if len is
- * not NULL; NULL when it cannot be read. */
+ * not NULL; NULL (and length 0) when it cannot be read. */
 static inline char *golden_read(const char *path, size_t *len)
 {
+    if (len)
+        *len = 0;
     FILE *f = fopen(path, "rb");
     if (!f)
         return NULL;

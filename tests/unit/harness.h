@@ -1,5 +1,8 @@
-/* harness — runs the three phases of a few modules on one thread, in
- * dependency order, without the coordinator (header-only, for unit tests).
+/* harness — runs the three phases of one module, or of a few modules on one
+ * thread in dependency order, without the coordinator (header-only, for
+ * unit tests of the phases and the phase benchmark).  Golden tests of
+ * several modules do not use it: they run through coord_run
+ * (test_check_golden.c), which also makes the coordinator's own reports.
  *
  *   Harness h;
  *   harness_load(&h, "tests/check/multi");      // a directory or one .kite file
@@ -9,7 +12,7 @@
  *
  * Order: modules are parsed first (file order does not matter); the import
  * graph (by declared module name) is split into strongly connected
- * components, checked in topological order.  Canonicalize sees the name
+ * components by base/scc.h, checked in its (dependency) order.  Canonicalize sees the name
  * interfaces of every import found; check sees the artifact of each import,
  * except NULL for imports inside the module's own import cycle or whose
  * module is missing or failed.  The harness reports no E04xx itself.
@@ -21,6 +24,8 @@
 #ifndef COORD_TESTS_HARNESS_H
 #define COORD_TESTS_HARNESS_H
 
+#include "base/protect.h"
+#include "base/scc.h"
 #include "modules/artifact.h"
 #include "modules/canon.h"
 #include "modules/phases.h"
@@ -46,7 +51,7 @@ typedef struct HModule {
     bool checked;
     uint32_t *imp;               /* per import: module index or UINT32_MAX */
     uint32_t imp_count;
-    uint32_t scc;                /* component id (Tarjan) */
+    uint32_t scc;                /* component id (base/scc.h), imports first */
     LineTable lines;
     ReportContext ctx;
 } HModule;
@@ -152,40 +157,52 @@ static inline int harness_by_name_(const void *x, const void *y)
     return strcmp(a->name, b->name);
 }
 
-/* Tarjan over the import graph (recursion is fine for test-sized graphs). */
-typedef struct HTarjan {
-    uint32_t *index, *low, *stack, sp, next, comps;
-    bool *on;
-} HTarjan;
-
-static inline void harness_tarjan_(Harness *h, HTarjan *t, uint32_t v)
+static inline void harness_component_(Scc *scc, void *ud, const uint32_t *members,
+                                      uint32_t count, bool cyclic)
 {
-    t->index[v] = t->low[v] = t->next++;
-    t->stack[t->sp++] = v;
-    t->on[v] = true;
-    HModule *m = &h->mods[v];
-    for (uint32_t i = 0; i < m->imp_count; i++) {
-        uint32_t w = m->imp[i];
-        if (w == UINT32_MAX)
-            continue;
-        if (t->index[w] == UINT32_MAX) {
-            harness_tarjan_(h, t, w);
-            if (t->low[w] < t->low[v])
-                t->low[v] = t->low[w];
-        } else if (t->on[w] && t->index[w] < t->low[v]) {
-            t->low[v] = t->index[w];
-        }
+    Harness *h = ud;
+    for (uint32_t i = 0; i < count; i++)
+        h->mods[members[i]].scc = scc->count;
+}
+
+typedef struct HOrder { Harness *h; const SccGraph *g; } HOrder;
+
+static inline void harness_order_body_(void *ud)
+{
+    HOrder *o = ud;
+    scc_tarjan(o->g, &o->h->scratch, harness_component_, o->h);
+}
+
+/* Component ids (imports first) into mods[].scc; returns their count. */
+static inline uint32_t harness_order_(Harness *h)
+{
+    uint32_t n = h->count, total = 0;
+    for (uint32_t i = 0; i < n; i++)
+        total += h->mods[i].imp_count;
+    uint32_t *start = calloc(n + 1, sizeof *start), *len = calloc(n + 1, sizeof *len);
+    uint32_t *adj = calloc(total + 1, sizeof *adj);
+    uint32_t k = 0;
+    for (uint32_t v = 0; v < n; v++) {
+        start[v] = k;
+        for (uint32_t i = 0; i < h->mods[v].imp_count; i++)
+            if (h->mods[v].imp[i] != UINT32_MAX)
+                adj[k++] = h->mods[v].imp[i];
+        len[v] = k - start[v];
     }
-    if (t->low[v] == t->index[v]) {
-        /* Components are numbered in reverse topological order: imports first. */
-        uint32_t w;
-        do {
-            w = t->stack[--t->sp];
-            t->on[w] = false;
-            h->mods[w].scc = t->comps;
-        } while (w != v);
-        t->comps++;
-    }
+    SccGraph g = { n, start, len, adj };
+    HOrder o = { h, &g };
+    Arena *const guarded[] = { &h->scratch };
+    if (!protect_call(guarded, 1, harness_order_body_, &o))
+        abort();
+    arena_reset(&h->scratch);
+    free(start);
+    free(len);
+    free(adj);
+    uint32_t comps = 0;
+    for (uint32_t v = 0; v < n; v++)
+        if (h->mods[v].scc + 1 > comps)
+            comps = h->mods[v].scc + 1;
+    return comps;
 }
 
 static inline double harness_now_(void)
@@ -225,17 +242,7 @@ static inline void harness_run(Harness *h)
                             ? UINT32_MAX
                             : harness_find(h, iface_str(m->po.iface, m->po.iface->imports[k].module));
     }
-    HTarjan t;
-    t.index = malloc((h->count + 1) * sizeof *t.index);
-    t.low = malloc((h->count + 1) * sizeof *t.low);
-    t.stack = malloc((h->count + 1) * sizeof *t.stack);
-    t.on = calloc(h->count + 1, sizeof *t.on);
-    t.sp = t.next = t.comps = 0;
-    for (uint32_t i = 0; i < h->count; i++)
-        t.index[i] = UINT32_MAX;
-    for (uint32_t i = 0; i < h->count; i++)
-        if (t.index[i] == UINT32_MAX)
-            harness_tarjan_(h, &t, i);
+    uint32_t comps = harness_order_(h);
     /* Canonicalize every parsed module (needs only interfaces). */
     t0 = harness_now_();
     for (uint32_t i = 0; i < h->count; i++) {
@@ -257,7 +264,7 @@ static inline void harness_run(Harness *h)
     h->canon_s += harness_now_() - t0;
     /* Check component by component, imports first. */
     t0 = harness_now_();
-    for (uint32_t comp = 0; comp < t.comps; comp++) {
+    for (uint32_t comp = 0; comp < comps; comp++) {
         for (uint32_t i = 0; i < h->count; i++) {
             HModule *m = &h->mods[i];
             if (m->scc != comp || m->ps != PHASE_OK || m->cs != PHASE_OK)
@@ -278,10 +285,6 @@ static inline void harness_run(Harness *h)
         }
     }
     h->check_s += harness_now_() - t0;
-    free(t.index);
-    free(t.low);
-    free(t.stack);
-    free(t.on);
 }
 
 /* Diagnostics then emit-types lines; malloc'd, NUL-terminated. */

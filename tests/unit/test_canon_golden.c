@@ -1,11 +1,16 @@
 /* Golden tests of canonicalization.  A case is either
- *   tests/canon/NAME.kite            one module, or
- *   tests/canon/NAME/ *.kite          several modules; the one in Main.kite is
- *                                    canonicalized, the others only parsed
- *                                    so that their name interfaces serve as
- *                                    its imports (an import naming no module
- *                                    of the directory, or one whose parse
- *                                    failed, gets a NULL interface: poisoned).
+ *   tests/canon/NAME.kite            one module, parsed and canonicalized
+ *                                    alone (its imports are poisoned), or
+ *   tests/canon/NAME/ *.kite          several modules, checked through the
+ *                                    real coordinator (coord_run with the
+ *                                    scripted runner at -j1); the output is
+ *                                    about the one in Main.kite, whose IR is
+ *                                    taken from its canonicalize result;
+ *                                    each file lies where its module name
+ *                                    puts it (Geometry/Shapes.kite)
+ *                                    (an import naming no module of the
+ *                                    directory, or one whose parse failed,
+ *                                    gets a NULL interface: poisoned).
  * and tests/canon/NAME.out holds the expected output: the main module's
  * diagnostics of parse and canonicalize (text form, no colour, sorted as the
  * driver sorts them), a line "----", then canon_dump of its IR.
@@ -22,100 +27,48 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "coordinator/actor.h"
 #include "modules/canon.h"
 #include "tests/unit/golden.h"
 
 #define GOLDEN_DIR "tests/canon"
-#define MAX_MODULES 16
-
 static int name_cmp(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
 
-typedef struct Mod {
-    char path[1100];
-    char *src;
-    size_t len;
-    Arena ast;
-    ParseOutput out;
-    PhaseStatus st;
-} Mod;
+/* What a case produced for its main module. */
+typedef struct MainOut {
+    const char *path, *src;
+    uint32_t len;
+    ReportSpan parse_reports, canon_reports;
+    char *dump;                 /* canon_dump of its IR (malloc'd), or NULL */
+    size_t dump_len;
+    int status;                 /* PhaseStatus of canonicalize; PHASE_FAILED: not run */
+} MainOut;
 
-static int run_case(const char *name, bool update)
+static void dump_ir(MainOut *o, const CanonModule *ir)
 {
-    char dirpath[520], outpath[530];
-    snprintf(dirpath, sizeof dirpath, GOLDEN_DIR "/%s", name);
-    snprintf(outpath, sizeof outpath, GOLDEN_DIR "/%s.out", name);
-    Mod mods[MAX_MODULES];
-    uint32_t nmods = 0, main_ix = 0;
-    struct stat sb;
-    if (stat(dirpath, &sb) == 0 && S_ISDIR(sb.st_mode)) {
-        DIR *d = opendir(dirpath);
-        assert_non_null(d);
-        char *files[MAX_MODULES];
-        uint32_t nf = 0;
-        struct dirent *e;
-        while ((e = readdir(d)) != NULL) {
-            size_t l = strlen(e->d_name);
-            if (l > 5 && strcmp(e->d_name + l - 5, ".kite") == 0 && nf < MAX_MODULES)
-                files[nf++] = strdup(e->d_name);
-        }
-        closedir(d);
-        qsort(files, nf, sizeof *files, name_cmp);
-        for (uint32_t i = 0; i < nf; i++) {
-            snprintf(mods[nmods].path, sizeof mods[nmods].path, "%s/%s", dirpath, files[i]);
-            if (strcmp(files[i], "Main.kite") == 0)
-                main_ix = nmods;
-            nmods++;
-            free(files[i]);
-        }
-    } else {
-        snprintf(mods[0].path, sizeof mods[0].path, "%s.kite", dirpath);
-        nmods = 1;
-    }
-    assert_true(nmods > 0);
+    FILE *f = open_memstream(&o->dump, &o->dump_len);
+    canon_dump(f, ir);
+    fclose(f);
+}
 
-    Arena keep, ir, scratch;
-    arena_init(&keep, ARENA_DEFAULT_CHUNK, 0);
-    arena_init(&ir, ARENA_DEFAULT_CHUNK, 0);
+/* The main module's diagnostics of parse and canonicalize (sorted as the
+ * driver sorts them), "----", then its IR dump; compared with outpath. */
+static int compare_case(const char *outpath, const MainOut *o, bool update)
+{
+    Arena scratch;
     arena_init(&scratch, ARENA_DEFAULT_CHUNK, 0);
-    for (uint32_t i = 0; i < nmods; i++) {
-        Mod *m = &mods[i];
-        m->src = golden_read(m->path, &m->len);
-        assert_non_null(m->src);
-        arena_init(&m->ast, ARENA_DEFAULT_CHUNK, 0);
-        m->st = parse_module(m->src, (uint32_t)m->len, &keep, &m->ast, &scratch, &m->out);
-        arena_reset(&scratch);
-    }
-
-    Mod *mm = &mods[main_ix];
     char *text = NULL;
     size_t text_len = 0;
     FILE *out = open_memstream(&text, &text_len);
-    CanonOutput co = { 0 };
-    PhaseStatus cst = PHASE_FAILED;
-    if (mm->st == PHASE_OK) {
-        const NameIface *self = mm->out.iface;
-        const NameIface *imps[MAX_MODULES];
-        assert_true(self->import_count <= MAX_MODULES);
-        for (uint32_t i = 0; i < self->import_count; i++) {
-            const char *want = iface_str(self, self->imports[i].module);
-            imps[i] = NULL;
-            for (uint32_t j = 0; j < nmods; j++)
-                if (j != main_ix && mods[j].st == PHASE_OK &&
-                    strcmp(iface_str(mods[j].out.iface, mods[j].out.iface->module), want) == 0)
-                    imps[i] = mods[j].out.iface;
-        }
-        cst = canon_module(mm->out.ast, self, imps, self->import_count, &keep, &ir, &scratch, &co);
-    }
-
     LineTable lines;
-    assert_true(line_table_build(&lines, mm->src, (uint32_t)mm->len, &scratch));
-    ReportContext ctx = { "Main", mm->path, mm->src, (uint32_t)mm->len, &lines };
-    uint32_t nrep = mm->out.reports.count + co.reports.count;
+    assert_true(line_table_build(&lines, o->src, o->len, &scratch));
+    ReportContext ctx = { "Main", o->path, o->src, o->len, &lines };
+    uint32_t nrep = o->parse_reports.count + o->canon_reports.count;
     ReportRef *refs = calloc(nrep + 1, sizeof *refs);
     for (uint32_t i = 0; i < nrep; i++) {
-        const Report *r = i < mm->out.reports.count ? &mm->out.reports.items[i]
-                                                    : &co.reports.items[i - mm->out.reports.count];
-        assert_true(r->start <= r->end && r->end <= mm->len);
+        const Report *r = i < o->parse_reports.count ? &o->parse_reports.items[i]
+                                                     : &o->canon_reports.items[i - o->parse_reports.count];
+        assert_true(r->start <= r->end && r->end <= o->len);
         refs[i].ctx = &ctx;
         refs[i].report = r;
     }
@@ -123,23 +76,109 @@ static int run_case(const char *name, bool update)
     for (uint32_t i = 0; i < nrep; i++)
         report_render_text(out, &ctx, refs[i].report, false);
     fputs("----\n", out);
-    if (cst == PHASE_OK)
-        canon_dump(out, co.ir);
+    if (o->dump)
+        fwrite(o->dump, 1, o->dump_len, out);
     else
-        fprintf(out, "canon not run or failed: status %d\n", (int)cst);
+        fprintf(out, "canon not run or failed: status %d\n", o->status);
     fclose(out);
-
     int bad = golden_compare("diagnostics and dump", outpath, text, text_len, update);
     free(text);
     free(refs);
-    for (uint32_t i = 0; i < nmods; i++) {
-        free(mods[i].src);
-        arena_free(&mods[i].ast);
+    arena_free(&scratch);
+    return bad;
+}
+
+/* One module: its two phases alone. */
+static int run_alone(const char *path, const char *outpath, bool update)
+{
+    size_t len;
+    char *src = golden_read(path, &len);
+    assert_non_null(src);
+    Arena keep, ast, ir, scratch;
+    arena_init(&keep, ARENA_DEFAULT_CHUNK, 0);
+    arena_init(&ast, ARENA_DEFAULT_CHUNK, 0);
+    arena_init(&ir, ARENA_DEFAULT_CHUNK, 0);
+    arena_init(&scratch, ARENA_DEFAULT_CHUNK, 0);
+    ParseOutput po;
+    CanonOutput co = { 0 };
+    MainOut o = { path, src, (uint32_t)len, { 0 }, { 0 }, NULL, 0, PHASE_FAILED };
+    if (parse_module(src, (uint32_t)len, &keep, &ast, &scratch, &po) == PHASE_OK) {
+        arena_reset(&scratch);
+        o.status = canon_module(po.ast, po.iface, NULL, po.iface->import_count, &keep, &ir,
+                                &scratch, &co);
+        if (o.status == PHASE_OK)
+            dump_ir(&o, co.ir);
     }
+    o.parse_reports = po.reports;
+    o.canon_reports = co.reports;
+    int bad = compare_case(outpath, &o, update);
+    free(o.dump);
+    free(src);
     arena_free(&keep);
+    arena_free(&ast);
     arena_free(&ir);
     arena_free(&scratch);
     return bad;
+}
+
+/* The coordinator's results for Main, taken as they arrive (its IR is
+ * released once it is checked). */
+static void capture_main(void *ud, const CoordSession *s, const Result *r)
+{
+    MainOut *o = ud;
+    if (strcmp(s->mods[r->module]->name, "Main") != 0)
+        return;
+    if (r->task == TASK_PARSE) {
+        o->src = r->src;
+        o->len = r->src_len;
+        o->parse_reports = r->reports;
+    } else if (r->task == TASK_CANON) {
+        o->canon_reports = r->reports;
+        if (r->kind == RESULT_CANONICALIZED) {
+            o->status = PHASE_OK;
+            dump_ir(o, r->ir);
+        } else {
+            o->status = r->cause == FAIL_OOM ? PHASE_OOM : PHASE_INTERNAL;
+        }
+    }
+}
+
+/* Several modules: through the coordinator (coord_run with the scripted
+ * runner at -j1), which resolves Main's imports to the interfaces it
+ * canonicalizes against. */
+static int run_coordinator(const char *dir, const char *outpath, bool update)
+{
+    char path[600];
+    snprintf(path, sizeof path, "%s/Main.kite", dir);
+    CoordOptions opts = { .jobs = 1 };
+    CoordSession *s = coord_session_create(&opts);
+    assert_non_null(s);
+    assert_int_equal(coord_add_root(s, dir), 0);
+    MainOut o = { path, NULL, 0, { 0 }, { 0 }, NULL, 0, PHASE_FAILED };
+    s->on_result = capture_main;
+    s->on_result_ud = &o;
+    Runner *r = runner_scripted_create(1, 1);
+    assert_non_null(r);
+    int status = coord_run_with_runner(s, r);
+    runner_destroy(r);
+    assert_true(status == COORD_EXIT_OK || status == COORD_EXIT_ERRORS);
+    assert_non_null(o.src);
+    int bad = compare_case(outpath, &o, update);
+    free(o.dump);
+    coord_session_destroy(s);
+    return bad;
+}
+
+static int run_case(const char *name, bool update)
+{
+    char path[520], outpath[530];
+    snprintf(outpath, sizeof outpath, GOLDEN_DIR "/%s.out", name);
+    snprintf(path, sizeof path, GOLDEN_DIR "/%s", name);
+    struct stat sb;
+    if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode))
+        return run_coordinator(path, outpath, update);
+    snprintf(path, sizeof path, GOLDEN_DIR "/%s.kite", name);
+    return run_alone(path, outpath, update);
 }
 
 static void test_canon_golden(void **state)

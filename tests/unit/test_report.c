@@ -317,6 +317,18 @@ static void test_snippet_escapes(void **state)
         "      | " "                       ^^^^\n");
 }
 
+/* The file name and the message (which may quote source text) are shown
+ * with the same escapes as the snippet. */
+static void test_header_escapes(void **state)
+{
+    (void)state;
+    ReportContext q = { "M", "a\x1b[2J.kite", NULL, 0, NULL };
+    Report e = { RC_E0101, 0, 0, "unexpected character `\x1b` \xe2\x80\xae\xff", NULL,
+                 REPORT_NO_IMPORT, REPORT_NO_IMPORT };
+    expect_text(&q, &e, false,
+        "a<U+001B>[2J.kite:1:1: error[E0101]: unexpected character `<U+001B>` <U+202E><FF>\n");
+}
+
 /* A long line is cut to SNIPPET_BEFORE (60) bytes before the span's start
  * and SNIPPET_AFTER (100) after it, each cut side marked with `...`; the
  * carets are cut with it. */
@@ -457,6 +469,7 @@ int main(void)
         cmocka_unit_test(test_json_invalid_utf8),
         cmocka_unit_test_setup_teardown(test_snippet_escapes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_snippet_long_line, setup, teardown),
+        cmocka_unit_test(test_header_escapes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

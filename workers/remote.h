@@ -1,0 +1,133 @@
+/* remote — the client of the remote cache tier (DESIGN.md section 7) on a
+ * Redis server, through hiredis.  Values are opaque bytes here: one key holds
+ * one whole cache entry, which the caller validates exactly like a local one
+ * (a remote is never trusted).
+ *
+ * Threads and connections.  A Remote is shared by every thread of a run; a
+ * RemoteConn is one connection owned by exactly one thread (each worker
+ * thread makes its own; -j1 makes one on the caller's thread) and is never
+ * passed to another thread, because hiredis contexts are not thread-safe.
+ * See the top of remote.c for the invariants.
+ *
+ * Batching.  remote_get and remote_put take n keys and pipeline the n
+ * requests: one write, then the n replies are read.  A batch costs one round
+ * trip (plus bandwidth), so a warm build fetching its modules in batches of
+ * k costs about modules/k round trips per connection, not one per module.
+ *
+ * Failures.  Every failure (cannot connect, I/O error, timeout, a reply that
+ * is not what was asked, a value larger than max_value, an error reply
+ * such as OOM under maxmemory or WRONGTYPE) is counted in the Remote and in
+ * the caller's counters, turns the batch's unanswered keys into misses
+ * (get) or unwritten keys (put), and is never a crash or a hang.  The first
+ * failure's text is kept for one warning that the caller prints
+ * (remote_warning).  A connection that never succeeded on a fresh Remote (the
+ * server is unreachable at start-up) disables the Remote at once; otherwise
+ * REMOTE_MAX_ERRORS failures disable it for the rest of the run.  A disabled
+ * Remote answers every get with misses and every put with nothing written,
+ * without touching the network.
+ *
+ * Time bounds.  Connecting takes at most timeout_ms; each later wait for the
+ * socket (one read or write) at most timeout_ms / 2 (at least 1 ms); a
+ * reply must also complete within that bound plus 1 ms per KiB it holds, so
+ * a server that trickles bytes cannot hold a worker for long.
+ *
+ * SIGPIPE.  hiredis writes with write(2), which raises SIGPIPE when the peer
+ * went away.  remote.c blocks SIGPIPE on the writing thread around its
+ * writes and discards a SIGPIPE that those writes raised, so the process is
+ * never killed and the embedder's signal disposition is left alone.
+ */
+#ifndef COORD_WORKERS_REMOTE_H
+#define COORD_WORKERS_REMOTE_H
+
+#include "workers/cache_store.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define REMOTE_DEFAULT_PORT        6379
+#define REMOTE_DEFAULT_TIMEOUT_MS  500u
+#define REMOTE_DEFAULT_TTL_S       (7u * 24u * 3600u)   /* 7 days */
+#define REMOTE_MAX_ERRORS          3u
+#define REMOTE_MAX_VALUE           ((uint64_t)64 << 20)  /* larger values are refused */
+#define REMOTE_ADDR_MAX            256
+
+typedef struct RemoteConfig {
+    bool unix_socket;               /* addr is a socket path, else a host name */
+    char addr[REMOTE_ADDR_MAX];
+    uint16_t port;                  /* TCP only */
+    uint32_t db;                    /* SELECT db after connecting when not 0 */
+    uint32_t timeout_ms;            /* connect bound; 0 = REMOTE_DEFAULT_TIMEOUT_MS */
+    uint32_t ttl_s;                 /* 0 = REMOTE_DEFAULT_TTL_S */
+    bool readonly;                  /* remote_put writes nothing */
+    uint64_t max_value;             /* larger values are neither read nor
+                                     * written; 0 = REMOTE_MAX_VALUE */
+    uint64_t build_id;              /* namespace: see remote_key_name */
+} RemoteConfig;
+
+/* redis://HOST[:PORT][/DB] (HOST may be [IPv6]) or unix:///absolute/path.
+ * Fills addr, port, db and unix_socket; leaves the other fields alone.
+ * Returns 0, or -1 with a message ("not supported yet: ..." for URL parts
+ * that are valid but unsupported: credentials, query, rediss://). */
+int remote_parse_url(const char *url, RemoteConfig *cfg, char *err, size_t errlen);
+
+typedef struct Remote Remote;
+typedef struct RemoteConn RemoteConn;
+
+/* What one thread's requests cost; summed by the caller. */
+typedef struct RemoteCounters {
+    uint64_t hits, misses, errors, written, bytes_read, bytes_written, wait_ns;
+    uint64_t corrupt;               /* values that failed entry validation */
+} RemoteCounters;
+
+/* A fetched value: mem_alloc'd (8-byte aligned, plus a NUL byte after
+ * len), owned by the caller (mem_free); data is NULL on a miss. */
+typedef struct RemoteValue { void *data; uint64_t len; } RemoteValue;
+
+/* No I/O.  Returns NULL when out of memory. */
+Remote *remote_open(const RemoteConfig *cfg);
+void    remote_close(Remote *r);           /* after every RemoteConn is freed */
+bool    remote_enabled(const Remote *r);
+uint32_t remote_errors(const Remote *r);
+/* The text after "coord: warning: remote cache " for the run's one warning,
+ * e.g. "redis://127.0.0.1:6379: timed out (3 errors; not used for the rest
+ * of this run)", or false when nothing failed. */
+bool    remote_warning(const Remote *r, char *buf, size_t len);
+
+/* One connection for the calling thread; connects on first use.  NULL when
+ * out of memory.  Free it on the same thread. */
+RemoteConn *remote_conn_new(Remote *r);
+void        remote_conn_free(RemoteConn *c);
+
+/* Fetches n keys: out[i].data is the value or NULL (miss, or the batch
+ * failed).  A hit's TTL is refreshed to ttl_s.  Returns the hit count. */
+uint32_t remote_get(RemoteConn *c, const CacheKey *keys, uint32_t n,
+                    RemoteValue *out, RemoteCounters *cnt);
+/* Stores n values with a TTL of ttl_s (nothing when read-only or disabled).
+ * Returns how many the server acknowledged. */
+uint32_t remote_put(RemoteConn *c, const CacheKey *keys, const RemoteValue *vals,
+                    uint32_t n, RemoteCounters *cnt);
+
+/* The same on cache entries (the local cache's bytes, one key one entry).
+ * remote_get_entries: each value is validated by cache_entry_adopt exactly
+ * like a local file (key, build id, format, bounds, checksum); out[i] is the
+ * adopted entry (release it with cache_entry_release) or zeroed.  A value
+ * that fails validation is not a hit: it counts as a miss, in cnt->corrupt,
+ * and as one error of the Remote (a server holding garbage under our keys).
+ * remote_put_entries: writes each entry's bytes (map[0..map_len)) as they
+ * are.  Both return what remote_get / remote_put return (usable hits, values
+ * written). */
+uint32_t remote_get_entries(RemoteConn *c, const CacheKey *keys, uint32_t n,
+                            CacheEntry *out, RemoteCounters *cnt);
+uint32_t remote_put_entries(RemoteConn *c, const CacheKey *keys, const CacheEntry *entries,
+                            uint32_t n, RemoteCounters *cnt);
+
+/* The Redis key of a cache key, into buf (REMOTE_KEY_LEN + 1 bytes):
+ * "coord:<CACHE_FORMAT_VERSION, 8 hex>:<build id, 16 hex>:<key, 32 hex>", so
+ * coord builds with another entry format or build id share a server without
+ * seeing each other's entries.  One key holds one whole entry (the last one
+ * written for that source). */
+#define REMOTE_KEY_LEN 64
+void remote_key_name(const Remote *r, CacheKey k, char *buf);
+
+#endif
