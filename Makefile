@@ -79,6 +79,10 @@ NEED_DEPS := deps
 endif
 endif
 
+# Tests never touch the user's result cache: every coord that a test runs
+# without its own --cache-dir / COORD_CACHE_DIR uses this one.
+export COORD_CACHE_DIR := $(abspath $(B))/test-cache
+
 DEB_PACKAGES := libck-dev libxxhash-dev libcmocka-dev libclang-rt-14-dev mandoc pkg-config python3 \
                 libhiredis-dev redis-server
 
@@ -286,7 +290,8 @@ deps-bench:
 # generator is tools/gen).  `make test` runs reduced versions of them through
 # tests/ci_extra.sh.
 #   make stress     20 000-module generated trees at -j1/-j2/-j8 (release)
-#   make oom        fail allocation N = 1, 2, ... of a 30-module build (asan)
+#   make oom        fail allocation N = 1, 2, ... of a 30-module build (asan),
+#                   uncached, with an empty and with a warm result cache
 #   make fuzz       libFuzzer over one module's phases, FUZZ_TIME seconds (clang)
 #   make badinput   hostile files next to a good module (asan)
 FUZZ_TIME ?= 60
@@ -297,6 +302,8 @@ stress: $(B)/release/coord $(B)/release/tools/gen
 
 oom: $(B)/asan/coord $(B)/asan/tools/gen
 	tests/oom/run.sh full $(B)/asan/coord $(B)/asan/tools/gen
+	OOM_CACHE=cold tests/oom/run.sh full $(B)/asan/coord $(B)/asan/tools/gen
+	OOM_CACHE=warm tests/oom/run.sh full $(B)/asan/coord $(B)/asan/tools/gen
 
 badinput: $(B)/asan/coord
 	tests/badinput/run.sh $(B)/asan/coord
@@ -309,7 +316,7 @@ fuzz: $(B)/release/tools/gen $(B)/release/coord
 	    EXTRA_CFLAGS=-fsanitize=fuzzer-no-link $(FUZZ_B)/asan/libcoord.a
 	clang $(CSTD) $(WARN) $(INCLUDES) $(FLAGS_asan) -fsanitize=fuzzer \
 	    tests/fuzz/fuzz_module.c $(FUZZ_B)/asan/libcoord.a $(LIBS) -o $(FUZZ_B)/fuzz_module
-	GEN=$(B)/release/tools/gen tests/fuzz/run.sh $(FUZZ_B)/fuzz_module $(FUZZ_TIME)
+	GEN=$(B)/release/tools/gen COORD=$(B)/release/coord tests/fuzz/run.sh $(FUZZ_B)/fuzz_module $(FUZZ_TIME)
 	clang $(CSTD) $(WARN) $(INCLUDES) $(FLAGS_asan) -fsanitize=fuzzer \
 	    tests/fuzz/fuzz_cache.c workers/cache_store.c $(FUZZ_B)/asan/libcoord.a $(LIBS) -o $(FUZZ_B)/fuzz_cache
 	tests/fuzz/run_cache.sh $(FUZZ_B)/fuzz_cache $(FUZZ_TIME) $(B)/release/coord

@@ -17,9 +17,9 @@ uint64_t hash_bytes_seed(const void *p, size_t len, uint64_t seed)
     return XXH3_64bits_withSeed(p, len, seed);
 }
 
-void hash_bytes128(const void *p, size_t len, uint64_t *hi, uint64_t *lo)
+void hash_bytes128(const void *p, size_t len, uint64_t seed, uint64_t *hi, uint64_t *lo)
 {
-    XXH128_hash_t h = XXH3_128bits(p, len);
+    XXH128_hash_t h = XXH3_128bits_withSeed(p, len, seed);
     *hi = h.high64;
     *lo = h.low64;
 }

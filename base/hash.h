@@ -8,7 +8,7 @@
 uint64_t hash_bytes(const void *p, size_t len);
 uint64_t hash_bytes_seed(const void *p, size_t len, uint64_t seed);
 /* xxh3-128 (cache keys: what identifies a source). */
-void     hash_bytes128(const void *p, size_t len, uint64_t *hi, uint64_t *lo);
+void     hash_bytes128(const void *p, size_t len, uint64_t seed, uint64_t *hi, uint64_t *lo);
 static inline uint64_t hash_mix(uint64_t h, uint64_t v)
 {
     h ^= v + 0x9e3779b97f4a7c15ull + (h << 6) + (h >> 2);

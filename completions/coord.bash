@@ -6,8 +6,8 @@
 # tests/cli/toolchain.sh checks that every long option of `coord --help` is
 # listed here, and completes a few command lines.
 
-_coord_commands='check'
-_coord_opts='-j --jobs= --format= --color= --emit-types -I --include= --stats --trace= --help --version'
+_coord_commands='check cache'
+_coord_opts='-j --jobs= --format= --color= --emit-types -I --include= --stats --trace= --no-cache --cache-dir= --cache-max= --cache-verify --help --version'
 
 # Completes the value of option $1 from the word $2; returns 1 when $1 takes
 # no value.
@@ -19,6 +19,8 @@ _coord_value()
     -j | --jobs) COMPREPLY=() ;;
     -I | --include) COMPREPLY=($(compgen -d -- "$2")) ;;
     --trace) COMPREPLY=($(compgen -f -- "$2")) ;;
+    --cache-dir) COMPREPLY=($(compgen -d -- "$2")) ;;
+    --cache-max) COMPREPLY=() ;;
     *) return 1 ;;
     esac
     return 0

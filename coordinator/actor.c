@@ -7,7 +7,12 @@
  *       DISCOVERED -> PARSING -> PARSED | DONE(failed)
  *       PARSED -> CANONICALIZING -> CANONICALIZED | DONE(failed)
  *       CANONICALIZED -> CHECKING -> DONE(succeeded | failed)
- *     and a module is dispatched only from the ready queue.
+ *     and with a result cache (coordinator/cache.c)
+ *       DISCOVERED -> LOADING -> LOADED | PARSED | DONE(failed)
+ *       LOADED -> DONE(succeeded, reused) | PARSED (stale, or verified)
+ *     and a module is dispatched only from the ready queue.  A LOADED module
+ *     counts as parsed (its edges exist); it waits for waiting_checked == 0
+ *     and is validated in the VALIDATE lane, on this thread (no task).
  *   - Modules [0, admitted) have been queued to parse: the actor admits new
  *     modules in id (discovery) order when a run starts and after each parse
  *     resolved imports, so `unparsed` counts every module known to the loop.
@@ -114,8 +119,8 @@ static void release_parsed(CoordSession *s, Module *m)
             continue;
         e->parsed_done = true;
         Module *from = s->mods[e->from];
-        assert(from->state == MS_PARSED && from->waiting_parsed > 0);
-        if (--from->waiting_parsed == 0)
+        assert((from->state == MS_PARSED || from->state == MS_LOADED) && from->waiting_parsed > 0);
+        if (--from->waiting_parsed == 0 && from->state == MS_PARSED)
             ready_push(s, from);
     }
 }
@@ -126,7 +131,8 @@ static void release_edge_checked(CoordSession *s, Edge *e)
     e->checked_done = true;
     Module *from = s->mods[e->from];
     assert(from->waiting_checked > 0);
-    if (--from->waiting_checked == 0 && from->state == MS_CANONICALIZED)
+    if (--from->waiting_checked == 0 &&
+        (from->state == MS_CANONICALIZED || from->state == MS_LOADED))
         ready_push(s, from);
 }
 
@@ -154,6 +160,32 @@ static void finish(CoordSession *s, Module *m, bool failed)
     release_checked(s, m);
 }
 
+/* A LOADED module whose imports are all final: reuse the first candidate
+ * whose dependency record holds (DONE), or compute it afresh (PARSED, its
+ * AST to come from its canonicalize task).  --cache-verify computes a
+ * reused result afresh too and compares when it is checked. */
+static void validate(CoordSession *s, Module *m)
+{
+    assert(m->state == MS_LOADED && m->waiting_checked == 0 && m->waiting_parsed == 0);
+    uint32_t k = cache_validate(s, m);
+    if (k != NONE) {
+        s->cache_obs.hits++;
+        if (!s->opts.cache_verify) {
+            const ModuleResult *c = &m->cands[k];
+            m->artifact = c->artifact;
+            for (int p = 0; p < COORD_PHASE_COUNT; p++)
+                m->phase_reports[p] = c->reports[p];
+            finish(s, m, false);
+            return;
+        }
+        m->verify = k;
+    } else {
+        s->cache_obs.stale++;
+    }
+    m->state = MS_PARSED;
+    ready_push(s, m);
+}
+
 static void dispatch(CoordSession *s, Module *m)
 {
     Task t;
@@ -164,20 +196,25 @@ static void dispatch(CoordSession *s, Module *m)
     t.ir_arena = &m->ir_arena;
     switch (m->state) {
     case MS_DISCOVERED:
-        t.kind = TASK_PARSE;
+        t.kind = s->cache ? TASK_LOAD : TASK_PARSE;
         t.path = m->path;
-        m->state = MS_PARSING;
+        t.name = m->name;
+        t.cache = s->cache;
+        m->state = s->cache ? MS_LOADING : MS_PARSING;
         break;
+    case MS_LOADED:
+        validate(s, m);
+        return;
     case MS_PARSED: {
         t.kind = TASK_CANON;
         t.ast = m->ast;
+        t.src = m->src;             /* parsed again when ast is NULL (stale) */
+        t.src_len = m->src_len;
         t.self = m->self_iface ? m->self_iface : m->iface;
         t.import_count = m->import_count;
         const NameIface **ifaces = co_alloc(s, (m->import_count + 1) * sizeof *ifaces);
-        for (uint32_t i = 0; i < m->import_count; i++) {
-            uint32_t e = m->import_edge[i];
-            ifaces[i] = e == NONE ? NULL : s->mods[s->edges[e].to]->iface;
-        }
+        for (uint32_t i = 0; i < m->import_count; i++)
+            ifaces[i] = import_iface(s, m, i);
         t.ifaces = ifaces;
         m->state = MS_CANONICALIZING;
         break;
@@ -187,12 +224,10 @@ static void dispatch(CoordSession *s, Module *m)
         t.ir = m->ir;
         t.import_count = m->import_count;
         const Artifact **arts = co_alloc(s, (m->import_count + 1) * sizeof *arts);
-        for (uint32_t i = 0; i < m->import_count; i++) {
-            uint32_t e = m->import_edge[i];
-            const Module *to = e == NONE ? NULL : s->mods[s->edges[e].to];
-            arts[i] = (!to || s->edges[e].in_cycle || to->failed) ? NULL : to->artifact;
-        }
+        for (uint32_t i = 0; i < m->import_count; i++)
+            arts[i] = import_artifact(s, m, i);
         t.artifacts = arts;
+        cache_prepare_store(s, m, &t);
         m->state = MS_CHECKING;
         break;
     }
@@ -218,18 +253,59 @@ static void task_failed(CoordSession *s, Module *m, const Result *r)
         co_add_report(s, m, RC_E0902, 0, 0, "internal compiler error during %s", what);
 }
 
+/* m's interface is known, parsed (PARSED) or loaded (LOADED): its imports
+ * become edges and the modules waiting for its parse are released; it is
+ * ready once what it waits for next is there. */
+static void interface_known(CoordSession *s, Module *m, ModState st)
+{
+    m->state = st;
+    graph_resolve_imports(s, m);
+    admit_discovered(s);
+    if (m->dup_of != NONE) {
+        finish(s, m, true);     /* E0405; nobody imports it */
+        return;
+    }
+    release_parsed(s, m);
+    if ((st == MS_PARSED ? m->waiting_parsed : m->waiting_checked) == 0)
+        ready_push(s, m);
+}
+
 static void on_result(CoordSession *s, const Result *r)
 {
     Module *m = s->mods[r->module];
     m->nanos += r->nanos;
+    cache_count(s, r);
     stats_on_result(s, m, r);
     if (s->opts.trace)
         trace_task(s, r);
     if (s->on_result)
         s->on_result(s->on_result_ud, s, r);
     switch (r->task) {
+    case TASK_LOAD:
+        assert(m->state == MS_LOADING && r->kind == RESULT_LOADED);
+        s->unparsed--;
+        m->src = r->src;
+        m->src_len = r->src_len;
+        m->lines = r->lines;
+        m->keyed = true;
+        m->key = r->key;
+        m->cand_count = r->cand_count;
+        m->cands = r->cands;
+        m->entries = r->entries;
+        /* every candidate is of these very bytes: same interface, same
+         * parse reports */
+        m->iface = r->cands[0].iface;
+        m->iface_fp = r->cands[0].iface_fp;
+        m->phase_reports[TASK_PARSE] = r->cands[0].reports[TASK_PARSE];
+        interface_known(s, m, MS_LOADED);
+        break;
     case TASK_PARSE:
-        assert(m->state == MS_PARSING);
+        assert(m->state == MS_PARSING || m->state == MS_LOADING);
+        if (m->state == MS_LOADING)
+            s->cache_obs.misses++;
+        m->keyed = r->keyed;
+        m->key = r->key;
+        m->lines = r->lines;
         m->phase_reports[TASK_PARSE] = r->reports;
         m->src = r->src;
         m->src_len = r->src_len;
@@ -237,16 +313,8 @@ static void on_result(CoordSession *s, const Result *r)
         if (r->kind == RESULT_PARSED) {
             m->ast = r->ast;
             m->iface = r->iface;
-            m->state = MS_PARSED;
-            graph_resolve_imports(s, m);
-            admit_discovered(s);
-            if (m->dup_of != NONE) {
-                finish(s, m, true);     /* E0405; nobody imports it */
-                break;
-            }
-            release_parsed(s, m);
-            if (m->waiting_parsed == 0)
-                ready_push(s, m);
+            m->iface_fp = r->iface_fp;
+            interface_known(s, m, MS_PARSED);
         } else {
             if (r->kind == RESULT_TASK_FAILED)
                 task_failed(s, m, r);
@@ -256,6 +324,15 @@ static void on_result(CoordSession *s, const Result *r)
     case TASK_CANON:
         assert(m->state == MS_CANONICALIZING);
         m->phase_reports[TASK_CANON] = r->reports;
+        if (r->parsed_too && r->iface_fp != m->iface_fp) {
+            co_add_report(s, m, RC_E0902, 0, 0,
+                          "internal compiler error: the cached interface of %s differs from its source",
+                          co_display_name(m));
+            finish(s, m, true);
+            break;
+        }
+        if (r->parsed_too && m->verify != NONE)
+            m->phase_reports[TASK_PARSE] = r->parse_reports;
         if (r->kind == RESULT_CANONICALIZED) {
             m->ir = r->ir;
             m->ast = NULL;          /* the worker reset its arena */
@@ -272,6 +349,10 @@ static void on_result(CoordSession *s, const Result *r)
         m->phase_reports[TASK_CHECK] = r->reports;
         if (r->kind == RESULT_CHECKED) {
             m->artifact = r->artifact;
+            if (m->verify != NONE && !cache_verify_matches(m))
+                co_add_report(s, m, RC_E0902, 0, 0,
+                              "internal compiler error: the cached result of module %s differs "
+                              "from checking it afresh (--cache-verify)", co_display_name(m));
             finish(s, m, false);
         } else {
             task_failed(s, m, r);
@@ -331,6 +412,9 @@ void actor_run(CoordSession *s)
 void actor_drain(CoordSession *s)
 {
     Result r;
-    while (s->runner && runner_in_flight(s->runner) > 0)
+    while (s->runner && runner_in_flight(s->runner) > 0) {
         runner_wait(s->runner, &r);
+        for (uint32_t k = 0; r.kind == RESULT_LOADED && k < r.cand_count; k++)
+            cache_entry_release(&r.entries[k]);
+    }
 }

@@ -28,10 +28,19 @@
  *   PARSED      imports resolved into edges; waits for waiting_parsed == 0
  *   CANONICALIZING, CANONICALIZED (waits for waiting_checked == 0), CHECKING
  *   DONE        finished; `failed` says whether it succeeded
+ *   With a result cache (coordinator/cache.c), a module is loaded instead:
+ *   LOADING     load task in flight: it reads and hashes the source and
+ *               looks up results of it; with none it parses at once, and the
+ *               module goes on as from PARSING
+ *   LOADED      candidate results; interface and edges come from them, as
+ *               after a parse (it counts as parsed); waits for
+ *               waiting_checked == 0, then is validated on this thread:
+ *               DONE with a reused result, or PARSED without an AST (its
+ *               canonicalize task parses the source the load task read)
  *   Every transition is made in actor.c (its header comment lists them).  A
  *   module in the ready queue is DISCOVERED, PARSED or CANONICALIZED and its
- *   counter is zero; it is queued exactly once per state, in the lane of the
- *   task it runs next.
+ *   counter is zero (or LOADED, validated in its own lane); it is queued
+ *   exactly once per state, in the lane of the task it runs next.
  *
  * Edges
  *   One Edge per import that resolved to a module (not for missing or
@@ -64,8 +73,10 @@
 
 #define MODULE_STATES(X)                     \
     X(DISCOVERED,     "discovered")          \
+    X(LOADING,        "loading")             \
     X(PARSING,        "parsing")             \
     X(PARSED,         "parsed")              \
+    X(LOADED,         "loaded")              \
     X(CANONICALIZING, "canonicalizing")      \
     X(CANONICALIZED,  "canonicalized")       \
     X(CHECKING,       "checking")            \
@@ -121,6 +132,16 @@ typedef struct Module {
     /* stats.c: earliest finish of this module's parse / latest phase on an
      * ideal machine, from measured task CPU times (the critical path). */
     uint64_t cp_parsed, cp_end;
+
+    /* The result cache (coordinator/cache.c). */
+    bool keyed;                 /* key is set: the source was hashed */
+    CacheKey key;
+    uint64_t iface_fp;          /* iface_fingerprint(iface), once parsed or loaded */
+    uint32_t lines;
+    uint32_t cand_count;        /* LOADED: candidate results, most recent first */
+    const ModuleResult *cands;
+    CacheEntry *entries;        /* their mappings (released with the session) */
+    uint32_t verify;            /* --cache-verify: the valid candidate to compare, or NONE */
 } Module;
 
 typedef struct ReadyQueue {
@@ -131,6 +152,7 @@ typedef struct ReadyQueue {
 /* The ready queue's lanes, one FIFO per task a ready module runs next, in
  * the order dispatch serves them (actor.c says why). */
 #define READY_LANES(X)                       \
+    X(VALIDATE, MS_LOADED)                   \
     X(CHECK, MS_CANONICALIZED)               \
     X(CANON, MS_PARSED)                      \
     X(PARSE, MS_DISCOVERED)
@@ -207,6 +229,13 @@ struct CoordSession {
     Arena *types_arena;         /* printed types asked for by coord_value_get */
 
     Obs obs;
+
+    /* The result cache: NULL when off or when it could not be opened. */
+    CacheStore *cache;
+    char cache_warning[600];
+    struct {
+        uint64_t hits, misses, stale, corrupt, written, bytes_read, bytes_written;
+    } cache_obs;
 };
 
 /* session.c: session arena allocation (longjmps to the arena's out-of-memory
@@ -243,6 +272,20 @@ uint32_t *cycles_report(CoordSession *s, uint32_t *count);
 /* results.c: the frozen report store and checked-module list (api.c's
  * invariants) from the finished modules. */
 void results_collect(CoordSession *s);
+
+/* cache.c: what import i of m gives its phases (NULL: poisoned names) */
+const NameIface *import_iface(const CoordSession *s, const Module *m, uint32_t i);
+const Artifact  *import_artifact(const CoordSession *s, const Module *m, uint32_t i);
+void cache_open(CoordSession *s);               /* at the start of coord_run */
+void cache_finish(CoordSession *s);             /* at its end: the automatic trim */
+void cache_close(CoordSession *s);              /* with the session: every mapping */
+void cache_count(CoordSession *s, const Result *r);
+/* The first candidate of a LOADED module whose dependency record holds
+ * against its imports now, or NONE. */
+uint32_t cache_validate(const CoordSession *s, const Module *m);
+/* Makes a typecheck task of a fresh module also publish its result. */
+void cache_prepare_store(CoordSession *s, Module *m, Task *t);
+bool cache_verify_matches(const Module *m);
 
 /* sarif_log.c: coord_print_reports in COORD_FORMAT_SARIF (one SARIF log). */
 void co_print_sarif(const CoordSession *s, FILE *out);

@@ -40,6 +40,7 @@ void coord_session_destroy(CoordSession *s)
 {
     if (!s)
         return;
+    cache_close(s);     /* the mappings are listed in the modules' keep arenas */
     for (uint32_t i = 0; i < s->mod_count; i++) {
         Module *m = s->mods[i];
         arena_free(&m->keep);
@@ -128,6 +129,7 @@ static void run_body(void *ud)
 static int run_build(CoordSession *s, Runner *given)
 {
     Runner *own = NULL;
+    cache_open(s);
     if (!given) {
         uint32_t jobs = s->opts.jobs ? s->opts.jobs : online_cpus();
         char why[160];
@@ -152,6 +154,7 @@ static int run_build(CoordSession *s, Runner *given)
     }
     runner_destroy(own);
     s->runner = NULL;
+    cache_finish(s);
     if (s->out_of_fds)
         return give_up(s, "out of file descriptors while reading source files "
                           "(Too many open files; raise the limit: ulimit -n)");

@@ -115,6 +115,7 @@ static Module *new_module(CoordSession *s, const char *name, const char *path, u
     m->path = co_strdup(s, path);
     m->root = root;
     m->dup_of = NONE;
+    m->verify = NONE;
     m->first_in = NONE;
     m->state = MS_DISCOVERED;   /* its first state; the actor admits it */
     arena_init(&m->keep, KEEP_CHUNK, 0);

@@ -64,7 +64,7 @@ void graph_resolve_imports(CoordSession *s, Module *m)
 {
     const NameIface *f = m->iface;
     const char *declared = iface_str(f, f->module);
-    assert(m->state == MS_PARSED);
+    assert(m->state == MS_PARSED || m->state == MS_LOADED);
     m->import_count = f->import_count;
     m->import_edge = co_alloc(s, (f->import_count ? f->import_count : 1) * sizeof(uint32_t));
     for (uint32_t i = 0; i < f->import_count; i++)

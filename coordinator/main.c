@@ -27,6 +27,7 @@
 
 static const char usage_text[] =
     "usage: coord check [options] PATH...\n"
+    "       coord cache info|trim|clean [--cache-dir DIR] [--cache-max SIZE]\n"
     "\n"
     "Checks a build of Kite modules.  Each PATH is a directory (a source root:\n"
     "every *.kite file below it is checked) or a single .kite file.\n"
@@ -41,6 +42,13 @@ static const char usage_text[] =
     "  -I DIR                another directory to look up imports in\n"
     "  --stats               print build statistics (stats.key: value) to stderr\n"
     "  --trace FILE          write a Chrome trace-event JSON of every task to FILE\n"
+    "  --no-cache            neither use nor fill the result cache\n"
+    "  --cache-dir DIR       the result cache (default: $COORD_CACHE_DIR, else\n"
+    "                        $XDG_CACHE_HOME/coord, else ~/.cache/coord)\n"
+    "  --cache-max SIZE      bound of the cache, e.g. 512M, 2G (default:\n"
+    "                        $COORD_CACHE_MAX, else 1G); a run over it trims it\n"
+    "  --cache-verify        also check every reused result afresh and compare\n"
+    "                        (also COORD_CACHE_VERIFY=1)\n"
     "  --help                show this help\n"
     "  --version             show the version, build id and library versions\n"
     "\n"
@@ -80,6 +88,54 @@ static const char *option_value(int argc, char **argv, int *i, const char *shrt,
 /* A failed write of the diagnostics, the types or the stats (a full disk) is
  * an I/O error: exit status at least 2, and one line saying so on standard
  * error (unless standard error itself is what failed). */
+static int check_output(int status);
+
+/* --cache-dir DIR, --cache-max SIZE: 1 when argv[*i] was one of them, 0
+ * when not, -1 for a bad size (reported). */
+static int cache_option(int argc, char **argv, int *i, const char **dir, uint64_t *max,
+                        bool *missing)
+{
+    const char *v = option_value(argc, argv, i, NULL, "--cache-dir", missing);
+    if (v) {
+        *dir = v;
+        return 1;
+    }
+    if (*missing)
+        return 0;
+    v = option_value(argc, argv, i, NULL, "--cache-max", missing);
+    if (!v)
+        return 0;
+    if (coord_parse_size(v, max) != 0) {
+        usage_error("invalid cache size '%s' (expected bytes, or a number with K, M, G or T)", v);
+        return -1;
+    }
+    return 1;
+}
+
+/* coord cache info|trim|clean [--cache-dir DIR] [--cache-max SIZE] */
+static int cache_command(int argc, char **argv)
+{
+    if (argc < 3)
+        return usage_error("%s", "missing cache command (expected: info, trim or clean)");
+    const char *dir = NULL;
+    uint64_t max = 0;
+    for (int i = 3; i < argc; i++) {
+        bool missing = false;
+        int rc = cache_option(argc, argv, &i, &dir, &max, &missing);
+        if (rc < 0)
+            return COORD_EXIT_USAGE;
+        if (rc == 0 && missing)
+            return usage_error("option '%s' needs a value", argv[i]);
+        if (rc == 0)
+            return usage_error("unknown option '%s'", argv[i]);
+    }
+    int status = coord_cache_command(argv[2], dir, max, stdout, stderr);
+    if (status == COORD_EXIT_USAGE && strcmp(argv[2], "info") != 0 &&
+        strcmp(argv[2], "trim") != 0 && strcmp(argv[2], "clean") != 0)
+        return usage_error("unknown cache command '%s' (expected: info, trim or clean)", argv[2]);
+    return check_output(status);
+}
+
 static int check_output(int status)
 {
     errno = 0;
@@ -179,12 +235,20 @@ int main(int argc, char **argv)
     }
     if (argc < 2)
         return usage_error("%s", "missing command (expected: coord check [options] PATH...)");
+    if (strcmp(argv[1], "cache") == 0)
+        return cache_command(argc, argv);
     if (strcmp(argv[1], "check") != 0)
-        return usage_error("unknown command '%s' (expected: check)", argv[1]);
+        return usage_error("unknown command '%s' (expected: check or cache)", argv[1]);
 
     uint32_t jobs = 0;
     CoordFormat format = COORD_FORMAT_TEXT;
     bool emit_types = false, stats = false;
+    bool cache = true, cache_verify = false;
+    const char *cache_dir = NULL;
+    uint64_t cache_max = 0;
+    const char *verify_env = getenv("COORD_CACHE_VERIFY");
+    if (verify_env && strcmp(verify_env, "1") == 0)
+        cache_verify = true;
     CoordColour colour = COORD_COLOUR_AUTO;
     const char *trace_path = NULL;
     FILE *trace = NULL;
@@ -203,6 +267,7 @@ int main(int argc, char **argv)
         const char *a = argv[i];
         bool missing = false;
         const char *v;
+        int rc;
         if (only_paths || a[0] != '-' || strcmp(a, "-") == 0) {
             paths[npaths++] = a;
         } else if (strcmp(a, "--") == 0) {
@@ -219,6 +284,13 @@ int main(int argc, char **argv)
             emit_types = true;
         } else if (strcmp(a, "--stats") == 0) {
             stats = true;
+        } else if (strcmp(a, "--no-cache") == 0) {
+            cache = false;
+        } else if (strcmp(a, "--cache-verify") == 0) {
+            cache_verify = true;
+        } else if ((rc = cache_option(argc, argv, &i, &cache_dir, &cache_max, &missing)) != 0) {
+            if (rc < 0)
+                goto out;
         } else if ((v = option_value(argc, argv, &i, "-j", "--jobs", &missing)) != NULL) {
             char *end;
             errno = 0;
@@ -280,7 +352,9 @@ int main(int argc, char **argv)
             goto out;
         }
     }
-    CoordOptions opts = { .jobs = jobs, .trace = trace != NULL };
+    CoordOptions opts = { .jobs = jobs, .trace = trace != NULL, .cache = cache,
+                          .cache_dir = cache_dir, .cache_max = cache_max,
+                          .cache_verify = cache_verify };
     if (isatty(STDERR_FILENO) == 1)
         opts.progress = stderr;
 #ifdef COORD_TESTING
@@ -312,6 +386,8 @@ int main(int argc, char **argv)
         }
     }
     status = coord_run(s);
+    if (coord_cache_warning(s)[0])
+        fprintf(stderr, "coord: warning: %s\n", coord_cache_warning(s));
     if (format != COORD_FORMAT_TEXT)
         coord_print_reports(s, stdout, format, false);
     else {

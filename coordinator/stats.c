@@ -59,6 +59,10 @@ void stats_on_result(CoordSession *s, Module *m, const Result *r)
         o->inline_ns += r->nanos;
         o->inline_cpu_ns += r->cpu_nanos;
     }
+    if (r->task == TASK_LOAD)
+        o->lines += r->lines;       /* a loaded module runs no phase */
+    if (r->task == TASK_CANON && r->parsed_too)
+        o->phase_tasks[TASK_PARSE]++;   /* its cached results were stale */
     if (r->task > TASK_CHECK)
         return;
     uint64_t cost = s->task_cost ? s->task_cost(s, r) : r->cpu_nanos;
@@ -130,6 +134,14 @@ bool coord_stats(const CoordSession *s, CoordStats *out)
     out->lower_bound_ns = max_u64(out->task_cpu_ns / out->jobs, o->critical);
     out->wall_ns = o->t_end - o->t0;
     out->efficiency = out->wall_ns ? (double)out->lower_bound_ns / (double)out->wall_ns : 0.0;
+    out->cache = s->cache != NULL;
+    out->cache_hits = s->cache_obs.hits;
+    out->cache_misses = s->cache_obs.misses;
+    out->cache_stale = s->cache_obs.stale;
+    out->cache_corrupt = s->cache_obs.corrupt;
+    out->cache_written = s->cache_obs.written;
+    out->cache_bytes_read = s->cache_obs.bytes_read;
+    out->cache_bytes_written = s->cache_obs.bytes_written;
     return true;
 }
 
@@ -161,4 +173,13 @@ void coord_print_stats(const CoordSession *s, FILE *out)
     fprintf(out, "stats.lower_bound_ms: %.3f\n", ms(st.lower_bound_ns));
     fprintf(out, "stats.wall_ms: %.3f\n", ms(st.wall_ns));
     fprintf(out, "stats.efficiency: %.3f\n", st.efficiency);
+    if (st.cache) {
+        const struct { const char *key; uint64_t v; } c[] = {
+            { "hits", st.cache_hits }, { "misses", st.cache_misses }, { "stale", st.cache_stale },
+            { "corrupt", st.cache_corrupt }, { "written", st.cache_written },
+            { "bytes_read", st.cache_bytes_read }, { "bytes_written", st.cache_bytes_written },
+        };
+        for (size_t i = 0; i < sizeof c / sizeof *c; i++)
+            fprintf(out, "stats.cache.%s: %llu\n", c[i].key, (unsigned long long)c[i].v);
+    }
 }

@@ -57,6 +57,17 @@ typedef struct CoordOptions {
      * before coord_run returns. */
     FILE *progress;
     uint32_t progress_after_ms;
+    /* The result cache (DESIGN.md section 7): off unless `cache` is set.
+     * Then cache_dir (NULL: $COORD_CACHE_DIR, else $XDG_CACHE_HOME/coord,
+     * else ~/.cache/coord) bounded by cache_max bytes (0: $COORD_CACHE_MAX,
+     * else 1 GiB).  A directory that cannot be used leaves the run uncached
+     * with coord_cache_warning saying why.  cache_verify: every reused
+     * result is also computed afresh and compared; a difference is an E0902
+     * naming the module. */
+    bool cache;
+    const char *cache_dir;
+    uint64_t cache_max;
+    bool cache_verify;
 } CoordOptions;
 
 /* Exit statuses (LANGUAGE.md section 8). */
@@ -182,7 +193,28 @@ typedef struct CoordStats {
     uint64_t lower_bound_ns;
     uint64_t wall_ns;
     double   efficiency;            /* lower_bound_ns / wall_ns */
+    /* The result cache (all 0 without one).  phase_tasks count only phases
+     * that ran: a module whose result was reused runs none. */
+    bool     cache;                 /* a cache was in use */
+    uint64_t cache_hits;            /* results reused */
+    uint64_t cache_misses;          /* modules with no candidate result */
+    uint64_t cache_stale;           /* candidates there, none whose dependencies held */
+    uint64_t cache_corrupt;         /* entries rejected by validation */
+    uint64_t cache_written;
+    uint64_t cache_bytes_read;
+    uint64_t cache_bytes_written;
 } CoordStats;
+
+/* Why the run went on without its cache ("" when it did not): the
+ * directory could not be created, or an entry could not be written. */
+COORD_API const char *coord_cache_warning(const CoordSession *s);
+/* `coord cache info|trim|clean` on the cache that CoordOptions would use
+ * with these cache_dir / cache_max: prints to out, errors as "coord: ..."
+ * to err; returns an exit status (COORD_EXIT_USAGE for an unknown command). */
+COORD_API int coord_cache_command(const char *cmd, const char *dir_or_null, uint64_t max_or_0,
+                        FILE *out, FILE *err);
+/* "123", "512M", "1G", "2GiB": 0 and *out in bytes, or -1. */
+COORD_API int coord_parse_size(const char *s, uint64_t *out);
 
 COORD_API const char *coord_phase_name(CoordPhase p);     /* "parse", "canonicalize", "typecheck" */
 /* Fills *out; false (and *out zeroed) before coord_run. */

@@ -71,6 +71,7 @@ uint64_t iface_fingerprint(const NameIface *f)
     HashChain h;
     hash_chain_init(&h, 0x6966616365ull);
     hash_chain_str(&h, iface_str(f, f->module));
+    hash_chain_u32(&h, f->header_broken);
     hash_chain_u32(&h, f->value_count);
     for (uint32_t i = 0; i < f->value_count; i++) {
         hash_chain_str(&h, iface_str(f, f->values[i].name));

@@ -26,8 +26,14 @@ typedef struct ResultHead {
     uint32_t if_module, if_module_start, if_module_end;
     uint32_t art_module;
     uint32_t report_count[3];
-    uint32_t pad;
+    uint32_t if_header_broken;
 } ResultHead;
+
+/* The head holds the scalar fields of these structs by name: a new field
+ * there must be added to the head, the view and result_digest (and
+ * iface_fingerprint when importers read it), and RESULT_LAYOUT bumped. */
+_Static_assert(sizeof(void *) != 8 || (sizeof(NameIface) == 96 && sizeof(struct Artifact) == 176 && sizeof(Report) == 40),
+               "a result's struct changed: update modules/result.c");
 
 typedef struct ResultReport {
     uint32_t code, start, end, import, import2;
@@ -64,10 +70,10 @@ static void put(ResultSection *s, const void *data, uint64_t count, uint32_t siz
     s->len = count * size;
 }
 
-static uint32_t add_string(Builder *b, const char *s)
+static uint32_t add_string(Builder *b, const char *s, bool *ok)
 {
     uint32_t at = b->count;
-    builder_push_n(b, s, (uint32_t)strlen(s) + 1);
+    *ok &= builder_push_n(b, s, (uint32_t)strlen(s) + 1);
     return at;
 }
 
@@ -85,9 +91,11 @@ bool result_sections(const ModuleResult *r, Arena *scratch, ResultSection out[RS
     h->if_module = f->module;
     h->if_module_start = f->module_start;
     h->if_module_end = f->module_end;
+    h->if_header_broken = f->header_broken;
     h->art_module = a->module;
 
     Builder reps, strs;
+    bool ok = true;
     BUILDER_INIT(&reps, scratch, ResultReport);
     BUILDER_INIT(&strs, scratch, char);
     for (int p = 0; p < 3; p++) {
@@ -102,11 +110,11 @@ bool result_sections(const ModuleResult *r, Arena *scratch, ResultSection out[RS
             o->end = rp->end;
             o->import = rp->import;
             o->import2 = rp->import2;
-            o->message = add_string(&strs, rp->message ? rp->message : "");
-            o->note = rp->note ? add_string(&strs, rp->note) : UINT32_MAX;
+            o->message = add_string(&strs, rp->message ? rp->message : "", &ok);
+            o->note = rp->note ? add_string(&strs, rp->note, &ok) : UINT32_MAX;
         }
     }
-    if (strs.count > 0 && !strs.data)
+    if (!ok)
         return false;
     if (reps.count != h->report_count[0] + h->report_count[1] + h->report_count[2])
         return false;
@@ -266,6 +274,7 @@ bool result_view(const ResultSection *s, uint32_t n, uint32_t src_len,
     f->module = h->if_module;
     f->module_start = h->if_module_start;
     f->module_end = h->if_module_end;
+    f->header_broken = h->if_header_broken != 0;
     f->imports = AT(s, RS_IF_IMPORTS, IfaceImport);
     f->import_count = count_of(s, RS_IF_IMPORTS);
     f->values = AT(s, RS_IF_VALUES, IfaceValue);
@@ -395,6 +404,7 @@ uint64_t result_digest(const ModuleResult *r)
     hash_chain_str(&h, iface_str(f, f->module));
     hash_chain_u32(&h, f->module_start);
     hash_chain_u32(&h, f->module_end);
+    hash_chain_u32(&h, f->header_broken);
     hash_chain_u32(&h, f->import_count);
     for (uint32_t i = 0; i < f->import_count; i++) {
         const IfaceImport *m = &f->imports[i];

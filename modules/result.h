@@ -34,7 +34,7 @@
 #include <stdint.h>
 
 /* Bump when any section's layout or meaning changes. */
-#define RESULT_LAYOUT 1u
+#define RESULT_LAYOUT 2u
 
 #define RESULT_SECTIONS(X) \
     X(HEAD)                \

@@ -4,9 +4,13 @@
 #   - stress: 500-module generated trees (two shapes, with errors, cycles and
 #     missing imports) at -j1/-j2/-j8: identical, and equal to expected.txt;
 #   - directory order: the same tree written in reverse order, same output;
+#   - result cache: tests/cache/edits.sh (200 seeded edits, warm equals cold
+#     at every step, exact re-check counts) and tests/cache/robust.sh
+#     (corrupt entries, two processes, SIGKILL, unusable directory);
 #   - bad input: every hostile file of tests/badinput/run.sh, and the
 #     hostile environments of tests/badinput/io.sh;
-#   - oom: a reduced allocation-failure walk (tests/oom/run.sh quick);
+#   - oom: a reduced allocation-failure walk (tests/oom/run.sh quick),
+#     uncached and over a warm result cache;
 #   - fuzz: plain replay of tests/fuzz/regressions/ and the example sources
 #     through the fuzz target's phases, and of the cache entries of
 #     tests/fuzz/cache_corpus/ and tests/fuzz/cache_regressions/ through
@@ -32,11 +36,15 @@ echo "== ci_extra: stress (quick)"
 tests/stress/run.sh quick "$coord" "$gen"
 echo "== ci_extra: directory order"
 tests/stress/order.sh "$coord" "$gen"
+echo "== ci_extra: result cache (edit walk, corruption, concurrency)"
+tests/cache/edits.sh "$coord" "$gen" 200 200
+tests/cache/robust.sh "$coord" "$gen"
 echo "== ci_extra: bad input"
 tests/badinput/run.sh "$coord"
 tests/badinput/io.sh "$coord"
 echo "== ci_extra: oom (quick)"
 tests/oom/run.sh quick "$coord" "$gen"
+OOM_CACHE=warm tests/oom/run.sh quick "$coord" "$gen"
 echo "== ci_extra: fuzz regressions (replay)"
 "$B/asan/fuzz_replay" tests/fuzz/regressions $(find examples tests/golden -type d 2>/dev/null | sort)
 "$B/asan/fuzz_cache_replay" tests/fuzz/cache_corpus $(find tests/fuzz/cache_regressions -type f 2>/dev/null | sort)

@@ -58,7 +58,7 @@ coord_run() {
     while [ $i -lt "$RUNS" ]; do
         i=$((i + 1))
         st=0
-        "$REL/coord" check -j "$2" --stats --format json "$OUT/$1" \
+        "$REL/coord" check -j "$2" --no-cache --stats --format json "$OUT/$1" \
             >"$tmp/reports.$i" 2>"$tmp/stats.$i" || st=$?
         if [ $st -ge 2 ]; then
             echo "bench: coord check -j$2 $OUT/$1 failed with status $st" >&2
@@ -155,4 +155,5 @@ echo
 echo "columns: wall_ms = the program's own wall time; speedup = coord -j1 wall / this wall;"
 echo "bound = makespan lower bound (ms) = max(task CPU / jobs, critical path); effic = bound / wall;"
 echo "coord_ns/t = coordinator busy time per dispatched task; rss = peak RSS; B/line = peak RSS bytes per source line"
+tools/bench_cache.sh "$B" "$OUT/wide"
 exit $status

@@ -15,8 +15,15 @@
  *     parse task waits a little for one, then fails with FAIL_NOFILE, and
  *     the coordinator fails the whole run (exit 3) with one message.
  *   - The caller's scratch arena is reset before returning.
+ *   - The result cache (DESIGN.md section 7) is read here and written here,
+ *     never on the coordinator: a load task reads, hashes and looks up a
+ *     source (a miss parses at once and answers as a parse task), a
+ *     typecheck task given a cache publishes its module's result.  A cache
+ *     failure is only counted (Result.cache, write_failed): it never fails
+ *     the task.
  */
 #include "workers/worker.h"
+#include "base/hash.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -143,14 +150,15 @@ static void fail(Result *r, FailCause cause)
     r->cause = cause;
 }
 
-static void run_parse(Arena *scratch, const Task *t, Result *r)
+/* Reads the task's source into r->src (false: r is final, E0001 or OOM). */
+static bool read_step(Arena *scratch, const Task *t, Result *r)
 {
     const char *src = NULL;
     uint32_t len = 0;
     int err = read_source(t->path, t->keep, &src, &len);
     if (err == -1 || err == READ_NO_FD) {
         fail(r, err == -1 ? FAIL_OOM : FAIL_NOFILE);
-        return;
+        return false;
     }
     if (err != 0) {
         char buf[128];
@@ -160,19 +168,26 @@ static void run_parse(Arena *scratch, const Task *t, Result *r)
         report_list_init(&list, scratch, t->keep);
         if (!report_add(&list, RC_E0001, 0, 0, "cannot read source file: %s", why)) {
             fail(r, FAIL_OOM);
-            return;
+            return false;
         }
         r->reports = report_list_seal(&list, t->keep);
         if (r->reports.count == 0) {
             fail(r, FAIL_OOM);
-            return;
+            return false;
         }
         r->kind = RESULT_PARSE_FAILED;
-        return;
+        return false;
     }
     r->src = src;
     r->src_len = len;
     r->lines = count_lines(src, len);
+    return true;
+}
+
+static void parse_step(Arena *scratch, const Task *t, Result *r)
+{
+    const char *src = r->src;
+    uint32_t len = r->src_len;
 
     ParseOutput out;
     memset(&out, 0, sizeof out);
@@ -188,6 +203,7 @@ static void run_parse(Arena *scratch, const Task *t, Result *r)
         r->kind = RESULT_PARSED;
         r->ast = out.ast;
         r->iface = out.iface;
+        r->iface_fp = iface_fingerprint(out.iface);
         return;
     case PHASE_FAILED:
         arena_reset(t->ast_arena);
@@ -205,11 +221,108 @@ static void run_parse(Arena *scratch, const Task *t, Result *r)
     fail(r, FAIL_INTERNAL);
 }
 
+static void run_parse(Arena *scratch, const Task *t, Result *r)
+{
+    if (t->src) {
+        r->src = t->src;
+        r->src_len = t->src_len;
+        r->lines = count_lines(t->src, t->src_len);
+    } else if (!read_step(scratch, t, r)) {
+        return;
+    }
+    parse_step(scratch, t, r);
+}
+
+/* Reads and hashes the source, then takes every result of it the cache
+ * holds that is well formed (result_view); the coordinator validates their
+ * dependency records once the imports are final.  None: a miss, parsed at
+ * once.  Candidates are marked used for the cache's LRU here, off the
+ * coordinator. */
+static void run_load(Arena *scratch, const Task *t, Result *r)
+{
+    if (!read_step(scratch, t, r)) {
+        r->task = TASK_PARSE;       /* E0001 or no memory: as a parse */
+        return;
+    }
+    /* The key: the source bytes and the module name its path implies (a
+     * module whose header disagrees, E0403, is checked under that name). */
+    uint64_t seed = hash_bytes(t->name, strlen(t->name));
+    hash_bytes128(r->src, r->src_len, seed, &r->key.hi, &r->key.lo);
+    r->keyed = true;
+    CacheEntry *found = ARENA_ARRAY(scratch, CacheEntry, LOAD_CANDIDATES);
+    uint32_t n = found ? cache_store_load(t->cache, r->key, found, LOAD_CANDIDATES, &r->cache) : 0;
+    ModuleResult *cands = n ? ARENA_ARRAY(t->keep, ModuleResult, n) : NULL;
+    CacheEntry *kept = n ? ARENA_ARRAY(t->keep, CacheEntry, n) : NULL;
+    uint32_t valid = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        ResultSection secs[CACHE_MAX_SECTIONS];
+        for (uint32_t k = 0; k < found[i].section_count && k < CACHE_MAX_SECTIONS; k++) {
+            secs[k].data = found[i].sections[k].data;
+            secs[k].len = found[i].sections[k].len;
+        }
+        if (cands && kept &&
+            result_view(secs, found[i].section_count, r->src_len, t->keep, &cands[valid])) {
+            cache_store_touch(t->cache, r->key, found[i].variant);
+            kept[valid++] = found[i];
+        } else {
+            r->cache.corrupt++;
+            cache_entry_release(&found[i]);
+        }
+    }
+    if (valid == 0) {
+        r->task = TASK_PARSE;       /* a parse task that looked first */
+        parse_step(scratch, t, r);
+        return;
+    }
+    r->kind = RESULT_LOADED;
+    r->cand_count = valid;
+    r->cands = cands;
+    r->entries = kept;
+}
+
+/* Publishes a finished module's result; a failure is only counted. */
+static void store_step(Arena *scratch, const Task *t, Result *r)
+{
+    ModuleResult res = *t->result;
+    res.artifact = r->artifact;
+    res.reports[TASK_CHECK] = r->reports;
+    res.deps = r->deps;
+    ResultSection secs[RS__COUNT];
+    CacheSection cs[RS__COUNT];
+    if (!result_sections(&res, scratch, secs)) {
+        r->write_failed = true;
+        return;
+    }
+    for (uint32_t i = 0; i < RS__COUNT; i++) {
+        cs[i].data = secs[i].data;
+        cs[i].len = secs[i].len;
+    }
+    r->write_failed = cache_store_write(t->cache, t->key, result_variant(&res), cs, RS__COUNT,
+                                        &r->cache) != 0;
+}
+
 static void run_canon(Arena *scratch, const Task *t, Result *r)
 {
+    const Ast *ast = t->ast;
+    if (!ast) {
+        ParseOutput po;
+        memset(&po, 0, sizeof po);
+        PhaseStatus ps = parse_module(t->src, t->src_len, t->keep, t->ast_arena, scratch, &po);
+        arena_reset(scratch);
+        if (ps != PHASE_OK || !po.ast || !po.iface) {
+            arena_reset(t->ast_arena);
+            fail(r, ps == PHASE_OOM ? FAIL_OOM : FAIL_INTERNAL);
+            return;
+        }
+        r->parsed_too = true;
+        r->parse_reports = po.reports;
+        r->iface = po.iface;
+        r->iface_fp = iface_fingerprint(po.iface);
+        ast = po.ast;
+    }
     CanonOutput out;
     memset(&out, 0, sizeof out);
-    PhaseStatus st = canon_module(t->ast, t->self, t->ifaces, t->import_count,
+    PhaseStatus st = canon_module(ast, t->self, t->ifaces, t->import_count,
                                   t->keep, t->ir_arena, scratch, &out);
     /* The AST is dead now (the IR holds no pointer into it).  Released here,
      * by the thread that allocated most of it, rather than by the
@@ -236,6 +349,9 @@ static void run_check(Arena *scratch, const Task *t, Result *r)
     if (st == PHASE_OK && out.artifact) {
         r->kind = RESULT_CHECKED;
         r->artifact = out.artifact;
+        r->deps = out.deps;
+        if (t->cache)
+            store_step(scratch, t, r);
         return;
     }
     fail(r, st == PHASE_OOM ? FAIL_OOM : FAIL_INTERNAL);
@@ -252,6 +368,7 @@ void worker_run_task(Arena *scratch, const Task *t, Result *r)
     case TASK_PARSE: run_parse(scratch, t, r); break;
     case TASK_CANON: run_canon(scratch, t, r); break;
     case TASK_CHECK: run_check(scratch, t, r); break;
+    case TASK_LOAD:  run_load(scratch, t, r); break;
     case TASK_STOP:  fail(r, FAIL_INTERNAL); break;
     }
     r->nanos = worker_now_nanos() - start;

@@ -25,7 +25,9 @@
 #include "modules/artifact.h"
 #include "modules/iface.h"
 #include "modules/phases.h"
+#include "modules/result.h"
 #include "reports/report.h"
+#include "workers/cache_store.h"
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -33,6 +35,7 @@
     X(PARSE, "parse")              \
     X(CANON, "canonicalize")       \
     X(CHECK, "typecheck")          \
+    X(LOAD,  "load")               \
     X(STOP,  "stop")
 
 typedef enum {
@@ -46,7 +49,8 @@ typedef enum {
     X(CANONICALIZED, "canonicalized")         \
     X(CHECKED,       "checked")               \
     X(PARSE_FAILED,  "parse failed")          \
-    X(TASK_FAILED,   "task failed")
+    X(TASK_FAILED,   "task failed")           \
+    X(LOADED,        "loaded")
 
 typedef enum {
 #define RESULT_ENUM_(name, desc) RESULT_##name,
@@ -65,6 +69,7 @@ typedef struct Task {
     uint32_t module;                    /* coordinator's module id, echoed back */
     /* parse */
     const char *path;                   /* the worker reads the file itself */
+    const char *name;                   /* load: the module name the path implies */
     /* canonicalize */
     const Ast *ast;
     const NameIface *self;
@@ -73,9 +78,25 @@ typedef struct Task {
     const CanonModule *ir;
     const Artifact *const *artifacts;   /* per import, NULL = poisoned */
     uint32_t import_count;
+    /* load: read `path`, hash it, look its results up in `cache`; with no
+     * usable candidate, parse at once (a miss costs no second round trip).
+     * canonicalize without `ast`: parse `src` first (a module whose cached
+     * results all went stale: its source was read by the load task).
+     * typecheck with `cache`: also publish the result under `key`: `result`
+     * holds what the coordinator knows (interface, parse and canonicalize
+     * reports, lines, the imports' part of the dependency record), the task
+     * adds the artifact, its reports and the names it looked up. */
+    CacheStore *cache;
+    const char *src;
+    uint32_t src_len;
+    CacheKey key;
+    const ModuleResult *result;
     /* the module's durable arenas, handed over for the task */
     Arena *keep, *ast_arena, *ir_arena;
 } Task;
+
+/* How many results of one source a load task considers. */
+#define LOAD_CANDIDATES 4u
 
 typedef struct Result {
     ResultKind kind;
@@ -88,7 +109,20 @@ typedef struct Result {
     const NameIface *iface;             /* parsed */
     const CanonModule *ir;              /* canonicalized */
     const Artifact *artifact;           /* checked */
+    DepList deps;                       /* checked: names looked up in imports */
+    uint64_t iface_fp;                  /* parsed: iface_fingerprint(iface) */
     ReportSpan reports;                 /* in keep; also for failures */
+    /* load (and a parse that a load turned into) */
+    bool keyed;                         /* key is the source's */
+    CacheKey key;
+    uint32_t cand_count;                /* loaded: valid candidates, most recent first */
+    const ModuleResult *cands;          /* in keep */
+    CacheEntry *entries;                /* in keep: their mappings, released by the owner */
+    CacheCounters cache;                /* load/typecheck: what the store counted */
+    bool write_failed;                  /* typecheck: the entry could not be written */
+    bool parsed_too;                    /* canonicalize: it parsed first (iface,
+                                         * iface_fp and parse_reports are set) */
+    ReportSpan parse_reports;
     uint64_t nanos;                     /* measured task time (wall) */
     /* Observability: measuring never changes what a task produces. */
     uint64_t cpu_nanos;                 /* thread CPU time of the task */

@@ -166,7 +166,7 @@ comp coord check -j ""
 EOS
 (cd "$work/comp" && bash "$work/comp.sh" "$top/completions/coord.bash") >"$work/comp.got" 2>&1
 cat >"$work/comp.want" <<'EOS'
---help --version check 
+--help --version cache check 
 --format= 
 json sarif text 
 json 

@@ -8,6 +8,8 @@
  * a crash, a sanitizer report, a leak or a compiler bug:
  *   - PHASE_INTERNAL (E0902) is a bug: abort so libFuzzer keeps the input;
  *   - every report's span lies inside the source.
+ * Inputs that start with a result-cache entry's magic are cache entries
+ * instead (fuzz_cache_entry below); make fuzz seeds them from a warm cache.
  *
  * Built two ways (see the fuzz block at the end of the Makefile):
  *   clang -fsanitize=fuzzer,...    the libFuzzer binary (make fuzz);
@@ -17,6 +19,7 @@
  */
 #include "base/arena.h"
 #include "modules/phases.h"
+#include "modules/result.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -56,8 +59,65 @@ const char *__asan_default_options(void)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+/* An input that starts like a result-cache entry (workers/cache_store.h:
+ * magic, version, section count, ..., the section lengths at 64, then the
+ * sections 8-byte aligned) is one: its sections go through result_view
+ * (checksum and build id are deliberately not checked, so mutations reach
+ * the view), and a view it accepts is used the way a run would: every
+ * value's type printed, every exported name fingerprinted, the digests. */
+static void fuzz_cache_entry(const uint8_t *data, size_t size)
+{
+    uint64_t *buf = malloc((size / 8 + 1) * 8);     /* 8-byte aligned */
+    if (!buf) return;
+    memcpy(buf, data, size);
+    const char *bytes = (const char *)buf;
+    uint32_t n;
+    memcpy(&n, bytes + 12, sizeof n);
+    ResultSection secs[64];
+    size_t at = 64 + (size_t)n * 8;
+    if (n > 64 || at > size) {
+        free(buf);
+        return;
+    }
+    for (uint32_t i = 0; i < n; i++) {
+        uint64_t len;
+        memcpy(&len, bytes + 64 + i * 8, sizeof len);
+        if (len > size - at) {
+            free(buf);
+            return;
+        }
+        secs[i].data = bytes + at;
+        secs[i].len = len;
+        at += (size_t)((len + 7) & ~(uint64_t)7);
+        if (at > size) at = size;
+    }
+    Arena a;
+    arena_init(&a, ARENA_DEFAULT_CHUNK, 0);
+    ModuleResult r;
+    if (result_view(secs, n, 1u << 24, &a, &r)) {
+        for (uint32_t v = 0; v < artifact_value_count(r.artifact); v++) {
+            const char *name = artifact_value_name(r.artifact, v);
+            if (!artifact_value_type_string(r.artifact, v, &a)) abort();
+            (void)artifact_fingerprint(r.artifact, DEP_VALUE, name);
+        }
+        for (uint32_t t = 0; t < r.iface->type_count; t++)
+            (void)artifact_fingerprint(r.artifact, DEP_TYPE, iface_str(r.iface, r.iface->types[t].name));
+        for (uint32_t c = 0; c < r.iface->ctor_count; c++)
+            (void)artifact_fingerprint(r.artifact, DEP_CTOR, iface_str(r.iface, r.iface->ctors[c].name));
+        (void)iface_fingerprint(r.iface);
+        (void)result_digest(&r);
+        (void)result_variant(&r);
+    }
+    arena_free(&a);
+    free(buf);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+    if (size >= 64 && memcmp(data, "coordce", 8) == 0) {
+        fuzz_cache_entry(data, size);
+        return 0;
+    }
     if (size > UINT32_MAX - 1) return 0;
     /* The coordinator hands phases a NUL-terminated copy of the file. */
     char *src = malloc(size + 1);

@@ -3,7 +3,8 @@
 #
 # make fuzz: first replays every saved regression (tests/fuzz/regressions/),
 # then fuzzes for SECONDS, seeded with examples/ and the golden tests' .kite
-# files (plus a few generated modules).  A crash, leak or sanitizer report is
+# files (plus a few generated modules, and the result-cache entries of the
+# examples when COORD names a coord binary).  A crash, leak or sanitizer report is
 # saved under tests/fuzz/regressions/ by libFuzzer (-artifact_prefix) and
 # replayed by every later run and by tests/ci_extra.sh; commit it with the fix.
 set -eu
@@ -43,6 +44,16 @@ if [ -n "$gen" ] && [ -x "$gen" ]; then
         cp "$f" "$dir/seeds/gen_$(basename "$f")"
     done
     rm -rf "$dir/seeds/gen"
+fi
+# result-cache entries of the examples (the target takes an input that
+# starts with an entry's magic as one)
+coord=${COORD:-}
+if [ -n "$coord" ] && [ -x "$coord" ]; then
+    "$coord" check --cache-dir "$dir/seeds/cache" examples >/dev/null 2>&1 || true
+    find "$dir/seeds/cache" -type f -name '????????????????' | sort | while read -r f; do
+        cp "$f" "$dir/seeds/entry_$(basename "$f")"
+    done
+    rm -rf "$dir/seeds/cache"
 fi
 echo "fuzz: $(ls "$dir/seeds" | wc -l) seed files, fuzzing for ${secs}s"
 "$fuzzer" -max_total_time="$secs" -timeout=10 -max_len=8192 -rss_limit_mb=2048 \

@@ -40,7 +40,7 @@ lines=$(find "$work/src" -name '*.kite' -exec cat {} + | wc -l)
 # ---- 1. --stats
 "$coord" check -j2 "$work/src" >"$work/plain.out" 2>"$work/plain.err"
 plain_status=$?
-"$coord" check -j2 --stats --trace "$work/trace.json" "$work/src" >"$work/stats.out" 2>"$work/stats.err"
+"$coord" check -j2 --no-cache --stats --trace "$work/trace.json" "$work/src" >"$work/stats.out" 2>"$work/stats.err"
 stats_status=$?
 grep -v '^stats\.' "$work/stats.err" >"$work/stats.rest"
 if [ $plain_status -ne 1 ] || [ $stats_status -ne 1 ]; then
@@ -115,7 +115,7 @@ EOF
 }
 if check_trace "$work/trace.json" 2; then ok "--trace -j2 is valid JSON, one event per task"
 else bad "--trace -j2"; fi
-"$coord" check -j1 --trace "$work/trace1.json" "$work/src" >/dev/null 2>&1
+"$coord" check -j1 --no-cache --trace "$work/trace1.json" "$work/src" >/dev/null 2>&1
 if check_trace "$work/trace1.json" 1; then ok "--trace -j1 (tasks on the coordinator's thread)"
 else bad "--trace -j1"; fi
 "$coord" check --trace "$work/no/such/dir/t.json" "$work/src" >"$work/o" 2>"$work/e"
@@ -133,7 +133,7 @@ if ! command -v script >/dev/null 2>&1 || [ $have_py = 0 ]; then
 else
     # the reference: the same build, stderr not a terminal, both streams in one file
     "$coord" check -j2 --emit-types "$work/src" >"$work/ref" 2>&1
-    COORD_PROGRESS_AFTER_MS=1 script -qfec "'$coord' check -j2 --emit-types '$work/src'" /dev/null \
+    COORD_PROGRESS_AFTER_MS=1 script -qfec "'$coord' check -j2 --no-cache --emit-types '$work/src'" /dev/null \
         </dev/null >"$work/tty" 2>&1
     if python3 - "$work/tty" "$work/ref" "$modules" <<'EOF'
 import re, sys

@@ -6,7 +6,8 @@
 # 1. Every tests/e2e/<case>/ holds a source tree, `args` (the command line
 #    after `coord`, run from the case directory) and `expected` (exit status,
 #    stdout and stderr).  Each case runs at -j1, -j2 and -j8; the three outputs
-#    must be identical and equal to `expected`.  COORD_UPDATE_GOLDEN=1
+#    must be identical and equal to `expected`.  Each case has a fresh
+#    result cache: -j1 runs cold and fills it, -j2 and -j8 run warm.  COORD_UPDATE_GOLDEN=1
 #    rewrites `expected` from the -j1 run instead (review every diff by eye).
 # 2. A generated tree of 2000 modules (tests/e2e/gen_tree.sh) checks clean
 #    at -j1, -j2 and -j8 with identical --emit-types output.
@@ -25,11 +26,11 @@ trap 'rm -rf "$work"' EXIT INT TERM
 failed=0
 cases=0
 
-run_case() {   # dir jobs outfile
+run_case() {   # dir jobs outfile cache-dir
     (
         cd "$1" || exit 1
         # shellcheck disable=SC2046
-        "$coord" $(cat args) -j "$2" >"$work/stdout" 2>"$work/stderr"
+        COORD_CACHE_DIR=$4 "$coord" $(cat args) -j "$2" >"$work/stdout" 2>"$work/stderr"
         echo "exit: $?"
         echo "--- stdout"
         # SARIF logs name directories by absolute file: URI (the case's own
@@ -45,8 +46,9 @@ for dir in "$top"/tests/e2e/*/; do
     name=$(basename "$dir")
     [ -f "$dir/args" ] || continue
     cases=$((cases + 1))
+    # a fresh cache per case: -j1 runs cold (and fills it), -j2 and -j8 warm
     for j in 1 2 8; do
-        run_case "$dir" "$j" "$work/$name.j$j"
+        run_case "$dir" "$j" "$work/$name.j$j" "$work/cache.$name"
     done
     if [ "${COORD_UPDATE_GOLDEN:-}" = 1 ]; then
         cp "$work/$name.j1" "$dir/expected"
@@ -74,7 +76,8 @@ done
 "$top/tests/e2e/gen_tree.sh" "$work/gen" 2000
 gen_ok=1
 for j in 1 2 8; do
-    "$coord" check -j "$j" --emit-types "$work/gen" >"$work/gen.out$j" 2>"$work/gen.err$j"
+    COORD_CACHE_DIR=$work/cache.gen "$coord" check -j "$j" --emit-types "$work/gen" \
+        >"$work/gen.out$j" 2>"$work/gen.err$j"
     status=$?
     if [ $status -ne 0 ] || [ -s "$work/gen.err$j" ]; then
         echo "FAIL gen2000: -j$j exit $status"

@@ -46,9 +46,26 @@ tree=$work/tree
 "$gen" --out "$tree" --shape layered --modules "$modules" --fanout 3 --lines 25 \
     --seed 5 --errors 4 --missing 2 > /dev/null
 
+# OOM_CACHE: none (default: --no-cache), cold (an empty result cache for
+# every run: every lookup misses, every result is written) or warm (a copy of
+# a warm cache for every run: results are loaded, validated and reused).
+cache_mode=${OOM_CACHE:-none}
+prepare_cache() {
+    case $cache_mode in
+    none) cache_args=--no-cache ;;
+    cold) rm -rf "$work/cache"; cache_args="--cache-dir $work/cache" ;;
+    warm) rm -rf "$work/cache"; cp -R "$work/warm" "$work/cache"; cache_args="--cache-dir $work/cache" ;;
+    *) echo "run.sh: unknown OOM_CACHE '$cache_mode'" >&2; exit 2 ;;
+    esac
+}
+if [ "$cache_mode" = warm ]; then
+    "$coord" check -j1 --cache-dir "$work/warm" "$tree" >/dev/null 2>&1 || true
+fi
+
 unset COORD_FAIL_ALLOC COORD_FAIL_ALLOC_STICKY || true
 clean_rc=0
-timeout "$timeout_s" "$coord" check -j1 --format json "$tree" > "$work/clean" 2> "$work/clean.err" || clean_rc=$?
+prepare_cache
+timeout "$timeout_s" "$coord" check -j1 $cache_args --format json "$tree" > "$work/clean" 2> "$work/clean.err" || clean_rc=$?
 if [ "$clean_rc" != 1 ] || [ -s "$work/clean.err" ]; then
     echo "oom: FAIL: the clean run exited $clean_rc (expected 1)" >&2
     cat "$work/clean.err" >&2
@@ -66,7 +83,8 @@ sort "$tree/expected.txt" > "$work/exp_sorted"
 check_run() {
     n=$1 j=$2
     rc=0
-    COORD_FAIL_ALLOC=$n timeout "$timeout_s" "$coord" check -j "$j" --format json "$tree" \
+    prepare_cache
+    COORD_FAIL_ALLOC=$n timeout "$timeout_s" "$coord" check -j "$j" $cache_args --format json "$tree" \
         > "$work/out" 2> "$work/err" || rc=$?
     if grep -q 'Sanitizer\|runtime error' "$work/err" || [ "$rc" = 86 ] || [ "$rc" = 87 ]; then
         echo "oom: FAIL: N=$n -j$j: sanitizer report (exit $rc):" >&2
@@ -167,8 +185,9 @@ sticky=0
 for n in 1 $((last_fail / 4 + 1)) $((last_fail / 2 + 1)) $((last_fail * 3 / 4 + 1)) "$last_fail"; do
     for j in 1 2; do
         rc=0
+        prepare_cache
         COORD_FAIL_ALLOC=$n COORD_FAIL_ALLOC_STICKY=1 timeout "$timeout_s" \
-            "$coord" check -j "$j" --format json "$tree" > "$work/out" 2> "$work/err" || rc=$?
+            "$coord" check -j "$j" $cache_args --format json "$tree" > "$work/out" 2> "$work/err" || rc=$?
         if grep -q 'Sanitizer\|runtime error' "$work/err" || [ "$rc" = 86 ] || [ "$rc" = 87 ]; then
             echo "oom: FAIL: sticky N=$n -j$j: sanitizer report (exit $rc):" >&2
             head -n 40 "$work/err" >&2

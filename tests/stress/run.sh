@@ -3,6 +3,7 @@
 #
 # Generates Kite trees with tools/gen, checks each with COORD at -j1, -j2 and
 # -j8 (each run bounded by `timeout`: a hang fails), and requires
+#   - (the first -j with an empty result cache, the others warm)
 #   - the same exit status and byte-identical standard output (JSON reports
 #     and --emit-types) at every -j, and nothing on standard error;
 #   - the reports equal to the tree's expected.txt (tests/stress/compare.sh);
@@ -74,10 +75,11 @@ echo "$configs" | while read -r shape n fanout lines seed errors cycles missing;
     [ "$nexp" -gt 0 ] && want_rc=1
     label="$shape n=$n fanout=$fanout seed=$seed errors=$errors cycles=$cycles missing=$missing"
     ref=""
+    rm -rf "$work/cache"    # the first -j runs cold and fills it, the others warm
     for j in $jobs; do
         t0=$(now)
         rc=0
-        timeout "$timeout_s" "$coord" check -j "$j" --format json --emit-types "$tree" \
+        COORD_CACHE_DIR=$work/cache timeout "$timeout_s" "$coord" check -j "$j" --format json --emit-types "$tree" \
             > "$work/out.$j" 2> "$work/err.$j" || rc=$?
         t1=$(now)
         secs=$(echo "$t0 $t1" | awk '{ printf "%.2f", $2 - $1 }')

@@ -1,0 +1,209 @@
+/* cache — the coordinator's side of the result cache (DESIGN.md section 7):
+ * opening the store, what a module's phases were given by its imports, the
+ * validation of a loaded module's candidate results, and `coord cache`.
+ *
+ * Invariants
+ *   - Runs on the coordinator thread only.  The cache's file I/O and the
+ *     hashing of sources run in tasks on the workers: the load task (lookup)
+ *     and the typecheck task (publishing the finished result).  Those two
+ *     task kinds and cache_validate are the only places results are looked
+ *     up or stored, so another tier (a remote cache) plugs in there.
+ *   - What the phases of module M were given by import i is a function of
+ *     the import graph and of finished modules only (import_iface,
+ *     import_artifact), so the dependency record written after M's check
+ *     and the one compared when M is loaded describe the same thing.
+ *   - A candidate is valid when, for every import, the same kind of input
+ *     was given (interface or not, artifact or not), the interface has the
+ *     recorded fingerprint, and every name typecheck looked up has the
+ *     recorded fingerprint in the import's current artifact — which may
+ *     itself have been reused or recomputed this run (early cutoff).
+ *     O(the candidate's dependencies); no phase is re-run to decide.
+ *   - Mappings of loaded entries stay until the session ends: a reused
+ *     interface or artifact may be read by any later task.
+ */
+#include "coordinator/actor.h"
+
+#include "base/mem.h"
+
+#include <string.h>
+
+const NameIface *import_iface(const CoordSession *s, const Module *m, uint32_t i)
+{
+    uint32_t e = m->import_edge[i];
+    return e == NONE ? NULL : s->mods[s->edges[e].to]->iface;
+}
+
+const Artifact *import_artifact(const CoordSession *s, const Module *m, uint32_t i)
+{
+    uint32_t e = m->import_edge[i];
+    const Module *to = e == NONE ? NULL : s->mods[s->edges[e].to];
+    return (!to || s->edges[e].in_cycle || to->failed) ? NULL : to->artifact;
+}
+
+void cache_open(CoordSession *s)
+{
+    if (!s->opts.cache)
+        return;
+    char err[512];
+    if (cache_store_open(s->opts.cache_dir, s->opts.cache_max, coord_build_id(), &s->cache,
+                         err, sizeof err) != 0) {
+        s->cache = NULL;
+        snprintf(s->cache_warning, sizeof s->cache_warning, "%s; checking without the cache", err);
+    }
+}
+
+void cache_close(CoordSession *s)
+{
+    for (uint32_t i = 0; i < s->mod_count; i++) {
+        Module *m = s->mods[i];
+        for (uint32_t k = 0; k < m->cand_count; k++)
+            cache_entry_release(&m->entries[k]);
+        m->cand_count = 0;
+    }
+    cache_store_close(s->cache);
+    s->cache = NULL;
+}
+
+/* After the run: counters, and the trim of a cache pushed over its bound. */
+void cache_finish(CoordSession *s)
+{
+    if (!s->cache)
+        return;
+    uint64_t removed = 0;
+    if (s->cache_obs.written > 0)
+        cache_store_maybe_trim(s->cache, &removed);
+}
+
+void cache_count(CoordSession *s, const Result *r)
+{
+    s->cache_obs.corrupt += r->cache.corrupt;
+    s->cache_obs.written += r->cache.written;
+    s->cache_obs.bytes_read += r->cache.bytes_read;
+    s->cache_obs.bytes_written += r->cache.bytes_written;
+    if (r->write_failed && !s->cache_warning[0])
+        snprintf(s->cache_warning, sizeof s->cache_warning,
+                 "cannot write results into the cache %s; they were not saved",
+                 cache_store_dir(s->cache));
+}
+
+static ImportDep *cache_import_deps(CoordSession *s, const Module *m)
+{
+    ImportDep *d = co_alloc(s, (m->import_count + 1) * sizeof *d);
+    for (uint32_t i = 0; i < m->import_count; i++) {
+        const NameIface *f = import_iface(s, m, i);
+        memset(&d[i], 0, sizeof d[i]);
+        if (f) {
+            d[i].flags |= IMPORT_DEP_IFACE;
+            d[i].iface_fp = s->mods[s->edges[m->import_edge[i]].to]->iface_fp;
+        }
+        if (import_artifact(s, m, i))
+            d[i].flags |= IMPORT_DEP_ARTIFACT;
+    }
+    return d;
+}
+
+static bool candidate_holds(const CoordSession *s, const Module *m, const ModuleResult *c)
+{
+    if (c->iface->import_count != m->import_count)
+        return false;
+    for (uint32_t i = 0; i < m->import_count; i++) {
+        const ImportDep *d = &c->imports[i];
+        const NameIface *f = import_iface(s, m, i);
+        uint32_t flags = (f ? IMPORT_DEP_IFACE : 0u) | (import_artifact(s, m, i) ? IMPORT_DEP_ARTIFACT : 0u);
+        if (d->flags != flags)
+            return false;
+        if (f && d->iface_fp != s->mods[s->edges[m->import_edge[i]].to]->iface_fp)
+            return false;
+    }
+    for (uint32_t k = 0; k < c->deps.count; k++) {
+        const NameDep *d = &c->deps.items[k];
+        const Artifact *a = import_artifact(s, m, d->import);
+        if (!a || artifact_fingerprint(a, (DepKind)d->kind, c->deps.strings + d->name) != d->fp)
+            return false;
+    }
+    return true;
+}
+
+uint32_t cache_validate(const CoordSession *s, const Module *m)
+{
+    for (uint32_t k = 0; k < m->cand_count; k++)
+        if (candidate_holds(s, m, &m->cands[k]))
+            return k;
+    return NONE;
+}
+
+/* The typecheck task of a fresh module also publishes its result: what the
+ * coordinator knows of it goes into the task (the task adds the artifact,
+ * its reports and the names it looked up). */
+void cache_prepare_store(CoordSession *s, Module *m, Task *t)
+{
+    if (!s->cache || !m->keyed || m->verify != NONE)
+        return;
+    ModuleResult *r = co_alloc(s, sizeof *r);
+    memset(r, 0, sizeof *r);
+    r->iface = m->iface;
+    r->reports[TASK_PARSE] = m->phase_reports[TASK_PARSE];
+    r->reports[TASK_CANON] = m->phase_reports[TASK_CANON];
+    r->lines = m->lines;
+    r->iface_fp = m->iface_fp;
+    r->imports = cache_import_deps(s, m);
+    t->cache = s->cache;
+    t->key = m->key;
+    t->result = r;
+}
+
+/* --cache-verify: the fresh result of a module whose candidate `verify` was
+ * valid must equal it. */
+bool cache_verify_matches(const Module *m)
+{
+    ModuleResult fresh = m->cands[m->verify];
+    fresh.iface = m->iface;
+    fresh.artifact = m->artifact;
+    for (int p = 0; p < 3; p++)
+        fresh.reports[p] = m->phase_reports[p];
+    fresh.lines = m->lines;
+    fresh.iface_fp = m->iface_fp;
+    return result_digest(&fresh) == result_digest(&m->cands[m->verify]);
+}
+
+const char *coord_cache_warning(const CoordSession *s)
+{
+    return s->cache_warning;
+}
+
+int coord_parse_size(const char *str, uint64_t *out)
+{
+    return cache_parse_size(str, out);
+}
+
+int coord_cache_command(const char *cmd, const char *dir_or_null, uint64_t max_or_0,
+                        FILE *out, FILE *err)
+{
+    if (strcmp(cmd, "info") != 0 && strcmp(cmd, "trim") != 0 && strcmp(cmd, "clean") != 0)
+        return COORD_EXIT_USAGE;
+    char msg[512];
+    CacheStore *c = NULL;
+    if (cache_store_open(dir_or_null, max_or_0, coord_build_id(), &c, msg, sizeof msg) != 0) {
+        fprintf(err, "coord: %s\n", msg);
+        return COORD_EXIT_USAGE;
+    }
+    int rc = 0;
+    uint64_t entries = 0, bytes = 0, removed = 0;
+    if (strcmp(cmd, "info") == 0) {
+        rc = cache_store_info(c, &entries, &bytes);
+        if (rc == 0)
+            fprintf(out, "directory: %s\nentries: %llu\nbytes: %llu\nmax: %llu\n", cache_store_dir(c),
+                    (unsigned long long)entries, (unsigned long long)bytes,
+                    (unsigned long long)cache_store_max(c));
+    } else if (strcmp(cmd, "trim") == 0) {
+        rc = cache_store_trim(c, cache_store_max(c), &removed);
+        if (rc == 0)
+            fprintf(out, "removed: %llu\n", (unsigned long long)removed);
+    } else {
+        rc = cache_store_clean(c);
+    }
+    if (rc != 0)
+        fprintf(err, "coord: cannot %s the cache %s\n", cmd, cache_store_dir(c));
+    cache_store_close(c);
+    return rc == 0 ? COORD_EXIT_OK : COORD_EXIT_USAGE;
+}
