@@ -170,10 +170,13 @@ typedef struct Root {
     bool walked;                /* a directory PATH: all its files are known */
 } Root;
 
+/* A value's printed type is built only when coord_value_get asks for it
+ * (then kept in the session's types_arena); --emit-types streams it. */
 typedef struct TypeLine { const char *name, *type; } TypeLine;
 typedef struct CheckedModule {
     const char *name;
-    const TypeLine *values;
+    const Artifact *artifact;
+    TypeLine *values;
     uint32_t count;
 } CheckedModule;
 
@@ -223,6 +226,7 @@ struct CoordSession {
                                  * fails (exit 3) with one message, no reports */
     CheckedModule *checked;
     uint32_t checked_count;
+    Arena *types_arena;         /* printed types asked for by coord_value_get */
 
     Obs obs;
 

@@ -47,6 +47,8 @@ void coord_session_destroy(CoordSession *s)
         arena_free(&m->ast_arena);
         arena_free(&m->ir_arena);
     }
+    if (s->types_arena)
+        arena_free(s->types_arena);
     arena_free(&s->arena);
     trace_free(s);
     mem_free(s);
@@ -258,15 +260,25 @@ bool coord_value_get(const CoordSession *s, uint32_t m, uint32_t v,
 {
     if (m >= s->checked_count || v >= s->checked[m].count)
         return false;
-    *name = s->checked[m].values[v].name;
-    *type = s->checked[m].values[v].type;
+    TypeLine *line = &s->checked[m].values[v];
+    if (!line->type)
+        line->type = artifact_value_type_string(s->checked[m].artifact, v, s->types_arena);
+    if (!line->type)
+        return false;
+    *name = line->name;
+    *type = line->type;
     return true;
 }
 
 void coord_print_types(const CoordSession *s, FILE *out)
 {
+    Arena scratch;
+    arena_init(&scratch, ARENA_DEFAULT_CHUNK, 0);
     for (uint32_t m = 0; m < s->checked_count; m++)
-        for (uint32_t v = 0; v < s->checked[m].count; v++)
-            fprintf(out, "%s.%s : %s\n", s->checked[m].name,
-                    s->checked[m].values[v].name, s->checked[m].values[v].type);
+        for (uint32_t v = 0; v < s->checked[m].count; v++) {
+            fprintf(out, "%s.%s : ", s->checked[m].name, s->checked[m].values[v].name);
+            artifact_value_type_write(s->checked[m].artifact, v, out, &scratch);
+            fputc('\n', out);
+        }
+    arena_free(&scratch);
 }

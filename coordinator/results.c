@@ -98,13 +98,16 @@ void results_collect(CoordSession *s)
             continue;
         CheckedModule *c = &s->checked[s->checked_count++];
         c->name = artifact_module_name(m->artifact);   /* its identity (graph.c) */
+        c->artifact = m->artifact;
         c->count = artifact_value_count(m->artifact);
         TypeLine *lines = co_alloc(s, (c->count + 1) * sizeof *lines);
         for (uint32_t v = 0; v < c->count; v++) {
             lines[v].name = artifact_value_name(m->artifact, v);
-            lines[v].type = artifact_value_type_string(m->artifact, v, &s->arena);
+            lines[v].type = NULL;    /* printed when asked (coord_value_get) */
         }
         c->values = lines;
     }
     qsort(s->checked, s->checked_count, sizeof *s->checked, cmp_checked);
+    s->types_arena = co_alloc(s, sizeof *s->types_arena);
+    arena_init(s->types_arena, ARENA_DEFAULT_CHUNK, 0);
 }

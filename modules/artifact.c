@@ -85,46 +85,70 @@ void art_begin_scheme(ArtBuilder *b)
     b->store->epoch++;
 }
 
-/* Store nodes visited in this export carry stamp == epoch and their
- * artifact copy in `copy` (the store's per-node scratch slots). */
-static uint32_t export_rec(ArtBuilder *b, uint32_t t)
+/* Copies store node t, whose children are already exported. */
+static uint32_t export_node(ArtBuilder *b, uint32_t t)
 {
     TyStore *s = b->store;
-    t = ty_find(s, t);
-    uint32_t *stamp = &((uint32_t *)s->stamp.data)[t];
-    if (*stamp == s->epoch)
-        return ((uint32_t *)s->copy.data)[t];
     TyNode n = *ty_node(s, t);
-    uint32_t r;
     switch ((TyKind)n.kind) {
     case TY_VAR:
     case TY_RIGID:
-        r = art_node(b, TY_GEN, b->gen_count++, 0, 0);
-        break;
+        return art_node(b, TY_GEN, b->gen_count++, 0, 0);
     case TY_FN:
     case TY_TUPLE:
     case TY_CON: {
         uint32_t cnt = n.b + (n.kind == TY_FN);
-        uint32_t small[8];
-        uint32_t *kids = cnt <= 8 ? small : ARENA_ARRAY(b->scratch, uint32_t, cnt);
-        for (uint32_t i = 0; i < cnt; i++)
-            kids[i] = export_rec(b, *ty_extra(s, n.a + i));
         uint32_t at = b->extra.count;
-        builder_push_n(&b->extra, kids, cnt);
-        r = art_node(b, n.kind, at, n.b, n.kind == TY_CON ? art_named(b, n.c) : 0);
-        break;
+        for (uint32_t i = 0; i < cnt; i++) {
+            uint32_t k = ty_find(s, *ty_extra(s, n.a + i));
+            BUILDER_PUSH(&b->extra, uint32_t, ((uint32_t *)s->copy.data)[k]);
+        }
+        return art_node(b, n.kind, at, n.b, n.kind == TY_CON ? art_named(b, n.c) : 0);
     }
     default:
-        r = art_node(b, n.kind, 0, 0, 0);
-        break;
+        return art_node(b, n.kind, 0, 0, 0);
     }
-    /* The store may have grown while exporting the children. */
-    ((uint32_t *)s->stamp.data)[t] = s->epoch;
-    ((uint32_t *)s->copy.data)[t] = r;
-    return r;
 }
 
-uint32_t art_export(ArtBuilder *b, uint32_t t) { return export_rec(b, t); }
+/* Store nodes exported in this scheme carry stamp == epoch and their
+ * artifact copy in `copy` (the store's per-node scratch slots).  The walk is
+ * iterative over the DAG (explicit stack, each distinct node once): a leaf is
+ * exported when first popped, so GEN numbers follow the pre-order of the
+ * recursive definition; a compound node is pushed again under
+ * EXPORT_CLOSE and exported once its children are.  Children are therefore
+ * always exported before their parents: artifact node indices are a
+ * topological order (interface_hash relies on it). */
+#define EXPORT_CLOSE 0x80000000u
+static uint32_t export_dag(ArtBuilder *b, uint32_t t)
+{
+    TyStore *s = b->store;
+    Builder *st = &s->occ;
+    uint32_t epoch = s->epoch;
+    t = ty_find(s, t);
+    builder_clear(st);
+    BUILDER_PUSH(st, uint32_t, t);
+    while (st->count) {
+        uint32_t x = BUILDER_AT(st, uint32_t, --st->count);
+        bool close = x & EXPORT_CLOSE;
+        x = ty_find(s, x & ~EXPORT_CLOSE);
+        if (((uint32_t *)s->stamp.data)[x] == epoch)
+            continue;
+        TyNode n = *ty_node(s, x);
+        if (!close && (n.kind == TY_FN || n.kind == TY_TUPLE || n.kind == TY_CON)) {
+            BUILDER_PUSH(st, uint32_t, x | EXPORT_CLOSE);
+            uint32_t cnt = n.b + (n.kind == TY_FN);
+            for (uint32_t i = cnt; i-- > 0;)
+                BUILDER_PUSH(st, uint32_t, *ty_extra(s, n.a + i));
+            continue;
+        }
+        uint32_t r = export_node(b, x);
+        ((uint32_t *)s->stamp.data)[x] = epoch;
+        ((uint32_t *)s->copy.data)[x] = r;
+    }
+    return ((uint32_t *)s->copy.data)[t];
+}
+
+uint32_t art_export(ArtBuilder *b, uint32_t t) { return export_dag(b, t); }
 
 uint32_t art_add_type(ArtBuilder *b, const char *name, uint32_t arity,
                       bool exposed, bool ctors_exposed, bool poisoned)
@@ -230,30 +254,43 @@ static bool ctor_exposed(const void *item, const void *ctx)
     return t->exposed && t->ctors_exposed;
 }
 
-/* Schemes are exported with their variables numbered GEN 0, 1, ... in
- * pre-order (see the top of this file), so equal schemes walk alike. */
-static void fp_type(HashChain *h, const struct Artifact *a, uint32_t t)
+/* A scheme enters hashes and fingerprints as the Merkle hash of its root
+ * (ArtValue/ArtCtor.fp): a type is a DAG that may be exponentially large as
+ * a tree, and walking its tree would cost that much.  Schemes are exported
+ * with their variables numbered GEN 0, 1, ... in pre-order (see the top of
+ * this file), so equal schemes have equal Merkle hashes whatever their
+ * sharing. */
+static void fp_type(HashChain *h, const uint32_t fp[2]) { hash_chain_add(h, fp, 2 * sizeof *fp); }
+
+/* Node hashes in one forward pass: export writes children before parents. */
+static uint64_t *node_hashes(const ArtBuilder *b, Arena *scratch)
 {
-    TyNode n = a->nodes[t];
-    hash_chain_u32(h, n.kind);
-    switch ((TyKind)n.kind) {
-    case TY_GEN:
-        hash_chain_u32(h, n.a);
-        break;
-    case TY_CON:
-        hash_chain_str(h, a->strings + a->named[n.c].qname);
-        /* fall through */
-    case TY_FN:
-    case TY_TUPLE: {
-        uint32_t cnt = n.b + (n.kind == TY_FN);
-        hash_chain_u32(h, n.b);
-        for (uint32_t i = 0; i < cnt; i++)
-            fp_type(h, a, a->extra[n.a + i]);
-        break;
+    const TyNode *nodes = (const TyNode *)b->nodes.data;
+    const uint32_t *extra = (const uint32_t *)b->extra.data;
+    const ArtNamed *named = (const ArtNamed *)b->named.data;
+    uint64_t *nh = ARENA_ARRAY(scratch, uint64_t, b->nodes.count ? b->nodes.count : 1);
+    for (uint32_t t = 0; t < b->nodes.count; t++) {
+        TyNode n = nodes[t];
+        uint64_t head[3] = { n.kind, n.kind == TY_GEN ? n.a : n.b, 0 };
+        if (n.kind == TY_CON) {
+            const char *q = b->strings.data + named[n.c].qname;
+            head[2] = hash_bytes(q, strlen(q));
+        }
+        uint64_t x = hash_bytes(head, sizeof head);
+        if (n.kind == TY_FN || n.kind == TY_TUPLE || n.kind == TY_CON) {
+            uint32_t cnt = n.b + (n.kind == TY_FN);
+            for (uint32_t i = 0; i < cnt; i++)
+                x = hash_bytes_seed(&nh[extra[n.a + i]], sizeof(uint64_t), x);
+        }
+        nh[t] = x;
     }
-    default:
-        break;
-    }
+    return nh;
+}
+
+static void set_fp(uint32_t fp[2], uint64_t x)
+{
+    fp[0] = (uint32_t)x;
+    fp[1] = (uint32_t)(x >> 32);
 }
 
 static uint64_t interface_hash(const struct Artifact *a)
@@ -276,7 +313,7 @@ static uint64_t interface_hash(const struct Artifact *a)
             const ArtCtor *c = &a->ctors[t->ctor_first + k];
             hash_chain_str(&h, a->strings + c->name);
             hash_chain_u32(&h, c->arity);
-            fp_type(&h, a, c->scheme);
+            fp_type(&h, c->fp);
         }
     }
     hash_chain_u32(&h, a->exp_value_count);
@@ -285,13 +322,22 @@ static uint64_t interface_hash(const struct Artifact *a)
         hash_chain_str(&h, a->strings + v->name);
         hash_chain_u32(&h, v->poisoned);
         if (!v->poisoned)
-            fp_type(&h, a, v->scheme);
+            fp_type(&h, v->fp);
     }
     return hash_chain_end(&h);
 }
 
 struct Artifact *art_seal(ArtBuilder *b, Arena *keep)
 {
+    const uint64_t *nh = node_hashes(b, b->scratch);
+    for (uint32_t i = 0; i < b->ctors.count; i++) {
+        ArtCtor *c = &BUILDER_AT(&b->ctors, ArtCtor, i);
+        set_fp(c->fp, nh[c->scheme]);
+    }
+    for (uint32_t i = 0; i < b->values.count; i++) {
+        ArtValue *v = &BUILDER_AT(&b->values, ArtValue, i);
+        set_fp(v->fp, v->poisoned ? 0 : nh[v->scheme]);
+    }
     struct Artifact *a = ARENA_NEW(keep, struct Artifact);
     a->module = b->module;
     a->strings = builder_seal(&b->strings, keep);
@@ -375,32 +421,45 @@ uint32_t artifact_value_count(const Artifact *a) { return a->value_count; }
 const char *artifact_value_name(const Artifact *a, uint32_t i) { return a->strings + a->values[i].name; }
 uint64_t artifact_interface_hash(const Artifact *a) { return a->iface_hash; }
 
-char *artifact_value_type_string(const Artifact *a, uint32_t i, Arena *arena)
+static void print_value(TyPrinter *p, const Artifact *a, uint32_t i, Arena *arena)
 {
     const ArtValue *v = &a->values[i];
+    ty_printer_init(p, artifact_graph(a), a->strings + a->module, arena);
     if (v->poisoned)
-        return arena_strndup(arena, "<error>", 7);
-    /* The printer's working arrays are abandoned in `arena` (tiny). */
+        ty_print_str(p, "<error>");
+    else
+        ty_print(p, v->scheme);
+}
+
+char *artifact_value_type_string(const Artifact *a, uint32_t i, Arena *arena)
+{
+    /* The printer's working arrays are abandoned in `arena`. */
     TyPrinter p;
-    ty_printer_init(&p, artifact_graph(a), a->strings + a->module, arena);
-    ty_print(&p, v->scheme);
+    print_value(&p, a, i, arena);
     return ty_printer_take(&p, arena);
 }
 
-uint32_t art_import(TyStore *s, const struct Artifact *a, uint32_t node,
-                    uint32_t *named_map, uint32_t *node_map)
+bool artifact_value_type_write(const Artifact *a, uint32_t i, FILE *out, Arena *scratch)
 {
-    if (node_map[node] != TY_NONE)
-        return node_map[node];
+    ArenaMark mark = arena_mark(scratch);
+    TyPrinter p;
+    print_value(&p, a, i, scratch);
+    bool ok = p.out.data && fwrite(p.out.data, 1, p.out.count, out) == p.out.count;
+    arena_rewind(scratch, mark);
+    return ok;
+}
+
+/* Brings artifact node `node`, whose children are mapped, into the store. */
+static uint32_t import_node(TyStore *s, const struct Artifact *a, uint32_t node,
+                            uint32_t *named_map, const uint32_t *node_map)
+{
     TyNode n = a->nodes[node];
-    uint32_t r;
     switch ((TyKind)n.kind) {
-    case TY_GEN: r = ty_generic_var(s); break;
-    case TY_ERROR: r = s->t_error; break;
-    case TY_INT: r = s->t_int; break;
-    case TY_BOOL: r = s->t_bool; break;
-    case TY_STR: r = s->t_str; break;
-    case TY_UNIT: r = s->t_unit; break;
+    case TY_GEN: return ty_generic_var(s);
+    case TY_INT: return s->t_int;
+    case TY_BOOL: return s->t_bool;
+    case TY_STR: return s->t_str;
+    case TY_UNIT: return s->t_unit;
     case TY_FN:
     case TY_TUPLE:
     case TY_CON: {
@@ -408,28 +467,52 @@ uint32_t art_import(TyStore *s, const struct Artifact *a, uint32_t node,
         uint32_t small[8];
         uint32_t *kids = cnt <= 8 ? small : ARENA_ARRAY(s->arena, uint32_t, cnt);
         for (uint32_t i = 0; i < cnt; i++)
-            kids[i] = art_import(s, a, a->extra[n.a + i], named_map, node_map);
-        if (n.kind == TY_FN) {
-            r = ty_fn(s, kids, n.b, kids[n.b]);
-        } else if (n.kind == TY_TUPLE) {
-            r = ty_tuple(s, kids, n.b);
-        } else {
-            if (named_map[n.c] == TY_NONE) {
-                const ArtNamed *an = &a->named[n.c];
-                const char *q = a->strings + an->qname;
-                char *mod = arena_strndup(s->arena, q, an->modlen);
-                named_map[n.c] = ty_named(s, mod, q + an->modlen + 1);
-            }
-            r = ty_con(s, named_map[n.c], kids, n.b);
+            kids[i] = node_map[a->extra[n.a + i]];
+        if (n.kind == TY_FN)
+            return ty_fn(s, kids, n.b, kids[n.b]);
+        if (n.kind == TY_TUPLE)
+            return ty_tuple(s, kids, n.b);
+        if (named_map[n.c] == TY_NONE) {
+            const ArtNamed *an = &a->named[n.c];
+            const char *q = a->strings + an->qname;
+            char *mod = arena_strndup(s->arena, q, an->modlen);
+            named_map[n.c] = ty_named(s, mod, q + an->modlen + 1);
         }
-        break;
+        return ty_con(s, named_map[n.c], kids, n.b);
     }
     default:
-        r = s->t_error;
-        break;
+        return s->t_error;
     }
-    node_map[node] = r;
-    return r;
+}
+
+/* Artifact node indices are a topological order (children first, see
+ * export_dag), so the nodes `node` reaches are all below it: an explicit
+ * stack finds the unmapped ones and maps them children first. */
+uint32_t art_import(TyStore *s, const struct Artifact *a, uint32_t node,
+                    uint32_t *named_map, uint32_t *node_map)
+{
+    if (node_map[node] != TY_NONE)
+        return node_map[node];
+    Builder *st = &s->occ;
+    builder_clear(st);
+    BUILDER_PUSH(st, uint32_t, node);
+    while (st->count) {
+        uint32_t x = BUILDER_AT(st, uint32_t, --st->count);
+        bool close = x & EXPORT_CLOSE;
+        x &= ~EXPORT_CLOSE;
+        if (node_map[x] != TY_NONE)
+            continue;
+        TyNode n = a->nodes[x];
+        if (!close && (n.kind == TY_FN || n.kind == TY_TUPLE || n.kind == TY_CON)) {
+            BUILDER_PUSH(st, uint32_t, x | EXPORT_CLOSE);
+            uint32_t cnt = n.b + (n.kind == TY_FN);
+            for (uint32_t i = cnt; i-- > 0;)
+                BUILDER_PUSH(st, uint32_t, a->extra[n.a + i]);
+            continue;
+        }
+        node_map[x] = import_node(s, a, x, named_map, node_map);
+    }
+    return node_map[node];
 }
 
 /* ---- fingerprints of looked-up names (modules/deps.h) ------------------------ */
@@ -446,7 +529,7 @@ static void fp_typedef(HashChain *h, const struct Artifact *a, const ArtType *t)
         const ArtCtor *c = &a->ctors[t->ctor_first + k];
         hash_chain_str(h, a->strings + c->name);
         hash_chain_u32(h, c->arity);
-        fp_type(h, a, c->scheme);
+        fp_type(h, c->fp);
     }
 }
 
@@ -465,7 +548,7 @@ uint64_t artifact_fingerprint(const struct Artifact *a, DepKind kind, const char
         hash_chain_u32(&h, 1u + a->values[i].poisoned);
         hash_chain_u32(&h, a->values[i].gen_count);
         if (!a->values[i].poisoned)
-            fp_type(&h, a, a->values[i].scheme);
+            fp_type(&h, a->values[i].fp);
         break;
     case DEP_TYPE:
         i = artifact_find_type(a, name);

@@ -14,7 +14,9 @@
 #define COORD_MODULES_ARTIFACT_H
 
 #include "base/arena.h"
+#include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 typedef struct Artifact Artifact;
 
@@ -26,6 +28,10 @@ const char *artifact_value_name(const Artifact *a, uint32_t i);
  * a, b, ... per line; types of other modules qualified; <error> where the
  * type is in error).  NUL-terminated, allocated in `arena`; NULL on failure. */
 char       *artifact_value_type_string(const Artifact *a, uint32_t i, Arena *arena);
+/* The same, written to `out` with working memory from `scratch` (released
+ * before returning): --emit-types builds no string that outlives a line.
+ * false if the memory or the write failed. */
+bool        artifact_value_type_write(const Artifact *a, uint32_t i, FILE *out, Arena *scratch);
 uint64_t    artifact_interface_hash(const Artifact *a);
 
 #endif

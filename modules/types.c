@@ -75,6 +75,7 @@ void ty_store_init(TyStore *s, Arena *scratch)
     BUILDER_INIT(&s->copy, scratch, uint32_t);
     BUILDER_INIT(&s->work, scratch, uint32_t);
     BUILDER_INIT(&s->occ, scratch, uint32_t);
+    BUILDER_INIT(&s->pairs, scratch, UnifyPair);
     BUILDER_INIT(&s->named_modlen, scratch, uint32_t);
     builder_reserve(&s->nodes, 1024);
     builder_reserve(&s->stamp, 1024);
@@ -209,11 +210,58 @@ static int occurs_adjust(TyStore *s, uint32_t v, uint32_t t)
     return ADJ_OK;
 }
 
+/* Records that compound nodes e and f are being unified in this call; false
+ * if they already were.  Two types that are equal DAGs but distinct nodes
+ * (an imported scheme and a local one) may be exponentially large as trees:
+ * each pair of nodes is unified once.  Open addressing, entries of older
+ * calls are free (epoch). */
+static bool pair_first(TyStore *s, uint32_t e, uint32_t f)
+{
+    uint32_t cap = s->pairs.count;
+    if ((s->pairs_used + 1) * 2 > cap) {
+        uint32_t ncap = cap ? cap * 2 : 256;
+        UnifyPair *old = (UnifyPair *)s->pairs.data;
+        Builder nb;
+        BUILDER_INIT(&nb, s->arena, UnifyPair);
+        if (!builder_reserve(&nb, ncap))
+            return true;       /* no memory: unify without the shortcut */
+        nb.count = ncap;
+        memset(nb.data, 0, (size_t)ncap * sizeof(UnifyPair));
+        UnifyPair *slots = (UnifyPair *)nb.data;
+        for (uint32_t i = 0; i < cap; i++) {
+            if (old[i].epoch != s->pair_epoch)
+                continue;
+            uint32_t h = ((old[i].e * 2654435761u) ^ (old[i].f * 40503u)) & (ncap - 1);
+            while (slots[h].epoch == s->pair_epoch)
+                h = (h + 1) & (ncap - 1);
+            slots[h] = old[i];
+        }
+        s->pairs = nb;
+        cap = ncap;
+    }
+    UnifyPair *slots = (UnifyPair *)s->pairs.data;
+    uint32_t h = ((e * 2654435761u) ^ (f * 40503u)) & (cap - 1);
+    while (slots[h].epoch == s->pair_epoch) {
+        if (slots[h].e == e && slots[h].f == f)
+            return false;
+        h = (h + 1) & (cap - 1);
+    }
+    slots[h] = (UnifyPair){ e, f, s->pair_epoch };
+    s->pairs_used++;
+    return true;
+}
+
 TyResult ty_unify(TyStore *s, uint32_t expected, uint32_t found,
                   uint32_t *occ_var, uint32_t *occ_type)
 {
     Builder *w = &s->work;
     builder_clear(w);
+    if (++s->pair_epoch == 0) {           /* wrapped: forget every entry */
+        memset(s->pairs.data, 0, (size_t)s->pairs.count * sizeof(UnifyPair));
+        s->pair_epoch = 1;
+    }
+    s->pairs_used = 0;
+    uint32_t compound = 0;    /* small unifications skip the pair table */
     push_u32(w, expected);
     push_u32(w, found);
     while (w->count) {
@@ -265,6 +313,8 @@ TyResult ty_unify(TyStore *s, uint32_t expected, uint32_t found,
         case TY_FN: {
             if (ne.b != nf.b)
                 return TY_MISMATCH;
+            if (++compound > 32 && !pair_first(s, e, f))
+                break;
             uint32_t cnt = ne.b + (ne.kind == TY_FN);
             for (uint32_t i = cnt; i-- > 0;) {
                 push_u32(w, *ty_extra(s, ne.a + i));
@@ -281,29 +331,50 @@ TyResult ty_unify(TyStore *s, uint32_t expected, uint32_t found,
 
 /* ---- generalization and instantiation -------------------------------------- */
 
-static void generalize_rec(TyStore *s, uint32_t t, uint32_t epoch)
+/* Pushes the children of compound node n (in reverse, so that they pop in
+ * source order: the walk is a pre-order like the recursive one it replaces). */
+static void push_kids(Builder *stack, const uint32_t *extra, TyNode n)
 {
-    t = ty_find(s, t);
-    if (*stamp_at(s, t) == epoch)
+    if (n.kind != TY_FN && n.kind != TY_TUPLE && n.kind != TY_CON)
         return;
-    *stamp_at(s, t) = epoch;
-    TyNode *n = node_at(s, t);
-    switch (n->kind) {
-    case TY_VAR:
-    case TY_RIGID:
-        if (n->b != TY_GENERIC && n->b > s->level)
-            n->b = TY_GENERIC;
-        break;
-    case TY_FN:
-    case TY_TUPLE:
-    case TY_CON: {
-        uint32_t at = n->a, cnt = n->b + (n->kind == TY_FN);
-        for (uint32_t i = 0; i < cnt; i++)
-            generalize_rec(s, *ty_extra(s, at + i), epoch);
-        break;
+    uint32_t cnt = n.b + (n.kind == TY_FN);
+    for (uint32_t i = cnt; i-- > 0;)
+        push_u32(stack, extra[n.a + i]);
+}
+
+/* Every walk below works on the type DAG with an explicit stack and the
+ * per-node epoch stamps, so its cost is the number of distinct nodes and its
+ * C stack is constant, however deep or exponentially large (as a tree) the
+ * type is. */
+/* A pre-order visit of the distinct nodes reachable from t (walk_begin, then
+ * walk_next until TY_NONE), on the store's `occ` stack. */
+static uint32_t walk_begin(TyStore *s, uint32_t t)
+{
+    builder_clear(&s->occ);
+    push_u32(&s->occ, t);
+    return ++s->epoch;
+}
+
+static uint32_t walk_next(TyStore *s, uint32_t epoch)
+{
+    while (s->occ.count) {
+        uint32_t x = ty_find(s, BUILDER_AT(&s->occ, uint32_t, --s->occ.count));
+        if (*stamp_at(s, x) == epoch)
+            continue;
+        *stamp_at(s, x) = epoch;
+        push_kids(&s->occ, ty_extra(s, 0), *node_at(s, x));
+        return x;
     }
-    default:
-        break;
+    return TY_NONE;
+}
+
+void ty_generalize(TyStore *s, uint32_t t)
+{
+    uint32_t epoch = walk_begin(s, t);
+    for (uint32_t x; (x = walk_next(s, epoch)) != TY_NONE;) {
+        TyNode *n = node_at(s, x);
+        if ((n->kind == TY_VAR || n->kind == TY_RIGID) && n->b != TY_GENERIC && n->b > s->level)
+            n->b = TY_GENERIC;
     }
 }
 
@@ -317,49 +388,33 @@ void ty_occurs_failed(TyStore *s, uint32_t occ_var, uint32_t occ_type)
     node_at(s, occ_var)->a = s->t_error;
 }
 
-void ty_generalize(TyStore *s, uint32_t t) { generalize_rec(s, t, ++s->epoch); }
+/* Post-order walks push a node twice: as `x` (open: push its children) and as
+ * `x | TY_WALK_CLOSE` (its children are done: build it). */
+#define TY_WALK_CLOSE 0x80000000u
 
-static uint32_t inst_rec(TyStore *s, uint32_t t, uint32_t epoch)
+static uint32_t inst_node(TyStore *s, uint32_t t, uint32_t epoch)
 {
-    t = ty_find(s, t);
-    if (*stamp_at(s, t) == epoch)
-        return *copy_at(s, t);
     TyNode n = *node_at(s, t);
-    uint32_t r = t;
-    switch (n.kind) {
-    case TY_VAR:
-    case TY_RIGID:
-        if (n.b == TY_GENERIC)
-            r = ty_var(s);
-        break;
-    case TY_FN:
-    case TY_TUPLE:
-    case TY_CON: {
-        uint32_t cnt = n.b + (n.kind == TY_FN);
-        uint32_t small[8];
-        uint32_t *kids = cnt <= 8 ? small : ARENA_ARRAY(s->arena, uint32_t, cnt);
-        bool changed = false;
-        for (uint32_t i = 0; i < cnt; i++) {
-            uint32_t k = *ty_extra(s, n.a + i);
-            kids[i] = inst_rec(s, k, epoch);
-            changed |= kids[i] != ty_find(s, k);
-        }
-        if (changed) {
-            if (n.kind == TY_FN)
-                r = ty_fn(s, kids, n.b, kids[n.b]);
-            else if (n.kind == TY_TUPLE)
-                r = ty_tuple(s, kids, n.b);
-            else
-                r = ty_con(s, n.c, kids, n.b);
-        }
-        break;
+    if (n.kind == TY_VAR || n.kind == TY_RIGID)
+        return n.b == TY_GENERIC ? ty_var(s) : t;
+    if (n.kind != TY_FN && n.kind != TY_TUPLE && n.kind != TY_CON)
+        return t;
+    uint32_t cnt = n.b + (n.kind == TY_FN);
+    uint32_t small[8];
+    uint32_t *kids = cnt <= 8 ? small : ARENA_ARRAY(s->arena, uint32_t, cnt);
+    bool changed = false;
+    for (uint32_t i = 0; i < cnt; i++) {
+        uint32_t k = ty_find(s, *ty_extra(s, n.a + i));
+        kids[i] = *stamp_at(s, k) == epoch ? *copy_at(s, k) : k;
+        changed |= kids[i] != k;
     }
-    default:
-        break;
-    }
-    *stamp_at(s, t) = epoch;
-    *copy_at(s, t) = r;
-    return r;
+    if (!changed)
+        return t;
+    if (n.kind == TY_FN)
+        return ty_fn(s, kids, n.b, kids[n.b]);
+    if (n.kind == TY_TUPLE)
+        return ty_tuple(s, kids, n.b);
+    return ty_con(s, n.c, kids, n.b);
 }
 
 uint32_t ty_instantiate(TyStore *s, uint32_t t)
@@ -371,28 +426,36 @@ uint32_t ty_instantiate(TyStore *s, uint32_t t)
     if (n->kind != TY_FN && n->kind != TY_TUPLE && n->kind != TY_CON &&
         !((n->kind == TY_VAR || n->kind == TY_RIGID) && n->b == TY_GENERIC))
         return t;
-    return inst_rec(s, t, ++s->epoch);
+    uint32_t epoch = ++s->epoch;
+    Builder *st = &s->occ;
+    builder_clear(st);
+    push_u32(st, t);
+    while (st->count) {
+        uint32_t x = BUILDER_AT(st, uint32_t, --st->count);
+        bool close = x & TY_WALK_CLOSE;
+        x = ty_find(s, x & ~TY_WALK_CLOSE);
+        if (*stamp_at(s, x) == epoch)
+            continue;
+        if (!close) {
+            push_u32(st, x | TY_WALK_CLOSE);
+            push_kids(st, ty_extra(s, 0), *node_at(s, x));
+            continue;
+        }
+        uint32_t r = inst_node(s, x, epoch);
+        *stamp_at(s, x) = epoch;
+        *copy_at(s, x) = r;
+    }
+    return *copy_at(s, t);
 }
 
-static bool has_error_rec(TyStore *s, uint32_t t, uint32_t epoch)
+bool ty_is_error(TyStore *s, uint32_t t)
 {
-    t = ty_find(s, t);
-    if (*stamp_at(s, t) == epoch)
-        return false;
-    *stamp_at(s, t) = epoch;
-    TyNode n = *node_at(s, t);
-    if (n.kind == TY_ERROR)
-        return true;
-    if (n.kind == TY_FN || n.kind == TY_TUPLE || n.kind == TY_CON) {
-        uint32_t cnt = n.b + (n.kind == TY_FN);
-        for (uint32_t i = 0; i < cnt; i++)
-            if (has_error_rec(s, *ty_extra(s, n.a + i), epoch))
-                return true;
-    }
+    uint32_t epoch = walk_begin(s, t);
+    for (uint32_t x; (x = walk_next(s, epoch)) != TY_NONE;)
+        if (node_at(s, x)->kind == TY_ERROR)
+            return true;
     return false;
 }
-
-bool ty_is_error(TyStore *s, uint32_t t) { return has_error_rec(s, t, ++s->epoch); }
 
 /* ---- printing ------------------------------------------------------------- */
 
@@ -411,8 +474,11 @@ void ty_printer_init(TyPrinter *p, TyGraph g, const char *self_module, Arena *sc
 {
     p->g = g;
     p->self_module = self_module;
+    p->limit = TY_PRINT_LIMIT;
+    p->var_count = 0;
     BUILDER_INIT(&p->out, scratch, char);
     BUILDER_INIT(&p->vars, scratch, uint32_t);
+    BUILDER_INIT(&p->stack, scratch, uint32_t);
 }
 
 void ty_print_str(TyPrinter *p, const char *s)
@@ -420,13 +486,47 @@ void ty_print_str(TyPrinter *p, const char *s)
     builder_push_n(&p->out, s, (uint32_t)strlen(s));
 }
 
+/* The variable-name table: open addressing over (key + 1, number) pairs in
+ * `vars`, so that a type with 100 000 variables prints in linear time. */
+static uint32_t var_number(TyPrinter *p, uint32_t key)
+{
+    uint32_t cap = p->vars.count / 2;
+    if ((p->var_count + 1) * 2 > cap) {
+        uint32_t ncap = cap ? cap * 2 : 64;
+        uint32_t *old = (uint32_t *)p->vars.data;
+        Builder nb;
+        builder_init(&nb, p->vars.arena, sizeof(uint32_t), _Alignof(uint32_t));
+        if (!builder_reserve(&nb, ncap * 2))
+            return 0;
+        nb.count = ncap * 2;
+        memset(nb.data, 0, (size_t)ncap * 2 * sizeof(uint32_t));
+        uint32_t *slots = (uint32_t *)nb.data;
+        for (uint32_t i = 0; i < cap; i++) {
+            if (!old[2 * i])
+                continue;
+            uint32_t h = (old[2 * i] * 2654435761u) & (ncap - 1);
+            while (slots[2 * h])
+                h = (h + 1) & (ncap - 1);
+            slots[2 * h] = old[2 * i];
+            slots[2 * h + 1] = old[2 * i + 1];
+        }
+        p->vars = nb;
+        cap = ncap;
+    }
+    uint32_t *slots = (uint32_t *)p->vars.data;
+    uint32_t h = ((key + 1) * 2654435761u) & (cap - 1);
+    while (slots[2 * h] && slots[2 * h] != key + 1)
+        h = (h + 1) & (cap - 1);
+    if (!slots[2 * h]) {
+        slots[2 * h] = key + 1;
+        slots[2 * h + 1] = p->var_count++;
+    }
+    return slots[2 * h + 1];
+}
+
 static void print_var(TyPrinter *p, uint32_t key)
 {
-    uint32_t i = 0;
-    while (i < p->vars.count && BUILDER_AT(&p->vars, uint32_t, i) != key)
-        i++;
-    if (i == p->vars.count)
-        BUILDER_PUSH(&p->vars, uint32_t, key);
+    uint32_t i = var_number(p, key);
     char buf[16];
     if (i < 26)
         snprintf(buf, sizeof buf, "%c", 'a' + (int)i);
@@ -442,16 +542,27 @@ static uint32_t graph_find(const TyGraph *g, uint32_t t)
     return t;
 }
 
-static void print_list(TyPrinter *p, uint32_t at, uint32_t n)
+/* The printer's work stack holds node indices and punctuation
+ * (TY_WALK_CLOSE | index into `punct`). */
+static const char *const punct[] = { ", ", "(", ")", ") -> ", " -> " };
+enum { P_COMMA, P_OPEN, P_CLOSE, P_ARROW_PAREN, P_ARROW };
+
+static void push_punct(TyPrinter *p, uint32_t k) { push_u32(&p->stack, TY_WALK_CLOSE | k); }
+
+/* Pushes "(" list ")" in reverse (the `close` string ends the list). */
+static void push_list(TyPrinter *p, uint32_t at, uint32_t n, uint32_t close, bool open)
 {
-    for (uint32_t i = 0; i < n; i++) {
+    push_punct(p, close);
+    for (uint32_t i = n; i-- > 0;) {
+        push_u32(&p->stack, p->g.extra[at + i]);
         if (i)
-            ty_print_str(p, ", ");
-        ty_print(p, p->g.extra[at + i]);
+            push_punct(p, P_COMMA);
     }
+    if (open)
+        push_punct(p, P_OPEN);
 }
 
-void ty_print(TyPrinter *p, uint32_t t)
+static void print_node(TyPrinter *p, uint32_t t)
 {
     t = graph_find(&p->g, t);
     TyNode n = p->g.nodes[t];
@@ -461,7 +572,7 @@ void ty_print(TyPrinter *p, uint32_t t)
         print_var(p, t);
         break;
     case TY_GEN:
-        print_var(p, 0x80000000u | n.a);
+        print_var(p, TY_WALK_CLOSE | n.a);
         break;
     case TY_ERROR: ty_print_str(p, "<error>"); break;
     case TY_INT: ty_print_str(p, "Int"); break;
@@ -475,17 +586,12 @@ void ty_print(TyPrinter *p, uint32_t t)
             uint32_t kk = p->g.nodes[k].kind;
             paren = kk == TY_FN || kk == TY_TUPLE || kk == TY_UNIT;
         }
-        if (paren)
-            ty_print_str(p, "(");
-        print_list(p, n.a, n.b);
-        ty_print_str(p, paren ? ") -> " : " -> ");
-        ty_print(p, p->g.extra[n.a + n.b]);
+        push_u32(&p->stack, p->g.extra[n.a + n.b]);
+        push_list(p, n.a, n.b, paren ? P_ARROW_PAREN : P_ARROW, paren);
         break;
     }
     case TY_TUPLE:
-        ty_print_str(p, "(");
-        print_list(p, n.a, n.b);
-        ty_print_str(p, ")");
+        push_list(p, n.a, n.b, P_CLOSE, true);
         break;
     case TY_CON: {
         uint32_t modlen;
@@ -494,17 +600,33 @@ void ty_print(TyPrinter *p, uint32_t t)
             memcmp(p->self_module, q, modlen) == 0)
             q += modlen + 1;
         ty_print_str(p, q);
-        if (n.b) {
-            ty_print_str(p, "(");
-            print_list(p, n.a, n.b);
-            ty_print_str(p, ")");
-        }
+        if (n.b)
+            push_list(p, n.a, n.b, P_CLOSE, true);
         break;
     }
     default:
         ty_print_str(p, "?");
         break;
     }
+}
+
+void ty_print(TyPrinter *p, uint32_t t)
+{
+    uint32_t start = p->out.count;
+    builder_clear(&p->stack);
+    push_u32(&p->stack, t);
+    while (p->stack.count) {
+        if (p->out.count - start > p->limit) {
+            ty_print_str(p, "...");
+            break;
+        }
+        uint32_t x = BUILDER_AT(&p->stack, uint32_t, --p->stack.count);
+        if (x & TY_WALK_CLOSE)
+            ty_print_str(p, punct[x & ~TY_WALK_CLOSE]);
+        else
+            print_node(p, x);
+    }
+    builder_clear(&p->stack);
 }
 
 char *ty_printer_take(TyPrinter *p, Arena *arena)

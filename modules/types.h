@@ -69,6 +69,8 @@ typedef struct TyNode {
 } TyNode;
 
 /* ---- the store --------------------------------------------------------- */
+typedef struct UnifyPair { uint32_t e, f, epoch; } UnifyPair;
+
 typedef struct TyStore {
     Arena *arena;           /* scratch */
     Builder nodes;          /* TyNode */
@@ -78,6 +80,9 @@ typedef struct TyStore {
     uint32_t epoch;
     Builder work;           /* uint32_t: explicit stack of unify */
     Builder occ;            /* uint32_t: explicit stack of occurs/levels */
+    Builder pairs;          /* UnifyPair: compound pairs one ty_unify met */
+    uint32_t pairs_used;    /* entries of the current call (pair_epoch) */
+    uint32_t pair_epoch;
     InternTable named;      /* "Mod.Type" -> named id */
     Builder named_modlen;   /* uint32_t per named id: bytes of "Mod" */
     uint32_t level;         /* current let level (0 = top level) */
@@ -144,8 +149,17 @@ typedef struct TyPrinter {
     TyGraph g;
     const char *self_module;  /* types of this module print unqualified */
     Builder out;              /* char */
-    Builder vars;             /* uint32_t keys, index = name number */
+    Builder vars;             /* uint32_t: hash table of variable -> name number */
+    uint32_t var_count;
+    Builder stack;            /* uint32_t: work stack of ty_print */
+    uint32_t limit;           /* TY_PRINT_LIMIT unless a test lowers it */
 } TyPrinter;
+
+/* A printed type is bounded: once one ty_print has written more than
+ * `limit` bytes it stops after the current token and appends "..."
+ * (docs/DECISIONS.md "Huge types").  A type is a DAG and may be exponentially
+ * large as a tree; printing costs O(limit), whatever its size. */
+#define TY_PRINT_LIMIT (1u << 20)
 
 void  ty_printer_init(TyPrinter *p, TyGraph g, const char *self_module, Arena *scratch);
 void  ty_print(TyPrinter *p, uint32_t t);              /* appends to out */
@@ -177,12 +191,14 @@ typedef struct ArtCtor {
     uint32_t type;           /* index into types */
     uint32_t arity;          /* payload count */
     uint32_t scheme;         /* (P1, ..) -> T(GEN 0..) or T(GEN 0..) */
+    uint32_t fp[2];          /* the scheme's Merkle hash (artifact.c) */
 } ArtCtor;
 
 typedef struct ArtValue {
     uint32_t name;
     uint32_t scheme;         /* node index; meaningless when poisoned */
     uint32_t gen_count;
+    uint32_t fp[2];          /* the scheme's Merkle hash; 0 when poisoned */
     uint8_t exposed, poisoned;
 } ArtValue;
 

@@ -33,7 +33,8 @@
  * (against the file name), count, every length and their sum against the
  * payload length, zero padding and the checksum, before any section is used.
  * Anything that fails is a miss counted in CacheCounters.corrupt and the file
- * is removed (a directory where a file should be is ignored and counted).
+ * is removed, unless a writer replaced it meanwhile (a directory where a
+ * file should be is removed when empty, else ignored; counted either way).
  *
  * Publishing: the entry is written with one pwritev (repeated only after a
  * short write) into a temporary file in the key's folder, then renamed over

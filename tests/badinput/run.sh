@@ -101,11 +101,51 @@ make_mismatch() {
 }
 expect_mismatch() { echo "E0403 Bad.Right 1"; }
 
+# A type whose depth doubles with each function (65 536 nested Box): every
+# walk of a type (unify, export, hash, print) must not recurse that deep.
+make_deeptype() {
+    {
+        printf 'module Bad.DeepType exposing (f16)\n\ntype Box(a) = Box(a)\nfn f0(x) = Box(x)\n'
+        awk 'BEGIN { for (k = 0; k < 16; k++) printf "fn f%d(x) = f%d(f%d(x))\n", k + 1, k, k }'
+    } > "$1/Bad/DeepType.kite"
+}
+expect_deeptype() { :; }
+types_deeptype="Bad.DeepType.f2 : a -> Box(Box(Box(Box(a))))"
+
+# A type that doubles with each line: 2^28 leaves as a tree, 29 nodes as a
+# DAG.  Its printed form is cut at TY_PRINT_LIMIT bytes and ends with "...".
+make_exptype() {
+    {
+        printf 'module Bad.Exp exposing (a28)\n\nlet a0 = 1\n'
+        awk 'BEGIN { for (k = 0; k < 28; k++) printf "let a%d = (a%d, a%d)\n", k + 1, k, k }'
+    } > "$1/Bad/Exp.kite"
+}
+expect_exptype() { :; }
+types_exptype="Bad.Exp.a2 : ((Int, Int), (Int, Int))"
+
 # A FIFO must not block the walk or the read (open with O_NONBLOCK).
 make_fifo() { mkfifo "$1/Bad/Fifo.kite"; }
 expect_fifo() { echo "E0001 Bad.Fifo 1"; }
 
-cases="nul utf8 big deep long empty dir dangling loop mismatch fifo"
+# Length is not nesting: a 40 000-element tuple pattern (exhaustiveness and
+# the bound-twice check walk it without recursion or quadratic time), and a
+# 100 000-arm match of literals with one repeated arm (W0306 at its line).
+make_widetuple() {
+    awk 'BEGIN { n = 40000;
+        printf "module Bad.Wide exposing (f)\n\nfn f(t) = match t {\n  (";
+        for (i = 0; i < n; i++) printf "%sx%d", i ? ", " : "", i;
+        printf ") -> x0,\n}\n" }' > "$1/Bad/Wide.kite"
+}
+expect_widetuple() { :; }
+make_manyarms() {
+    awk 'BEGIN { n = 100000;
+        printf "module Bad.Arms exposing (f)\n\nfn f(x) = match x {\n";
+        for (i = 0; i < n; i++) printf "  %d -> %d,\n", i == 50000 ? 7 : i, i;
+        printf "}\n" }' > "$1/Bad/Arms.kite"
+}
+expect_manyarms() { echo "E0305 Bad.Arms 3"; echo "W0306 Bad.Arms 50004"; }
+
+cases="nul utf8 big deep long empty dir dangling loop mismatch fifo deeptype exptype widetuple manyarms"
 fail=0
 
 # run_case NAME ROOT EXPECTED_FILE TYPES_LINE...
@@ -136,6 +176,11 @@ run_case() {
             ok=0
         fi
     done
+    # printed types are bounded (TY_PRINT_LIMIT = 1 MiB, then "...")
+    if awk 'length > 1048576 + 4096 { exit 1 }' "$work/out"; then :; else
+        echo "badinput: FAIL $name: an output line is longer than the type print bound" >&2
+        ok=0
+    fi
     if grep -q 'Sanitizer\|runtime error' "$work/err"; then
         echo "badinput: FAIL $name: sanitizer report:" >&2
         head -n 30 "$work/err" >&2
@@ -158,6 +203,14 @@ for c in $cases; do
     cat "$work/expected_$c" >> "$work/expected_all"
     if [ "$c" = long ]; then
         run_case "$c" "$root" "$work/expected_$c" "$types_long"
+    elif [ "$c" = deeptype ]; then
+        run_case "$c" "$root" "$work/expected_$c" "$types_deeptype"
+    elif [ "$c" = exptype ]; then
+        run_case "$c" "$root" "$work/expected_$c" "$types_exptype"
+        if ! grep -q '^Bad\.Exp\.a28 : ((((((.*\.\.\.$' "$work/out"; then
+            echo "badinput: FAIL exptype: Bad.Exp.a28 is not printed cut with ..." >&2
+            fail=1
+        fi
     else
         run_case "$c" "$root" "$work/expected_$c"
     fi
@@ -166,7 +219,7 @@ for c in $cases; do
 done
 # All together: reports in coord's order (module name, line, code).
 sort -k2,2 -k3,3n -k1,1 "$work/expected_all" > "$work/expected_sorted"
-run_case all "$all" "$work/expected_sorted" "$types_long"
+run_case all "$all" "$work/expected_sorted" "$types_long" "$types_deeptype" "$types_exptype"
 
 if [ "$fail" != 0 ]; then
     echo "badinput: FAILED" >&2

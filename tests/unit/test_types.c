@@ -95,6 +95,73 @@ static void test_print_named_and_error(void **state)
     assert_int_equal(strncmp(txt, "(a, b, c,", 9), 0);
 }
 
+/* A type that doubles at each level is a small DAG but 2^40 leaves as a
+ * tree: printing stops after `limit` bytes with "...", and export, hash,
+ * import, instantiate and generalize visit each distinct node once. */
+static void test_huge_dag(void **state)
+{
+    Fx *f = *state;
+    TyStore *s = &f->s;
+    uint32_t t = s->t_int;
+    for (int i = 0; i < 40; i++)
+        t = pair(s, t, t);
+    TyPrinter p;
+    ty_printer_init(&p, ty_store_graph(s), "M", &f->scratch);
+    p.limit = 20;
+    ty_print(&p, t);
+    /* 21 whole tokens "(" pass the bound of 20 bytes */
+    assert_string_equal(ty_printer_take(&p, &f->keep), "(((((((((((((((((((((...");
+    ty_print(&p, pair(s, s->t_int, s->t_bool));
+    assert_string_equal(ty_printer_take(&p, &f->keep), "(Int, Bool)");
+
+    /* deep rather than wide: 200 000 nested functions, no recursion */
+    uint32_t a = ty_var(s), d = a;
+    for (int i = 0; i < 200000; i++)
+        d = fn1(s, s->t_int, d);
+    uint32_t big = pair(s, t, d);
+    s->level = 0;
+    ty_generalize(s, big);
+    uint32_t inst = ty_instantiate(s, big);
+    assert_false(ty_is_error(s, inst));
+    uint32_t ov, ot;
+    assert_int_equal(ty_unify(s, inst, ty_instantiate(s, big), &ov, &ot), TY_OK);
+    ArtBuilder b;
+    art_builder_init(&b, s, "M", &f->scratch);
+    art_begin_scheme(&b);
+    uint32_t sch = art_export(&b, big);
+    art_add_value(&b, "v", sch, true, false);
+    const struct Artifact *art = art_seal(&b, &f->keep);
+    assert_true(art->node_count < 200100);
+    char *txt = artifact_value_type_string(art, 0, &f->keep);
+    size_t len = strlen(txt);
+    assert_true(len > TY_PRINT_LIMIT && len <= TY_PRINT_LIMIT + 8);
+    assert_string_equal(txt + len - 3, "...");
+    uint32_t *named_map = calloc(art->named_count + 1, sizeof(uint32_t));
+    uint32_t *node_map = malloc(art->node_count * sizeof(uint32_t));
+    memset(node_map, 0xff, art->node_count * sizeof(uint32_t));
+    uint32_t back = art_import(s, art, art->values[0].scheme, named_map, node_map);
+    assert_int_equal(ty_unify(s, ty_instantiate(s, back), inst, &ov, &ot), TY_OK);
+    free(named_map);
+    free(node_map);
+}
+
+/* 100 000 distinct variables print in linear time with the right names. */
+static void test_print_many_vars(void **state)
+{
+    Fx *f = *state;
+    TyStore *s = &f->s;
+    enum { N = 100000 };
+    uint32_t *vars = calloc(N, sizeof *vars);
+    for (int i = 0; i < N; i++)
+        vars[i] = ty_var(s);
+    const char *txt = show(f, ty_fn(s, vars, N, vars[N - 1]), "M");
+    char tail[64];
+    snprintf(tail, sizeof tail, ", %c%d) -> %c%d", 'a' + (N - 1) % 26, (N - 1) / 26,
+             'a' + (N - 1) % 26, (N - 1) / 26);
+    assert_string_equal(txt + strlen(txt) - strlen(tail), tail);
+    free(vars);
+}
+
 static void test_unify_basics(void **state)
 {
     Fx *f = *state;
@@ -271,6 +338,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_print_functions, setup, teardown),
         cmocka_unit_test_setup_teardown(test_print_named_and_error, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_huge_dag, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_print_many_vars, setup, teardown),
         cmocka_unit_test_setup_teardown(test_unify_basics, setup, teardown),
         cmocka_unit_test_setup_teardown(test_occurs_check, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rigid, setup, teardown),
