@@ -21,6 +21,11 @@
  *     typecheck task given a cache publishes its module's result.  A cache
  *     failure is only counted (Result.cache, write_failed): it never fails
  *     the task.
+ *   - The remote tier, when the task carries a connection: a load task whose
+ *     local lookup found nothing usable asks it, and stores what passes
+ *     validation in the local cache; a publishing typecheck task also writes
+ *     the entry's bytes there.  Its failures are only counted
+ *     (Result.remote_cnt).  The connection always goes back in Result.remote.
  */
 #include "workers/worker.h"
 #include "base/hash.h"

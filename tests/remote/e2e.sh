@@ -138,8 +138,10 @@ same_as_cold proto "a server speaking another protocol"
 [ "$(warnings proto)" = 1 ] && ok "another protocol: one warning" || bad "another protocol: $(warnings proto) warnings"
 run none -j2 --cache-dir "$work/cn" --remote-cache "redis://127.0.0.1:1" --remote-cache-timeout 200
 same_as_cold none "nothing listening"
-[ "$(stat none remote.errors)" = 1 ] && [ "$(warnings none)" = 1 ] &&
-    ok "nothing listening: one error, one warning" ||
+# One failed connect disables the remote; both workers may have tried at once.
+e=$(stat none remote.errors)
+[ "$e" -ge 1 ] && [ "$e" -le 2 ] && [ "$(warnings none)" = 1 ] &&
+    ok "nothing listening: $e error(s) (one per worker at most), one warning" ||
     bad "nothing listening: $(stat none remote.errors) errors, $(warnings none) warnings"
 [ $(( $(date +%s) - t0 )) -lt 30 ] || bad "protocol and unreachable runs took $(( $(date +%s) - t0 )) s"
 
