@@ -55,6 +55,11 @@ typedef struct ExSum {
     uint32_t ctor_first, ctor_count;   /* into names/arities */
 } ExSum;
 
+/* A list cell of pattern ids (rows, witnesses); EX_NIL ends a list. */
+#define EX_NIL UINT32_MAX
+typedef struct ExCell { uint32_t pat, next; } ExCell;
+typedef struct ExFrame ExFrame;
+
 typedef struct ExCtx {
     Arena *scratch;
     Builder pats;        /* ExPat */
@@ -63,6 +68,9 @@ typedef struct ExCtx {
     Builder names;       /* const char * */
     Builder arities;     /* uint32_t */
     Builder out;         /* char: witness being printed */
+    Builder cells;       /* ExCell: rows and witnesses as shared lists */
+    Builder frames;      /* the explicit stack of the usefulness search */
+    Builder buckets;     /* ex_match: arms grouped by head */
 } ExCtx;
 
 void     ex_init(ExCtx *x, Arena *scratch);

@@ -127,7 +127,25 @@ types_exptype="Bad.Exp.a2 : ((Int, Int), (Int, Int))"
 make_fifo() { mkfifo "$1/Bad/Fifo.kite"; }
 expect_fifo() { echo "E0001 Bad.Fifo 1"; }
 
-cases="nul utf8 big deep long empty dir dangling loop mismatch fifo deeptype exptype"
+# Length is not nesting: a 40 000-element tuple pattern (exhaustiveness and
+# the bound-twice check walk it without recursion or quadratic time), and a
+# 100 000-arm match of literals with one repeated arm (W0306 at its line).
+make_widetuple() {
+    awk 'BEGIN { n = 40000;
+        printf "module Bad.Wide exposing (f)\n\nfn f(t) = match t {\n  (";
+        for (i = 0; i < n; i++) printf "%sx%d", i ? ", " : "", i;
+        printf ") -> x0,\n}\n" }' > "$1/Bad/Wide.kite"
+}
+expect_widetuple() { :; }
+make_manyarms() {
+    awk 'BEGIN { n = 100000;
+        printf "module Bad.Arms exposing (f)\n\nfn f(x) = match x {\n";
+        for (i = 0; i < n; i++) printf "  %d -> %d,\n", i == 50000 ? 7 : i, i;
+        printf "}\n" }' > "$1/Bad/Arms.kite"
+}
+expect_manyarms() { echo "E0305 Bad.Arms 3"; echo "W0306 Bad.Arms 50004"; }
+
+cases="nul utf8 big deep long empty dir dangling loop mismatch fifo deeptype exptype widetuple manyarms"
 fail=0
 
 # run_case NAME ROOT EXPECTED_FILE TYPES_LINE...

@@ -8,6 +8,7 @@
 
 #include "modules/exhaust.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -143,6 +144,62 @@ static void test_tuples(void **state)
     assert_string_equal(run(f, NULL, 0), "_");
 }
 
+/* Length is not nesting: a 40 000-element tuple, 100 000 literal arms and a
+ * 20 000-constructor type run without deep recursion and in near-linear
+ * time (the suite's timeout would catch the quadratic versions). */
+static void test_long(void **state)
+{
+    Fx *f = *state;
+    enum { W_ = 40000, ARMS = 100000, CTORS = 20000 };
+    uint32_t *subs = calloc(ARMS + 2, sizeof *subs);
+    bool *red = calloc(ARMS + 2, sizeof *red);
+    /* one arm (_, _, ..., true): missing (_, ..., false) */
+    for (uint32_t i = 0; i < W_; i++)
+        subs[i] = i + 1 < W_ ? W : ex_bool(&f->x, true);
+    uint32_t arm = ex_tuple(&f->x, subs, W_);
+    const char *m = ex_match(&f->x, &arm, 1, red, &f->scratch);
+    assert_int_equal(strlen(m), 2 + 3 * (W_ - 1) + 5);
+    assert_string_equal(m + strlen(m) - 12, "_, _, false)");
+    /* the same arm twice: the second is redundant */
+    uint32_t two[2] = { arm, arm };
+    ex_match(&f->x, two, 2, red, &f->scratch);
+    assert_false(red[0]);
+    assert_true(red[1]);
+
+    ex_reset_patterns(&f->x);
+    for (uint32_t i = 0; i < ARMS; i++)
+        subs[i] = ex_int(&f->x, i == 7777 ? 123 : (int64_t)i);
+    subs[ARMS] = W;
+    subs[ARMS + 1] = ex_int(&f->x, 5);
+    assert_null(ex_match(&f->x, subs, ARMS + 2, red, &f->scratch));
+    for (uint32_t i = 0; i < ARMS + 2; i++)
+        assert_int_equal(red[i], i == 7777 || i == ARMS + 1);
+    assert_string_equal(ex_match(&f->x, subs, ARMS, red, &f->scratch), "_");
+
+    ex_reset_patterns(&f->x);
+    const char **names = calloc(CTORS, sizeof *names);
+    uint32_t *arity = calloc(CTORS, sizeof *arity);
+    char (*buf)[16] = calloc(CTORS, sizeof *buf);
+    for (uint32_t i = 0; i < CTORS; i++) {
+        snprintf(buf[i], sizeof buf[i], "K%u", i);
+        names[i] = buf[i];
+        arity[i] = 1;
+    }
+    uint32_t big = ex_add_sum(&f->x, CTORS, names, arity);
+    for (uint32_t i = 0; i < CTORS; i++)
+        subs[i] = ex_ctor(&f->x, big, i, (uint32_t[]){ ex_bool(&f->x, true) }, 1);
+    assert_string_equal(ex_match(&f->x, subs, CTORS, red, &f->scratch), "K0(false)");
+    for (uint32_t i = 0; i < CTORS; i++)
+        subs[i] = ex_ctor(&f->x, big, (i + 1) % CTORS, (uint32_t[]){ W }, 1);
+    assert_null(ex_match(&f->x, subs, CTORS, red, &f->scratch));
+    assert_string_equal(ex_match(&f->x, subs, CTORS - 1, red, &f->scratch), "K0(_)");
+    free(names);
+    free(arity);
+    free(buf);
+    free(subs);
+    free(red);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -150,6 +207,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_nested, setup, teardown),
         cmocka_unit_test_setup_teardown(test_literals, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tuples, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_long, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
