@@ -331,10 +331,12 @@ $(B)/asan/fuzz_cache_replay: tests/fuzz/fuzz_cache.c $(B)/asan/libcoord.a
 # ---------------------------------------------------------------------------
 # The remote cache client (workers/remote.c) against a private local
 # redis-server: 10 000 values read one per request and in batches; prints
-# time and round trips per key.
+# time and round trips per key.  Then coord on a 10 000-module tree: cold,
+# local cache only, machine A writing the remote, machine B reading it.
 .PHONY: bench-remote
-bench-remote: $(B)/release/tools/bench_remote
+bench-remote: $(B)/release/tools/bench_remote $(B)/release/coord $(B)/release/tools/gen
 	tests/remote/run.sh $(B)/release/tools/bench_remote
+	tests/remote/run.sh tools/bench_remote.sh $(B)/release/coord $(B)/release/tools/gen
 
 # ---------------------------------------------------------------------------
 # Typecheck (modules/check.c): front-end throughput on a generated corpus of
