@@ -262,7 +262,10 @@ static void run_load(Arena *scratch, const Task *t, Result *r)
         }
         if (cands && kept &&
             result_view(secs, found[i].section_count, r->src_len, t->keep, &cands[valid])) {
-            cache_store_touch(t->cache, r->key, found[i].variant);
+            /* the entry's mtime is its last use: touch (a stat, rarely a
+             * utimensat) only when the store would move it anyway */
+            if (found[i].mtime + 3600 < (int64_t)time(NULL))
+                cache_store_touch(t->cache, r->key, found[i].variant);
             kept[valid++] = found[i];
         } else {
             r->cache.corrupt++;
