@@ -192,13 +192,16 @@ int coord_cache_command(const char *cmd, const char *dir_or_null, uint64_t max_o
     if (strcmp(cmd, "info") == 0) {
         rc = cache_store_info(c, &entries, &bytes);
         if (rc == 0)
-            fprintf(out, "directory: %s\nentries: %llu\nbytes: %llu\nmax: %llu\n", cache_store_dir(c),
+            fprintf(out, "directory: %s\nentries: %llu\nbytes: %llu\nbound: %llu\n", cache_store_dir(c),
                     (unsigned long long)entries, (unsigned long long)bytes,
                     (unsigned long long)cache_store_max(c));
     } else if (strcmp(cmd, "trim") == 0) {
         rc = cache_store_trim(c, cache_store_max(c), &removed);
         if (rc == 0)
-            fprintf(out, "removed: %llu\n", (unsigned long long)removed);
+            rc = cache_store_info(c, &entries, &bytes);
+        if (rc == 0)
+            fprintf(out, "removed: %llu\nentries: %llu\nbytes: %llu\n", (unsigned long long)removed,
+                    (unsigned long long)entries, (unsigned long long)bytes);
     } else {
         rc = cache_store_clean(c);
     }

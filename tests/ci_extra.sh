@@ -6,7 +6,9 @@
 #   - directory order: the same tree written in reverse order, same output;
 #   - result cache: tests/cache/edits.sh (200 seeded edits, warm equals cold
 #     at every step, exact re-check counts) and tests/cache/robust.sh
-#     (corrupt entries, two processes, SIGKILL, unusable directory);
+#     (corrupt entries, two processes, SIGKILL, unusable directory) and
+#     tests/cache/cli.sh (coord cache info|trim|clean, directory and bound
+#     resolution, the automatic trim);
 #   - bad input: every hostile file of tests/badinput/run.sh, and the
 #     hostile environments of tests/badinput/io.sh;
 #   - oom: a reduced allocation-failure walk (tests/oom/run.sh quick),
@@ -39,6 +41,7 @@ tests/stress/order.sh "$coord" "$gen"
 echo "== ci_extra: result cache (edit walk, corruption, concurrency)"
 tests/cache/edits.sh "$coord" "$gen" 200 200
 tests/cache/robust.sh "$coord" "$gen"
+tests/cache/cli.sh "$coord"
 echo "== ci_extra: long lists (asan)"
 tests/stress/long.sh "$coord"
 echo "== ci_extra: bad input"
