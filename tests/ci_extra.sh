@@ -6,7 +6,9 @@
 #   - directory order: the same tree written in reverse order, same output;
 #   - result cache: tests/cache/edits.sh (200 seeded edits, warm equals cold
 #     at every step, exact re-check counts) and tests/cache/robust.sh
-#     (corrupt entries, two processes, SIGKILL, unusable directory);
+#     (corrupt entries, two processes, SIGKILL, unusable directory) and
+#     tests/cache/cli.sh (coord cache info|trim|clean, directory and bound
+#     resolution, the automatic trim);
 #   - bad input: every hostile file of tests/badinput/run.sh, and the
 #     hostile environments of tests/badinput/io.sh;
 #   - oom: a reduced allocation-failure walk (tests/oom/run.sh quick),
@@ -18,7 +20,8 @@
 #   - install: make install into a temporary DESTDIR, the embedding example
 #     built through pkg-config against the installed libcoord.so, uninstall;
 #   - remote: the remote cache client against a private redis-server and
-#     fake servers (tests/remote/run.sh).
+#     fake servers (tests/remote/run.sh), and coord with a remote cache end to
+#     end: two machines, read-only, faults (tests/remote/e2e.sh).
 # The full suites are `make stress`, `make oom`, `make fuzz`, `make badinput`.
 # B (the build root) comes from make's command line when given, else build.
 set -eu
@@ -39,6 +42,9 @@ tests/stress/order.sh "$coord" "$gen"
 echo "== ci_extra: result cache (edit walk, corruption, concurrency)"
 tests/cache/edits.sh "$coord" "$gen" 200 200
 tests/cache/robust.sh "$coord" "$gen"
+tests/cache/cli.sh "$coord"
+echo "== ci_extra: long lists (asan)"
+tests/stress/long.sh "$coord"
 echo "== ci_extra: bad input"
 tests/badinput/run.sh "$coord"
 tests/badinput/io.sh "$coord"
@@ -52,4 +58,5 @@ echo "== ci_extra: make install / uninstall (tests/install.sh)"
 tests/install.sh "$B"
 echo "== ci_extra: remote cache client"
 tests/remote/run.sh "$B/asan/remote/test_remote"
+tests/remote/e2e.sh "$coord" "$gen"
 echo "ci_extra: all passed in $(( $(date +%s) - t0 ))s"
