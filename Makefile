@@ -254,6 +254,7 @@ tsan: $(addprefix $(B)/tsan/tests/,$(TSAN_NAMES)) $(B)/tsan/coord $(B)/release/t
 	@set -e; export TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1"; \
 	for t in $(addprefix $(B)/tsan/tests/,$(TSAN_NAMES)); do echo "== $$t (tsan)"; $$t; done; \
 	echo "== remote client (tsan)"; tests/remote/run.sh $(B)/tsan/remote/test_remote; \
+	echo "== remote cache end to end (tsan)"; tests/remote/e2e.sh $(B)/tsan/coord $(B)/release/tools/gen; \
 	tests/tsan_e2e.sh $(B)/tsan/coord $(B)/release/tools/gen
 	@echo "make tsan: zero reports"
 
@@ -326,6 +327,14 @@ $(B)/asan/fuzz_replay: tests/fuzz/fuzz_module.c $(B)/asan/libcoord.a
 	$(CC) $(CSTD) $(WARN) $(INCLUDES) $(FLAGS_asan) -DFUZZ_REPLAY $^ $(LIBS) -o $@
 $(B)/asan/fuzz_cache_replay: tests/fuzz/fuzz_cache.c $(B)/asan/libcoord.a
 	$(CC) $(CSTD) $(WARN) $(INCLUDES) $(FLAGS_asan) -DFUZZ_REPLAY $^ $(LIBS) -o $@
+
+# ---------------------------------------------------------------------------
+# The remote cache client (workers/remote.c) against a private local
+# redis-server: 10 000 values read one per request and in batches; prints
+# time and round trips per key.
+.PHONY: bench-remote
+bench-remote: $(B)/release/tools/bench_remote
+	tests/remote/run.sh $(B)/release/tools/bench_remote
 
 # ---------------------------------------------------------------------------
 # Typecheck (modules/check.c): front-end throughput on a generated corpus of

@@ -7,7 +7,7 @@
 # listed here, and completes a few command lines.
 
 _coord_commands='check cache'
-_coord_opts='-j --jobs= --format= --color= --emit-types -I --include= --stats --trace= --no-cache --cache-dir= --cache-max= --cache-verify --help --version'
+_coord_opts='-j --jobs= --format= --color= --emit-types -I --include= --stats --trace= --no-cache --cache-dir= --cache-max= --cache-verify --remote-cache= --remote-cache-readonly --remote-cache-timeout= --remote-cache-ttl= --help --version'
 
 # Completes the value of option $1 from the word $2; returns 1 when $1 takes
 # no value.
@@ -20,7 +20,7 @@ _coord_value()
     -I | --include) COMPREPLY=($(compgen -d -- "$2")) ;;
     --trace) COMPREPLY=($(compgen -f -- "$2")) ;;
     --cache-dir) COMPREPLY=($(compgen -d -- "$2")) ;;
-    --cache-max) COMPREPLY=() ;;
+    --cache-max | --remote-cache | --remote-cache-timeout | --remote-cache-ttl) COMPREPLY=() ;;
     *) return 1 ;;
     esac
     return 0

@@ -200,6 +200,7 @@ static void dispatch(CoordSession *s, Module *m)
         t.path = m->path;
         t.name = m->name;
         t.cache = s->cache;
+        t.remote = cache_remote_take(s, false);
         m->state = s->cache ? MS_LOADING : MS_PARSING;
         break;
     case MS_LOADED:
@@ -228,6 +229,8 @@ static void dispatch(CoordSession *s, Module *m)
             arts[i] = import_artifact(s, m, i);
         t.artifacts = arts;
         cache_prepare_store(s, m, &t);
+        if (t.cache)
+            t.remote = cache_remote_take(s, true);
         m->state = MS_CHECKING;
         break;
     }

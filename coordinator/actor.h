@@ -233,6 +233,15 @@ struct CoordSession {
     /* The result cache: NULL when off or when it could not be opened. */
     CacheStore *cache;
     char cache_warning[600];
+    /* The remote tier (coordinator/cache.c): NULL when off.  Its
+     * connections belong to whoever holds them: the free ones here, the
+     * others inside the load or typecheck task that carries them, until the
+     * result brings them back (ownership moves with messages). */
+    Remote *remote;
+    RemoteConn **remote_free;
+    uint32_t remote_free_count, remote_conn_count;
+    RemoteCounters remote_obs;
+    char remote_warning[400];
     struct {
         uint64_t hits, misses, stale, corrupt, written, bytes_read, bytes_written;
     } cache_obs;
@@ -280,6 +289,7 @@ void cache_open(CoordSession *s);               /* at the start of coord_run */
 void cache_finish(CoordSession *s);             /* at its end: the automatic trim */
 void cache_close(CoordSession *s);              /* with the session: every mapping */
 void cache_count(CoordSession *s, const Result *r);
+RemoteConn *cache_remote_take(CoordSession *s, bool write);
 /* The first candidate of a LOADED module whose dependency record holds
  * against its imports now, or NONE. */
 uint32_t cache_validate(const CoordSession *s, const Module *m);

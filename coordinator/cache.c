@@ -25,6 +25,7 @@
 
 #include "base/mem.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 const NameIface *import_iface(const CoordSession *s, const Module *m, uint32_t i)
@@ -40,6 +41,31 @@ const Artifact *import_artifact(const CoordSession *s, const Module *m, uint32_t
     return (!to || s->edges[e].in_cycle || to->failed) ? NULL : to->artifact;
 }
 
+/* The remote tier: only behind a local cache (what it fetches is stored
+ * there).  No I/O here: connections are made by the tasks that use them. */
+static void remote_open_tier(CoordSession *s)
+{
+    const char *url = s->opts.remote_cache;
+    if (!url)
+        url = getenv("COORD_REMOTE_CACHE");
+    if (!url || !*url || !s->cache || s->remote)
+        return;
+    RemoteConfig cfg;
+    memset(&cfg, 0, sizeof cfg);
+    char err[300];
+    if (remote_parse_url(url, &cfg, err, sizeof err) != 0) {
+        snprintf(s->remote_warning, sizeof s->remote_warning, "%s; checking without it", err);
+        return;
+    }
+    cfg.timeout_ms = s->opts.remote_timeout_ms;
+    cfg.ttl_s = s->opts.remote_ttl_s;
+    cfg.readonly = s->opts.remote_readonly;
+    cfg.build_id = coord_build_id();
+    s->remote = remote_open(&cfg);
+    if (!s->remote)
+        co_oom(s);
+}
+
 void cache_open(CoordSession *s)
 {
     if (!s->opts.cache)
@@ -50,10 +76,41 @@ void cache_open(CoordSession *s)
         s->cache = NULL;
         snprintf(s->cache_warning, sizeof s->cache_warning, "%s; checking without the cache", err);
     }
+    remote_open_tier(s);
+}
+
+/* A connection for a load or typecheck task (NULL: none; the task runs
+ * without the remote).  Taken from the free ones, else made (no I/O). */
+RemoteConn *cache_remote_take(CoordSession *s, bool write)
+{
+    if (!s->remote || !remote_enabled(s->remote) || (write && s->opts.remote_readonly))
+        return NULL;
+    if (s->remote_free_count)
+        return s->remote_free[--s->remote_free_count];
+    RemoteConn **grown = mem_realloc(s->remote_free, (s->remote_conn_count + 1) * sizeof *grown);
+    if (!grown)
+        return NULL;
+    s->remote_free = grown;
+    RemoteConn *c = remote_conn_new(s->remote);
+    if (c)
+        s->remote_conn_count++;
+    return c;
+}
+
+static void remote_close_tier(CoordSession *s)
+{
+    for (uint32_t i = 0; i < s->remote_free_count; i++)
+        remote_conn_free(s->remote_free[i]);
+    mem_free(s->remote_free);
+    s->remote_free = NULL;
+    s->remote_free_count = s->remote_conn_count = 0;
+    remote_close(s->remote);
+    s->remote = NULL;
 }
 
 void cache_close(CoordSession *s)
 {
+    remote_close_tier(s);
     for (uint32_t i = 0; i < s->mod_count; i++) {
         Module *m = s->mods[i];
         for (uint32_t k = 0; k < m->cand_count; k++)
@@ -72,6 +129,8 @@ void cache_finish(CoordSession *s)
     uint64_t removed = 0;
     if (s->cache_obs.written > 0)
         cache_store_maybe_trim(s->cache, &removed);
+    if (s->remote && !s->remote_warning[0])
+        remote_warning(s->remote, s->remote_warning, sizeof s->remote_warning);
 }
 
 void cache_count(CoordSession *s, const Result *r)
@@ -80,6 +139,18 @@ void cache_count(CoordSession *s, const Result *r)
     s->cache_obs.written += r->cache.written;
     s->cache_obs.bytes_read += r->cache.bytes_read;
     s->cache_obs.bytes_written += r->cache.bytes_written;
+    if (r->remote)              /* the connection comes back (capacity: one per task) */
+        s->remote_free[s->remote_free_count++] = r->remote;
+    RemoteCounters *o = &s->remote_obs;
+    const RemoteCounters *c = &r->remote_cnt;
+    o->hits += c->hits;
+    o->misses += c->misses;
+    o->errors += c->errors;
+    o->written += c->written;
+    o->bytes_read += c->bytes_read;
+    o->bytes_written += c->bytes_written;
+    o->wait_ns += c->wait_ns;
+    o->corrupt += c->corrupt;
     if (r->write_failed && !s->cache_warning[0])
         snprintf(s->cache_warning, sizeof s->cache_warning,
                  "cannot write results into the cache %s; they were not saved",
@@ -169,6 +240,11 @@ bool cache_verify_matches(const Module *m)
 const char *coord_cache_warning(const CoordSession *s)
 {
     return s->cache_warning;
+}
+
+const char *coord_remote_warning(const CoordSession *s)
+{
+    return s->remote_warning;
 }
 
 int coord_parse_size(const char *str, uint64_t *out)

@@ -49,6 +49,14 @@ static const char usage_text[] =
     "                        $COORD_CACHE_MAX, else 1G); a run over it trims it\n"
     "  --cache-verify        also check every reused result afresh and compare\n"
     "                        (also COORD_CACHE_VERIFY=1)\n"
+    "  --remote-cache URL    also share results through a Redis server:\n"
+    "                        redis://HOST[:PORT][/DB] or unix:///PATH (default:\n"
+    "                        $COORD_REMOTE_CACHE); looked up after the local cache\n"
+    "  --remote-cache-readonly  read the remote cache, never write it\n"
+    "  --remote-cache-timeout MS  connect timeout (default 500; each later wait\n"
+    "                        on the server: half of it)\n"
+    "  --remote-cache-ttl SECONDS  lifetime of remote entries, refreshed on a\n"
+    "                        hit (default 604800: 7 days)\n"
     "  --help                show this help\n"
     "  --version             show the version, build id and library versions\n"
     "\n"
@@ -65,6 +73,18 @@ static int usage_error(const char *fmt, const char *arg)
 
 /* The value of option `name` (given as "-j N", "-jN", "--jobs N" or
  * "--jobs=N"); advances *i past it.  NULL when argv[*i] is not this option. */
+/* A decimal number from 1 to max: 0, else -1. */
+static int parse_count(const char *v, uint32_t max, uint32_t *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long long n = strtoull(v, &end, 10);
+    if (errno || *end || end == v || v[0] < '0' || v[0] > '9' || n < 1 || n > max)
+        return -1;
+    *out = (uint32_t)n;
+    return 0;
+}
+
 static const char *option_value(int argc, char **argv, int *i, const char *shrt,
                                 const char *lng, bool *missing)
 {
@@ -246,6 +266,9 @@ int main(int argc, char **argv)
     bool cache = true, cache_verify = false;
     const char *cache_dir = NULL;
     uint64_t cache_max = 0;
+    const char *remote = NULL;
+    bool remote_readonly = false;
+    uint32_t remote_timeout = 0, remote_ttl = 0;
     const char *verify_env = getenv("COORD_CACHE_VERIFY");
     if (verify_env && strcmp(verify_env, "1") == 0)
         cache_verify = true;
@@ -291,6 +314,20 @@ int main(int argc, char **argv)
         } else if ((rc = cache_option(argc, argv, &i, &cache_dir, &cache_max, &missing)) != 0) {
             if (rc < 0)
                 goto out;
+        } else if (strcmp(a, "--remote-cache-readonly") == 0) {
+            remote_readonly = true;
+        } else if ((v = option_value(argc, argv, &i, NULL, "--remote-cache", &missing)) != NULL) {
+            remote = v;
+        } else if ((v = option_value(argc, argv, &i, NULL, "--remote-cache-timeout", &missing)) != NULL) {
+            if (parse_count(v, 600000, &remote_timeout) != 0) {
+                usage_error("invalid remote cache timeout '%s' (expected 1 to 600000 ms)", v);
+                goto out;
+            }
+        } else if ((v = option_value(argc, argv, &i, NULL, "--remote-cache-ttl", &missing)) != NULL) {
+            if (parse_count(v, UINT32_MAX, &remote_ttl) != 0) {
+                usage_error("invalid remote cache TTL '%s' (expected 1 to 4294967295 seconds)", v);
+                goto out;
+            }
         } else if ((v = option_value(argc, argv, &i, "-j", "--jobs", &missing)) != NULL) {
             char *end;
             errno = 0;
@@ -354,7 +391,9 @@ int main(int argc, char **argv)
     }
     CoordOptions opts = { .jobs = jobs, .trace = trace != NULL, .cache = cache,
                           .cache_dir = cache_dir, .cache_max = cache_max,
-                          .cache_verify = cache_verify };
+                          .cache_verify = cache_verify, .remote_cache = remote,
+                          .remote_readonly = remote_readonly,
+                          .remote_timeout_ms = remote_timeout, .remote_ttl_s = remote_ttl };
     if (isatty(STDERR_FILENO) == 1)
         opts.progress = stderr;
 #ifdef COORD_TESTING
@@ -388,6 +427,8 @@ int main(int argc, char **argv)
     status = coord_run(s);
     if (coord_cache_warning(s)[0])
         fprintf(stderr, "coord: warning: %s\n", coord_cache_warning(s));
+    if (coord_remote_warning(s)[0])
+        fprintf(stderr, "coord: warning: remote cache %s\n", coord_remote_warning(s));
     if (format != COORD_FORMAT_TEXT)
         coord_print_reports(s, stdout, format, false);
     else {

@@ -142,6 +142,14 @@ bool coord_stats(const CoordSession *s, CoordStats *out)
     out->cache_written = s->cache_obs.written;
     out->cache_bytes_read = s->cache_obs.bytes_read;
     out->cache_bytes_written = s->cache_obs.bytes_written;
+    out->remote = s->remote != NULL;
+    out->remote_hits = s->remote_obs.hits;
+    out->remote_misses = s->remote_obs.misses;
+    out->remote_errors = s->remote_obs.errors;
+    out->remote_written = s->remote_obs.written;
+    out->remote_bytes_read = s->remote_obs.bytes_read;
+    out->remote_bytes_written = s->remote_obs.bytes_written;
+    out->remote_wait_ns = s->remote_obs.wait_ns;
     return true;
 }
 
@@ -181,5 +189,15 @@ void coord_print_stats(const CoordSession *s, FILE *out)
         };
         for (size_t i = 0; i < sizeof c / sizeof *c; i++)
             fprintf(out, "stats.cache.%s: %llu\n", c[i].key, (unsigned long long)c[i].v);
+    }
+    if (st.remote) {
+        const struct { const char *key; uint64_t v; } c[] = {
+            { "hits", st.remote_hits }, { "misses", st.remote_misses },
+            { "errors", st.remote_errors }, { "written", st.remote_written },
+            { "bytes_read", st.remote_bytes_read }, { "bytes_written", st.remote_bytes_written },
+        };
+        for (size_t i = 0; i < sizeof c / sizeof *c; i++)
+            fprintf(out, "stats.remote.%s: %llu\n", c[i].key, (unsigned long long)c[i].v);
+        fprintf(out, "stats.remote.wait_ms: %.3f\n", ms(st.remote_wait_ns));
     }
 }

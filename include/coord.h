@@ -68,6 +68,19 @@ typedef struct CoordOptions {
     const char *cache_dir;
     uint64_t cache_max;
     bool cache_verify;
+    /* The remote tier (with the cache only): a Redis server at remote_cache,
+     * redis://HOST[:PORT][/DB] or unix:///path (NULL: $COORD_REMOTE_CACHE,
+     * unset or empty: none).  Looked up after the local cache misses; a
+     * result fetched is validated like a local one and stored locally; a
+     * result computed is also written there unless remote_readonly.
+     * remote_timeout_ms bounds the connect (0: 500 ms; each later socket
+     * wait half of it); entries live remote_ttl_s seconds (0: 7 days),
+     * refreshed on a hit.  A remote that fails costs misses, never the
+     * build: coord_remote_warning says what happened. */
+    const char *remote_cache;
+    bool remote_readonly;
+    uint32_t remote_timeout_ms;
+    uint32_t remote_ttl_s;
 } CoordOptions;
 
 /* Exit statuses (LANGUAGE.md section 8). */
@@ -203,11 +216,26 @@ typedef struct CoordStats {
     uint64_t cache_written;
     uint64_t cache_bytes_read;
     uint64_t cache_bytes_written;
+    /* The remote cache (all 0 without one).  remote_hits are results
+     * fetched that passed validation; remote_wait_ns is the time tasks spent
+     * waiting on the network (connects, writes, reads). */
+    bool     remote;
+    uint64_t remote_hits;
+    uint64_t remote_misses;
+    uint64_t remote_errors;
+    uint64_t remote_written;
+    uint64_t remote_bytes_read;
+    uint64_t remote_bytes_written;
+    uint64_t remote_wait_ns;
 } CoordStats;
 
 /* Why the run went on without its cache ("" when it did not): the
  * directory could not be created, or an entry could not be written. */
 COORD_API const char *coord_cache_warning(const CoordSession *s);
+/* What went wrong with the remote cache ("" when nothing did), for one
+ * `coord: warning: remote cache ...` line: e.g. "redis://h:6379/0: timed
+ * out (3 errors; not used for the rest of this run)", or a bad URL. */
+COORD_API const char *coord_remote_warning(const CoordSession *s);
 /* `coord cache info|trim|clean` on the cache that CoordOptions would use
  * with these cache_dir / cache_max: prints to out, errors as "coord: ..."
  * to err; returns an exit status (COORD_EXIT_USAGE for an unknown command). */

@@ -20,7 +20,8 @@
 #   - install: make install into a temporary DESTDIR, the embedding example
 #     built through pkg-config against the installed libcoord.so, uninstall;
 #   - remote: the remote cache client against a private redis-server and
-#     fake servers (tests/remote/run.sh).
+#     fake servers (tests/remote/run.sh), and coord with a remote cache end to
+#     end: two machines, read-only, faults (tests/remote/e2e.sh).
 # The full suites are `make stress`, `make oom`, `make fuzz`, `make badinput`.
 # B (the build root) comes from make's command line when given, else build.
 set -eu
@@ -55,4 +56,5 @@ echo "== ci_extra: make install / uninstall (tests/install.sh)"
 tests/install.sh "$B"
 echo "== ci_extra: remote cache client"
 tests/remote/run.sh "$B/asan/remote/test_remote"
+tests/remote/e2e.sh "$coord" "$gen"
 echo "ci_extra: all passed in $(( $(date +%s) - t0 ))s"

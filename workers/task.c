@@ -21,9 +21,15 @@
  *     typecheck task given a cache publishes its module's result.  A cache
  *     failure is only counted (Result.cache, write_failed): it never fails
  *     the task.
+ *   - The remote tier, when the task carries a connection: a load task whose
+ *     local lookup found nothing usable asks it, and stores what passes
+ *     validation in the local cache; a publishing typecheck task also writes
+ *     the entry's bytes there.  Its failures are only counted
+ *     (Result.remote_cnt).  The connection always goes back in Result.remote.
  */
 #include "workers/worker.h"
 #include "base/hash.h"
+#include "base/mem.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -251,6 +257,13 @@ static void run_load(Arena *scratch, const Task *t, Result *r)
     r->keyed = true;
     CacheEntry *found = ARENA_ARRAY(scratch, CacheEntry, LOAD_CANDIDATES);
     uint32_t n = found ? cache_store_load(t->cache, r->key, found, LOAD_CANDIDATES, &r->cache) : 0;
+    /* Nothing local: one entry from the remote, if it has one (its bytes
+     * passed the same validation as a file's). */
+    bool remote = false;
+    if (n == 0 && found && t->remote) {
+        n = remote_get_entries(t->remote, &r->key, 1, found, &r->remote_cnt);
+        remote = n == 1;
+    }
     ModuleResult *cands = n ? ARENA_ARRAY(t->keep, ModuleResult, n) : NULL;
     CacheEntry *kept = n ? ARENA_ARRAY(t->keep, CacheEntry, n) : NULL;
     uint32_t valid = 0;
@@ -262,10 +275,20 @@ static void run_load(Arena *scratch, const Task *t, Result *r)
         }
         if (cands && kept &&
             result_view(secs, found[i].section_count, r->src_len, t->keep, &cands[valid])) {
-            cache_store_touch(t->cache, r->key, found[i].variant);
+            if (remote)         /* fetched: kept locally too */
+                cache_store_write(t->cache, r->key, found[i].variant, found[i].sections,
+                                  found[i].section_count, &r->cache);
+            else
+                cache_store_touch(t->cache, r->key, found[i].variant);
             kept[valid++] = found[i];
         } else {
-            r->cache.corrupt++;
+            if (remote) {       /* a valid entry whose result does not load */
+                r->remote_cnt.hits--;
+                r->remote_cnt.misses++;
+                r->remote_cnt.corrupt++;
+            } else {
+                r->cache.corrupt++;
+            }
             cache_entry_release(&found[i]);
         }
     }
@@ -297,8 +320,18 @@ static void store_step(Arena *scratch, const Task *t, Result *r)
         cs[i].data = secs[i].data;
         cs[i].len = secs[i].len;
     }
-    r->write_failed = cache_store_write(t->cache, t->key, result_variant(&res), cs, RS__COUNT,
+    uint64_t variant = result_variant(&res);
+    r->write_failed = cache_store_write(t->cache, t->key, variant, cs, RS__COUNT,
                                         &r->cache) != 0;
+    if (t->remote) {            /* the same bytes to the remote */
+        void *buf;
+        size_t len;
+        if (cache_entry_encode(cache_store_build_id(t->cache), t->key, variant, cs, RS__COUNT,
+                               &buf, &len) == 0) {
+            remote_put(t->remote, &t->key, &(RemoteValue){ buf, len }, 1, &r->remote_cnt);
+            mem_free(buf);
+        }
+    }
 }
 
 static void run_canon(Arena *scratch, const Task *t, Result *r)
@@ -371,6 +404,7 @@ void worker_run_task(Arena *scratch, const Task *t, Result *r)
     case TASK_LOAD:  run_load(scratch, t, r); break;
     case TASK_STOP:  fail(r, FAIL_INTERNAL); break;
     }
+    r->remote = t->remote;          /* the connection goes back with the result */
     r->nanos = worker_now_nanos() - start;
     r->cpu_nanos = worker_thread_cpu_nanos() - cpu;
     r->start_nanos = start;

@@ -28,6 +28,7 @@
 #include "modules/result.h"
 #include "reports/report.h"
 #include "workers/cache_store.h"
+#include "workers/remote.h"
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -87,6 +88,11 @@ typedef struct Task {
      * reports, lines, the imports' part of the dependency record), the task
      * adds the artifact, its reports and the names it looked up. */
     CacheStore *cache;
+    /* load and typecheck with `cache`: a remote cache connection, owned by
+     * the task until its result hands it back (NULL: no remote).  A load
+     * whose local lookup finds nothing usable asks it and stores what it
+     * fetched locally; a typecheck writes its result there too. */
+    RemoteConn *remote;
     const char *src;
     uint32_t src_len;
     CacheKey key;
@@ -119,6 +125,8 @@ typedef struct Result {
     const ModuleResult *cands;          /* in keep */
     CacheEntry *entries;                /* in keep: their mappings, released by the owner */
     CacheCounters cache;                /* load/typecheck: what the store counted */
+    RemoteConn *remote;                 /* the task's connection, handed back */
+    RemoteCounters remote_cnt;          /* what it counted */
     bool write_failed;                  /* typecheck: the entry could not be written */
     bool parsed_too;                    /* canonicalize: it parsed first (iface,
                                          * iface_fp and parse_reports are set) */

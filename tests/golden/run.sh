@@ -107,7 +107,7 @@ case "$libdir" in
 esac
 # shellcheck disable=SC2086
 if ${CC:-cc} -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror $flags -I"$top/include" \
-        "$top/examples/driver.c" "$libdir/libcoord.a" -lpthread -lm -o "$work/driver" &&
+        "$top/examples/driver.c" "$libdir/libcoord.a" -lhiredis -lpthread -lm -o "$work/driver" &&
    (cd "$top" && "$work/driver" examples >"$work/driver.out" 2>"$work/driver.err") &&
    [ ! -s "$work/driver.err" ] &&
    grep -qx "Main: 5 values" "$work/driver.out" &&

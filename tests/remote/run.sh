@@ -1,8 +1,9 @@
 #!/bin/sh
 # run.sh TEST_BINARY — runs the remote cache client's tests
-# (tests/remote/test_remote.c, built as build/MODE/remote/test_remote)
-# against a private redis-server (tests/remote/redis.sh), which is stopped at
-# the end, also when a test fails.  The tests pause and kill that server.
+# (tests/remote/test_remote.c, built as build/MODE/remote/test_remote), or
+# tools/bench_remote, against a private redis-server (tests/remote/redis.sh),
+# which is stopped at the end, also when a test fails.  The tests pause and
+# kill that server.
 set -eu
 export LC_ALL=C
 if [ $# -ne 1 ]; then
