@@ -300,6 +300,7 @@ FUZZ_B    := $(B)/fuzz
 
 stress: $(B)/release/coord $(B)/release/tools/gen
 	tests/stress/run.sh full $(B)/release/coord $(B)/release/tools/gen
+	tests/stress/long.sh $(B)/release/coord
 
 oom: $(B)/asan/coord $(B)/asan/tools/gen
 	tests/oom/run.sh full $(B)/asan/coord $(B)/asan/tools/gen

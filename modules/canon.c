@@ -82,6 +82,7 @@
  * it at the same time), which lets the walk stop early.
  */
 #include "modules/canon.h"
+#include "base/hash.h"
 
 #include "base/builder.h"
 #include "base/intern.h"
@@ -138,6 +139,8 @@ typedef struct Canon {
     bool wild_used;          /* an unknown ctor was silenced: wild sources are used */
 
     uint32_t *binding;  Builder saved;   /* locals: name -> local id; save stack */
+    uint32_t *param_seen;    /* per name: the params() call that saw it last */
+    uint32_t param_epoch;
     uint32_t *tbinding; Builder tsaved;  /* annotation type variables */
     Builder owned;           /* tvar ids owned by the open declarations */
     uint32_t pat_first_local; /* locals from here on are the current pattern's */
@@ -675,18 +678,19 @@ static void params(Canon *C, uint32_t list)
 {
     const Ast *A = C->ast;
     uint32_t n = ast_list_len(A, list);
+    uint32_t epoch = ++C->param_epoch;
     for (uint32_t i = 0; i < n; i++) {
         uint32_t p = ast_list_at(A, list, i);
         uint32_t id = A->a[p], s, e;
         tok_span(C, A->tok[p], &s, &e);
         uint32_t annot = opt_type(C, A->b[p]);
-        if (id != AST_NONE)
-            for (uint32_t j = 0; j < i; j++)
-                if (A->a[ast_list_at(A, list, j)] == id) {
-                    report_add(&C->rep, RC_E0209, s, e, "%s is bound twice in this parameter list",
-                               ast_str(C, id));
-                    break;
-                }
+        /* bound twice: a stamp per name, so 100 000 parameters are linear */
+        if (id != AST_NONE) {
+            if (C->param_seen[id] == epoch)
+                report_add(&C->rep, RC_E0209, s, e, "%s is bound twice in this parameter list",
+                           ast_str(C, id));
+            C->param_seen[id] = epoch;
+        }
         push32(&C->stack, local_new(C, id, CANON_LOCAL_PARAM, s, e, annot));
     }
 }
@@ -1145,12 +1149,32 @@ static void import_exposing(Canon *C, uint32_t i, uint32_t list)
     }
 }
 
+/* The first import before i with import i's qualifier (NONE if none), from
+ * an open-addressing table of first imports per qualifier (entries index +
+ * 1, cap a power of two): 30 000 imports cost linear time. */
+static uint32_t first_with_qual(Canon *C, uint32_t *quals, uint32_t cap, uint32_t i)
+{
+    const char *q = C->imp[i].qual;
+    uint32_t h = (uint32_t)hash_bytes(q, strlen(q)) & (cap - 1);
+    while (quals[h]) {
+        if (strcmp(C->imp[quals[h] - 1].qual, q) == 0)
+            return quals[h] - 1;
+        h = (h + 1) & (cap - 1);
+    }
+    quals[h] = i + 1;
+    return NONE;
+}
+
 static void setup_imports(Canon *C, const NameIface *self, const NameIface *const *imports, uint32_t count)
 {
     const Ast *A = C->ast;
     uint32_t list = A->imports;
     C->nimp = ast_list_len(A, list);
     C->imp = ARENA_ZARRAY(C->scratch, ImportInfo, C->nimp ? C->nimp : 1);
+    uint32_t qcap = 16;
+    while (qcap < 2 * C->nimp)
+        qcap *= 2;
+    uint32_t *quals = ARENA_ZARRAY(C->scratch, uint32_t, qcap);
     for (uint32_t i = 0; i < C->nimp; i++) {
         uint32_t node = ast_list_at(A, list, i), path = A->a[node], E = A->b[node];
         ImportInfo *I = &C->imp[i];
@@ -1189,13 +1213,12 @@ static void setup_imports(Canon *C, const NameIface *self, const NameIface *cons
         ci->start = s;
         ci->end = e;
         ci->poisoned = I->f == NULL;
-        for (uint32_t j = 0; j < i; j++)
-            if (strcmp(C->imp[j].qual, I->qual) == 0 && strcmp(C->imp[j].module, I->module) != 0) {
-                report_add(&C->rep, RC_E0203, s, e, "duplicate definition of module qualifier %s: already used by %s",
-                           I->qual, C->imp[j].module);
-                ci->used = 1;   /* unreachable by name: W0201 would repeat this report */
-                break;
-            }
+        uint32_t j = first_with_qual(C, quals, qcap, i);
+        if (j != NONE && strcmp(C->imp[j].module, I->module) != 0) {
+            report_add(&C->rep, RC_E0203, s, e, "duplicate definition of module qualifier %s: already used by %s",
+                       I->qual, C->imp[j].module);
+            ci->used = 1;   /* unreachable by name: W0201 would repeat this report */
+        }
     }
     for (uint32_t i = 0; i < C->nimp; i++) {
         uint32_t node = ast_list_at(A, list, i);
@@ -1472,6 +1495,7 @@ static CanonModule *canon_run(Canon *C, const NameIface *self, const NameIface *
     C->imp_type = table(C, C->nnames);
     C->imp_ctor = table(C, C->nnames);
     C->binding = table(C, C->nnames);
+    C->param_seen = table(C, C->nnames);
     C->tbinding = table(C, C->nnames);
     C->own_clash = ARENA_ZARRAY(s, uint8_t, C->nnames + 1);
     C->cur_value = NONE;

@@ -43,6 +43,8 @@ echo "== ci_extra: result cache (edit walk, corruption, concurrency)"
 tests/cache/edits.sh "$coord" "$gen" 200 200
 tests/cache/robust.sh "$coord" "$gen"
 tests/cache/cli.sh "$coord"
+echo "== ci_extra: long lists (asan)"
+tests/stress/long.sh "$coord"
 echo "== ci_extra: bad input"
 tests/badinput/run.sh "$coord"
 tests/badinput/io.sh "$coord"
