@@ -275,10 +275,12 @@ static void run_load(Arena *scratch, const Task *t, Result *r)
         }
         if (cands && kept &&
             result_view(secs, found[i].section_count, r->src_len, t->keep, &cands[valid])) {
+            /* a local entry's mtime is its last use: touch it (a stat,
+             * rarely a utimensat) only when the store would move it */
             if (remote)         /* fetched: kept locally too */
                 cache_store_write(t->cache, r->key, found[i].variant, found[i].sections,
                                   found[i].section_count, &r->cache);
-            else
+            else if (found[i].mtime + 3600 < (int64_t)time(NULL))
                 cache_store_touch(t->cache, r->key, found[i].variant);
             kept[valid++] = found[i];
         } else {
