@@ -658,54 +658,10 @@ static uint32_t unary(Parser *p)
     return node(p, k, op, e, 0);
 }
 
-/* mul: unary (('*' | '/' | '%') unary)* */
-static uint32_t mul_expr(Parser *p)
-{
-    uint32_t saved = p->depth;
-    uint32_t l = unary(p);
-    for (;;) {
-        AstKind k;
-        switch (peek(p)) {
-        case TK_STAR: k = AST_EXPR_MUL; break;
-        case TK_SLASH: k = AST_EXPR_DIV; break;
-        case TK_PERCENT: k = AST_EXPR_MOD; break;
-        default: p->depth = saved; return l;
-        }
-        uint32_t op = advance(p);
-        enter(p);
-        l = node(p, k, op, l, unary(p));
-    }
-}
-
-/* add: mul (('+' | '-') mul)* */
-static uint32_t add_expr(Parser *p)
-{
-    uint32_t saved = p->depth;
-    uint32_t l = mul_expr(p);
-    for (;;) {
-        AstKind k;
-        switch (peek(p)) {
-        case TK_PLUS: k = AST_EXPR_ADD; break;
-        case TK_MINUS: k = AST_EXPR_SUB; break;
-        default: p->depth = saved; return l;
-        }
-        uint32_t op = advance(p);
-        enter(p);
-        l = node(p, k, op, l, mul_expr(p));
-    }
-}
-
-/* concat: add ['++' concat]   (right associative) */
-static uint32_t concat_expr(Parser *p)
-{
-    uint32_t l = add_expr(p);
-    if (!at(p, TK_PLUSPLUS)) return l;
-    uint32_t op = advance(p);
-    enter(p);
-    uint32_t r = concat_expr(p);
-    leave(p);
-    return node(p, AST_EXPR_CONCAT, op, l, r);
-}
+/* The binary operators, loosest first (LANGUAGE.md section 4):
+ *   1 '||'   2 '&&'   3 comparisons (non-associative)   4 '++' (right)
+ *   5 '+' '-'   6 '*' '/' '%'   (the others left associative) */
+enum { PREC_OR = 1, PREC_AND, PREC_CMP, PREC_CONCAT, PREC_ADD, PREC_MUL, PREC__COUNT };
 
 static bool comparison(TokKind k, AstKind *out)
 {
@@ -720,47 +676,65 @@ static bool comparison(TokKind k, AstKind *out)
     }
 }
 
-/* cmp: concat [cmp_op concat]   (non-associative) */
-static uint32_t cmp_expr(Parser *p)
+/* Precedence of binary operator k (0: not one) and its node kind. */
+static int binary_op(TokKind k, AstKind *out)
 {
-    uint32_t l = concat_expr(p);
-    AstKind k;
-    if (!comparison(peek(p), &k)) return l;
-    uint32_t op = advance(p);
-    enter(p);
-    uint32_t r = concat_expr(p);
-    leave(p);
-    AstKind k2;
-    if (comparison(peek(p), &k2))
-        error_at(p, p->pos, RC_E0110,
-                 "comparison operators do not chain: parenthesize one comparison, found %s",
-                 lex_kind_display(peek(p)));
-    return node(p, k, op, l, r);
-}
-
-/* and: cmp ('&&' cmp)* */
-static uint32_t and_expr(Parser *p)
-{
-    uint32_t saved = p->depth;
-    uint32_t l = cmp_expr(p);
-    while (at(p, TK_ANDAND)) {
-        uint32_t op = advance(p);
-        enter(p);
-        l = node(p, AST_EXPR_AND, op, l, cmp_expr(p));
+    switch (k) {
+    case TK_OROR: *out = AST_EXPR_OR; return PREC_OR;
+    case TK_ANDAND: *out = AST_EXPR_AND; return PREC_AND;
+    case TK_PLUSPLUS: *out = AST_EXPR_CONCAT; return PREC_CONCAT;
+    case TK_PLUS: *out = AST_EXPR_ADD; return PREC_ADD;
+    case TK_MINUS: *out = AST_EXPR_SUB; return PREC_ADD;
+    case TK_STAR: *out = AST_EXPR_MUL; return PREC_MUL;
+    case TK_SLASH: *out = AST_EXPR_DIV; return PREC_MUL;
+    case TK_PERCENT: *out = AST_EXPR_MOD; return PREC_MUL;
+    default: return comparison(k, out) ? PREC_CMP : 0;
     }
-    p->depth = saved;
-    return l;
 }
 
-/* or: and ('||' and)* */
-static uint32_t or_expr(Parser *p)
+/* binary: unary (op binary)* by precedence climbing (one loop for the five
+ * levels, like cproc's binaryexpr): operators of precedence >= min are
+ * taken here; a left-associative operator's right operand takes only
+ * tighter ones, '++' its own level again (right associative), and a
+ * comparison followed by another is E0110.
+ *
+ * Depth (E0111) counts as the grammar's one-function-per-level form did:
+ * each link of a left-associative run adds one level that lasts while the
+ * run of that precedence does (a looser operator ends the tighter runs);
+ * '++' and comparisons add one level for their right operand only. */
+static uint32_t binary(Parser *p, int min)
 {
     uint32_t saved = p->depth;
-    uint32_t l = and_expr(p);
-    while (at(p, TK_OROR)) {
+    uint32_t run[PREC__COUNT] = { 0 };   /* links of each open run */
+    uint32_t l = unary(p);
+    for (;;) {
+        AstKind k;
+        int prec = binary_op(peek(p), &k);
+        if (prec == 0 || prec < min)
+            break;
         uint32_t op = advance(p);
+        uint32_t open = 0;
+        for (int q = PREC_OR; q < PREC__COUNT; q++) {
+            if (q > prec)
+                run[q] = 0;
+            open += run[q];
+        }
+        p->depth = saved + open;
         enter(p);
-        l = node(p, AST_EXPR_OR, op, l, and_expr(p));
+        uint32_t r;
+        if (prec == PREC_CONCAT || prec == PREC_CMP) {
+            r = binary(p, PREC_CONCAT);   /* '++' and tighter */
+            leave(p);
+            AstKind k2;
+            if (prec == PREC_CMP && comparison(peek(p), &k2))
+                error_at(p, p->pos, RC_E0110,
+                         "comparison operators do not chain: parenthesize one comparison, found %s",
+                         lex_kind_display(peek(p)));
+        } else {
+            run[prec]++;
+            r = binary(p, prec + 1);
+        }
+        l = node(p, k, op, l, r);
     }
     p->depth = saved;
     return l;
@@ -862,7 +836,7 @@ static uint32_t expr(Parser *p)
     case TK_KW_IF: e = if_expr(p); break;
     case TK_KW_LET: e = let_expr(p); break;
     case TK_KW_MATCH: e = match_expr(p); break;
-    default: e = or_expr(p); leave(p); return e;
+    default: e = binary(p, PREC_OR); leave(p); return e;
     }
     /* Only `match` can end before an operator (at its `}`); the others
      * extend as far right as they can. */
