@@ -42,7 +42,6 @@ tests/stress/order.sh "$coord" "$gen"
 echo "== ci_extra: result cache (edit walk, corruption, concurrency)"
 tests/cache/edits.sh "$coord" "$gen" 200 200
 tests/cache/robust.sh "$coord" "$gen"
-tests/cache/cli.sh "$coord" "$gen"
 tests/cache/cli.sh "$coord"
 echo "== ci_extra: long lists (asan)"
 tests/stress/long.sh "$coord"
