@@ -140,6 +140,7 @@ typedef struct Canon {
 
     uint32_t *binding;  Builder saved;   /* locals: name -> local id; save stack */
     uint32_t *param_seen;    /* per name: the params() call that saw it last */
+    uint32_t *quals, qcap;   /* qualifier -> first import with it (setup_imports) */
     uint32_t param_epoch;
     uint32_t *tbinding; Builder tsaved;  /* annotation type variables */
     Builder owned;           /* tvar ids owned by the open declarations */
@@ -369,42 +370,24 @@ static void capture(Canon *C, uint32_t local)
 }
 
 /* ---- qualifiers ---------------------------------------------------------- */
-static bool prefix_is(Canon *C, uint32_t path, uint32_t k, const ImportInfo *I)
-{
-    if (I->qual_segs != k)
-        return false;
-    const char *q = I->qual;
-    for (uint32_t i = 0; i < k; i++) {
-        uint32_t id = ast_list_at(C->ast, path, i);
-        uint32_t len = intern_len(&C->ast->names, id);
-        if (i) {
-            if (*q != '.')
-                return false;
-            q++;
-        }
-        if (memcmp(q, ast_str(C, id), len) != 0)
-            return false;
-        q += len;
-    }
-    return *q == 0;
-}
-
 /* The import a qualified path goes through, or NONE after reporting E0210.
  * Marks the import used. */
+static uint32_t qual_lookup(Canon *C, const char *q);
+
 static uint32_t qualifier(Canon *C, uint32_t path, uint32_t s, uint32_t e)
 {
     uint32_t n = ast_list_len(C->ast, path);
+    /* the longest prefix that is a qualifier, by hash (the first import
+     * with it, as a scan in import order would find) */
     for (uint32_t k = n - 1; k >= 1; k--) {
-        for (uint32_t i = 0; i < C->nimp; i++) {
-            if (!prefix_is(C, path, k, &C->imp[i]))
-                continue;
-            if (k != n - 1)
-                goto unknown;
-            BUILDER_AT(&C->imports, CanonImport, i).used = 1;
-            return i;
-        }
+        uint32_t i = qual_lookup(C, join_path(C, path, k, NULL));
+        if (i == NONE)
+            continue;
+        if (k != n - 1)
+            break;
+        BUILDER_AT(&C->imports, CanonImport, i).used = 1;
+        return i;
     }
-unknown:
     report_add(&C->rep, RC_E0210, s, e, "unknown module qualifier: %s", join_path(C, path, n - 1, NULL));
     return NONE;
 }
@@ -1165,6 +1148,19 @@ static uint32_t first_with_qual(Canon *C, uint32_t *quals, uint32_t cap, uint32_
     return NONE;
 }
 
+static uint32_t qual_lookup(Canon *C, const char *q)
+{
+    if (!C->quals)
+        return NONE;
+    uint32_t h = (uint32_t)hash_bytes(q, strlen(q)) & (C->qcap - 1);
+    while (C->quals[h]) {
+        if (strcmp(C->imp[C->quals[h] - 1].qual, q) == 0)
+            return C->quals[h] - 1;
+        h = (h + 1) & (C->qcap - 1);
+    }
+    return NONE;
+}
+
 static void setup_imports(Canon *C, const NameIface *self, const NameIface *const *imports, uint32_t count)
 {
     const Ast *A = C->ast;
@@ -1175,6 +1171,8 @@ static void setup_imports(Canon *C, const NameIface *self, const NameIface *cons
     while (qcap < 2 * C->nimp)
         qcap *= 2;
     uint32_t *quals = ARENA_ZARRAY(C->scratch, uint32_t, qcap);
+    C->quals = quals;
+    C->qcap = qcap;
     for (uint32_t i = 0; i < C->nimp; i++) {
         uint32_t node = ast_list_at(A, list, i), path = A->a[node], E = A->b[node];
         ImportInfo *I = &C->imp[i];

@@ -52,12 +52,13 @@ typedef struct ImportCache {
     uint32_t *named_map;        /* lazily: art named -> store named */
     uint32_t *node_map;         /* lazily: art node -> store node */
     uint32_t *sum_of_type;      /* lazily: art type -> exhaustiveness sum */
-    uint32_t *value_of_name;    /* lazily: IR name -> artifact_find_value, or */
-    uint32_t *ctor_of_name;     /*   NOT_LOOKED_UP; the same for constructors */
 } ImportCache;
 
-/* An artifact lookup not made yet (artifact indices never come near it). */
-#define NOT_LOOKED_UP (UINT32_MAX - 1)
+/* One artifact lookup made (Check.lookups): import, IR name, constructor
+ * or value, and its answer (artifact_find_value / _ctor).  A hash table
+ * rather than an array per import indexed by name: 30 000 imports used once
+ * each would otherwise cost 30 000 arrays the size of the module's names. */
+typedef struct Lookup { uint32_t imp, name, ctor, found; } Lookup;
 
 typedef struct Check {
     const CanonModule *m;
@@ -68,6 +69,8 @@ typedef struct Check {
     ExCtx ex;
     bool ex_untrusted;          /* this match has a constructor of a duplicate type */
     ImportCache *imp;
+    Lookup *lookups;            /* open addressing; imp == UINT32_MAX: empty */
+    uint32_t lookup_cap, lookup_count;
     uint32_t *local_ty;         /* per local: its type (let: generic) */
     uint32_t *value_ty;         /* per value: its type (generic after its SCC) */
     uint32_t *value_res;        /* per fn value: its result type while checked */
@@ -138,17 +141,39 @@ static uint32_t import_type(Check *c, uint32_t imp, uint32_t node)
 /* artifact_find_value / artifact_find_ctor of an IR name (a binary search
  * by string), remembered per import: a module names the same imported
  * values over and over, and IR names are offsets, equal for equal names. */
-static uint32_t find_by_name(Check *c, uint32_t imp, uint32_t **memo, const Artifact *a, uint32_t name, bool ctor)
+static Lookup *lookup_slot(Lookup *t, uint32_t cap, uint32_t imp, uint32_t name, uint32_t ctor)
 {
-    if (!*memo)
-        *memo = fill_array(c->scratch, c->m->strings_len + 1, NOT_LOOKED_UP);
-    uint32_t *slot = &(*memo)[name];
-    if (*slot == NOT_LOOKED_UP) {
-        *slot = ctor ? artifact_find_ctor(a, canon_str(c->m, name))
-                     : artifact_find_value(a, canon_str(c->m, name));
+    uint32_t h = (imp * 2654435761u ^ name * 40503u ^ ctor) & (cap - 1);
+    while (t[h].imp != UINT32_MAX && !(t[h].imp == imp && t[h].name == name && t[h].ctor == ctor))
+        h = (h + 1) & (cap - 1);
+    return &t[h];
+}
+
+static uint32_t find_by_name(Check *c, uint32_t imp, const Artifact *a, uint32_t name, bool ctor)
+{
+    if ((c->lookup_count + 1) * 2 > c->lookup_cap) {
+        uint32_t ncap = c->lookup_cap ? c->lookup_cap * 2 : 64;
+        Lookup *nt = ARENA_ARRAY(c->scratch, Lookup, ncap);
+        memset(nt, 0xff, ncap * sizeof *nt);
+        for (uint32_t i = 0; i < c->lookup_cap; i++) {
+            const Lookup *o = &c->lookups[i];
+            if (o->imp != UINT32_MAX)
+                *lookup_slot(nt, ncap, o->imp, o->name, o->ctor) = *o;
+        }
+        c->lookups = nt;
+        c->lookup_cap = ncap;
+    }
+    Lookup *slot = lookup_slot(c->lookups, c->lookup_cap, imp, name, ctor);
+    if (slot->imp == UINT32_MAX) {
+        slot->imp = imp;
+        slot->name = name;
+        slot->ctor = ctor;
+        slot->found = ctor ? artifact_find_ctor(a, canon_str(c->m, name))
+                           : artifact_find_value(a, canon_str(c->m, name));
+        c->lookup_count++;
         dep_note(&c->deps, imp, ctor ? DEP_CTOR : DEP_VALUE, canon_str(c->m, name));
     }
-    return *slot;
+    return slot->found;
 }
 
 static uint32_t imported_ctor(Check *c, uint32_t imp, uint32_t name)
@@ -156,7 +181,7 @@ static uint32_t imported_ctor(Check *c, uint32_t imp, uint32_t name)
     const Artifact *a = imp < c->m->import_count ? c->imp[imp].art : NULL;
     if (!a)
         return UINT32_MAX;
-    uint32_t k = find_by_name(c, imp, &c->imp[imp].ctor_of_name, a, name, true);
+    uint32_t k = find_by_name(c, imp, a, name, true);
     if (k == UINT32_MAX || a->types[a->ctors[k].type].poisoned)
         return UINT32_MAX;
     return k;
@@ -524,7 +549,7 @@ static uint32_t infer(Check *c, uint32_t e)
         return m->values[a].poisoned ? s->t_error : ty_instantiate(s, c->value_ty[a]);
     case CE_IMPORTED: {
         const Artifact *art = a < m->import_count ? c->imp[a].art : NULL;
-        uint32_t k = art ? find_by_name(c, a, &c->imp[a].value_of_name, art, b, false) : UINT32_MAX;
+        uint32_t k = art ? find_by_name(c, a, art, b, false) : UINT32_MAX;
         if (k == UINT32_MAX || art->values[k].poisoned)
             return s->t_error;
         return ty_instantiate(s, import_type(c, a, art->values[k].scheme));
