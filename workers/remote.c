@@ -1,8 +1,9 @@
 /* remote — the Redis client of the remote cache tier (see workers/remote.h).
  *
  * Invariants
- *   - Design: one connection per thread.  A RemoteConn (its hiredis context,
- *     its reply objects) is touched only by the thread that made it; the
+ *   - A RemoteConn (its hiredis context, its reply objects) is touched by
+ *     one thread at a time, whoever holds it (coordinator/cache.c moves it
+ *     with tasks); the
  *     shared Remote holds the read-only configuration, set in
  *     remote_open before any thread sees it, and the run's health: `errors`,
  *     `disabled` and `connected_once` are atomics; the first failure's text

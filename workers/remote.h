@@ -4,9 +4,10 @@
  * (a remote is never trusted).
  *
  * Threads and connections.  A Remote is shared by every thread of a run; a
- * RemoteConn is one connection owned by exactly one thread (each worker
- * thread makes its own; -j1 makes one on the caller's thread) and is never
- * passed to another thread, because hiredis contexts are not thread-safe.
+ * RemoteConn is one connection used by one thread at a time, never
+ * concurrently, because hiredis contexts are not thread-safe (coord hands
+ * idle ones to tasks and gets them back with the results: the channel's
+ * release/acquire orders the uses).
  * See the top of remote.c for the invariants.
  *
  * Batching.  remote_get and remote_put take n keys and pipeline the n
