@@ -40,8 +40,11 @@ VERSION := $(shell sed -n 's/^\#define COORD_VERSION "\(.*\)"$$/\1/p' include/co
 SO_NAME := libcoord.so.0
 SO_FILE := libcoord.so.$(VERSION)
 # ck is header-only here; its version is reported by coord --version.
-CK_VERSION := $(shell pkg-config --modversion ck 2>/dev/null)
-CK_VERSION_DEF := $(if $(CK_VERSION),-DCOORD_CK_VERSION='"$(CK_VERSION)"')
+# Expanded when version.o is compiled (recursive `=`), not when the Makefile
+# is read: on a fresh machine pkg-config and libck-dev arrive through `deps`
+# during the same make run.
+CK_VERSION = $(shell pkg-config --modversion ck 2>/dev/null)
+CK_VERSION_DEF = $(if $(CK_VERSION),-DCOORD_CK_VERSION='"$(CK_VERSION)"')
 
 # Per-mode flags.  COORD_TESTING turns on the allocation failpoint.
 # Release objects also make libcoord.so: position-independent, and every
