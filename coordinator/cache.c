@@ -126,7 +126,13 @@ void cache_finish(CoordSession *s)
 {
     if (!s->cache)
         return;
+    /* This run's entries become one pack (also rewriting packs in which a
+     * lookup rejected an entry), then the bound is enforced. */
     uint64_t removed = 0;
+    if (cache_store_publish(s->cache) != 0 && s->cache_obs.written > 0 && !s->cache_warning[0])
+        snprintf(s->cache_warning, sizeof s->cache_warning,
+                 "cannot write results into the cache %s; they were not saved",
+                 cache_store_dir(s->cache));
     if (s->cache_obs.written > 0)
         cache_store_maybe_trim(s->cache, &removed);
     if (s->remote && !s->remote_warning[0])
