@@ -589,7 +589,7 @@ static void pack_header_fill(PackHeader *h, uint64_t build_id)
 {
     memset(h, 0, sizeof *h);
     memcpy(h->magic, pack_magic, sizeof pack_magic);
-    h->version = CACHE_FORMAT_VERSION;
+    h->version = CACHE_LAYOUT_VERSION;
     h->build_id = build_id;
 }
 

@@ -12,9 +12,11 @@
  *     DIR/v2/lru                  LRU_SLOTS u32: last use, in minutes
  *     DIR/v2/m-<16 hex>           stat manifests (workers/manifest.h)
  *
- * "v2" is the format version (CACHE_FORMAT_VERSION): another format lives in
- * another folder and is never read (trim and clean remove it; v1 held one
- * file per entry).
+ * "v2" is the layout version (CACHE_LAYOUT_VERSION, also in each pack's
+ * header): another layout lives in another folder and is never read (trim
+ * and clean remove it; v1 held one file per entry).  An entry's own format
+ * version (CACHE_FORMAT_VERSION) is unchanged: the same entry bytes travel
+ * to and from the remote tier.
  *
  * An entry (all integers in host byte order; 8-byte aligned) — the same
  * bytes inside a pack, in a remote value and in cache_entry_encode's buffer:
@@ -35,7 +37,8 @@
  *
  * A pack:
  *
- *     0          header (64): magic "coordpk\0", u32 version, u32 0, build id, 0...
+ *     0          header (64): magic "coordpk\0", u32 layout version, u32 0,
+ *                build id, 0...
  *     64         entries, each 8-byte aligned
  *     index_off  index: `count` records {key hi, key lo, variant, offset,
  *                length} (40 bytes each), sorted by (key hi, key lo,
@@ -103,7 +106,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define CACHE_FORMAT_VERSION 2u
+#define CACHE_FORMAT_VERSION 1u            /* an entry's format (also the remote's namespace) */
+#define CACHE_LAYOUT_VERSION 2u            /* the folder "v2" and a pack's format */
 #define CACHE_MAX_SECTIONS 32u
 #define CACHE_DEFAULT_MAX (1ull << 30)     /* 1 GiB */
 #define CACHE_HEADER_SIZE 64u
