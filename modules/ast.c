@@ -44,74 +44,83 @@ static uint32_t path_tokens(const Ast *ast, uint32_t path)
  * NULL, holds the value already computed for some nodes (AST_NONE where
  * not); ast_node_span passes NULL and walks.  own_range (below) restates
  * these rules for ast_all_spans: keep the two in step. */
-static uint32_t first_tok(const Ast *ast, const uint32_t *memo, uint32_t n);
-static uint32_t last_tok(const Ast *ast, const uint32_t *memo, uint32_t n);
-
-static inline uint32_t first_of(const Ast *ast, const uint32_t *memo, uint32_t n)
-{
-    return memo && memo[n] != AST_NONE ? memo[n] : first_tok(ast, memo, n);
-}
-
-static inline uint32_t last_of(const Ast *ast, const uint32_t *memo, uint32_t n)
-{
-    return memo && memo[n] != AST_NONE ? memo[n] : last_tok(ast, memo, n);
-}
-
+/* Both follow the node's first (last) child down while it decides, in a
+ * loop: an operator chain or a let chain of any length takes constant C
+ * stack (LANGUAGE.md section 6, "Length is not nesting"). */
 static uint32_t first_tok(const Ast *ast, const uint32_t *memo, uint32_t n)
 {
-    switch ((AstKind)ast->kind[n]) {
-    case AST_DECL_FN: case AST_DECL_LET: case AST_DECL_TYPE:
-        return ast->tok[n] - 1;                     /* the keyword */
-    case AST_EXPR_CALL: case AST_MATCH_ARM:
-    case AST_EXPR_OR: case AST_EXPR_AND: case AST_EXPR_EQ: case AST_EXPR_NE:
-    case AST_EXPR_LT: case AST_EXPR_LE: case AST_EXPR_GT: case AST_EXPR_GE:
-    case AST_EXPR_CONCAT: case AST_EXPR_ADD: case AST_EXPR_SUB:
-    case AST_EXPR_MUL: case AST_EXPR_DIV: case AST_EXPR_MOD:
-        return first_of(ast, memo, ast->a[n]);
-    case AST_PAT_CTOR: case AST_TYPE_NAME:
-        return ast->tok[n] - path_tokens(ast, ast->a[n]);
-    case AST_TYPE_FN:
-        if (ast_list_len(ast, ast->a[n]) == 0) return ast->tok[n] - 2;   /* `(` `)` `->` */
-        return first_of(ast, memo, ast_list_at(ast, ast->a[n], 0));
-    default:
-        return ast->tok[n];
+    for (;;) {
+        uint32_t c;
+        switch ((AstKind)ast->kind[n]) {
+        case AST_DECL_FN: case AST_DECL_LET: case AST_DECL_TYPE:
+            return ast->tok[n] - 1;                     /* the keyword */
+        case AST_EXPR_CALL: case AST_MATCH_ARM:
+        case AST_EXPR_OR: case AST_EXPR_AND: case AST_EXPR_EQ: case AST_EXPR_NE:
+        case AST_EXPR_LT: case AST_EXPR_LE: case AST_EXPR_GT: case AST_EXPR_GE:
+        case AST_EXPR_CONCAT: case AST_EXPR_ADD: case AST_EXPR_SUB:
+        case AST_EXPR_MUL: case AST_EXPR_DIV: case AST_EXPR_MOD:
+            c = ast->a[n];
+            break;
+        case AST_PAT_CTOR: case AST_TYPE_NAME:
+            return ast->tok[n] - path_tokens(ast, ast->a[n]);
+        case AST_TYPE_FN:
+            if (ast_list_len(ast, ast->a[n]) == 0) return ast->tok[n] - 2;   /* `(` `)` `->` */
+            c = ast_list_at(ast, ast->a[n], 0);
+            break;
+        default:
+            return ast->tok[n];
+        }
+        if (memo && memo[c] != AST_NONE) return memo[c];
+        n = c;
     }
 }
 
 static uint32_t last_tok(const Ast *ast, const uint32_t *memo, uint32_t n)
 {
-    uint32_t t = ast->tok[n], a = ast->a[n], b = ast->b[n];
-    switch ((AstKind)ast->kind[n]) {
-    case AST_IMPORT: {
-        uint32_t e = b;
-        t = ast->extra[e + 1] != AST_NONE ? ast->extra[e + 1] : t + 1 + path_tokens(ast, a);
-        if (ast->extra[e + 2] != AST_NONE)
-            while (t + 1 < ast->tok_count && ast->tok_kind[t] != TK_RPAREN) t++;
-        return t;
-    }
-    case AST_EXPOSE_TYPE_ALL: return t + 1;
-    case AST_DECL_FN: return last_of(ast, memo, ast->extra[b + 2]);
-    case AST_DECL_LET: return last_of(ast, memo, ast->extra[b + 1]);
-    case AST_DECL_TYPE: return last_of(ast, memo, list_last(ast, ast->extra[b + 1]));
-    case AST_CTOR_DEF: case AST_PAT_CTOR: case AST_TYPE_NAME:
-        return b == AST_NONE || ast_list_len(ast, b) == 0 ? t : last_of(ast, memo, list_last(ast, b));
-    case AST_PARAM: return b == AST_NONE ? t : last_of(ast, memo, b);
-    case AST_EXPR_QUALIFIED: return t + path_tokens(ast, a);
-    case AST_EXPR_TUPLE: case AST_PAT_TUPLE: case AST_TYPE_TUPLE:
-        return last_of(ast, memo, list_last(ast, a));
-    case AST_EXPR_CALL: case AST_EXPR_MATCH:
-        return ast_list_len(ast, b) == 0 ? t : last_of(ast, memo, list_last(ast, b));
-    case AST_EXPR_OR: case AST_EXPR_AND: case AST_EXPR_EQ: case AST_EXPR_NE:
-    case AST_EXPR_LT: case AST_EXPR_LE: case AST_EXPR_GT: case AST_EXPR_GE:
-    case AST_EXPR_CONCAT: case AST_EXPR_ADD: case AST_EXPR_SUB:
-    case AST_EXPR_MUL: case AST_EXPR_DIV: case AST_EXPR_MOD:
-    case AST_EXPR_LAMBDA: case AST_EXPR_LET: case AST_MATCH_ARM: case AST_TYPE_FN:
-        return last_of(ast, memo, b);
-    case AST_EXPR_NEG: case AST_EXPR_NOT:
-        return last_of(ast, memo, a);
-    case AST_EXPR_IF: return last_of(ast, memo, ast->extra[b + 1]);
-    case AST_PAT_INT: return ast->tok_kind[t] == TK_MINUS ? t + 1 : t;
-    default: return t;
+    for (;;) {
+        uint32_t t = ast->tok[n], a = ast->a[n], b = ast->b[n], c;
+        switch ((AstKind)ast->kind[n]) {
+        case AST_IMPORT: {
+            uint32_t e = b;
+            t = ast->extra[e + 1] != AST_NONE ? ast->extra[e + 1] : t + 1 + path_tokens(ast, a);
+            if (ast->extra[e + 2] != AST_NONE)
+                while (t + 1 < ast->tok_count && ast->tok_kind[t] != TK_RPAREN) t++;
+            return t;
+        }
+        case AST_EXPOSE_TYPE_ALL: return t + 1;
+        case AST_DECL_FN: c = ast->extra[b + 2]; break;
+        case AST_DECL_LET: c = ast->extra[b + 1]; break;
+        case AST_DECL_TYPE: c = list_last(ast, ast->extra[b + 1]); break;
+        case AST_CTOR_DEF: case AST_PAT_CTOR: case AST_TYPE_NAME:
+            if (b == AST_NONE || ast_list_len(ast, b) == 0) return t;
+            c = list_last(ast, b);
+            break;
+        case AST_PARAM:
+            if (b == AST_NONE) return t;
+            c = b;
+            break;
+        case AST_EXPR_QUALIFIED: return t + path_tokens(ast, a);
+        case AST_EXPR_TUPLE: case AST_PAT_TUPLE: case AST_TYPE_TUPLE:
+            c = list_last(ast, a);
+            break;
+        case AST_EXPR_CALL: case AST_EXPR_MATCH:
+            if (ast_list_len(ast, b) == 0) return t;
+            c = list_last(ast, b);
+            break;
+        case AST_EXPR_OR: case AST_EXPR_AND: case AST_EXPR_EQ: case AST_EXPR_NE:
+        case AST_EXPR_LT: case AST_EXPR_LE: case AST_EXPR_GT: case AST_EXPR_GE:
+        case AST_EXPR_CONCAT: case AST_EXPR_ADD: case AST_EXPR_SUB:
+        case AST_EXPR_MUL: case AST_EXPR_DIV: case AST_EXPR_MOD:
+        case AST_EXPR_LAMBDA: case AST_EXPR_LET: case AST_MATCH_ARM: case AST_TYPE_FN:
+            c = b;
+            break;
+        case AST_EXPR_NEG: case AST_EXPR_NOT: c = a; break;
+        case AST_EXPR_IF: c = ast->extra[b + 1]; break;
+        case AST_PAT_INT: return ast->tok_kind[t] == TK_MINUS ? t + 1 : t;
+        default: return t;
+        }
+        if (memo && memo[c] != AST_NONE) return memo[c];
+        n = c;
     }
 }
 
