@@ -87,7 +87,7 @@ measure leaf edit_leaf --cache-dir "$cache"
 measure hub edit_hub --cache-dir "$cache"
 measure iface edit_iface --cache-dir "$cache"
 modules=$(stat_of nocache modules)
-bytes=$(du -sb "$cache" | cut -f1)
+bytes=$(du -sb "$tmp/snap" | cut -f1)     # the warm cache (one pack, lru, manifest)
 echo
 echo "== result cache: $modules modules ($(basename "$TREE")), coord check -j2, whole process, median of $RUNS"
 printf '%-9s %9s %9s %9s %9s %9s %9s %9s %8s\n' run wall_ms vs_nocache cpu_ms vs_nocache rechecked hits unread rss_MB
