@@ -77,8 +77,9 @@ void results_collect(CoordSession *s)
          * is unchanged) reads it now, only when a report of it is printed
          * with its lines.  (Edited since the run's stat: the snippet shows
          * the new text, as any tool reading a file that changes under it.) */
-        if (!m->src && m->keyed && count > 0)
-            worker_read_source(m->path, &m->keep, &m->src, &m->src_len);
+        if (!m->src && m->keyed && count > 0 &&
+            worker_read_source(m->path, &m->keep, &m->src, &m->src_len) == -1)
+            co_oom(s);              /* never reports without their lines */
         ctx->src = m->src;
         ctx->src_len = m->src_len;
         /* a line table only serves this module's reports: skip the pass

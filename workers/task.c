@@ -173,9 +173,9 @@ static int64_t realtime_ns(void)
     return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
-bool worker_read_source(const char *path, Arena *keep, const char **src, uint32_t *len)
+int worker_read_source(const char *path, Arena *keep, const char **src, uint32_t *len)
 {
-    return read_source(path, keep, src, len, NULL) == 0;
+    return read_source(path, keep, src, len, NULL);
 }
 
 /* Reads the task's source into r->src (false: r is final, E0001 or OOM),

@@ -169,8 +169,9 @@ typedef struct Result {
 void worker_run_task(Arena *scratch, const Task *t, Result *r);
 /* Reads a source the way a parse task does (into keep, NUL-terminated, a
  * leading byte-order mark skipped): for the reports of a module whose load
- * did not read it.  False when it cannot be read now. */
-bool worker_read_source(const char *path, Arena *keep, const char **src, uint32_t *len);
+ * did not read it.  0; -1 when out of memory; another value when it cannot
+ * be read now. */
+int worker_read_source(const char *path, Arena *keep, const char **src, uint32_t *len);
 /* CLOCK_MONOTONIC in nanoseconds (the clock of Result.start_nanos). */
 static inline uint64_t worker_now_nanos(void) { return spin_now_ns(); }
 /* The calling thread's CPU time in nanoseconds. */
