@@ -156,24 +156,22 @@ hub_decls() {
             name=$(echo "$line" | sed 's/^fn \([a-zA-Z0-9_]*\)(.*/\1/')
             sig=${line%% = *}
             # not exposed: no importer can see it
-            echo "$exposing" | grep -qx "$name" && printf '%s\t%s\n' "$name" "$sig" ;;
+            if echo "$exposing" | grep -qx "$name"; then printf '%s\t%s\n' "$name" "$sig"; fi ;;
         type*)
             name=$(echo "$line" | sed 's/^type \([A-Za-z0-9_]*\).*/\1/')
             ctors=$(echo "${line#* = }" | tr '|' '\n' | sed 's/^ *\([A-Za-z0-9_]*\).*/\1/' | tr '\n' ' ')
             exp=
             echo "$exposing" | grep -qx "$name" && exp=type
             echo "$exposing" | grep -qx "$name(..)" && exp=all
-            [ -z "$exp" ] || printf '%s %s\t%s exposed=%s\n' "$name" "$ctors" "$line" "$exp" ;;
+            if [ -n "$exp" ]; then printf '%s %s\t%s exposed=%s\n' "$name" "$ctors" "$line" "$exp"; fi ;;
         esac
     done
 }
-view() { # view FILE: the hub declarations FILE names, as it sees them
-    words=$(grep -o '[A-Za-z_][A-Za-z0-9_]*' "$1" | sort -u)
-    hub_decls | while IFS="$(printf '\t')" read -r keys record; do
-        for k in $keys; do
-            if echo "$words" | grep -qx "$k"; then echo "$record"; break; fi
-        done
-    done
+view() { # view FILE: the hub declarations ($work/decls) FILE names, as it sees them
+    grep -o '[A-Za-z_][A-Za-z0-9_]*' "$1" | sort -u >"$work/words"
+    awk -F '\t' 'NR == FNR { w[$0] = 1; next }
+        { n = split($1, k, " "); for (i = 1; i <= n; i++) if (k[i] in w) { print $2; break } }' \
+        "$work/words" "$work/decls"
 }
 # expected_rechecks: counts (and records) the hub source and the importers'
 # views that were never seen before
@@ -181,6 +179,7 @@ expected_rechecks() {
     n=0
     h=$(cksum <Hub.kite)
     if ! grep -qxF "$h" "$seen/Hub" 2>/dev/null; then n=$((n + 1)); echo "$h" >>"$seen/Hub"; fi
+    hub_decls >"$work/decls"
     for m in $importers; do
         v=$(view "$m" | cksum)
         if ! grep -qxF "$v" "$seen/$m" 2>/dev/null; then n=$((n + 1)); echo "$v" >>"$seen/$m"; fi
