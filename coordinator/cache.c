@@ -13,11 +13,13 @@
  *     import_artifact), so the dependency record written after M's check
  *     and the one compared when M is loaded describe the same thing.
  *   - A candidate is valid when, for every import, the same kind of input
- *     was given (interface or not, artifact or not), the interface has the
- *     recorded fingerprint, and every name typecheck looked up has the
- *     recorded fingerprint in the import's current artifact — which may
- *     itself have been reused or recomputed this run (early cutoff).
- *     O(the candidate's dependencies); no phase is re-run to decide.
+ *     was given (interface or not, with a broken header or not, artifact or
+ *     not), every name canonicalize looked up has the recorded fingerprint
+ *     in the import's current interface, and every name typecheck looked up
+ *     has the recorded fingerprint in the import's current artifact — which
+ *     may itself have been reused or recomputed this run (early cutoff).
+ *     O(the candidate's dependencies) lookups by name; no phase is re-run
+ *     to decide.
  *   - Mappings of loaded entries stay until the session ends: a reused
  *     interface or artifact may be read by any later task.
  */
@@ -218,18 +220,24 @@ void cache_count(CoordSession *s, const Result *r)
                  cache_store_dir(s->cache));
 }
 
+/* How import i is given to the phases of m (result.h ImportDep). */
+static uint32_t import_flags(const CoordSession *s, const Module *m, uint32_t i)
+{
+    const NameIface *f = import_iface(s, m, i);
+    uint32_t flags = 0;
+    if (f)
+        flags |= IMPORT_DEP_IFACE | (f->header_broken ? IMPORT_DEP_HEADER_BROKEN : 0u);
+    if (import_artifact(s, m, i))
+        flags |= IMPORT_DEP_ARTIFACT;
+    return flags;
+}
+
 static ImportDep *cache_import_deps(CoordSession *s, const Module *m)
 {
     ImportDep *d = co_alloc(s, (m->import_count + 1) * sizeof *d);
     for (uint32_t i = 0; i < m->import_count; i++) {
-        const NameIface *f = import_iface(s, m, i);
         memset(&d[i], 0, sizeof d[i]);
-        if (f) {
-            d[i].flags |= IMPORT_DEP_IFACE;
-            d[i].iface_fp = s->mods[s->edges[m->import_edge[i]].to]->iface_fp;
-        }
-        if (import_artifact(s, m, i))
-            d[i].flags |= IMPORT_DEP_ARTIFACT;
+        d[i].flags = import_flags(s, m, i);
     }
     return d;
 }
@@ -238,20 +246,21 @@ static bool candidate_holds(const CoordSession *s, const Module *m, const Module
 {
     if (c->iface->import_count != m->import_count)
         return false;
-    for (uint32_t i = 0; i < m->import_count; i++) {
-        const ImportDep *d = &c->imports[i];
-        const NameIface *f = import_iface(s, m, i);
-        uint32_t flags = (f ? IMPORT_DEP_IFACE : 0u) | (import_artifact(s, m, i) ? IMPORT_DEP_ARTIFACT : 0u);
-        if (d->flags != flags)
+    for (uint32_t i = 0; i < m->import_count; i++)
+        if (c->imports[i].flags != import_flags(s, m, i))
             return false;
-        if (f && d->iface_fp != s->mods[s->edges[m->import_edge[i]].to]->iface_fp)
-            return false;
-    }
     for (uint32_t k = 0; k < c->deps.count; k++) {
         const NameDep *d = &c->deps.items[k];
-        const Artifact *a = import_artifact(s, m, d->import);
-        if (!a || artifact_fingerprint(a, (DepKind)d->kind, c->deps.strings + d->name) != d->fp)
-            return false;
+        const char *name = c->deps.strings + d->name;
+        if (dep_kind_reads_iface(d->kind)) {
+            const NameIface *f = import_iface(s, m, d->import);
+            if (!f || iface_dep_fingerprint(f, (DepKind)d->kind, name) != d->fp)
+                return false;
+        } else {
+            const Artifact *a = import_artifact(s, m, d->import);
+            if (!a || artifact_fingerprint(a, (DepKind)d->kind, name) != d->fp)
+                return false;
+        }
     }
     return true;
 }

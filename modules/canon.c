@@ -160,6 +160,8 @@ typedef struct Canon {
 
     uint32_t cur_value;      /* value whose body is being resolved, or NONE */
     Builder edges;           /* uint32 pairs (user, used) */
+    DepRecorder deps;        /* every name looked up in an import's interface */
+    uint32_t *dep_last;      /* per AST name: (import << 2 | kind) noted last */
 } Canon;
 
 static _Noreturn void canon_oom(Canon *C) { protect_throw(C->scratch); }
@@ -380,6 +382,21 @@ static void capture(Canon *C, uint32_t local)
     }
 }
 
+/* ---- the dependency record ------------------------------------------------ */
+/* Notes a lookup of AST name `id` in import i's interface (modules/deps.h).
+ * A repeat of the name's last lookup is not noted again (a name used 10 000
+ * times costs one entry; dep_seal removes the other duplicates). */
+static void dep_lookup(Canon *C, uint32_t i, DepKind kind, uint32_t id)
+{
+    if (!C->dep_last)
+        C->dep_last = table(C, C->nnames);
+    uint32_t key = i << 2 | (uint32_t)(kind - DEP_IF_VALUE);
+    if (C->dep_last[id] == key)
+        return;
+    C->dep_last[id] = key;
+    dep_note(&C->deps, i, kind, ast_str(C, id));
+}
+
 /* ---- qualifiers ---------------------------------------------------------- */
 /* The import a qualified path goes through, or NONE after reporting E0210.
  * Marks the import used. */
@@ -467,6 +484,7 @@ static Ref ctor_ref(Canon *C, uint32_t path, uint32_t s, uint32_t e)
     if (i == NONE || !C->imp[i].f)
         return r;
     const NameIface *f = C->imp[i].f;
+    dep_lookup(C, i, DEP_IF_CTOR, id);
     uint32_t x = iface_find_ctor(f, ast_str(C, id), intern_len(&C->ast->names, id));
     if (x == UINT32_MAX) {
         if (!C->imp[i].ctor_wild)
@@ -545,6 +563,7 @@ static uint32_t type_name(Canon *C, uint32_t n, uint32_t s, uint32_t e)
     if (i == NONE || !C->imp[i].f)
         return TYPE(C, ERROR, 0, 0, s, e);
     const NameIface *f = C->imp[i].f;
+    dep_lookup(C, i, DEP_IF_TYPE, id);
     uint32_t x = iface_find_type(f, nm, intern_len(&A->names, id));
     if (x == UINT32_MAX) {
         IMPORT_REPORT(C, i, RC_E0206, s, e, "module %s does not expose type %s", C->imp[i].module, nm);
@@ -648,6 +667,7 @@ static uint32_t qualified_ref(Canon *C, uint32_t path, uint32_t s, uint32_t e)
     if (i == NONE || !C->imp[i].f)
         return EXPR(C, POISON, 0, 0, s, e);
     const NameIface *f = C->imp[i].f;
+    dep_lookup(C, i, DEP_IF_VALUE, id);
     uint32_t x = iface_find_value(f, ast_str(C, id), intern_len(&C->ast->names, id));
     if (x == UINT32_MAX) {
         IMPORT_REPORT(C, i, RC_E0206, s, e, "module %s does not expose %s", C->imp[i].module, ast_str(C, id));
@@ -1149,6 +1169,7 @@ static void import_exposing(Canon *C, uint32_t i, uint32_t list)
         if (A->kind[x] == AST_EXPOSE_VALUE) {
             bool poison = true, real = false;
             if (f) {
+                dep_lookup(C, i, DEP_IF_VALUE, id);
                 uint32_t v = iface_find_value(f, ast_str(C, id), len);
                 if (v == UINT32_MAX) {
                     IMPORT_REPORT(C, i, RC_E0206, s, e, "module %s does not expose %s", C->imp[i].module,
@@ -1164,6 +1185,8 @@ static void import_exposing(Canon *C, uint32_t i, uint32_t list)
         }
         bool all = A->kind[x] == AST_EXPOSE_TYPE_ALL;
         bool poison = true, real = false;
+        if (f)
+            dep_lookup(C, i, all ? DEP_IF_TYPE_ALL : DEP_IF_TYPE, id);
         uint32_t t = f ? iface_find_type(f, ast_str(C, id), len) : UINT32_MAX;
         if (!f) {
             if (all)
@@ -1258,10 +1281,8 @@ static void setup_imports(Canon *C, const NameIface *self, const NameIface *cons
             I->qual_len = mlen;
             I->qual_segs = ast_list_len(A, path);
         }
-        if (I->f)
-            for (uint32_t t = 0; t < I->f->type_count; t++)
-                if (I->f->types[t].poisoned)
-                    I->ctor_wild = 1;   /* its constructors are unknown */
+        if (I->f && I->f->poisoned_types)
+            I->ctor_wild = 1;   /* its constructors are unknown */
         uint32_t s, e;
         if (self && i < self->import_count) {
             s = self->imports[i].name_start;
@@ -1549,6 +1570,7 @@ static CanonModule *canon_run(Canon *C, const NameIface *self, const NameIface *
     BUILDER_INIT(&C->owned, s, uint32_t);
     BUILDER_INIT(&C->frames, s, Frame);
     BUILDER_INIT(&C->edges, s, uint32_t);
+    dep_recorder_init(&C->deps, s);
     report_list_init(&C->rep, s, C->keep);
     ast_all_spans(A, s, &C->span_start, &C->span_end);
     presize(C);
@@ -1616,6 +1638,10 @@ static CanonModule *canon_run(Canon *C, const NameIface *self, const NameIface *
     M->type = nodebuf_seal(&C->ty, C->ir);
     M->extra = builder_seal(&C->extra, C->ir);
     M->extra_count = C->extra.count;
+    const NameIface **given = ARENA_ARRAY(s, const NameIface *, C->nimp + 1);
+    for (uint32_t i = 0; i < C->nimp; i++)
+        given[i] = C->imp[i].f;
+    M->deps = dep_seal_ifaces(&C->deps, given, C->nimp, C->ir, s);
     return M;
 }
 

@@ -6,8 +6,9 @@
  * Memory.  Everything below lives in the module's `ir` arena and is immutable
  * once canon_module returns.  The IR holds no pointer into the AST (whose
  * arena is reset after canonicalization) nor into any import's interface;
- * the only pointers are the array bases, `strings`, and `src` (the module's
- * source bytes, owned by the module and alive as long as the IR).
+ * the only pointers are the array bases, `strings`, `deps` (its own arrays),
+ * and `src` (the module's source bytes, owned by the module and alive as
+ * long as the IR).
  *
  * Ids.  Every id is a 32-bit index into one of the flat arrays below;
  * CANON_NONE (UINT32_MAX) marks an absent optional child.  Spans are byte
@@ -296,6 +297,11 @@ struct CanonModule {
     const uint32_t *scc_start;
     const uint8_t  *scc_cyclic;
     uint32_t        scc_count;
+
+    /* What was read of the imports' name interfaces: every name looked up,
+     * with the fingerprint of what the lookup found (modules/deps.h,
+     * interface kinds).  check_module merges it into its own record. */
+    DepList deps;
 };
 
 /* ---- accessors ------------------------------------------------------------ */

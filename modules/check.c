@@ -66,7 +66,8 @@ typedef struct Check {
     Arena *keep, *scratch;
     TyStore ts;
     ReportList rl;
-    DepRecorder deps;           /* artifact lookups, for the result cache */
+    DepRecorder deps;           /* artifact lookups, after canonicalize's
+                                 * interface lookups: the result's record */
     ExCtx ex;
     bool ex_untrusted;          /* this match has a constructor of a duplicate type */
     ImportCache *imp;
@@ -903,6 +904,7 @@ static void check_body(void *ud)
     ty_store_reserve(&c->ts, ir->expr.count + 64);
     report_list_init(&c->rl, scratch, call->keep);
     dep_recorder_init(&c->deps, scratch);
+    dep_note_sealed(&c->deps, &ir->deps);   /* canonicalize's part of the record */
     ex_init(&c->ex, scratch);
     c->imp = ARENA_ZARRAY(scratch, ImportCache, ir->import_count + 1);
     for (uint32_t i = 0; i < ir->import_count; i++) {

@@ -253,6 +253,7 @@ const NameIface *iface_build(const Ast *ast, Arena *keep, Arena *scratch)
         t->ctor_first = ctors.count;
         if (ast->kind[d] == AST_DECL_BROKEN) {
             t->poisoned = 1;
+            f->poisoned_types = 1;
             continue;
         }
         uint32_t e = ast->b[d];

@@ -10,7 +10,9 @@
  * the module does not define is left out (canonicalize of the module itself
  * reports E0205).  A declaration that failed to parse but whose name is known
  * is listed with poisoned = 1: importers resolve it without reports and give
- * it the error type.
+ * it the error type.  poisoned_types says whether any exposed type is (an
+ * importer's unknown qualified constructor is then silent), so that reading
+ * it costs no scan.
  */
 #ifndef COORD_MODULES_IFACE_H
 #define COORD_MODULES_IFACE_H
@@ -56,6 +58,8 @@ typedef struct NameIface {
     IStr module;                 /* declared module name ("Geometry.Shapes") */
     uint8_t header_broken;       /* the header failed to parse: importers see
                                   * every name of the module poisoned */
+    uint8_t poisoned_types;      /* some exposed type is poisoned (its
+                                  * constructors are unknown) */
     uint32_t module_start, module_end; /* span of the name in the header */
 
     const IfaceImport *imports;  /* in source order, one per import line */
@@ -83,9 +87,10 @@ uint32_t iface_find_value(const NameIface *f, const char *name, uint32_t len);
 uint32_t iface_find_type(const NameIface *f, const char *name, uint32_t len);
 uint32_t iface_find_ctor(const NameIface *f, const char *name, uint32_t len);
 
-/* Fingerprint of what an importer's canonicalize may read: the module name,
- * every exposed value, type (arity, flags) and constructor (arity, type) by
- * name.  Not the import list or spans.  No allocation. */
+/* Fingerprint of the whole exposed interface: the module name, every
+ * exposed value, type (arity, flags) and constructor (arity, type) by name.
+ * Not the import list or spans.  No allocation.  (What an importer read of
+ * it is recorded per name: modules/deps.h, iface_dep_fingerprint.) */
 uint64_t iface_fingerprint(const NameIface *f);
 
 /* Builds the interface of a parsed module (called by parse_module; exposed

@@ -74,7 +74,8 @@ typedef struct Artifact Artifact;         /* checked artifact, see modules/artif
 typedef struct CheckOutput {
     const Artifact *artifact;  /* in `keep`; NULL unless PHASE_OK */
     ReportSpan reports;        /* in `keep` */
-    DepList deps;              /* in `keep`: what was looked up in imports (deps.h) */
+    DepList deps;              /* in `keep`: what canonicalize (ir->deps) and
+                                * typecheck looked up in imports (deps.h) */
 } CheckOutput;
 
 /* imports[i]: the checked artifact of import i (same order as above), or NULL

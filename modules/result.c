@@ -31,7 +31,9 @@ typedef struct ResultHead {
 
 /* The head holds the scalar fields of these structs by name: a new field
  * there must be added to the head, the view and result_digest (and
- * iface_fingerprint when importers read it), and RESULT_LAYOUT bumped. */
+ * iface_dep_fingerprint when importers read it), and RESULT_LAYOUT bumped.
+ * A field derived from others (NameIface.poisoned_types) is computed by the
+ * view instead of stored. */
 _Static_assert(sizeof(void *) != 8 || (sizeof(NameIface) == 96 && sizeof(struct Artifact) == 176 && sizeof(Report) == 40),
                "a result's struct changed: update modules/result.c");
 
@@ -164,7 +166,7 @@ static bool str_ok(const ResultSection *s, ResultSectionId id, uint32_t off)
     return off < s[id].len;
 }
 
-static bool iface_ok(const ResultSection *s, const NameIface *f)
+static bool iface_ok(const ResultSection *s, NameIface *f)
 {
     if (!str_ok(s, RS_IF_STRINGS, f->module))
         return false;
@@ -181,6 +183,7 @@ static bool iface_ok(const ResultSection *s, const NameIface *f)
         const IfaceType *t = &f->types[i];
         if (!str_ok(s, RS_IF_STRINGS, t->name))
             return false;
+        f->poisoned_types |= t->poisoned != 0;   /* derived, not stored */
         if (t->ctors_exposed && (t->ctor_first > f->ctor_count ||
                                  t->ctor_count > f->ctor_count - t->ctor_first))
             return false;
@@ -373,10 +376,8 @@ uint64_t result_variant(const ModuleResult *r)
     hash_chain_init(&h, 0x76617269616e74ull);
     uint32_t n = r->iface->import_count;
     hash_chain_u32(&h, n);
-    for (uint32_t i = 0; i < n; i++) {
-        hash_chain_add(&h, &r->imports[i].iface_fp, sizeof r->imports[i].iface_fp);
+    for (uint32_t i = 0; i < n; i++)
         hash_chain_u32(&h, r->imports[i].flags);
-    }
     hash_chain_u32(&h, r->deps.count);
     for (uint32_t i = 0; i < r->deps.count; i++) {
         const NameDep *d = &r->deps.items[i];

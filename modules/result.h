@@ -6,8 +6,10 @@
  * scheme, which --emit-types prints), the reports of its three phases (spans
  * and messages, never a file path: the path is attached when printing),
  * its number of lines, and its dependency record (modules/deps.h): per
- * import whether an interface / an artifact was given and the interface's
- * fingerprint, plus every name typecheck looked up with its fingerprint.
+ * import how it resolved (an interface given or not, with a broken header
+ * or not; an artifact given or not), plus every name canonicalize looked up
+ * in an import's interface and every name typecheck looked up in its
+ * artifact, each with its fingerprint.
  *
  * result_sections lays a result out as RS__COUNT sections without copying
  * the sealed arrays (the interface and artifact are pointer-free already);
@@ -34,7 +36,7 @@
 #include <stdint.h>
 
 /* Bump when any section's layout or meaning changes. */
-#define RESULT_LAYOUT 2u
+#define RESULT_LAYOUT 3u
 
 #define RESULT_SECTIONS(X) \
     X(HEAD)                \
@@ -66,10 +68,12 @@ typedef enum {
     RS__COUNT
 } ResultSectionId;
 
-/* How import i was given to the phases when the result was computed. */
-enum { IMPORT_DEP_IFACE = 1u, IMPORT_DEP_ARTIFACT = 2u };
+/* How import i was given to the phases when the result was computed: an
+ * interface (to canonicalize), one whose header failed to parse (every name
+ * poisoned), an artifact (to typecheck).  What was read of them is in the
+ * name deps. */
+enum { IMPORT_DEP_IFACE = 1u, IMPORT_DEP_ARTIFACT = 2u, IMPORT_DEP_HEADER_BROKEN = 4u };
 typedef struct ImportDep {
-    uint64_t iface_fp;      /* iface_fingerprint of the interface given; 0 without */
     uint32_t flags;         /* IMPORT_DEP_* */
     uint32_t pad;           /* 0 */
 } ImportDep;

@@ -5,7 +5,9 @@
 #     missing imports) at -j1/-j2/-j8: identical, and equal to expected.txt;
 #   - directory order: the same tree written in reverse order, same output;
 #   - result cache: tests/cache/edits.sh (200 seeded edits, warm equals cold
-#     at every step, exact re-check counts) and tests/cache/robust.sh
+#     at every step, exact re-check counts), tests/cache/names.sh (per-name
+#     dependencies: a hub edited name by name, exact re-check counts per
+#     step computed from the tree) and tests/cache/robust.sh
 #     (corrupt entries, two processes, SIGKILL, unusable directory) and
 #     tests/cache/cli.sh (coord cache info|trim|clean, directory and bound
 #     resolution, the automatic trim) and tests/cache/manifest.sh (the stat
@@ -42,6 +44,7 @@ echo "== ci_extra: directory order"
 tests/stress/order.sh "$coord" "$gen"
 echo "== ci_extra: result cache (edit walk, corruption, concurrency)"
 tests/cache/edits.sh "$coord" "$gen" 200 200
+tests/cache/names.sh "$coord"
 tests/cache/robust.sh "$coord" "$gen"
 tests/cache/cli.sh "$coord"
 tests/cache/manifest.sh "$coord" "$gen"

@@ -11,6 +11,9 @@
 #   scheme     an exported value's type (ident<i>: a -> a <-> Int -> Int)
 #   expose     add / remove an exposed value
 #   ctor       add / remove a constructor (importers' matches go E0305)
+#   collide    add / remove a constructor Circle<k> of Shape<i> where an
+#              importer of Shape<i>(..) gets Circle<k> from another import
+#              or defines it itself (E0203 there)
 #   import     add / remove an unused import (W0201) of another module
 #   missing    add / remove an import of a module that does not exist (E0401)
 #   cycle      an import from the module to one that imports it (E0402)
@@ -21,7 +24,8 @@
 # re-checks that module only (typecheck.tasks: 1, for a leaf and for a hub);
 # changing the type of ident<i> of a hub re-checks it and exactly the
 # modules that use ident<i>, not the other importers; undoing it re-checks
-# nothing (every earlier result is still in the cache).
+# nothing (every earlier result is still in the cache); adding an exposed
+# value no importer names re-checks the hub alone.
 set -eu
 export LC_ALL=C
 coord=$(cd "$(dirname "$1")" && pwd)/$(basename "$1") gen=$2 steps=${3:-200} modules=${4:-200} seed=${5:-12}
@@ -87,6 +91,11 @@ sed -i "s/^fn ident$i(x) = x\$/fn ident$i(x: Int) -> Int = x/" "$hub"
 count_check "scheme of ident$i in $hub ($users users of $importers importers)" $((users + 1))
 sed -i "s/^fn ident$i(x: Int) -> Int = x\$/fn ident$i(x) = x/" "$hub"
 count_check "undoing it" 0
+! grep -q "extra$i" $files || fail "extra$i is named in the tree already"
+sed -i "1s/ exposing (/ exposing (extra$i, /; \$a fn extra$i(x) = x" "$hub"
+count_check "a new exposed value extra$i in $hub" 1
+sed -i "1s/ exposing (extra$i, / exposing (/; /^fn extra$i/d" "$hub"
+count_check "undoing it" 0
 echo "edits: counts ok (hub $hub: $importers importers, $users use ident$i)"
 
 # ---- the walk ----
@@ -96,8 +105,8 @@ rand() { # rand N: next pseudo-random number in [0, N)
     r=$(( (state / 65536) % $1 ))
 }
 pick() { rand "$nfiles"; f=$(echo "$files" | sed -n "$((r + 1))p"); }
-kinds="body scheme expose ctor import missing cycle syntax typeerr delete rename newfile"
-nkinds=12
+kinds="body scheme expose ctor collide import missing cycle syntax typeerr delete rename newfile"
+nkinds=13
 toggle() { # toggle FILE PRESENT-PATTERN APPLY-SED UNDO-SED
     if grep -q "$2" "$1"; then sed -i "$4" "$1"; else sed -i "$3" "$1"; fi
 }
@@ -118,6 +127,12 @@ while [ "$step" -lt "$steps" ]; do
     expose) toggle "$f" "^fn extra$i" "s/ exposing (/ exposing (extra$i, /; \$a fn extra$i(x) = x" \
                 "s/ exposing (extra$i, / exposing (/; /^fn extra$i/d" ;;
     ctor) toggle "$f" "| Tri$i\$" "s/^\\(type Shape$i = .*\\)\$/\\1 | Tri$i/" "s/ | Tri$i\$//" ;;
+    collide) g=$(grep -l "^import $name exposing (.*Shape$i(\.\.)" $files 2>/dev/null | head -1)
+        [ -n "$g" ] || continue
+        c=$(sed -n "s/^import .* exposing (.*Shape\([0-9]*\)(\.\.).*/\1/p" "$g" | grep -vx "$i" | head -1)
+        [ -n "$c" ] || c=$(index_of "$g")
+        toggle "$f" "^type Shape$i = Circle[0-9]*(Int) |" "s/^type Shape$i = /type Shape$i = Circle$c(Int) | /" \
+            "s/^type Shape$i = Circle[0-9]*(Int) | /type Shape$i = /" ;;
     import) pick; other=$(sed -n 's/^module \([^ ]*\) .*/\1/p' "$f" 2>/dev/null || true)
         f=$(echo "$files" | sed -n "$(( (r + 7) % nfiles + 1 ))p"); [ -f "$f" ] || continue
         [ -n "$other" ] || continue

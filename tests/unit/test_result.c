@@ -1,8 +1,8 @@
 /* result and deps: a module's result laid out as sections, copied (as a
  * cache would), viewed back and printed gives the very same diagnostics and
- * --emit-types lines; damaged sections are rejected; typecheck records the
- * imported names it looked up, with fingerprints that change exactly when
- * what the name denotes changes. */
+ * --emit-types lines; damaged sections are rejected; canonicalize and
+ * typecheck record the imported names they looked up, with fingerprints
+ * that change exactly when what the name denotes (to that phase) changes. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -47,7 +47,7 @@ static ModuleResult result_of(HModule *m, ImportDep *imps)
     r.lines = 7;
     r.iface_fp = iface_fingerprint(m->po.iface);
     for (uint32_t i = 0; i < m->po.iface->import_count; i++)
-        imps[i] = (ImportDep){ 1000u + i, IMPORT_DEP_IFACE, 0 };
+        imps[i] = (ImportDep){ IMPORT_DEP_IFACE | (i % 3 == 1 ? IMPORT_DEP_ARTIFACT : 0u), 0 };
     r.imports = imps;
     r.deps = m->ko.deps;
     return r;
@@ -84,6 +84,9 @@ static void round_trip(const char *path)
         assert_true(v.iface_fp == iface_fingerprint(v.iface));
         assert_int_equal(v.iface->value_count, m->po.iface->value_count);
         assert_int_equal(v.deps.count, m->ko.deps.count);
+        assert_int_equal(v.iface->poisoned_types, m->po.iface->poisoned_types);
+        for (uint32_t k = 0; k < v.iface->import_count; k++)
+            assert_int_equal(v.imports[k].flags, imps[k].flags);
         /* print from the copy only */
         m->po.iface = v.iface;
         m->po.reports = v.reports[0];
@@ -144,6 +147,10 @@ static Fp fps_of(const char *lib)
     for (uint32_t i = 0; i < d->count; i++) {
         const char *n = d->strings + d->items[i].name;
         assert_int_equal(d->items[i].import, 0);
+        if (dep_kind_reads_iface(d->items[i].kind)) {
+            r.count--;          /* canonicalize's: test_iface_deps */
+            continue;
+        }
         if (d->items[i].kind == DEP_VALUE && strcmp(n, "f") == 0)
             r.f = d->items[i].fp;
         else if (d->items[i].kind == DEP_TYPE && strcmp(n, "T") == 0)
@@ -160,7 +167,7 @@ static Fp fps_of(const char *lib)
 static void test_deps_fingerprints(void **state)
 {
     Fp base = fps_of(LIB);
-    assert_int_equal(base.count, 4);   /* f, T, X, Y */
+    assert_int_equal(base.count, 4);   /* f, T, X, Y (typecheck's) */
     assert_true(base.f && base.T_type && base.X_ctor);
     /* a body edit, and a change of a name M never looked up: all equal */
     Fp same = fps_of("module A exposing (f, g, T(..), U)\n"
@@ -183,6 +190,123 @@ static void test_deps_fingerprints(void **state)
                    "fn f(x) = x + 1\n"
                    "fn g(x) = x\n");
     assert_true(t2.f == base.f && t2.T_type != base.T_type && t2.X_ctor != base.X_ctor);
+}
+
+/* Canonicalize's part of the record: per name, as canonicalize sees it. */
+static const char *const USER2 =
+    "module M exposing (h, k)\n"
+    "import A as Q exposing (f, T(..), U, zz)\n"
+    "type Own = Z\n"
+    "fn h(t: T, u: Q.U) -> Int = match t { X -> Q.f(1), Y(n) -> n }\n"
+    "fn k() = Q.nope(Q.Y(2), Q.W, Q.Gone)\n";
+
+/* M's canonicalize fingerprint of (kind, name) in import 0 (0 if none);
+ * also asserts that M's record has no other interface entry than the
+ * ones listed in want[] (NULL-terminated "kind:name" strings). */
+static uint64_t cfp(const char *lib, DepKind kind, const char *name, const char *const *want)
+{
+    Harness h;
+    harness_init(&h);
+    harness_add_source(&h, "A.kite", lib, (uint32_t)strlen(lib));
+    harness_add_source(&h, "M.kite", USER2, (uint32_t)strlen(USER2));
+    harness_run(&h);
+    HModule *m = &h.mods[harness_find(&h, "M")];
+    assert_int_equal(m->cs, PHASE_OK);
+    uint64_t fp = 0;
+    uint32_t n = 0;
+    const DepList *d = &m->ko.deps;
+    for (uint32_t i = 0; i < d->count; i++) {
+        if (!dep_kind_reads_iface(d->items[i].kind))
+            continue;
+        const char *nm = d->strings + d->items[i].name;
+        char key[64];
+        snprintf(key, sizeof key, "%s:%s", dep_kind_name((DepKind)d->items[i].kind), nm);
+        bool listed = false;
+        for (uint32_t w = 0; want && want[w]; w++)
+            listed |= strcmp(want[w], key) == 0;
+        if (want && !listed)
+            fail_msg("unexpected dependency %s", key);
+        n++;
+        if (d->items[i].kind == (uint32_t)kind && strcmp(nm, name) == 0) {
+            fp = d->items[i].fp;
+            /* the fingerprint is the one validation computes afresh */
+            assert_true(fp == iface_dep_fingerprint(h.mods[harness_find(&h, "A")].po.iface, kind, name));
+        }
+    }
+    uint32_t nwant = 0;
+    while (want && want[nwant])
+        nwant++;
+    if (want)
+        assert_int_equal(n, nwant);
+    harness_free(&h);
+    return fp;
+}
+
+static void test_iface_deps(void **state)
+{
+    static const char *const LIB2 =
+        "module A exposing (f, g, T(..), U, V(..))\n"
+        "type T = X | Y(Int)\n"
+        "type U = U1\n"
+        "type V = W\n"
+        "fn f(x) = x + 1\n"
+        "fn g(x) = x\n";
+    static const char *const want[] = {
+        "exposed value:f", "exposed type with its constructors:T", "exposed type:U",
+        "exposed value:zz", "exposed constructor:Y", "exposed constructor:W",
+        "exposed value:nope", "exposed constructor:Gone", NULL,
+    };
+    const DepKind V = DEP_IF_VALUE, TY = DEP_IF_TYPE, ALL = DEP_IF_TYPE_ALL, C = DEP_IF_CTOR;
+    uint64_t f = cfp(LIB2, V, "f", want), t = cfp(LIB2, ALL, "T", NULL), u = cfp(LIB2, TY, "U", NULL);
+    uint64_t zz = cfp(LIB2, V, "zz", NULL), y = cfp(LIB2, C, "Y", NULL), w = cfp(LIB2, C, "W", NULL);
+    uint64_t nope = cfp(LIB2, V, "nope", NULL), gone = cfp(LIB2, C, "Gone", NULL);
+    assert_true(f && t && u && zz && y && w && nope && gone);
+    /* names M never looked up change, and bodies and schemes (typecheck's
+     * business): every canonicalize fingerprint stays */
+    const char *other = "module A exposing (g, f, T(..), U, V(..), extra, E(..))\n"
+                        "type T = X | Y(Int)\n"
+                        "type U = U1 | U2\n"
+                        "type V = W\n"
+                        "type E = Z\n"
+                        "fn f(x) = x > 1\n"
+                        "fn g(x, y) = x\n"
+                        "fn extra() = 1\n";
+    assert_true(cfp(other, V, "f", want) == f && cfp(other, ALL, "T", NULL) == t &&
+                cfp(other, TY, "U", NULL) == u && cfp(other, V, "zz", NULL) == zz &&
+                cfp(other, C, "Y", NULL) == y && cfp(other, C, "W", NULL) == w &&
+                cfp(other, V, "nope", NULL) == nope && cfp(other, C, "Gone", NULL) == gone);
+    /* a looked-up absent name appears: only its own */
+    const char *with_zz = "module A exposing (f, g, T(..), U, V(..), zz)\n"
+                          "type T = X | Y(Int)\ntype U = U1\ntype V = W\n"
+                          "fn f(x) = x + 1\nfn g(x) = x\nfn zz() = 0\n";
+    assert_true(cfp(with_zz, V, "zz", want) != zz && cfp(with_zz, V, "f", NULL) == f &&
+                cfp(with_zz, ALL, "T", NULL) == t);
+    /* a constructor added to T (its names enter M's scope): T's entry and
+     * not the others; U's arity: U's; V's constructors hidden: W's */
+    const char *t3 = "module A exposing (f, g, T(..), U, V(..))\n"
+                     "type T = X | Y(Int) | Z\ntype U = U1\ntype V = W\n"
+                     "fn f(x) = x + 1\nfn g(x) = x\n";
+    assert_true(cfp(t3, ALL, "T", want) != t && cfp(t3, C, "Y", NULL) == y && cfp(t3, TY, "U", NULL) == u);
+    const char *t4 = "module A exposing (f, g, T(..), U, V(..))\n"
+                     "type T = Xb | Y(Int)\ntype U = U1\ntype V = W\n"
+                     "fn f(x) = x + 1\nfn g(x) = x\n";
+    assert_true(cfp(t4, ALL, "T", want) != t && cfp(t4, C, "Y", NULL) == y);
+    const char *u2 = "module A exposing (f, g, T(..), U, V(..))\n"
+                     "type T = X | Y(Int)\ntype U(a) = U1\ntype V = W\n"
+                     "fn f(x) = x + 1\nfn g(x) = x\n";
+    assert_true(cfp(u2, TY, "U", want) != u && cfp(u2, ALL, "T", NULL) == t);
+    const char *v2 = "module A exposing (f, g, T(..), U, V)\n"
+                     "type T = X | Y(Int)\ntype U = U1\ntype V = W\n"
+                     "fn f(x) = x + 1\nfn g(x) = x\n";
+    assert_true(cfp(v2, C, "W", want) != w && cfp(v2, C, "Y", NULL) == y);
+    /* a broken type: an absent constructor's entry changes (the lookup is
+     * silent now), a present one's does not */
+    const char *broken = "module A exposing (f, g, T(..), U, V(..), B(..))\n"
+                         "type T = X | Y(Int)\ntype U = U1\ntype V = W\n"
+                         "type B = (\n"
+                         "fn f(x) = x + 1\nfn g(x) = x\n";
+    assert_true(cfp(broken, C, "Gone", want) != gone && cfp(broken, C, "Y", NULL) == y &&
+                cfp(broken, V, "f", NULL) == f);
 }
 
 static void test_iface_fingerprint(void **state)
@@ -263,6 +387,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_round_trip),
         cmocka_unit_test(test_deps_fingerprints),
+        cmocka_unit_test(test_iface_deps),
         cmocka_unit_test(test_iface_fingerprint),
         cmocka_unit_test(test_view_rejects),
     };
