@@ -362,7 +362,7 @@ fuzz-parse: $(B)/asan/tests/test_parse_mutate
 
 # ---------------------------------------------------------------------------
 # make bench (issue 7, tools/bench.sh): coord check --stats at -j1, -j2 and
-# -jN on a wide and a deep generated workload (10 000 modules each, kept in
+# -jN on four generated workloads: wide, deep, include, tiny (10 000 modules each, kept in
 # build/bench/), with sched_queue and sched_tbb side by side.  Prints figures;
 # fails only when the schedulers did different work.
 bench: $(B)/release/coord $(B)/release/tools/gen $(B)/release/tools/sched_queue \
