@@ -80,7 +80,9 @@ void cache_open(CoordSession *s)
 }
 
 /* A connection for a load or typecheck task (NULL: none; the task runs
- * without the remote).  Taken from the free ones, else made (no I/O). */
+ * without the remote).  Taken from the free ones, else made (no I/O).
+ * Writes queued on a connection travel with it; cache_finish sends what is
+ * left on them at the end of the run. */
 RemoteConn *cache_remote_take(CoordSession *s, bool write)
 {
     if (!s->remote || !remote_enabled(s->remote) || (write && s->opts.remote_readonly))
@@ -97,8 +99,17 @@ RemoteConn *cache_remote_take(CoordSession *s, bool write)
     return c;
 }
 
+/* Sends the writes still queued on every connection (all are free: no task
+ * is in flight), on this thread, counted like the tasks' own. */
+static void remote_flush_all(CoordSession *s)
+{
+    for (uint32_t i = 0; i < s->remote_free_count; i++)
+        remote_flush(s->remote_free[i], &s->remote_obs);
+}
+
 static void remote_close_tier(CoordSession *s)
 {
+    remote_flush_all(s);        /* none left after cache_finish */
     for (uint32_t i = 0; i < s->remote_free_count; i++)
         remote_conn_free(s->remote_free[i]);
     mem_free(s->remote_free);
@@ -129,6 +140,7 @@ void cache_finish(CoordSession *s)
     uint64_t removed = 0;
     if (s->cache_obs.written > 0)
         cache_store_maybe_trim(s->cache, &removed);
+    remote_flush_all(s);        /* the computed results still queued */
     if (s->remote && !s->remote_warning[0])
         remote_warning(s->remote, s->remote_warning, sizeof s->remote_warning);
 }
@@ -151,6 +163,7 @@ void cache_count(CoordSession *s, const Result *r)
     o->bytes_written += c->bytes_written;
     o->wait_ns += c->wait_ns;
     o->corrupt += c->corrupt;
+    o->round_trips += c->round_trips;
     if (r->write_failed && !s->cache_warning[0])
         snprintf(s->cache_warning, sizeof s->cache_warning,
                  "cannot write results into the cache %s; they were not saved",

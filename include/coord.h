@@ -218,7 +218,9 @@ typedef struct CoordStats {
     uint64_t cache_bytes_written;
     /* The remote cache (all 0 without one).  remote_hits are results
      * fetched that passed validation; remote_wait_ns is the time tasks spent
-     * waiting on the network (connects, writes, reads). */
+     * waiting on the network (connects, writes, reads); remote_round_trips
+     * counts the requests (each a pipeline of many commands: a load task's
+     * reads for all its modules, a batch of queued writes, a connect). */
     bool     remote;
     uint64_t remote_hits;
     uint64_t remote_misses;
@@ -227,6 +229,7 @@ typedef struct CoordStats {
     uint64_t remote_bytes_read;
     uint64_t remote_bytes_written;
     uint64_t remote_wait_ns;
+    uint64_t remote_round_trips;
 } CoordStats;
 
 /* Why the run went on without its cache ("" when it did not): the
