@@ -81,6 +81,7 @@ static int add_path(CoordSession *s, const char *path, bool search)
     }
     uint64_t t;
     stats_entry_begin(s, &t);
+    uint32_t known = s->mod_count;
     AddCall call = { s, path, search, 0 };
     Arena *const guarded[] = { &s->arena };
     if (!protect_call(guarded, 1, add_body, &call)) {
@@ -89,6 +90,7 @@ static int add_path(CoordSession *s, const char *path, bool search)
     }
     stats_entry_end(s, t);
     s->obs.setup_ns += s->obs.t_end - t;
+    s->obs.setup_files += s->mod_count - known;
     return call.rc;
 }
 

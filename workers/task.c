@@ -329,7 +329,7 @@ static void run_load_batch(Arena *scratch, const Task *t, Result *r)
         memset(sub, 0, sizeof *sub);
         sub->task = TASK_LOAD;
         sub->module = lt->module;
-        uint64_t cpu = worker_thread_cpu_nanos();
+        uint64_t cpu = t->measure_cpu ? worker_thread_cpu_nanos() : 0;
         sub->start_nanos = worker_now_nanos();
         if (load_key(scratch, lt, sub)) {
             CacheEntry *found = ARENA_ARRAY(scratch, CacheEntry, LOAD_CANDIDATES);
@@ -345,28 +345,29 @@ static void run_load_batch(Arena *scratch, const Task *t, Result *r)
         }
         arena_reset(scratch);
         sub->nanos = worker_now_nanos() - sub->start_nanos;
-        sub->cpu_nanos = worker_thread_cpu_nanos() - cpu;
+        sub->cpu_nanos = t->measure_cpu ? worker_thread_cpu_nanos() - cpu : sub->nanos;
     }
     if (asked > 0) {
-        uint64_t cpu = worker_thread_cpu_nanos(), start = worker_now_nanos();
+        uint64_t cpu = t->measure_cpu ? worker_thread_cpu_nanos() : 0, start = worker_now_nanos();
         CacheEntry *got = ARENA_ARRAY(scratch, CacheEntry, asked);
         if (got)
             remote_get_entries(t->remote, keys, asked, got, &r->remote_cnt);
         else
             r->remote_cnt.misses += asked;      /* no memory to ask: misses */
         uint64_t wall_share = (worker_now_nanos() - start) / asked;
-        uint64_t cpu_share = (worker_thread_cpu_nanos() - cpu) / asked;
+        uint64_t cpu_share = t->measure_cpu ? (worker_thread_cpu_nanos() - cpu) / asked : wall_share;
         ArenaMark mark = arena_mark(scratch);
         for (uint32_t k = 0; k < asked; k++) {
             const Task *lt = &t->loads[ask[k]];
             Result *sub = &t->load_results[ask[k]];
-            uint64_t c0 = worker_thread_cpu_nanos(), t0 = worker_now_nanos();
+            uint64_t c0 = t->measure_cpu ? worker_thread_cpu_nanos() : 0, t0 = worker_now_nanos();
             bool hit = got && got[k].map;
             load_finish(scratch, lt, sub, hit ? &got[k] : NULL, hit ? 1 : 0, true,
                         &r->remote_cnt);
             arena_rewind(scratch, mark);
-            sub->nanos += worker_now_nanos() - t0 + wall_share;
-            sub->cpu_nanos += worker_thread_cpu_nanos() - c0 + cpu_share;
+            uint64_t wall = worker_now_nanos() - t0;
+            sub->nanos += wall + wall_share;
+            sub->cpu_nanos += (t->measure_cpu ? worker_thread_cpu_nanos() - c0 : wall) + cpu_share;
         }
     }
     r->kind = RESULT_LOADED;
@@ -466,7 +467,7 @@ void worker_run_task(Arena *scratch, const Task *t, Result *r)
     memset(r, 0, sizeof *r);
     r->task = t->kind;
     r->module = t->module;
-    uint64_t cpu = worker_thread_cpu_nanos();
+    uint64_t cpu = t->measure_cpu ? worker_thread_cpu_nanos() : 0;
     uint64_t start = worker_now_nanos();
     switch (t->kind) {
     case TASK_PARSE: run_parse(scratch, t, r); break;
@@ -477,7 +478,7 @@ void worker_run_task(Arena *scratch, const Task *t, Result *r)
     }
     r->remote = t->remote;          /* the connection goes back with the result */
     r->nanos = worker_now_nanos() - start;
-    r->cpu_nanos = worker_thread_cpu_nanos() - cpu;
+    r->cpu_nanos = t->measure_cpu ? worker_thread_cpu_nanos() - cpu : r->nanos;
     r->start_nanos = start;
     arena_reset(scratch);
 }
