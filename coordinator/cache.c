@@ -62,8 +62,9 @@ static void remote_open_tier(CoordSession *s)
     cfg.readonly = s->opts.remote_readonly;
     cfg.build_id = coord_build_id();
     s->remote = remote_open(&cfg);
-    if (!s->remote)
-        co_oom(s);
+    if (!s->remote)     /* before the protected run: no co_oom here */
+        snprintf(s->remote_warning, sizeof s->remote_warning,
+                 "%s: out of memory; checking without it", url);
 }
 
 void cache_open(CoordSession *s)
