@@ -31,10 +31,12 @@
  *   With a result cache (coordinator/cache.c), a module is loaded instead:
  *   LOADING     load task in flight (one task loads up to LOAD_BATCH_MAX
  *               modules, each to its own result): it reads and hashes the
- *               source and looks up results of it (local cache, then the
- *               remote, asked once for all the task's local misses); with
- *               none it parses at once, and the module goes on as from
- *               PARSING
+ *               source (or, when the manifest's stat data stand for the
+ *               file, takes its key from there without reading it: src
+ *               stays NULL until a canonicalize task or the reports need it)
+ *               and looks up results of it (local cache, then the remote,
+ *               asked once for all the task's local misses); with none it
+ *               parses at once, and the module goes on as from PARSING
  *   LOADED      candidate results; interface and edges come from them, as
  *               after a parse (it counts as parsed); waits for
  *               waiting_checked == 0, then is validated on this thread:
@@ -145,6 +147,8 @@ typedef struct Module {
     const ModuleResult *cands;
     CacheEntry *entries;        /* their mappings (released with the session) */
     uint32_t verify;            /* --cache-verify: the valid candidate to compare, or NONE */
+    bool recordable;            /* keyed, and mstat may go into the manifest */
+    ManifestStat mstat;         /* keyed: the source's stat data */
 } Module;
 
 typedef struct ReadyQueue {
@@ -252,6 +256,12 @@ struct CoordSession {
     /* The result cache: NULL when off or when it could not be opened. */
     CacheStore *cache;
     char cache_warning[600];
+    /* The previous run's stat data for this run's shape (workers/manifest.h;
+     * NULL: none), and whether this run must write it anew (it read a
+     * source: a change, a new file, or a record too recent to trust). */
+    Manifest *manifest;
+    uint64_t manifest_shape;
+    bool manifest_dirty;
     /* The remote tier (coordinator/cache.c): NULL when off.  Its
      * connections belong to whoever holds them: the free ones here, the
      * others inside the load or typecheck task that carries them, until the
@@ -265,7 +275,7 @@ struct CoordSession {
      * flight, back on this free list when its result has been applied. */
     struct LoadBatch *load_free;
     struct {
-        uint64_t hits, misses, stale, corrupt, written, bytes_read, bytes_written;
+        uint64_t hits, misses, stale, corrupt, written, bytes_read, bytes_written, unread;
     } cache_obs;
 };
 
@@ -311,6 +321,8 @@ void cache_open(CoordSession *s);               /* at the start of coord_run */
 void cache_finish(CoordSession *s);             /* at its end: the automatic trim */
 void cache_close(CoordSession *s);              /* with the session: every mapping */
 void cache_count(CoordSession *s, const Result *r);
+/* A keyed load or parse result: m's stat data for the manifest. */
+void cache_note_stat(CoordSession *s, Module *m, const Result *r);
 RemoteConn *cache_remote_take(CoordSession *s, bool write);
 /* The first candidate of a LOADED module whose dependency record holds
  * against its imports now, or NONE. */

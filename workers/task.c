@@ -18,14 +18,21 @@
  *   - The result cache (DESIGN.md section 7) is read here and written here,
  *     never on the coordinator: a load task reads, hashes and looks up a
  *     source (a miss parses at once and answers as a parse task), a
- *     typecheck task given a cache publishes its module's result.  A cache
- *     failure is only counted (Result.cache, write_failed): it never fails
- *     the task.
+ *     typecheck task given a cache hands its module's result to the store
+ *     (published as one pack when the run ends).  A cache failure is only
+ *     counted (Result.cache, write_failed): it never fails the task.
+ *   - With a manifest (workers/manifest.h) a load task first stats the
+ *     source: when the previous run's record stands for it, the key is the
+ *     record's and the file is not read (Result.unread, src NULL); a
+ *     canonicalize task without src reads it when it must parse.  Every
+ *     read records the file's stat data and whether they may be trusted by
+ *     a later run (Result.mstat, recordable).
  *   - A load task loads a batch of modules, each to its own Result
- *     (Task.load_results): local lookups first, then one remote request for
- *     all the modules that found nothing locally.  A module's result is
- *     exactly what a load of it alone would give; the batch's own Result
- *     carries only the connection, the remote counters and the timing.
+ *     (Task.load_results): keys and local lookups first, then one remote
+ *     request for all the modules that found nothing locally.  A module's
+ *     result is exactly what a load of it alone would give; the batch's own
+ *     Result carries only the connection, the remote counters and the
+ *     timing.
  *   - The remote tier, when the task carries a connection: a load task asks
  *     it for its local misses, and stores what passes validation in the
  *     local cache; a publishing typecheck task queues the entry's bytes on
@@ -82,7 +89,8 @@ static uint32_t count_lines(const char *src, uint32_t len)
 
 /* Reads the whole file into `keep` (NUL-terminated).  Returns 0, an errno
  * value, READ_NOT_REGULAR, or -1 when out of memory. */
-static int read_source(const char *path, Arena *keep, const char **src, uint32_t *len)
+static int read_source(const char *path, Arena *keep, const char **src, uint32_t *len,
+                       struct stat *out_st)
 {
     /* O_NONBLOCK: opening a FIFO must not wait for a writer (it is then
      * rejected below as not a regular file).  Reads of a regular file
@@ -148,6 +156,8 @@ static int read_source(const char *path, Arena *keep, const char **src, uint32_t
     }
     close(fd);
     buf[got] = '\0';
+    if (out_st)
+        *out_st = st;
     /* A leading UTF-8 byte-order mark is not part of the text: offsets, and
      * so columns, count from after it, as an editor shows the line. */
     size_t bom = got >= 3 && memcmp(buf, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
@@ -162,12 +172,32 @@ static void fail(Result *r, FailCause cause)
     r->cause = cause;
 }
 
-/* Reads the task's source into r->src (false: r is final, E0001 or OOM). */
+static int64_t realtime_ns(void)
+{
+    struct timespec ts;
+    if (clock_gettime(CLOCK_REALTIME, &ts) != 0)
+        return INT64_MAX;             /* every file then looks too recent */
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+int worker_read_source(const char *path, Arena *keep, const char **src, uint32_t *len)
+{
+    return read_source(path, keep, src, len, NULL);
+}
+
+/* Reads the task's source into r->src (false: r is final, E0001 or OOM),
+ * with its stat data for the manifest. */
 static bool read_step(Arena *scratch, const Task *t, Result *r)
 {
     const char *src = NULL;
     uint32_t len = 0;
-    int err = read_source(t->path, t->keep, &src, &len);
+    struct stat st;
+    int64_t read_ns = realtime_ns();
+    int err = read_source(t->path, t->keep, &src, &len, &st);
+    if (err == 0) {
+        r->mstat = manifest_stat_of(&st);
+        r->recordable = !manifest_racy(&r->mstat, read_ns);
+    }
     if (err == -1 || err == READ_NO_FD) {
         fail(r, err == -1 ? FAIL_OOM : FAIL_NOFILE);
         return false;
@@ -245,10 +275,11 @@ static void run_parse(Arena *scratch, const Task *t, Result *r)
     parse_step(scratch, t, r);
 }
 
-/* The first step of a load: reads and hashes the source.  False: r is
- * final, answered as a parse (E0001 or no memory). */
-static bool load_key(Arena *scratch, const Task *t, Result *r)
+/* Reads the source and hashes it into r->key.  False: r is final, answered
+ * as a parse (E0001 or no memory). */
+static bool load_read_key(Arena *scratch, const Task *t, Result *r)
 {
+    r->unread = false;
     if (!read_step(scratch, t, r)) {
         r->task = TASK_PARSE;
         return false;
@@ -261,12 +292,35 @@ static bool load_key(Arena *scratch, const Task *t, Result *r)
     return true;
 }
 
+/* The first step of a load: the key.  When the manifest's record stands for
+ * the file (one stat), the record's key, and the file is not read
+ * (r->unread); else the source is read and hashed.  False: r is final,
+ * answered as a parse (E0001 or no memory). */
+static bool load_key(Arena *scratch, const Task *t, Result *r)
+{
+    struct stat st;
+    ManifestRec rec;
+    if (t->manifest && stat(t->path, &st) == 0 && manifest_lookup(t->manifest, t->path, &st, &rec)) {
+        r->key = rec.key;
+        r->keyed = true;
+        r->src_len = rec.src_len;
+        r->lines = rec.lines;
+        r->mstat = rec.st;
+        r->recordable = true;
+        r->unread = true;
+        return true;
+    }
+    return load_read_key(scratch, t, r);
+}
+
 /* The last step of a load: takes every result in found[0..n) that is well
  * formed (result_view); the coordinator validates their dependency records
- * once the imports are final.  None: a miss, parsed at once.  Local
- * candidates are marked used for the cache's LRU here, off the
- * coordinator; fetched ones (remote) are written to the local cache, and
- * one whose result does not load is counted in rc as corrupt. */
+ * once the imports are final.  None: a miss, parsed at once (a source the
+ * manifest spared is read, and keyed by its bytes, first).  Local
+ * candidates are marked used for the cache's LRU here, off the coordinator
+ * (an atomic store into the shared lru table, only when it would move);
+ * fetched ones (remote) are written to the local cache, and one whose
+ * result does not load is counted in rc as corrupt. */
 static void load_finish(Arena *scratch, const Task *t, Result *r, CacheEntry *found,
                         uint32_t n, bool remote, RemoteCounters *rc)
 {
@@ -281,8 +335,6 @@ static void load_finish(Arena *scratch, const Task *t, Result *r, CacheEntry *fo
         }
         if (cands && kept &&
             result_view(secs, found[i].section_count, r->src_len, t->keep, &cands[valid])) {
-            /* a local entry's mtime is its last use: touch it (a stat,
-             * rarely a utimensat) only when the store would move it */
             if (remote)         /* fetched: kept locally too */
                 cache_store_write(t->cache, r->key, found[i].variant, found[i].sections,
                                   found[i].section_count, &r->cache);
@@ -301,6 +353,8 @@ static void load_finish(Arena *scratch, const Task *t, Result *r, CacheEntry *fo
         }
     }
     if (valid == 0) {
+        if (r->unread && !load_read_key(scratch, t, r))
+            return;
         r->task = TASK_PARSE;       /* a parse task that looked first */
         parse_step(scratch, t, r);
         return;
@@ -312,7 +366,8 @@ static void load_finish(Arena *scratch, const Task *t, Result *r, CacheEntry *fo
 }
 
 /* A load task: loads[0..load_count), each to its own result in
- * load_results.  First every module's local lookup (a module with a local
+ * load_results.  First every module's key (load_key: the manifest's, or
+ * read and hashed) and local lookup (a module with a local
  * entry, or with none and no remote, is answered at once); then ONE request
  * to the remote for every module that found nothing locally (with the
  * writes queued on the connection); then those are answered.  Each
@@ -410,9 +465,20 @@ static void run_canon(Arena *scratch, const Task *t, Result *r)
 {
     const Ast *ast = t->ast;
     if (!ast) {
+        const char *src = t->src;
+        uint32_t src_len = t->src_len;
+        if (!src) {                 /* its load did not read it (the manifest) */
+            int err = read_source(t->path, t->keep, &src, &src_len, NULL);
+            if (err != 0) {
+                fail(r, err == -1 ? FAIL_OOM : err == READ_NO_FD ? FAIL_NOFILE : FAIL_INTERNAL);
+                return;
+            }
+            r->src = src;
+            r->src_len = src_len;
+        }
         ParseOutput po;
         memset(&po, 0, sizeof po);
-        PhaseStatus ps = parse_module(t->src, t->src_len, t->keep, t->ast_arena, scratch, &po);
+        PhaseStatus ps = parse_module(src, src_len, t->keep, t->ast_arena, scratch, &po);
         arena_reset(scratch);
         if (ps != PHASE_OK || !po.ast || !po.iface) {
             arena_reset(t->ast_arena);
