@@ -295,7 +295,8 @@ deps-bench:
 # tests/ci_extra.sh.
 #   make stress     20 000-module generated trees at -j1/-j2/-j8 (release)
 #   make oom        fail allocation N = 1, 2, ... of a 30-module build (asan),
-#                   uncached, with an empty and with a warm result cache
+#                   uncached, with an empty and with a warm result cache,
+#                   and with a remote cache (an empty server; machine B)
 #   make fuzz       libFuzzer over one module's phases, FUZZ_TIME seconds (clang)
 #   make badinput   hostile files next to a good module (asan)
 FUZZ_TIME ?= 60
@@ -309,6 +310,8 @@ oom: $(B)/asan/coord $(B)/asan/tools/gen
 	tests/oom/run.sh full $(B)/asan/coord $(B)/asan/tools/gen
 	OOM_CACHE=cold tests/oom/run.sh full $(B)/asan/coord $(B)/asan/tools/gen
 	OOM_CACHE=warm tests/oom/run.sh full $(B)/asan/coord $(B)/asan/tools/gen
+	REMOTE_RUN_TIMEOUT=7200 OOM_CACHE=remote-cold tests/remote/run.sh tests/oom/run.sh full $(B)/asan/coord $(B)/asan/tools/gen
+	REMOTE_RUN_TIMEOUT=7200 OOM_CACHE=remote-warm tests/remote/run.sh tests/oom/run.sh full $(B)/asan/coord $(B)/asan/tools/gen
 
 badinput: $(B)/asan/coord
 	tests/badinput/run.sh $(B)/asan/coord

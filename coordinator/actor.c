@@ -54,13 +54,20 @@
  *     typechecks): open modules hold their AST or IR, and queued parse
  *     tasks would delay the chain's next typecheck.  When nothing is in
  *     flight and only parse tasks are ready, the window doubles (an import
- *     discovered late keeps many modules open: never a stall).
+ *     discovered late keeps many modules open: never a stall).  A load
+ *     task opens each module it takes, and stops taking modules from the
+ *     parse lane when the window closes.
+ *   - Load tasks are batches: one takes m and up to LOAD_BATCH_MAX - 1
+ *     modules behind it in the parse lane (load_batch_size: the lane
+ *     spread over the free task slots); its result carries one result per
+ *     module, applied in order as if each had come alone.
  *   - Observability (stats.c, trace.c, progress.c) only reads results and
  *     the clock: it never influences what is dispatched or reported.
  */
 #include "coordinator/actor.h"
 
 #include <assert.h>
+#include <stddef.h>
 #include <string.h>
 
 const char *module_state_name(ModState st)
@@ -212,6 +219,54 @@ static void validate(CoordSession *s, Module *m)
     ready_push(s, m);
 }
 
+/* How many modules the next load task takes, m and the parse lane behind
+ * it: the lane spread evenly over the free task slots (so every worker gets
+ * its share of it), at most LOAD_BATCH_MAX. */
+static uint32_t load_batch_size(const CoordSession *s)
+{
+    uint32_t waiting = 1 + s->ready[LANE_PARSE].count;
+    uint32_t slots = runner_capacity(s->runner) - runner_in_flight(s->runner);
+    uint32_t k = (waiting + slots - 1) / (slots ? slots : 1);
+    return k < 1 ? 1 : k > LOAD_BATCH_MAX ? LOAD_BATCH_MAX : k;
+}
+
+/* A load task for m and the modules behind it in the parse lane (all
+ * DISCOVERED: the parse lane holds nothing else), each LOADING. */
+static void dispatch_load(CoordSession *s, Module *m, Task *t)
+{
+    LoadBatch *b = s->load_free;
+    if (b)
+        s->load_free = b->next;
+    else
+        b = co_alloc(s, sizeof *b);
+    uint32_t want = load_batch_size(s), n = 0;
+    for (Module *x = m; x != NULL; x = n < want ? ready_pop(s) : NULL) {
+        /* only the parse lane has modules here, and only while the window
+         * is open: ready_pop gives NULL once the batch closed it */
+        assert(x->state == MS_DISCOVERED);
+        Task *lt = &b->items[n];
+        memset(lt, 0, sizeof *lt);
+        lt->kind = TASK_LOAD;
+        lt->module = x->id;
+        lt->keep = &x->keep;
+        lt->ast_arena = &x->ast_arena;
+        lt->ir_arena = &x->ir_arena;
+        lt->path = x->path;
+        lt->name = x->name;
+        lt->cache = s->cache;
+        lt->manifest = s->manifest;
+        x->state = MS_LOADING;
+        s->open++;
+        n++;
+    }
+    t->kind = TASK_LOAD;
+    t->cache = s->cache;
+    t->loads = b->items;
+    t->load_results = b->results;
+    t->load_count = n;
+    t->remote = cache_remote_take(s, false);
+}
+
 /* Takes a free follow-up task slot for module m (one exists: a sequence's
  * tasks count against the runner's capacity, which is the slot count). */
 static Task *seq_slot_take(CoordSession *s, uint32_t module)
@@ -302,13 +357,14 @@ static void dispatch(CoordSession *s, Module *m)
     t.measure_cpu = s->obs.measure_cpu;
     switch (m->state) {
     case MS_DISCOVERED:
-        t.kind = s->cache ? TASK_LOAD : TASK_PARSE;
+        if (s->cache) {
+            dispatch_load(s, m, &t);
+            break;
+        }
+        t.kind = TASK_PARSE;
         t.path = m->path;
         t.name = m->name;
-        t.cache = s->cache;
-        t.manifest = s->manifest;
-        t.remote = cache_remote_take(s, false);
-        m->state = s->cache ? MS_LOADING : MS_PARSING;
+        m->state = MS_PARSING;
         s->open++;
         break;
     case MS_LOADED:
@@ -480,6 +536,21 @@ static void on_result(CoordSession *s, const Result *r)
     }
 }
 
+/* A load task's result: its connection and counters, then each module's
+ * own result in order; its LoadBatch goes back to the free list. */
+static void on_load_result(CoordSession *s, const Result *r)
+{
+    cache_count(s, r);
+    for (uint32_t i = 0; i < r->loaded_count; i++) {
+        Result *sub = &r->loaded[i];
+        sub->worker = r->worker;
+        on_result(s, sub);
+    }
+    LoadBatch *b = (LoadBatch *)(void *)((char *)r->loaded - offsetof(LoadBatch, results));
+    b->next = s->load_free;
+    s->load_free = b;
+}
+
 /* Once nothing is left to read or parse the graph is complete: report its
  * cycles and complete their edges.  True when it ran now. */
 static bool cycles_once(CoordSession *s)
@@ -527,8 +598,12 @@ void actor_run(CoordSession *s)
         runner_wait(s->runner, &r);
         s->obs.busy_since = worker_now_nanos();
         s->obs.wait_ns += s->obs.busy_since - wait_begin;
-        s->obs.loop_tasks++;
-        on_result(s, &r);
+        /* a load task: one result per module it loaded */
+        s->obs.loop_tasks += r.task == TASK_LOAD ? r.loaded_count : 1;
+        if (r.task == TASK_LOAD)
+            on_load_result(s, &r);
+        else
+            on_result(s, &r);
         cycles_once(s);
         if (s->opts.progress)
             progress_update(s);
@@ -547,7 +622,12 @@ void actor_drain(CoordSession *s)
     Result r;
     while (s->runner && runner_in_flight(s->runner) > 0) {
         runner_wait(s->runner, &r);
-        for (uint32_t k = 0; r.kind == RESULT_LOADED && k < r.cand_count; k++)
-            cache_entry_release(&r.entries[k]);
+        if (r.remote)           /* the connection comes back to be freed */
+            cache_count(s, &r);
+        for (uint32_t i = 0; r.task == TASK_LOAD && i < r.loaded_count; i++) {
+            const Result *sub = &r.loaded[i];
+            for (uint32_t k = 0; sub->kind == RESULT_LOADED && k < sub->cand_count; k++)
+                cache_entry_release(&sub->entries[k]);
+        }
     }
 }

@@ -29,12 +29,14 @@
  *   CANONICALIZING, CANONICALIZED (waits for waiting_checked == 0), CHECKING
  *   DONE        finished; `failed` says whether it succeeded
  *   With a result cache (coordinator/cache.c), a module is loaded instead:
- *   LOADING     load task in flight: it reads and hashes the source (or,
- *               when the manifest's stat data stand for the file, takes its
- *               key from there without reading it: src stays NULL until a
- *               canonicalize task or the reports need it) and looks up
- *               results of it; with none it parses at once, and the module
- *               goes on as from PARSING
+ *   LOADING     load task in flight (one task loads up to LOAD_BATCH_MAX
+ *               modules, each to its own result): it reads and hashes the
+ *               source (or, when the manifest's stat data stand for the
+ *               file, takes its key from there without reading it: src
+ *               stays NULL until a canonicalize task or the reports need it)
+ *               and looks up results of it (local cache, then the remote,
+ *               asked once for all the task's local misses); with none it
+ *               parses at once, and the module goes on as from PARSING
  *   LOADED      candidate results; interface and edges come from them, as
  *               after a parse (it counts as parsed); waits for
  *               waiting_checked == 0, then is validated on this thread:
@@ -169,6 +171,14 @@ typedef enum {
     LANE_COUNT
 } ReadyLane;
 
+/* The modules of one load task and their results (Task.loads,
+ * Task.load_results), in the session arena and reused. */
+typedef struct LoadBatch {
+    struct LoadBatch *next;             /* on the free list */
+    Task items[LOAD_BATCH_MAX];
+    Result results[LOAD_BATCH_MAX];
+} LoadBatch;
+
 typedef struct Root {
     const char *dir;            /* without trailing '/' */
     const char *real;           /* walked: realpath(dir), for nesting; else NULL */
@@ -261,6 +271,9 @@ struct CoordSession {
     uint32_t remote_free_count, remote_conn_count;
     RemoteCounters remote_obs;
     char remote_warning[400];
+    /* Load tasks' module arrays (actor.c): one LoadBatch per load task in
+     * flight, back on this free list when its result has been applied. */
+    struct LoadBatch *load_free;
     struct {
         uint64_t hits, misses, stale, corrupt, written, bytes_read, bytes_written, unread;
     } cache_obs;

@@ -66,8 +66,9 @@ static void remote_open_tier(CoordSession *s)
     cfg.readonly = s->opts.remote_readonly;
     cfg.build_id = coord_build_id();
     s->remote = remote_open(&cfg);
-    if (!s->remote)
-        co_oom(s);
+    if (!s->remote)     /* before the protected run: no co_oom here */
+        snprintf(s->remote_warning, sizeof s->remote_warning,
+                 "%s: out of memory; checking without it", url);
 }
 
 /* The manifest of this run's shape: the working directory, the roots and
@@ -134,7 +135,9 @@ void cache_open(CoordSession *s)
 }
 
 /* A connection for a load or typecheck task (NULL: none; the task runs
- * without the remote).  Taken from the free ones, else made (no I/O). */
+ * without the remote).  Taken from the free ones, else made (no I/O).
+ * Writes queued on a connection travel with it; cache_finish sends what is
+ * left on them at the end of the run. */
 RemoteConn *cache_remote_take(CoordSession *s, bool write)
 {
     if (!s->remote || !remote_enabled(s->remote) || (write && s->opts.remote_readonly))
@@ -151,8 +154,17 @@ RemoteConn *cache_remote_take(CoordSession *s, bool write)
     return c;
 }
 
+/* Sends the writes still queued on every connection (all are free: no task
+ * is in flight), on this thread, counted like the tasks' own. */
+static void remote_flush_all(CoordSession *s)
+{
+    for (uint32_t i = 0; i < s->remote_free_count; i++)
+        remote_flush(s->remote_free[i], &s->remote_obs);
+}
+
 static void remote_close_tier(CoordSession *s)
 {
+    remote_flush_all(s);        /* none left after cache_finish */
     for (uint32_t i = 0; i < s->remote_free_count; i++)
         remote_conn_free(s->remote_free[i]);
     mem_free(s->remote_free);
@@ -191,6 +203,7 @@ void cache_finish(CoordSession *s)
                  cache_store_dir(s->cache));
     if (s->cache_obs.written > 0)
         cache_store_maybe_trim(s->cache, &removed);
+    remote_flush_all(s);        /* the computed results still queued */
     manifest_write_for(s);
     if (s->remote && !s->remote_warning[0])
         remote_warning(s->remote, s->remote_warning, sizeof s->remote_warning);
@@ -214,6 +227,7 @@ void cache_count(CoordSession *s, const Result *r)
     o->bytes_written += c->bytes_written;
     o->wait_ns += c->wait_ns;
     o->corrupt += c->corrupt;
+    o->round_trips += c->round_trips;
     if (r->write_failed && !s->cache_warning[0])
         snprintf(s->cache_warning, sizeof s->cache_warning,
                  "cannot write results into the cache %s; they were not saved",

@@ -163,6 +163,7 @@ bool coord_stats(const CoordSession *s, CoordStats *out)
     out->remote_bytes_read = s->remote_obs.bytes_read;
     out->remote_bytes_written = s->remote_obs.bytes_written;
     out->remote_wait_ns = s->remote_obs.wait_ns;
+    out->remote_round_trips = s->remote_obs.round_trips;
     return true;
 }
 
@@ -212,6 +213,7 @@ void coord_print_stats(const CoordSession *s, FILE *out)
             { "hits", st.remote_hits }, { "misses", st.remote_misses },
             { "errors", st.remote_errors }, { "written", st.remote_written },
             { "bytes_read", st.remote_bytes_read }, { "bytes_written", st.remote_bytes_written },
+            { "round_trips", st.remote_round_trips },
         };
         for (size_t i = 0; i < sizeof c / sizeof *c; i++)
             fprintf(out, "stats.remote.%s: %llu\n", c[i].key, (unsigned long long)c[i].v);

@@ -223,7 +223,9 @@ typedef struct CoordStats {
     uint64_t cache_unread;          /* sources not read: their stat data matched the manifest */
     /* The remote cache (all 0 without one).  remote_hits are results
      * fetched that passed validation; remote_wait_ns is the time tasks spent
-     * waiting on the network (connects, writes, reads). */
+     * waiting on the network (connects, writes, reads); remote_round_trips
+     * counts the requests (each a pipeline of many commands: a load task's
+     * reads for all its modules, a batch of queued writes, a connect). */
     bool     remote;
     uint64_t remote_hits;
     uint64_t remote_misses;
@@ -232,6 +234,7 @@ typedef struct CoordStats {
     uint64_t remote_bytes_read;
     uint64_t remote_bytes_written;
     uint64_t remote_wait_ns;
+    uint64_t remote_round_trips;
     /* The coordinator's per-task and per-file costs: loop_ns is its busy
      * time in the dispatch/result loop (from the first dispatch to the last
      * result; discovery before it and collecting results after it left

@@ -7,15 +7,22 @@
 #   remote    an empty local cache and an empty remote (machine A: the
 #             write cost of the remote)
 #   warm      another empty local cache, the remote A filled (machine B)
-# Each run twice, interleaved; the figures to compare are ratios in one run.
+# BENCH_ROUNDS rounds (default 3), the four runs interleaved in each; then
+# the medians of the ratios, which are what to compare (timings on a shared
+# machine are noisy; ratios of neighbouring runs much less so).
 set -eu
 coord=$1 gen=$2
+rounds=${BENCH_ROUNDS:-3}
+modules=${BENCH_MODULES:-10000}
 work=$REDIS_DIR/bench
 mkdir -p "$work"
-"$gen" --out "$work/tree" --modules 10000 --shape layered --fanout 4 --seed 5 >/dev/null
+"$gen" --out "$work/tree" --modules "$modules" --shape layered --fanout 4 --seed 5 >/dev/null
 wall() { sed -n 's/^stats.wall_ms: //p' "$work/err"; }
 stat() { sed -n "s/^stats.$1: //p" "$work/err"; }
-for round in 1 2; do
+: >"$work/ratios"
+round=0
+while [ $round -lt "$rounds" ]; do
+    round=$((round + 1))
     rm -rf "$work/l" "$work/a" "$work/b"
     redis-cli -s "$REDIS_SOCK" flushall >/dev/null
     "$coord" check -j2 --stats --no-cache "$work/tree" >/dev/null 2>"$work/err" || true
@@ -24,12 +31,19 @@ for round in 1 2; do
     local_ms=$(wall)
     "$coord" check -j2 --stats --cache-dir "$work/a" --remote-cache "$REDIS_URL" "$work/tree" >/dev/null 2>"$work/err" || true
     remote_ms=$(wall) remote_wait=$(stat remote.wait_ms) written=$(stat remote.written)
+    rt_a=$(stat remote.round_trips)
     "$coord" check -j2 --stats --cache-dir "$work/b" --remote-cache "$REDIS_URL" "$work/tree" >/dev/null 2>"$work/err" || true
     warm_ms=$(wall) warm_wait=$(stat remote.wait_ms) hits=$(stat remote.hits) checks=$(stat typecheck.tasks)
+    rt_b=$(stat remote.round_trips)
     echo "round $round: cold $cold ms; local cache cold $local_ms ms; + remote (A) $remote_ms ms" \
-         "(written $written, wait $remote_wait ms); machine B $warm_ms ms (remote hits $hits," \
-         "typecheck tasks $checks, wait $warm_wait ms)"
-    awk -v c="$cold" -v l="$local_ms" -v r="$remote_ms" -v w="$warm_ms" 'BEGIN {
-        printf "  machine B / cold: %.1f%%   remote write cost over local only: %+.1f%%\n",
-               100 * w / c, 100 * (r - l) / l }'
+         "(written $written, wait $remote_wait ms, $rt_a round trips); machine B $warm_ms ms" \
+         "(remote hits $hits, typecheck tasks $checks, wait $warm_wait ms, $rt_b round trips)"
+    awk -v c="$cold" -v l="$local_ms" -v r="$remote_ms" -v w="$warm_ms" -v m="$modules" \
+        -v ra="$rt_a" -v rb="$rt_b" 'BEGIN {
+        printf "  machine B / cold: %.1f%%   remote write cost over local only: %+.1f%%" \
+               "   round trips a module: A %.4f, B %.4f\n",
+               100 * w / c, 100 * (r - l) / l, ra / m, rb / m
+        printf "%f %f\n", 100 * w / c, 100 * (r - l) / l >> "'"$work/ratios"'" }'
 done
+sort -n -k1 "$work/ratios" | awk '{ b[NR] = $1 } END { printf "median machine B / cold: %.1f%%\n", b[int((NR + 1) / 2)] }'
+sort -n -k2 "$work/ratios" | awk '{ a[NR] = $2 } END { printf "median remote write cost: %+.1f%%\n", a[int((NR + 1) / 2)] }'

@@ -14,6 +14,13 @@
  *     unread or half read frees the context (the next call reconnects while
  *     the Remote is enabled).  An error *reply* (-ERR ...) keeps the stream
  *     in sync, so the context stays.
+ *   - A RemoteConn's write queue (queue[0..queued)) owns its buffers
+ *     until they are sent: every request on the connection (remote_get,
+ *     remote_flush) sends the queue first in the same pipeline and empties
+ *     it, written or counted as failed; remote_conn_free drops what is
+ *     left (its owner flushes first).  remote_put leaves the queue alone.
+ *   - getex is decided once per connection, by the probe pipelined with the
+ *     connect's PING.
  *   - Replies are built by our own reader functions (reply_fns): strings
  *     land in a mem_alloc'd buffer that becomes the caller's RemoteValue
  *     (no copy); arrays are refused outright (no command here answers with
@@ -41,6 +48,8 @@
 #include <sys/time.h>
 #include <time.h>
 
+#define GETEX_PROBE_KEY "coord:getex-probe"
+
 struct Remote {
     RemoteConfig cfg;
     uint32_t io_ms;
@@ -61,10 +70,22 @@ typedef struct Reply {
     size_t len;
 } Reply;
 
+/* One write: a key and the bytes to store under it. */
+typedef struct PutItem {
+    CacheKey key;
+    RemoteValue v;
+} PutItem;
+
 struct RemoteConn {
     Remote *r;
     redisContext *ctx;
     const char *refused;                /* why a reply object was refused */
+    bool getex;                         /* the server knows GETEX (probed at connect) */
+    /* Writes queued by remote_put_queue (their buffers are owned here),
+     * sent with the next request on this connection or by remote_flush. */
+    PutItem queue[REMOTE_WRITE_BATCH];
+    uint32_t queued;
+    uint64_t queued_bytes;
 };
 
 /* ---------------------------------------------------------------- helpers */
@@ -357,12 +378,26 @@ static void conn_drop(RemoteConn *c)
     }
 }
 
+static void queue_clear(RemoteConn *c)
+{
+    for (uint32_t i = 0; i < c->queued; i++)
+        mem_free(c->queue[i].v.data);
+    c->queued = 0;
+    c->queued_bytes = 0;
+}
+
 void remote_conn_free(RemoteConn *c)
 {
     if (!c)
         return;
+    queue_clear(c);
     conn_drop(c);
     mem_free(c);
+}
+
+uint32_t remote_queued(const RemoteConn *c)
+{
+    return c->queued;
 }
 
 /* A failure that may have left the stream out of sync: drop the context
@@ -502,12 +537,27 @@ static int conn_ensure(RemoteConn *c, RemoteCounters *cnt)
         redisAppendCommand(c->ctx, "SELECT %s", db);
     }
     redisAppendCommand(c->ctx, "PING");
+    /* GETEX (Redis 6.2) reads a key and renews its TTL in one command; on
+     * a key that does not exist and without options it changes nothing. */
+    redisAppendCommand(c->ctx, "GETEX %s", GETEX_PROBE_KEY);
+    cnt->round_trips++;
     if (conn_flush(c, cnt, true) != 0)
         return -1;
     if (r->cfg.db && expect_status(c, cnt, "OK") != 0)
         return -1;
     if (expect_status(c, cnt, "PONG") != 0)
         return -1;
+    Reply *rep;
+    if (conn_read(c, cnt, true, &rep) != 0)
+        return -1;
+    int type = rep->type;
+    bool unknown = type == REDIS_REPLY_ERROR && strncmp(rep->str, "ERR unknown command", 19) == 0;
+    reply_free(rep);
+    if (type != REDIS_REPLY_NIL && type != REDIS_REPLY_STRING && type != REDIS_REPLY_ERROR) {
+        conn_fail(c, cnt, true, "not a Redis server or refused", "unexpected reply to GETEX");
+        return -1;
+    }
+    c->getex = !unknown;        /* else GET and EXPIRE, two commands a key */
     atomic_store(&r->connected_once, true);
     return 0;
 }
@@ -520,43 +570,88 @@ static void append(RemoteConn *c, int argc, const char **argv, const size_t *len
     redisAppendCommandArgv(c->ctx, argc, argv, lens);
 }
 
-uint32_t remote_get(RemoteConn *c, const CacheKey *keys, uint32_t n, RemoteValue *out,
-                    RemoteCounters *cnt)
+/* One round trip: the writes puts[0..np) (SET with EX; none when
+ * read-only), then the reads gets[0..ng) (GETEX with EX, or GET and
+ * EXPIRE), pipelined: one write of every command, then every reply in
+ * order.  out[i] is the value of gets[i] or NULL; *written counts the
+ * writes acknowledged.  Returns the hit count. */
+static uint32_t exchange(RemoteConn *c, const PutItem *puts, uint32_t np, const CacheKey *gets,
+                         uint32_t ng, RemoteValue *out, RemoteCounters *cnt, uint32_t *written)
 {
-    for (uint32_t i = 0; i < n; i++)
-        out[i] = (RemoteValue){ NULL, 0 };
     Remote *r = c->r;
-    if (n == 0 || !remote_enabled(r)) {
-        cnt->misses += n;
+    *written = 0;
+    for (uint32_t i = 0; i < ng; i++)
+        out[i] = (RemoteValue){ NULL, 0 };
+    if (r->cfg.readonly)
+        np = 0;
+    uint32_t sent = 0;
+    for (uint32_t i = 0; i < np; i++)
+        sent += puts[i].v.len <= r->cfg.max_value;   /* the server would refuse the others */
+    if (sent + ng == 0 || !remote_enabled(r)) {
+        cnt->misses += ng;
         return 0;
     }
     uint64_t t0 = now_ns();
     uint32_t hits = 0, answered = 0;
     if (conn_ensure(c, cnt) != 0)
         goto done;
-    for (uint32_t i = 0; i < n; i++) {
+    for (uint32_t i = 0; i < np; i++) {
+        if (puts[i].v.len > r->cfg.max_value)
+            continue;
         char key[REMOTE_KEY_LEN + 1];
-        remote_key_name(r, keys[i], key);
-        /* GET, then EXPIRE to refresh the TTL of a hit (a miss: 0, no-op);
-         * GETEX would need Redis 6.2. */
-        const char *get[2] = { "GET", key };
-        size_t get_len[2] = { 3, REMOTE_KEY_LEN };
-        const char *exp[3] = { "EXPIRE", key, r->ttl };
-        size_t exp_len[3] = { 6, REMOTE_KEY_LEN, strlen(r->ttl) };
-        append(c, 2, get, get_len);
-        append(c, 3, exp, exp_len);
+        remote_key_name(r, puts[i].key, key);
+        const char *set[5] = { "SET", key, puts[i].v.data, "EX", r->ttl };
+        size_t set_len[5] = { 3, REMOTE_KEY_LEN, (size_t)puts[i].v.len, 2, strlen(r->ttl) };
+        append(c, 5, set, set_len);
     }
+    bool getex = c->getex;
+    for (uint32_t i = 0; i < ng; i++) {
+        char key[REMOTE_KEY_LEN + 1];
+        remote_key_name(r, gets[i], key);
+        if (getex) {            /* the value, and its TTL renewed */
+            const char *cmd[4] = { "GETEX", key, "EX", r->ttl };
+            size_t len[4] = { 5, REMOTE_KEY_LEN, 2, strlen(r->ttl) };
+            append(c, 4, cmd, len);
+        } else {                /* EXPIRE renews a hit's TTL (a miss: 0, no-op) */
+            const char *get[2] = { "GET", key };
+            size_t get_len[2] = { 3, REMOTE_KEY_LEN };
+            const char *exp[3] = { "EXPIRE", key, r->ttl };
+            size_t exp_len[3] = { 6, REMOTE_KEY_LEN, strlen(r->ttl) };
+            append(c, 2, get, get_len);
+            append(c, 3, exp, exp_len);
+        }
+    }
+    cnt->round_trips++;
     if (conn_flush(c, cnt, false) != 0)
         goto done;
-    for (; answered < n; answered++) {
-        Reply *g, *e;
+    for (uint32_t i = 0; i < np; i++) {
+        if (puts[i].v.len > r->cfg.max_value)
+            continue;
+        Reply *rep;
+        if (conn_read(c, cnt, false, &rep) != 0)
+            goto done;
+        if (rep->type == REDIS_REPLY_STATUS && strcmp(rep->str, "OK") == 0) {
+            (*written)++;
+            cnt->written++;
+            cnt->bytes_written += puts[i].v.len;
+        } else if (rep->type == REDIS_REPLY_ERROR) {    /* e.g. OOM: full */
+            remote_fail(r, cnt, false, "SET refused", rep->str);
+        } else {
+            reply_free(rep);
+            conn_fail(c, cnt, false, "unexpected reply", "wrong type for SET");
+            goto done;
+        }
+        reply_free(rep);
+    }
+    for (; answered < ng; answered++) {
+        Reply *g, *e = NULL;
         if (conn_read(c, cnt, false, &g) != 0)
             break;
-        if (conn_read(c, cnt, false, &e) != 0) {
+        if (!getex && conn_read(c, cnt, false, &e) != 0) {
             reply_free(g);
             break;
         }
-        int gt = g->type, et = e->type;
+        int gt = g->type, et = e ? e->type : REDIS_REPLY_INTEGER;
         bool in_sync = (gt == REDIS_REPLY_STRING || gt == REDIS_REPLY_NIL ||
                         gt == REDIS_REPLY_ERROR) &&
                        (et == REDIS_REPLY_INTEGER || et == REDIS_REPLY_ERROR);
@@ -582,61 +677,64 @@ uint32_t remote_get(RemoteConn *c, const CacheKey *keys, uint32_t n, RemoteValue
         reply_free(e);
     }
 done:
-    cnt->misses += n - answered;
+    cnt->misses += ng - answered;
     cnt->wait_ns += now_ns() - t0;
+    return hits;
+}
+
+uint32_t remote_get(RemoteConn *c, const CacheKey *keys, uint32_t n, RemoteValue *out,
+                    RemoteCounters *cnt)
+{
+    uint32_t written;
+    uint32_t hits = exchange(c, c->queue, c->queued, keys, n, out, cnt, &written);
+    queue_clear(c);             /* sent with the reads, or counted as failed */
     return hits;
 }
 
 uint32_t remote_put(RemoteConn *c, const CacheKey *keys, const RemoteValue *vals, uint32_t n,
                     RemoteCounters *cnt)
 {
-    Remote *r = c->r;
-    if (n == 0 || r->cfg.readonly || !remote_enabled(r))
+    if (n == 0)
         return 0;
-    uint64_t t0 = now_ns();
-    uint32_t written = 0, sent = 0;
-    if (conn_ensure(c, cnt) != 0)
-        goto done;
-    for (uint32_t i = 0; i < n; i++) {
-        if (vals[i].len > r->cfg.max_value)
-            continue;                           /* the server would refuse it */
-        char key[REMOTE_KEY_LEN + 1];
-        remote_key_name(r, keys[i], key);
-        const char *set[5] = { "SET", key, vals[i].data, "EX", r->ttl };
-        size_t set_len[5] = { 3, REMOTE_KEY_LEN, (size_t)vals[i].len, 2, strlen(r->ttl) };
-        append(c, 5, set, set_len);
-        sent++;
+    PutItem *items = mem_alloc(n * sizeof *items);
+    if (!items) {
+        remote_fail(c->r, cnt, false, "cannot write", "out of memory");
+        return 0;
     }
-    if (sent == 0 || conn_flush(c, cnt, false) != 0)
-        goto done;
-    for (uint32_t i = 0; i < n; i++) {
-        if (vals[i].len > r->cfg.max_value)
-            continue;
-        Reply *rep;
-        if (conn_read(c, cnt, false, &rep) != 0)
-            break;
-        if (rep->type == REDIS_REPLY_STATUS && strcmp(rep->str, "OK") == 0) {
-            written++;
-            cnt->written++;
-            cnt->bytes_written += vals[i].len;
-        } else if (rep->type == REDIS_REPLY_ERROR) {    /* e.g. OOM: full */
-            remote_fail(r, cnt, false, "SET refused", rep->str);
-        } else {
-            reply_free(rep);
-            conn_fail(c, cnt, false, "unexpected reply", "wrong type for SET");
-            break;
-        }
-        reply_free(rep);
-    }
-done:
-    cnt->wait_ns += now_ns() - t0;
+    for (uint32_t i = 0; i < n; i++)
+        items[i] = (PutItem){ keys[i], vals[i] };
+    uint32_t written;
+    exchange(c, items, n, NULL, 0, NULL, cnt, &written);
+    mem_free(items);
     return written;
+}
+
+void remote_flush(RemoteConn *c, RemoteCounters *cnt)
+{
+    if (c->queued == 0)
+        return;
+    uint32_t written;
+    exchange(c, c->queue, c->queued, NULL, 0, NULL, cnt, &written);
+    queue_clear(c);
+}
+
+void remote_put_queue(RemoteConn *c, CacheKey key, void *data, uint64_t len, RemoteCounters *cnt)
+{
+    Remote *r = c->r;
+    if (r->cfg.readonly || !remote_enabled(r)) {
+        mem_free(data);
+        return;
+    }
+    c->queue[c->queued++] = (PutItem){ key, { data, len } };
+    c->queued_bytes += len;
+    if (c->queued == REMOTE_WRITE_BATCH || c->queued_bytes >= REMOTE_WRITE_BYTES)
+        remote_flush(c, cnt);
 }
 
 /* ------------------------------------------------------------ entries */
 
 /* Batches of this many keys keep the RemoteValue arrays on the stack. */
-#define ENTRY_BATCH 64u
+#define ENTRY_BATCH REMOTE_GET_BATCH
 
 uint32_t remote_get_entries(RemoteConn *c, const CacheKey *keys, uint32_t n, CacheEntry *out,
                             RemoteCounters *cnt)

@@ -13,7 +13,17 @@
  * Batching.  remote_get and remote_put take n keys and pipeline the n
  * requests: one write, then the n replies are read.  A batch costs one round
  * trip (plus bandwidth), so a warm build fetching its modules in batches of
- * k costs about modules/k round trips per connection, not one per module.
+ * k costs about modules/k round trips per connection, not one per module
+ * (coord's load tasks ask for up to LOAD_BATCH_MAX modules at once).  A
+ * read is GETEX with EX, which renews the TTL in the same command; a server
+ * without GETEX (before Redis 6.2: "ERR unknown command" to the probe sent
+ * with PING on connect) gets GET and EXPIRE, two commands a key, still in
+ * the same round trip.  Writes of computed results are queued on the
+ * connection (remote_put_queue) and go out with its next read, or in a
+ * batch of their own once REMOTE_WRITE_BATCH entries or REMOTE_WRITE_BYTES
+ * are queued, or when the owner calls remote_flush (coord does at the end
+ * of the run).  RemoteCounters.round_trips counts the exchanges (one per
+ * pipeline, one per connect handshake).
  *
  * Failures.  Every failure (cannot connect, I/O error, timeout, a reply that
  * is not what was asked, a value larger than max_value, an error reply
@@ -52,6 +62,9 @@
 #define REMOTE_MAX_ERRORS          3u
 #define REMOTE_MAX_VALUE           ((uint64_t)64 << 20)  /* larger values are refused */
 #define REMOTE_ADDR_MAX            256
+#define REMOTE_WRITE_BATCH         32u   /* queued writes sent together */
+#define REMOTE_GET_BATCH           64u   /* keys per request of remote_get_entries */
+#define REMOTE_WRITE_BYTES         ((uint64_t)1 << 20)
 
 typedef struct RemoteConfig {
     bool unix_socket;               /* addr is a socket path, else a host name */
@@ -79,6 +92,7 @@ typedef struct RemoteConn RemoteConn;
 typedef struct RemoteCounters {
     uint64_t hits, misses, errors, written, bytes_read, bytes_written, wait_ns;
     uint64_t corrupt;               /* values that failed entry validation */
+    uint64_t round_trips;           /* pipelined exchanges, connects included */
 } RemoteCounters;
 
 /* A fetched value: mem_alloc'd (8-byte aligned, plus a NUL byte after
@@ -96,18 +110,30 @@ uint32_t remote_errors(const Remote *r);
 bool    remote_warning(const Remote *r, char *buf, size_t len);
 
 /* One connection for the calling thread; connects on first use.  NULL when
- * out of memory.  Free it on the same thread. */
+ * out of memory.  Free it on the same thread; writes still queued on it are
+ * dropped (remote_flush first). */
 RemoteConn *remote_conn_new(Remote *r);
 void        remote_conn_free(RemoteConn *c);
 
-/* Fetches n keys: out[i].data is the value or NULL (miss, or the batch
- * failed).  A hit's TTL is refreshed to ttl_s.  Returns the hit count. */
+/* Fetches n keys in one round trip, together with the writes queued on c:
+ * out[i].data is the value or NULL (miss, or the batch failed).  A hit's TTL
+ * is refreshed to ttl_s.  Returns the hit count. */
 uint32_t remote_get(RemoteConn *c, const CacheKey *keys, uint32_t n,
                     RemoteValue *out, RemoteCounters *cnt);
-/* Stores n values with a TTL of ttl_s (nothing when read-only or disabled).
- * Returns how many the server acknowledged. */
+/* Stores n values with a TTL of ttl_s in one round trip (nothing when
+ * read-only or disabled; the queue is left alone).  Returns how many the
+ * server acknowledged. */
 uint32_t remote_put(RemoteConn *c, const CacheKey *keys, const RemoteValue *vals,
                     uint32_t n, RemoteCounters *cnt);
+/* Queues one write; takes data (mem_alloc'd, len bytes), freed once sent.
+ * Flushes when the queue is full (REMOTE_WRITE_BATCH entries or
+ * REMOTE_WRITE_BYTES).  Read-only or disabled: data is freed at once. */
+void     remote_put_queue(RemoteConn *c, CacheKey key, void *data, uint64_t len,
+                          RemoteCounters *cnt);
+/* Sends the queued writes (one round trip; nothing when none).  A write
+ * that fails is counted (errors) like any other, never dropped silently. */
+void     remote_flush(RemoteConn *c, RemoteCounters *cnt);
+uint32_t remote_queued(const RemoteConn *c);
 
 /* The same on cache entries (the local cache's bytes, one key one entry).
  * remote_get_entries: each value is validated by cache_entry_adopt exactly

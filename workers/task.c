@@ -27,10 +27,17 @@
  *     canonicalize task without src reads it when it must parse.  Every
  *     read records the file's stat data and whether they may be trusted by
  *     a later run (Result.mstat, recordable).
- *   - The remote tier, when the task carries a connection: a load task whose
- *     local lookup found nothing usable asks it, and stores what passes
- *     validation in the local cache; a publishing typecheck task also writes
- *     the entry's bytes there.  Its failures are only counted
+ *   - A load task loads a batch of modules, each to its own Result
+ *     (Task.load_results): keys and local lookups first, then one remote
+ *     request for all the modules that found nothing locally.  A module's
+ *     result is exactly what a load of it alone would give; the batch's own
+ *     Result carries only the connection, the remote counters and the
+ *     timing.
+ *   - The remote tier, when the task carries a connection: a load task asks
+ *     it for its local misses, and stores what passes validation in the
+ *     local cache; a publishing typecheck task queues the entry's bytes on
+ *     the connection (remote_put_queue: sent with a later request, or by
+ *     the coordinator at the end of the run).  Its failures are only counted
  *     (Result.remote_cnt).  The connection always goes back in Result.remote.
  */
 #include "workers/worker.h"
@@ -312,9 +319,10 @@ static bool load_key(Arena *scratch, const Task *t, Result *r)
  * manifest spared is read, and keyed by its bytes, first).  Local
  * candidates are marked used for the cache's LRU here, off the coordinator
  * (an atomic store into the shared lru table, only when it would move);
- * fetched ones (remote) are written to the local cache. */
+ * fetched ones (remote) are written to the local cache, and one whose
+ * result does not load is counted in rc as corrupt. */
 static void load_finish(Arena *scratch, const Task *t, Result *r, CacheEntry *found,
-                        uint32_t n, bool remote)
+                        uint32_t n, bool remote, RemoteCounters *rc)
 {
     ModuleResult *cands = n ? ARENA_ARRAY(t->keep, ModuleResult, n) : NULL;
     CacheEntry *kept = n ? ARENA_ARRAY(t->keep, CacheEntry, n) : NULL;
@@ -335,9 +343,9 @@ static void load_finish(Arena *scratch, const Task *t, Result *r, CacheEntry *fo
             kept[valid++] = found[i];
         } else {
             if (remote) {       /* a valid entry whose result does not load */
-                r->remote_cnt.hits--;
-                r->remote_cnt.misses++;
-                r->remote_cnt.corrupt++;
+                rc->hits--;
+                rc->misses++;
+                rc->corrupt++;
             } else {
                 r->cache.corrupt++;
             }
@@ -357,21 +365,69 @@ static void load_finish(Arena *scratch, const Task *t, Result *r, CacheEntry *fo
     r->entries = kept;
 }
 
-/* A load task: the key, the local lookup, with nothing local one entry
- * from the remote (its bytes passed the same validation as a pack's), then
- * the candidates (or a parse). */
-static void run_load(Arena *scratch, const Task *t, Result *r)
+/* A load task: loads[0..load_count), each to its own result in
+ * load_results.  First every module's key (load_key: the manifest's, or
+ * read and hashed) and local lookup (a module with a local
+ * entry, or with none and no remote, is answered at once); then ONE request
+ * to the remote for every module that found nothing locally (with the
+ * writes queued on the connection); then those are answered.  Each
+ * module's result carries its own time: its own steps, plus an equal share
+ * of the remote request. */
+static void run_load_batch(Arena *scratch, const Task *t, Result *r)
 {
-    if (!load_key(scratch, t, r))
-        return;
-    CacheEntry *found = ARENA_ARRAY(scratch, CacheEntry, LOAD_CANDIDATES);
-    uint32_t n = found ? cache_store_load(t->cache, r->key, found, LOAD_CANDIDATES, &r->cache) : 0;
-    bool remote = false;
-    if (n == 0 && found && t->remote) {
-        n = remote_get_entries(t->remote, &r->key, 1, found, &r->remote_cnt);
-        remote = n == 1;
+    uint32_t n = t->load_count < LOAD_BATCH_MAX ? t->load_count : LOAD_BATCH_MAX;
+    CacheKey keys[LOAD_BATCH_MAX];
+    uint32_t ask[LOAD_BATCH_MAX], asked = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        const Task *lt = &t->loads[i];
+        Result *sub = &t->load_results[i];
+        memset(sub, 0, sizeof *sub);
+        sub->task = TASK_LOAD;
+        sub->module = lt->module;
+        uint64_t cpu = t->measure_cpu ? worker_thread_cpu_nanos() : 0;
+        sub->start_nanos = worker_now_nanos();
+        if (load_key(scratch, lt, sub)) {
+            CacheEntry *found = ARENA_ARRAY(scratch, CacheEntry, LOAD_CANDIDATES);
+            uint32_t got = found ? cache_store_load(lt->cache, sub->key, found, LOAD_CANDIDATES,
+                                                    &sub->cache)
+                                 : 0;
+            if (got == 0 && found && t->remote) {
+                keys[asked] = sub->key;
+                ask[asked++] = i;
+            } else {
+                load_finish(scratch, lt, sub, found, got, false, &r->remote_cnt);
+            }
+        }
+        arena_reset(scratch);
+        sub->nanos = worker_now_nanos() - sub->start_nanos;
+        sub->cpu_nanos = t->measure_cpu ? worker_thread_cpu_nanos() - cpu : sub->nanos;
     }
-    load_finish(scratch, t, r, found, n, remote);
+    if (asked > 0) {
+        uint64_t cpu = t->measure_cpu ? worker_thread_cpu_nanos() : 0, start = worker_now_nanos();
+        CacheEntry *got = ARENA_ARRAY(scratch, CacheEntry, asked);
+        if (got)
+            remote_get_entries(t->remote, keys, asked, got, &r->remote_cnt);
+        else
+            r->remote_cnt.misses += asked;      /* no memory to ask: misses */
+        uint64_t wall_share = (worker_now_nanos() - start) / asked;
+        uint64_t cpu_share = t->measure_cpu ? (worker_thread_cpu_nanos() - cpu) / asked : wall_share;
+        ArenaMark mark = arena_mark(scratch);
+        for (uint32_t k = 0; k < asked; k++) {
+            const Task *lt = &t->loads[ask[k]];
+            Result *sub = &t->load_results[ask[k]];
+            uint64_t c0 = t->measure_cpu ? worker_thread_cpu_nanos() : 0, t0 = worker_now_nanos();
+            bool hit = got && got[k].map;
+            load_finish(scratch, lt, sub, hit ? &got[k] : NULL, hit ? 1 : 0, true,
+                        &r->remote_cnt);
+            arena_rewind(scratch, mark);
+            uint64_t wall = worker_now_nanos() - t0;
+            sub->nanos += wall + wall_share;
+            sub->cpu_nanos += (t->measure_cpu ? worker_thread_cpu_nanos() - c0 : wall) + cpu_share;
+        }
+    }
+    r->kind = RESULT_LOADED;
+    r->loaded = t->load_results;
+    r->loaded_count = n;
 }
 
 /* Publishes a finished module's result; a failure is only counted. */
@@ -394,14 +450,14 @@ static void store_step(Arena *scratch, const Task *t, Result *r)
     uint64_t variant = result_variant(&res);
     r->write_failed = cache_store_write(t->cache, t->key, variant, cs, RS__COUNT,
                                         &r->cache) != 0;
-    if (t->remote) {            /* the same bytes to the remote */
+    if (t->remote) {            /* the same bytes to the remote, queued */
         void *buf;
         size_t len;
         if (cache_entry_encode(cache_store_build_id(t->cache), t->key, variant, cs, RS__COUNT,
-                               &buf, &len) == 0) {
-            remote_put(t->remote, &t->key, &(RemoteValue){ buf, len }, 1, &r->remote_cnt);
-            mem_free(buf);
-        }
+                               &buf, &len) == 0)
+            remote_put_queue(t->remote, t->key, buf, len, &r->remote_cnt);
+        else                    /* no memory for its bytes: counted, not silent */
+            r->remote_cnt.errors++;
     }
 }
 
@@ -483,7 +539,7 @@ void worker_run_task(Arena *scratch, const Task *t, Result *r)
     case TASK_PARSE: run_parse(scratch, t, r); break;
     case TASK_CANON: run_canon(scratch, t, r); break;
     case TASK_CHECK: run_check(scratch, t, r); break;
-    case TASK_LOAD:  run_load(scratch, t, r); break;
+    case TASK_LOAD:  run_load_batch(scratch, t, r); break;
     case TASK_STOP:  fail(r, FAIL_INTERNAL); break;
     }
     r->remote = t->remote;          /* the connection goes back with the result */

@@ -98,10 +98,20 @@ typedef struct Task {
      * (canonicalize without `src` reads `path`) or its reports printed. */
     const Manifest *manifest;
     /* load and typecheck with `cache`: a remote cache connection, owned by
-     * the task until its result hands it back (NULL: no remote).  A load
-     * whose local lookup finds nothing usable asks it and stores what it
-     * fetched locally; a typecheck writes its result there too. */
+     * the task until its result hands it back (NULL: no remote).  The
+     * modules of a load whose local lookup finds nothing are asked for in
+     * one request, and what is fetched is stored locally; a typecheck
+     * queues its result's bytes on the connection (sent with a later
+     * request on it, or by the coordinator's flush at the end of the run). */
     RemoteConn *remote;
+    /* load: a batch of modules, loads[0..load_count) (load_count <=
+     * LOAD_BATCH_MAX), each a load of one module (module, path, name,
+     * cache, arenas).  Each gets its own result in load_results[i]: a
+     * loaded or a parse result, exactly as a load of it alone would give.
+     * Both arrays are the coordinator's, untouched until the result. */
+    const struct Task *loads;
+    struct Result *load_results;
+    uint32_t load_count;
     const char *src;
     uint32_t src_len;
     CacheKey key;
@@ -123,6 +133,8 @@ typedef struct Task {
 
 /* How many results of one source a load task considers. */
 #define LOAD_CANDIDATES 4u
+/* The most modules one load task takes (one remote request at most). */
+#define LOAD_BATCH_MAX REMOTE_GET_BATCH
 
 typedef struct Result {
     ResultKind kind;
@@ -150,6 +162,11 @@ typedef struct Result {
     ManifestStat mstat;                 /* keyed: the file's stat data */
     RemoteConn *remote;                 /* the task's connection, handed back */
     RemoteCounters remote_cnt;          /* what it counted */
+    /* A load task's result: loaded[0..loaded_count) are its modules'
+     * results (= Task.load_results); the batch's own fields are only
+     * remote, remote_cnt and the timing. */
+    struct Result *loaded;
+    uint32_t loaded_count;
     bool write_failed;                  /* typecheck: the entry could not be written */
     bool parsed_too;                    /* canonicalize: it parsed first (iface,
                                          * iface_fp and parse_reports are set;

@@ -49,12 +49,31 @@ tree=$work/tree
 # OOM_CACHE: none (default: --no-cache), cold (an empty result cache for
 # every run: every lookup misses, every result is written) or warm (a copy of
 # a warm cache for every run: results are loaded, validated and reused).
+# remote-cold and remote-warm: the same with a remote cache too (run under
+# tests/remote/run.sh, whose server REDIS_URL / REDIS_SOCK name): an empty
+# local cache and an empty server for every run (every result is written to
+# both), or an empty local cache and a server filled once (machine B: every
+# module fetched).
 cache_mode=${OOM_CACHE:-none}
+case $cache_mode in
+remote-*)
+    if [ -z "${REDIS_URL:-}" ] || [ -z "${REDIS_SOCK:-}" ]; then
+        echo "run.sh: OOM_CACHE=$cache_mode needs a server: run me through tests/remote/run.sh" >&2
+        exit 2
+    fi ;;
+esac
 prepare_cache() {
     case $cache_mode in
     none) cache_args=--no-cache ;;
     cold) rm -rf "$work/cache"; cache_args="--cache-dir $work/cache" ;;
     warm) rm -rf "$work/cache"; cp -R "$work/warm" "$work/cache"; cache_args="--cache-dir $work/cache" ;;
+    remote-cold)
+        rm -rf "$work/cache"
+        redis-cli -s "$REDIS_SOCK" flushall >/dev/null
+        cache_args="--cache-dir $work/cache --remote-cache $REDIS_URL" ;;
+    remote-warm)
+        rm -rf "$work/cache"
+        cache_args="--cache-dir $work/cache --remote-cache $REDIS_URL" ;;
     *) echo "run.sh: unknown OOM_CACHE '$cache_mode'" >&2; exit 2 ;;
     esac
 }
@@ -65,6 +84,10 @@ if [ "$cache_mode" = warm ]; then
     find "$tree" -type f -exec touch -d '-1 hour' {} +
     sleep 3
     "$coord" check -j1 --cache-dir "$work/warm" "$tree" >/dev/null 2>&1 || true
+fi
+if [ "$cache_mode" = remote-warm ]; then
+    redis-cli -s "$REDIS_SOCK" flushall >/dev/null
+    "$coord" check -j1 --cache-dir "$work/warm" --remote-cache "$REDIS_URL" "$tree" >/dev/null 2>&1 || true
 fi
 
 unset COORD_FAIL_ALLOC COORD_FAIL_ALLOC_STICKY || true

@@ -4,14 +4,17 @@
 # with a cold run (--no-cache, fresh process): same output, same exit status.
 #   - two machines: two empty local caches, one server: the first run checks
 #     cold and writes every module; the second computes nothing
-#     (stats.typecheck.tasks: 0) and gets every module from the remote;
+#     (stats.typecheck.tasks: 0) and gets every module from the remote,
+#     with its TTL renewed by GETEX; round trips: at most 1/2 per module on
+#     machine A, 1/4 on machine B (batched reads and writes);
 #   - read-only writes nothing (DBSIZE 0);
 #   - corrupted values under valid keys: misses, one warning, cold output;
 #   - maxmemory tiny with eviction: some hits, cold output;
 #   - a server speaking another protocol, nothing listening: one warning,
 #     cold output, at once;
 #   - the server paused (SIGSTOP) and killed during a build: cold output
-#     within a bounded time.
+#     within a bounded time;
+#   - a server without GETEX (renamed away): GET and EXPIRE, same hits.
 set -eu
 export LC_ALL=C
 if [ $# -ne 2 ]; then
@@ -63,8 +66,24 @@ same_as_cold a "machine A (cold, remote empty)"
 [ "$(stat a remote.written)" = "$mods" ] && ok "machine A wrote $mods entries" ||
     bad "machine A wrote $(stat a remote.written) entries, expected $mods"
 [ "$(cli dbsize)" = "$mods" ] && ok "DBSIZE $mods" || bad "DBSIZE $(cli dbsize), expected $mods"
+# A hit renews the entry's TTL (GETEX ... EX, in the same request).
+key1=$(cli --scan --pattern 'coord:*' | head -1)
+cli expire "$key1" 1000 >/dev/null
+cli config resetstat >/dev/null
 run b -j2 --cache-dir "$work/cb" --remote-cache "$REDIS_URL"
 same_as_cold b "machine B (warm remote)"
+[ "$(cli ttl "$key1")" -gt 1000 ] && ok "machine B: a hit renews the TTL" ||
+    bad "machine B: TTL $(cli ttl "$key1") after a hit"
+getex_calls() { cli info commandstats | sed -n 's/^cmdstat_getex:calls=\([0-9]*\),.*/\1/p'; }
+[ "$(getex_calls)" -ge "$mods" ] && ok "machine B: GETEX used ($(getex_calls) calls)" ||
+    bad "machine B: GETEX calls '$(getex_calls)'"
+# Round trips: a load task asks for all its local misses at once, and
+# computed results are written in batches (connects count too).
+rt_a=$(stat a remote.round_trips) rt_b=$(stat b remote.round_trips)
+[ $((rt_a * 2)) -le "$mods" ] && ok "machine A: $rt_a round trips for $mods modules (<= 1/2 each)" ||
+    bad "machine A: $rt_a round trips for $mods modules"
+[ $((rt_b * 4)) -le "$mods" ] && ok "machine B: $rt_b round trips for $mods modules (<= 1/4 each)" ||
+    bad "machine B: $rt_b round trips for $mods modules"
 [ "$(stat b typecheck.tasks)" = 0 ] && ok "machine B: typecheck.tasks 0" ||
     bad "machine B: typecheck.tasks $(stat b typecheck.tasks)"
 [ "$(stat b remote.hits)" = "$mods" ] && ok "machine B: remote.hits $mods" ||
@@ -172,6 +191,24 @@ pause_case paused STOP
 kill -CONT "$REDIS_PID"
 pause_case killed KILL
 
+# A server without GETEX (as before Redis 6.2; here renamed away): GET and
+# EXPIRE instead, same hits, TTL renewed, no error.
 [ -n "${REMOTE_KEEP:-}" ] && cp -r "$work" "$REMOTE_KEEP"
+redis_stop
+REDIS_EXTRA_ARGS="--rename-command getex coord-test-no-getex" redis_start
+work=$REDIS_DIR/work
+mkdir -p "$work"
+"$gen" --out "$work/tree" --modules "$modules" --shape layered --fanout 3 --seed 7 \
+    --errors 4 --cycles 1 --missing 1 >/dev/null
+run cold --no-cache -j2
+run old_a -j2 --cache-dir "$work/oa" --remote-cache "$REDIS_URL"
+key1=$(cli --scan --pattern 'coord:*' | head -1)
+cli expire "$key1" 1000 >/dev/null
+run old_b -j2 --cache-dir "$work/ob" --remote-cache "$REDIS_URL"
+same_as_cold old_b "no GETEX: machine B"
+[ "$(stat old_b remote.hits)" = "$mods" ] && [ "$(stat old_b remote.errors)" = 0 ] &&
+    [ "$(cli ttl "$key1")" -gt 1000 ] &&
+    ok "no GETEX: remote.hits $mods, no error, TTL renewed (GET and EXPIRE)" ||
+    bad "no GETEX: hits $(stat old_b remote.hits) errors $(stat old_b remote.errors) TTL $(cli ttl "$key1")"
 [ $fails -eq 0 ] && echo "remote e2e: all passed" || echo "remote e2e: $fails failed"
 [ $fails -eq 0 ]

@@ -10,6 +10,8 @@
 # The server listens on 127.0.0.1 on a free port (a random one, tried again
 # when taken) and on a unix socket in a temporary directory, with
 # persistence off (no RDB snapshots, no AOF) and its log in that directory.
+# REDIS_EXTRA_ARGS, when set, is added to its command line (words without
+# spaces, e.g. "--rename-command getex some-other-name").
 # Needs /usr/bin/redis-server (make deps installs it).
 
 redis_start() {
@@ -31,7 +33,8 @@ redis_start() {
         redis-server --bind 127.0.0.1 --port "$REDIS_PORT" \
             --unixsocket "$REDIS_SOCK" --unixsocketperm 700 \
             --save '' --appendonly no --dir "$REDIS_DIR" \
-            --logfile "$REDIS_DIR/log" --daemonize no --protected-mode yes &
+            --logfile "$REDIS_DIR/log" --daemonize no --protected-mode yes \
+            ${REDIS_EXTRA_ARGS:-} &
         REDIS_PID=$!
         # Ready when the unix socket exists (created after the TCP bind).
         waited=0

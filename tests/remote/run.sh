@@ -12,8 +12,8 @@ if [ $# -lt 1 ]; then
 fi
 . "$(dirname "$0")/redis.sh"
 redis_start
-# A hang is a failure too.
+# A hang is a failure too (REMOTE_RUN_TIMEOUT seconds, default 600).
 status=0
-timeout 600 "$@" || status=$?
+timeout "${REMOTE_RUN_TIMEOUT:-600}" "$@" || status=$?
 redis_stop
 exit $status

@@ -249,6 +249,68 @@ static void test_ttl_set_and_refreshed(void **state)
     client_close(c, r);
 }
 
+/* Queued writes: nothing sent until REMOTE_WRITE_BATCH are queued (then one
+ * round trip), the rest go out with the next read or with remote_flush;
+ * a read of n keys is one round trip; read-only queues nothing. */
+static void test_write_queue(void **state)
+{
+    RemoteConfig cfg = tcp_config(redis_port);
+    Remote *r;
+    RemoteConn *c = client(&cfg, &r);
+    RemoteCounters cnt = { 0 };
+    CacheKey ks[REMOTE_WRITE_BATCH + 3];
+    for (uint32_t i = 0; i < REMOTE_WRITE_BATCH + 3; i++) {
+        ks[i] = (CacheKey){ 100, i };
+        char *v = mem_alloc(8);
+        assert_non_null(v);
+        memcpy(v, "value-", 6);
+        v[6] = (char)('a' + i % 26);
+        v[7] = '\0';
+        remote_put_queue(c, ks[i], v, 7, &cnt);
+        uint32_t sent = i + 1 >= REMOTE_WRITE_BATCH ? REMOTE_WRITE_BATCH : 0;
+        assert_int_equal(admin_int("DBSIZE"), sent);
+        assert_int_equal(remote_queued(c), i + 1 - sent);
+    }
+    /* connect + one batch */
+    assert_int_equal(cnt.round_trips, 2);
+    assert_int_equal(cnt.written, REMOTE_WRITE_BATCH);
+    /* A read carries the 3 queued writes: one round trip, and it sees them. */
+    RemoteValue got[2];
+    CacheKey ask[2] = { ks[REMOTE_WRITE_BATCH + 2], { 7, 7 } };
+    assert_int_equal(remote_get(c, ask, 2, got, &cnt), 1);
+    assert_int_equal(cnt.round_trips, 3);
+    assert_int_equal(cnt.written, REMOTE_WRITE_BATCH + 3);
+    assert_int_equal(remote_queued(c), 0);
+    assert_int_equal(admin_int("DBSIZE"), REMOTE_WRITE_BATCH + 3);
+    assert_int_equal(got[0].len, 7);
+    assert_memory_equal(got[0].data, "value-", 6);
+    assert_null(got[1].data);
+    free_values(got, 2);
+    /* remote_flush: one round trip with something queued, none without. */
+    char *v = mem_alloc(1);
+    assert_non_null(v);
+    *v = 'x';
+    remote_put_queue(c, (CacheKey){ 200, 1 }, v, 1, &cnt);
+    remote_flush(c, &cnt);
+    remote_flush(c, &cnt);
+    assert_int_equal(cnt.round_trips, 4);
+    assert_int_equal(admin_int("DBSIZE"), REMOTE_WRITE_BATCH + 4);
+    assert_int_equal(cnt.errors, 0);
+    client_close(c, r);
+
+    cfg.readonly = true;
+    c = client(&cfg, &r);
+    RemoteCounters ro = { 0 };
+    v = mem_alloc(1);
+    assert_non_null(v);
+    remote_put_queue(c, (CacheKey){ 200, 2 }, v, 1, &ro);
+    assert_int_equal(remote_queued(c), 0);
+    remote_flush(c, &ro);
+    assert_int_equal(ro.round_trips, 0);
+    assert_int_equal(admin_int("DBSIZE"), REMOTE_WRITE_BATCH + 4);
+    client_close(c, r);
+}
+
 /* Another build id or format is another namespace on the same server. */
 static void test_namespaces(void **state)
 {
@@ -632,34 +694,68 @@ static void test_fake_silent(void **state)
 static void test_fake_wrong_replies(void **state)
 {
     /* PONG first: connected, so one wrong reply is one error, not disabled. */
-    static const char *const integer[] = { "+PONG\r\n", ":1\r\n:1\r\n", NULL };
+    static const char *const integer[] = { "+PONG\r\n$-1\r\n", ":1\r\n:1\r\n", NULL };
     fake_case(integer, 200, 1000, false, "unexpected reply: wrong type for GET");
-    static const char *const array[] = { "+PONG\r\n", "*2\r\n$1\r\na\r\n$1\r\nb\r\n", NULL };
+    static const char *const array[] = { "+PONG\r\n$-1\r\n", "*2\r\n$1\r\na\r\n$1\r\nb\r\n", NULL };
     fake_case(array, 200, 1000, false, "unexpected reply: unexpected array reply");
-    static const char *const huge_array[] = { "+PONG\r\n", "*2147483647\r\n", NULL };
+    static const char *const huge_array[] = { "+PONG\r\n$-1\r\n", "*2147483647\r\n", NULL };
     fake_case(huge_array, 200, 1000, false, "unexpected reply: unexpected array reply");
     /* max_value is 100 here: a larger value is refused once it has arrived,
      * or as soon as more than that is buffered. */
-    static const char *const too_big[] = { "+PONG\r\n", "$101\r\n"
+    static const char *const too_big[] = { "+PONG\r\n$-1\r\n", "$101\r\n"
         "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n"
         ":1\r\n", NULL };
     fake_case(too_big, 200, 1000, false, "unexpected reply: value too large");
-    static const char *const endless[] = { "+PONG\r\n", "$99999999999\r\n"
+    static const char *const endless[] = { "+PONG\r\n$-1\r\n", "$99999999999\r\n"
         "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
         "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
         NULL };
     fake_case(endless, 200, 1000, false, "unexpected reply: value too large");
-    static const char *const garbage[] = { "+PONG\r\n", "hello world\r\n", NULL };
+    static const char *const garbage[] = { "+PONG\r\n$-1\r\n", "hello world\r\n", NULL };
     fake_case(garbage, 200, 1000, false, "unexpected reply");
-    static const char *const bad_len[] = { "+PONG\r\n", "$-7\r\n", NULL };
+    static const char *const bad_len[] = { "+PONG\r\n$-1\r\n", "$-7\r\n", NULL };
     fake_case(bad_len, 200, 1000, false, "unexpected reply");
     /* A bulk that never completes: bounded by the per-request wait. */
-    static const char *const partial[] = { "+PONG\r\n", "$100\r\nabc", NULL };
+    static const char *const partial[] = { "+PONG\r\n$-1\r\n", "$100\r\nabc", NULL };
     fake_case(partial, 200, 1000, false, "timed out");
     /* Trickled bytes: each arrives within the socket timeout, the reply as a
      * whole does not within its bound. */
-    static const char *const trickle[] = { "+PONG\r\n", "~$40\r\naaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n", NULL };
+    static const char *const trickle[] = { "+PONG\r\n$-1\r\n", "~$40\r\naaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n", NULL };
     fake_case(trickle, 200, 1500, false, "timed out");
+}
+
+/* A server without GETEX: "ERR unknown command" to the probe, then GET and
+ * EXPIRE (two replies a key); a hit, no error.  A probe answered with
+ * something else entirely: not a Redis server. */
+static void test_fake_no_getex(void **state)
+{
+    static const char *const old[] = {
+        "+PONG\r\n-ERR unknown command 'GETEX', with args beginning with: 'coord:getex-probe'\r\n",
+        "$3\r\nabc\r\n:1\r\n$-1\r\n:0\r\n", NULL };
+    Fake f;
+    fake_start(&f, old);
+    RemoteConfig cfg = tcp_config(f.port);
+    cfg.timeout_ms = 200;
+    Remote *r;
+    RemoteConn *c = client(&cfg, &r);
+    CacheKey k[2] = { { 1, 1 }, { 2, 2 } };
+    RemoteValue got[2];
+    RemoteCounters cnt = { 0 };
+    assert_int_equal(remote_get(c, k, 2, got, &cnt), 1);
+    assert_int_equal(got[0].len, 3);
+    assert_memory_equal(got[0].data, "abc", 3);
+    assert_null(got[1].data);
+    assert_int_equal(cnt.errors, 0);
+    assert_int_equal(cnt.hits, 1);
+    assert_int_equal(cnt.misses, 1);
+    assert_int_equal(cnt.round_trips, 2);
+    free_values(got, 2);
+    remote_conn_free(c);
+    remote_close(r);
+    fake_stop(&f);
+
+    static const char *const odd[] = { "+PONG\r\n:5\r\n", NULL };
+    fake_case(odd, 200, 1000, true, "not a Redis server or refused: unexpected reply to GETEX");
 }
 
 /* Nothing listens: refused at once, disabled at once. */
@@ -771,6 +867,7 @@ int main(void)
         cmocka_unit_test(test_key_name),
         cmocka_unit_test_setup(test_round_trip, setup_flush),
         cmocka_unit_test_setup(test_ttl_set_and_refreshed, setup_flush),
+        cmocka_unit_test_setup(test_write_queue, setup_flush),
         cmocka_unit_test_setup(test_namespaces, setup_flush),
         cmocka_unit_test_setup(test_readonly_writes_nothing, setup_flush),
         cmocka_unit_test_setup(test_select_db, setup_flush),
@@ -781,6 +878,7 @@ int main(void)
         cmocka_unit_test(test_fake_junk_at_start),
         cmocka_unit_test(test_fake_silent),
         cmocka_unit_test(test_fake_wrong_replies),
+        cmocka_unit_test(test_fake_no_getex),
         cmocka_unit_test(test_unreachable_at_start),
         cmocka_unit_test_setup_teardown(test_server_paused, setup_flush, resume_server),
         cmocka_unit_test_setup(test_server_killed, setup_flush),
