@@ -168,23 +168,35 @@ static void validate(CoordSession *s, Module *m)
 {
     assert(m->state == MS_LOADED && m->waiting_checked == 0 && m->waiting_parsed == 0);
     uint32_t k = cache_validate(s, m);
+    bool live = m->live_lent;       /* the session's result (live.c) */
     if (k != NONE) {
-        s->cache_obs.hits++;
+        if (live)
+            s->obs.session_reused++;
+        else
+            s->cache_obs.hits++;
         if (!s->opts.cache_verify) {
             const ModuleResult *c = &m->cands[k];
+            m->reused = c;
             m->artifact = c->artifact;
+            m->deps = c->deps;
             for (int p = 0; p < COORD_PHASE_COUNT; p++)
                 m->phase_reports[p] = c->reports[p];
             finish(s, m, false);
             return;
         }
         m->verify = k;
+    } else if (live) {
+        s->obs.session_stale++;
     } else {
         s->cache_obs.stale++;
     }
+    if (live)
+        live_stale(s, m);
     m->state = MS_PARSED;
     ready_push(s, m);
 }
+
+static void interface_known(CoordSession *s, Module *m, ModState st);
 
 static void dispatch(CoordSession *s, Module *m)
 {
@@ -195,14 +207,31 @@ static void dispatch(CoordSession *s, Module *m)
     t.ast_arena = &m->ast_arena;
     t.ir_arena = &m->ir_arena;
     switch (m->state) {
-    case MS_DISCOVERED:
-        t.kind = s->cache ? TASK_LOAD : TASK_PARSE;
+    case MS_DISCOVERED: {
+        int mode = live_dispatch(s, m);
+        if (mode == LIVE_ADOPT) {       /* the session's result, no task */
+            s->unparsed--;
+            interface_known(s, m, MS_LOADED);
+            return;
+        }
+        bool load = (s->cache || mode == LIVE_PROBE) && mode != LIVE_OVERLAY;
+        t.kind = load ? TASK_LOAD : TASK_PARSE;
         t.path = m->path;
         t.name = m->name;
-        t.cache = s->cache;
-        t.remote = cache_remote_take(s, false);
-        m->state = s->cache ? MS_LOADING : MS_PARSING;
+        if (load) {
+            t.cache = s->cache;
+            t.remote = cache_remote_take(s, false);
+        }
+        if (mode == LIVE_PROBE) {
+            t.live = true;
+            t.live_key = live_probe_key(m);
+        } else if (mode == LIVE_OVERLAY) {
+            t.src = live_overlay_copy(s, m);
+            t.src_len = m->overlay_len;
+        }
+        m->state = load ? MS_LOADING : MS_PARSING;
         break;
+    }
     case MS_LOADED:
         validate(s, m);
         return;
@@ -287,6 +316,12 @@ static void on_result(CoordSession *s, const Result *r)
     case TASK_LOAD:
         assert(m->state == MS_LOADING && r->kind == RESULT_LOADED);
         s->unparsed--;
+        if (r->same_bytes) {        /* the session's result is of these bytes */
+            live_same_bytes(s, m, r);
+            interface_known(s, m, MS_LOADED);
+            break;
+        }
+        m->stamp = r->stamp;
         m->src = r->src;
         m->src_len = r->src_len;
         m->lines = r->lines;
@@ -304,8 +339,9 @@ static void on_result(CoordSession *s, const Result *r)
         break;
     case TASK_PARSE:
         assert(m->state == MS_PARSING || m->state == MS_LOADING);
-        if (m->state == MS_LOADING)
+        if (m->state == MS_LOADING && s->cache)
             s->cache_obs.misses++;
+        m->stamp = r->stamp;
         m->keyed = r->keyed;
         m->key = r->key;
         m->lines = r->lines;
@@ -334,8 +370,12 @@ static void on_result(CoordSession *s, const Result *r)
             finish(s, m, true);
             break;
         }
-        if (r->parsed_too && m->verify != NONE)
+        if (r->parsed_too) {
+            /* the same bytes, so the same interface and parse reports, now
+             * in the module's own arena (a reused result's may go away) */
+            m->iface = r->iface;
             m->phase_reports[TASK_PARSE] = r->parse_reports;
+        }
         if (r->kind == RESULT_CANONICALIZED) {
             m->ir = r->ir;
             m->ast = NULL;          /* the worker reset its arena */
@@ -352,6 +392,7 @@ static void on_result(CoordSession *s, const Result *r)
         m->phase_reports[TASK_CHECK] = r->reports;
         if (r->kind == RESULT_CHECKED) {
             m->artifact = r->artifact;
+            m->deps = r->deps;
             if (m->verify != NONE && !cache_verify_matches(m))
                 co_add_report(s, m, RC_E0902, 0, 0,
                               "internal compiler error: the cached result of module %s differs "

@@ -65,6 +65,15 @@ typedef enum { FAIL_NONE, FAIL_OOM, FAIL_INTERNAL, FAIL_NOFILE } FailCause;
 
 const char *task_kind_name(TaskKind k);     /* "parse" */
 
+/* What a task saw of the source file it read (fstat of the descriptor it
+ * read from), and when it began reading (CLOCK_REALTIME): the session tier's
+ * racy-clean rule (coordinator/live.c) compares it with a later stat. */
+typedef struct FileStamp {
+    bool set;                           /* false: nothing read from a file */
+    int64_t mtime_ns, ctime_ns, read_ns;
+    uint64_t size, ino, dev;
+} FileStamp;
+
 typedef struct Task {
     TaskKind kind;
     uint32_t module;                    /* coordinator's module id, echoed back */
@@ -97,6 +106,12 @@ typedef struct Task {
     uint32_t src_len;
     CacheKey key;
     const ModuleResult *result;
+    /* load with `live` (the session tier, coordinator/live.c): a source whose
+     * key is live_key answers RESULT_LOADED with no candidates and
+     * Result.same_bytes (the session holds its result); `cache` may then be
+     * NULL (a different source is parsed at once). */
+    bool live;
+    CacheKey live_key;
     /* the module's durable arenas, handed over for the task */
     Arena *keep, *ast_arena, *ir_arena;
 } Task;
@@ -128,6 +143,8 @@ typedef struct Result {
     RemoteConn *remote;                 /* the task's connection, handed back */
     RemoteCounters remote_cnt;          /* what it counted */
     bool write_failed;                  /* typecheck: the entry could not be written */
+    bool same_bytes;                    /* load with `live`: the source is live_key's */
+    FileStamp stamp;                    /* parse/load: the file as it was read */
     bool parsed_too;                    /* canonicalize: it parsed first (iface,
                                          * iface_fp and parse_reports are set) */
     ReportSpan parse_reports;
