@@ -206,6 +206,7 @@ static void dispatch(CoordSession *s, Module *m)
     t.keep = &m->keep;
     t.ast_arena = &m->ast_arena;
     t.ir_arena = &m->ir_arena;
+    t.measure_cpu = s->obs.measure_cpu;
     switch (m->state) {
     case MS_DISCOVERED: {
         int mode = live_dispatch(s, m);
@@ -425,6 +426,8 @@ static bool cycles_once(CoordSession *s)
 
 void actor_run(CoordSession *s)
 {
+    uint64_t loop_begin = worker_now_nanos();
+    uint64_t idle_before = s->obs.wait_ns + s->obs.inline_ns;
     admit_discovered(s);
     for (;;) {
         while (s->ready_count > 0 && runner_in_flight(s->runner) < runner_capacity(s->runner)) {
@@ -442,11 +445,15 @@ void actor_run(CoordSession *s)
         runner_wait(s->runner, &r);
         s->obs.busy_since = worker_now_nanos();
         s->obs.wait_ns += s->obs.busy_since - wait_begin;
+        s->obs.loop_tasks++;
         on_result(s, &r);
         cycles_once(s);
         if (s->opts.progress)
             progress_update(s);
     }
+    uint64_t idle = s->obs.wait_ns + s->obs.inline_ns - idle_before;
+    uint64_t loop = worker_now_nanos() - loop_begin;
+    s->obs.loop_ns = loop > idle ? loop - idle : 0;
     for (uint32_t i = 0; i < s->mod_count; i++)
         assert(s->mods[i]->state == MS_DONE && "a module was left waiting");
 }

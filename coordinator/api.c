@@ -82,6 +82,7 @@ static int add_path(CoordSession *s, const char *path, bool search)
     }
     uint64_t t;
     stats_entry_begin(s, &t);
+    uint32_t known = s->mod_count;
     AddCall call = { s, path, search, 0 };
     Arena *const guarded[] = { &s->arena };
     if (!protect_call(guarded, 1, add_body, &call) ||
@@ -91,6 +92,7 @@ static int add_path(CoordSession *s, const char *path, bool search)
     }
     stats_entry_end(s, t);
     s->obs.setup_ns += s->obs.t_end - t;
+    s->obs.setup_files += s->mod_count - known;
     return call.rc;
 }
 
@@ -133,6 +135,7 @@ static void run_body(void *ud)
         uint64_t begin = worker_now_nanos();
         c->rc = live_rediscover(s);
         s->obs.setup_ns += worker_now_nanos() - begin;
+        s->obs.setup_files += s->mod_count;
     } else {
         c->rc = live_add_overlays(s);
     }

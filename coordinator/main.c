@@ -389,7 +389,7 @@ int main(int argc, char **argv)
             goto out;
         }
     }
-    CoordOptions opts = { .jobs = jobs, .trace = trace != NULL, .cache = cache,
+    CoordOptions opts = { .jobs = jobs, .trace = trace != NULL, .stats = stats, .cache = cache,
                           .cache_dir = cache_dir, .cache_max = cache_max,
                           .cache_verify = cache_verify, .remote_cache = remote,
                           .remote_readonly = remote_readonly,

@@ -48,6 +48,10 @@ typedef struct Obs {
     uint64_t entry_cpu_ns;      /* this thread's CPU time in entry points */
     uint64_t entry_cpu_begin;
     uint64_t inline_cpu_ns;     /* of which running tasks inline */
+    uint64_t loop_ns;           /* actor_run's dispatch/result loop: busy time */
+    uint64_t loop_tasks;        /* results it handled */
+    uint64_t setup_files;       /* source files adding roots found */
+    bool measure_cpu;           /* opts.stats: read the thread CPU clock */
     uint64_t busy_since;        /* coordinator busy span began (trace) */
     uint64_t phase_tasks[COORD_PHASE_COUNT], phase_cpu[COORD_PHASE_COUNT]; /* by TaskKind */
     uint64_t lines;

@@ -81,6 +81,10 @@ typedef struct CoordOptions {
     bool remote_readonly;
     uint32_t remote_timeout_ms;
     uint32_t remote_ttl_s;
+    /* Measure each task's thread CPU time (a system call before and after
+     * every task) for coord_stats; without it the stats count each task's
+     * wall time instead (a vDSO clock read). */
+    bool stats;
     /* Repeated runs (coord_run more than once): by default each run
      * re-scans the roots, comparing every file's stat data with what it was
      * when its bytes were last read, and reads again only where they differ
@@ -212,7 +216,7 @@ COORD_API void        coord_print_types(const CoordSession *s, FILE *out);
 
 /* ---- observability (valid after coord_run) ----
  * Task times are thread CPU times measured on the worker around the phase
- * function.  The build's wall time runs from the session's first
+ * function when CoordOptions.stats is set, else the tasks' wall times.  The build's wall time runs from the session's first
  * coord_add_root / coord_add_search_dir / coord_run call to the end of
  * coord_run.  Measuring never changes any other result. */
 typedef enum { COORD_PHASE_PARSE, COORD_PHASE_CANONICALIZE, COORD_PHASE_TYPECHECK,
@@ -265,6 +269,15 @@ typedef struct CoordStats {
     uint64_t remote_bytes_read;
     uint64_t remote_bytes_written;
     uint64_t remote_wait_ns;
+    /* The coordinator's per-task and per-file costs: loop_ns is its busy
+     * time in the dispatch/result loop (from the first dispatch to the last
+     * result; discovery before it and collecting results after it left
+     * out), loop_ns_per_task that over every task result the loop handled
+     * (load tasks included); discovery_ns_per_file is setup_ns over the
+     * source files that adding roots and search directories found. */
+    uint64_t coordinator_loop_ns;
+    double   coordinator_loop_ns_per_task;
+    double   coordinator_discovery_ns_per_file;
     /* Live sessions.  run: which coord_run of the session this was (1 for
      * the first); rechecked: modules that ran a phase task (parse,
      * canonicalize or typecheck) in it; session_reused / session_stale:

@@ -1,6 +1,6 @@
 #!/bin/sh
 # tools/bench.sh — `make bench`: throughput, scaling and scheduler overhead of
-# coord on two generated workloads, with two other schedulers of the same
+# coord on four generated workloads, with two other schedulers of the same
 # phase functions side by side, measured in the same run.
 #
 #   tools/bench.sh BUILD_ROOT        (make bench builds the binaries first)
@@ -11,6 +11,11 @@
 #         all four (shallow and broad: after the hubs, everything is parallel)
 #   deep  --shape chain: module i imports module i-1 (one 10 000-long chain:
 #         every typecheck waits for the previous one)
+#   include --shape include --fanout 4: shaped like a C include graph (1..7
+#         imports of earlier modules each, power-law fan-in: the first few
+#         modules imported by thousands, most by none), 58-line modules
+#   tiny  --shape include --fanout 3 --tiny: the same graph shape of tiny
+#         files (about 25 lines each, one definition per line)
 # For each workload: coord check --stats at -j1, -j2 and -jN (N = nproc), and
 # sched_queue / sched_tbb (tools/sched/) at -jN.  Each figure is the median of
 # BENCH_RUNS runs (default 3; for coord, every figure is taken from the run
@@ -91,13 +96,15 @@ field()   { tr ' ' '\n' <"$1" | sed -n "s/^$2=//p"; }
 
 generate wide --shape wide --fanout 4 --lines 20 --seed 1
 generate deep --shape chain --fanout 1 --lines 20 --seed 1
+generate include --shape include --fanout 4 --lines 20 --seed 1
+generate tiny --shape include --tiny --fanout 3 --seed 1
 
 JOBS="1 2"
 [ "$NPROC" -gt 2 ] && JOBS="$JOBS $NPROC"
 echo "coord bench: $MODULES modules per workload, $NPROC online CPUs, median of $RUNS runs"
 echo "command: make bench   ($(uname -srm); $(${CC:-cc} --version | head -n 1))"
 status=0
-for w in wide deep; do
+for w in wide deep include tiny; do
     for j in $JOBS; do coord_run $w "$j"; done
     sched_run sched_queue $w "$NPROC"
     sched_run sched_tbb $w "$NPROC"
@@ -145,11 +152,13 @@ for w in wide deep; do
         -v t="$(field "$tmp/sched_tbb.$w" wall)" -v j="$NPROC" \
         -v busy="$(stat_of "$cn" coordinator.busy_ms)" -v cpu="$(stat_of "$cn" coordinator.cpu_ms)" \
         -v setup="$(stat_of "$cn" coordinator.setup_ms)" -v fin="$(stat_of "$cn" coordinator.finish_ms)" \
-        -v r="$(stat_of "$cn" reports)" \
+        -v r="$(stat_of "$cn" reports)" -v loop="$(stat_of "$cn" coordinator.loop_ns_per_task)" \
+        -v disc="$(stat_of "$cn" coordinator.discovery_ns_per_file)" \
         'BEGIN { printf "same work: %s reports each.  wall time / coord -j%s wall: sched_queue %.2f, sched_tbb %.2f (> 1: coord is faster)\n",
                  r, j, q * 1000 / c, t * 1000 / c
                  printf "coord -j%s coordinator thread: busy %.1f ms (discovery %.1f, results %.1f, scheduling %.1f), CPU %.1f ms\n",
-                 j, busy, setup, fin, busy - setup - fin, cpu }'
+                 j, busy, setup, fin, busy - setup - fin, cpu
+                 printf "coord -j%s coordinator loop: %.0f ns per task; discovery: %.0f ns per file\n", j, loop, disc }'
 done
 echo
 echo "columns: wall_ms = the program's own wall time; speedup = coord -j1 wall / this wall;"

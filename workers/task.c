@@ -422,7 +422,7 @@ void worker_run_task(Arena *scratch, const Task *t, Result *r)
     memset(r, 0, sizeof *r);
     r->task = t->kind;
     r->module = t->module;
-    uint64_t cpu = worker_thread_cpu_nanos();
+    uint64_t cpu = t->measure_cpu ? worker_thread_cpu_nanos() : 0;
     uint64_t start = worker_now_nanos();
     switch (t->kind) {
     case TASK_PARSE: run_parse(scratch, t, r); break;
@@ -433,7 +433,7 @@ void worker_run_task(Arena *scratch, const Task *t, Result *r)
     }
     r->remote = t->remote;          /* the connection goes back with the result */
     r->nanos = worker_now_nanos() - start;
-    r->cpu_nanos = worker_thread_cpu_nanos() - cpu;
+    r->cpu_nanos = t->measure_cpu ? worker_thread_cpu_nanos() - cpu : r->nanos;
     r->start_nanos = start;
     arena_reset(scratch);
 }

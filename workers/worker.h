@@ -114,6 +114,8 @@ typedef struct Task {
     CacheKey live_key;
     /* the module's durable arenas, handed over for the task */
     Arena *keep, *ast_arena, *ir_arena;
+    bool measure_cpu;                   /* fill Result.cpu_nanos from the
+                                         * thread CPU clock (a system call) */
 } Task;
 
 /* How many results of one source a load task considers. */
@@ -150,7 +152,8 @@ typedef struct Result {
     ReportSpan parse_reports;
     uint64_t nanos;                     /* measured task time (wall) */
     /* Observability: measuring never changes what a task produces. */
-    uint64_t cpu_nanos;                 /* thread CPU time of the task */
+    uint64_t cpu_nanos;                 /* thread CPU time of the task
+                                         * (measure_cpu), else = nanos */
     uint64_t start_nanos;               /* CLOCK_MONOTONIC when it began */
     uint32_t lines;                     /* parse: newlines in the source */
     uint32_t worker;                    /* set by the runner: 1..N for a worker

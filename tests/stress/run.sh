@@ -9,8 +9,8 @@
 #   - the reports equal to the tree's expected.txt (tests/stress/compare.sh);
 #   - exit status 1 when reports are expected, else 0.
 #
-# PRESET: full  (make stress: 20 000 modules, five shapes, several seeds)
-#         quick (tests/ci_extra.sh: 500 modules, two shapes, with errors)
+# PRESET: full  (make stress: 20 000 modules, seven shapes, several seeds)
+#         quick (tests/ci_extra.sh: 500 modules, five shapes, with errors)
 #         tsan  (2 000 modules with errors and cycles, for a TSan coord)
 # Environment: STRESS_TIMEOUT (seconds per run), STRESS_JOBS ("1 2 8"),
 # STRESS_KEEP=1 keeps the work directory.
@@ -25,7 +25,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 jobs=${STRESS_JOBS:-"1 2 8"}
 
 # shape modules fanout lines seed errors cycles missing
-# (shape `topology`: modules names a file here, for gen --topology)
+# (shape `topology`: modules names a file here, for gen --topology;
+# shape `include-tiny`: gen --shape include --tiny)
 case $preset in
 full)
     timeout_s=${STRESS_TIMEOUT:-600}
@@ -34,14 +35,17 @@ random  20000 3 40 2 30 5 10
 tree    20000 4 30 3 20 3 5
 chain   20000 1 30 4 10 2 2
 wide    20000 8 30 5 12 2 3
-layered 20000 6 40 6 45 4 6"
+layered 20000 6 40 6 45 4 6
+include 20000 4 30 7 20 3 5
+include-tiny 20000 3 30 8 25 4 4"
     ;;
 quick)
     timeout_s=${STRESS_TIMEOUT:-120}
     configs="layered 500 4 40 11 9 2 3
 random  500 3 30 12 6 2 2
 tree    500 3 30 13 5 2 1
-topology topology.txt 1 40 14 3 1 1"
+topology topology.txt 1 40 14 3 1 1
+include-tiny 500 4 30 15 6 2 2"
     ;;
 tsan)
     timeout_s=${STRESS_TIMEOUT:-600}
@@ -65,6 +69,8 @@ echo "$configs" | while read -r shape n fanout lines seed errors cycles missing;
     if [ "$shape" = topology ]; then
         # n names the topology file
         set -- --topology "$here/$n"
+    elif [ "$shape" = include-tiny ]; then
+        set -- --shape include --tiny --modules "$n"
     else
         set -- --shape "$shape" --modules "$n"
     fi

@@ -69,7 +69,7 @@ static uint64_t fixed_cost(const CoordSession *s, const Result *r)
 
 static CoordSession *session(bool trace)
 {
-    CoordOptions o = { .jobs = 1, .trace = trace };
+    CoordOptions o = { .jobs = 1, .trace = trace, .stats = true };
     CoordSession *s = coord_session_create(&o);
     assert_non_null(s);
     assert_int_equal(coord_add_root(s, tree), 0);
@@ -90,6 +90,17 @@ static void check_counts(const CoordStats *st)
     assert_true(st->coordinator_busy_ns <= st->wall_ns);
     assert_true(st->coordinator_setup_ns > 0);
     assert_true(st->coordinator_setup_ns + st->coordinator_finish_ns <= st->coordinator_busy_ns);
+    /* the loop is busy time apart from discovery and collection; every
+     * task result passed through it */
+    assert_true(st->coordinator_loop_ns > 0);
+    assert_true(st->coordinator_loop_ns + st->coordinator_setup_ns + st->coordinator_finish_ns <=
+                st->coordinator_busy_ns);
+    assert_true(st->coordinator_loop_ns_per_task * 18 <= (double)st->coordinator_loop_ns * 1.0001);
+    assert_true(st->coordinator_loop_ns_per_task * 18 >= (double)st->coordinator_loop_ns * 0.9999);
+    assert_true(st->coordinator_discovery_ns_per_file * 6 <=
+                (double)st->coordinator_setup_ns * 1.0001);
+    assert_true(st->coordinator_discovery_ns_per_file * 6 >=
+                (double)st->coordinator_setup_ns * 0.9999);
 }
 
 static void test_before_run(void **state)
@@ -161,7 +172,9 @@ static void test_measured_times(void **state)
         "jobs", "modules", "lines", "parse.tasks", "parse.cpu_ms", "canonicalize.tasks",
         "canonicalize.cpu_ms", "typecheck.tasks", "typecheck.cpu_ms", "tasks", "task_cpu_ms",
         "coordinator.busy_ms", "coordinator.ns_per_task",
-        "coordinator.cpu_ms", "coordinator.setup_ms", "coordinator.finish_ms", "peak_rss_kb", "critical_path_ms",
+        "coordinator.cpu_ms", "coordinator.setup_ms", "coordinator.finish_ms",
+        "coordinator.loop_ns_per_task", "coordinator.discovery_ns_per_file", "peak_rss_kb",
+        "critical_path_ms",
         "work_per_worker_ms", "lower_bound_ms", "wall_ms", "efficiency", "rechecked",
     };
     char *line = buf;
@@ -269,6 +282,26 @@ static void test_trace_threads(void **state)
     coord_session_destroy(s);
 }
 
+/* Without CoordOptions.stats no thread CPU clock is read: a task costs its
+ * wall time, and the coordinator's CPU time is not known (0). */
+static void test_wall_times_without_stats(void **state)
+{
+    CoordOptions o = { .jobs = 1 };
+    CoordSession *s = coord_session_create(&o);
+    assert_non_null(s);
+    assert_int_equal(coord_add_root(s, tree), 0);
+    coord_run(s);
+    CoordStats st;
+    assert_true(coord_stats(s, &st));
+    check_counts(&st);
+    assert_int_equal(st.coordinator_cpu_ns, 0);
+    for (int p = 0; p < COORD_PHASE_COUNT; p++)
+        assert_true(st.phase_cpu_ns[p] > 0);
+    /* inline tasks: their wall time is what the coordinator did not own */
+    assert_int_equal(s->obs.inline_ns, st.task_cpu_ns);
+    coord_session_destroy(s);
+}
+
 /* Failed modules run fewer tasks; the progress line's total follows. */
 static void test_failed_modules_skip_tasks(void **state)
 {
@@ -317,6 +350,7 @@ int main(void)
         cmocka_unit_test(test_measured_times),
         cmocka_unit_test(test_trace),
         cmocka_unit_test(test_trace_threads),
+        cmocka_unit_test(test_wall_times_without_stats),
         cmocka_unit_test(test_failed_modules_skip_tasks),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
