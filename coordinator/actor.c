@@ -34,9 +34,27 @@
  *   - The cycle pass runs exactly once, when `unparsed` reaches zero; after
  *     it, every module not done is waiting only on acyclic edges, so the loop
  *     always ends with every module DONE (asserted).
+ *   - Typecheck sequences: when a module's typecheck is dispatched and an
+ *     importer of it is CANONICALIZED and waits for nothing but this very
+ *     typecheck, the importer's typecheck rides along (Task.then) and runs
+ *     next on the same worker, with no round trip through this thread; and
+ *     so on, up to the runner's sequence room.  The importer is CHECKING
+ *     from then on (never queued: its counter reaches zero while it is
+ *     CHECKING), and its artifact slot for the import is filled by the
+ *     worker exactly as import_artifact would fill it (the artifact if the
+ *     import was checked, else NULL), so what it reports is the same.  Not
+ *     with a result cache (the stored dependency record is made here, from
+ *     final imports).  Each task still has its own result, in order.
  *   - The AST arena of a module is reset once it is canonicalized (by the
  *     worker, at the end of the canonicalize task; here when a module fails),
  *     the IR arena once it is checked (or fails).
+ *   - The window: the parse lane is served only while fewer than `window`
+ *     modules are open (first task dispatched, not DONE), so the workers
+ *     run at most that far ahead of the modules that wait (a long chain's
+ *     typechecks): open modules hold their AST or IR, and queued parse
+ *     tasks would delay the chain's next typecheck.  When nothing is in
+ *     flight and only parse tasks are ready, the window doubles (an import
+ *     discovered late keeps many modules open: never a stall).
  *   - Observability (stats.c, trace.c, progress.c) only reads results and
  *     the clock: it never influences what is dispatched or reported.
  */
@@ -56,6 +74,9 @@ const char *module_state_name(ModState st)
 }
 
 /* ---- the ready queue ----------------------------------------------------- */
+
+/* The first window: open modules per task the runner holds at once. */
+#define WINDOW_PER_TASK 32u
 
 static ReadyLane lane_of(ModState st)
 {
@@ -83,13 +104,16 @@ static void ready_push(CoordSession *s, Module *m)
     s->ready_count++;
 }
 
-/* only with ready_count > 0 */
+/* The first module of the first lane with one (the parse lane only while
+ * the window is open), or NULL. */
 static Module *ready_pop(CoordSession *s)
 {
-    assert(s->ready_count > 0);
+    uint32_t lanes = s->open < s->window ? LANE_COUNT : LANE_PARSE;
     ReadyQueue *q = s->ready;
-    while (q->count == 0)
+    while (q < s->ready + lanes && q->count == 0)
         q++;
+    if (q == s->ready + lanes)
+        return NULL;
     uint32_t id = q->ids[q->head];
     q->head = (q->head + 1) % q->cap;
     q->count--;
@@ -152,6 +176,8 @@ static void finish(CoordSession *s, Module *m, bool failed)
     s->obs.skipped += m->state <= MS_PARSED ? 2u : m->state <= MS_CANONICALIZED ? 1u : 0u;
     m->state = MS_DONE;
     m->failed = failed;
+    assert(s->open > 0);
+    s->open--;
     m->ast = NULL;
     m->ir = NULL;
     arena_reset(&m->ast_arena);
@@ -198,6 +224,85 @@ static void validate(CoordSession *s, Module *m)
 
 static void interface_known(CoordSession *s, Module *m, ModState st);
 
+/* Takes a free follow-up task slot for module m (one exists: a sequence's
+ * tasks count against the runner's capacity, which is the slot count). */
+static Task *seq_slot_take(CoordSession *s, uint32_t module)
+{
+    for (uint32_t k = 0; k < s->seq_slots; k++) {
+        if (s->seq_module[k] == NONE) {
+            s->seq_module[k] = module;
+            s->seq_busy++;
+            return &s->seq_tasks[k];
+        }
+    }
+    assert(0 && "no free sequence slot below the runner's capacity");
+    return NULL;
+}
+
+static void seq_slot_release(CoordSession *s, uint32_t module)
+{
+    for (uint32_t k = 0; s->seq_busy > 0 && k < s->seq_slots; k++) {
+        if (s->seq_module[k] == module) {
+            s->seq_module[k] = NONE;
+            s->seq_busy--;
+            return;
+        }
+    }
+}
+
+/* Fills t with m's typecheck; returns its artifacts array. */
+static const Artifact **check_task(CoordSession *s, Module *m, Task *t)
+{
+    memset(t, 0, sizeof *t);
+    t->kind = TASK_CHECK;
+    t->module = m->id;
+    t->keep = &m->keep;
+    t->ast_arena = &m->ast_arena;
+    t->ir_arena = &m->ir_arena;
+    t->measure_cpu = s->obs.measure_cpu;
+    t->ir = m->ir;
+    t->import_count = m->import_count;
+    const Artifact **arts = co_alloc(s, (m->import_count + 1) * sizeof *arts);
+    for (uint32_t i = 0; i < m->import_count; i++)
+        arts[i] = import_artifact(s, m, i);
+    t->artifacts = arts;
+    m->state = MS_CHECKING;
+    return arts;
+}
+
+/* The importer of m whose typecheck can follow m's in a sequence: it is
+ * CANONICALIZED and its only unfinished import is m.  *slot: the import's
+ * place in its artifacts. */
+static Module *sole_waiter(CoordSession *s, const Module *m, uint32_t *slot)
+{
+    for (uint32_t id = m->first_in; id != NONE; id = s->edges[id].next_in) {
+        const Edge *e = &s->edges[id];
+        Module *from = s->mods[e->from];
+        if (!e->checked_done && from->state == MS_CANONICALIZED && from->waiting_checked == 1) {
+            *slot = e->import_index;
+            return from;
+        }
+    }
+    return NULL;
+}
+
+/* t is m's typecheck: appends the typechecks that can follow it. */
+static void extend_sequence(CoordSession *s, Module *m, Task *t)
+{
+    uint32_t room = runner_sequence_room(s->runner);
+    uint32_t slot;
+    Module *next;
+    for (uint32_t len = 1; len < room && (next = sole_waiter(s, m, &slot)) != NULL; len++) {
+        Task *nt = seq_slot_take(s, next->id);
+        const Artifact **arts = check_task(s, next, nt);
+        t->then = nt;
+        t->fill = &arts[slot];
+        s->obs.sequenced++;
+        m = next;
+        t = nt;
+    }
+}
+
 static void dispatch(CoordSession *s, Module *m)
 {
     Task t;
@@ -209,6 +314,7 @@ static void dispatch(CoordSession *s, Module *m)
     t.measure_cpu = s->obs.measure_cpu;
     switch (m->state) {
     case MS_DISCOVERED: {
+        s->open++;
         int mode = live_dispatch(s, m);
         if (mode == LIVE_ADOPT) {       /* the session's result, no task */
             s->unparsed--;
@@ -250,20 +356,14 @@ static void dispatch(CoordSession *s, Module *m)
         m->state = MS_CANONICALIZING;
         break;
     }
-    case MS_CANONICALIZED: {
-        t.kind = TASK_CHECK;
-        t.ir = m->ir;
-        t.import_count = m->import_count;
-        const Artifact **arts = co_alloc(s, (m->import_count + 1) * sizeof *arts);
-        for (uint32_t i = 0; i < m->import_count; i++)
-            arts[i] = import_artifact(s, m, i);
-        t.artifacts = arts;
+    case MS_CANONICALIZED:
+        check_task(s, m, &t);
         cache_prepare_store(s, m, &t);
         if (t.cache)
             t.remote = cache_remote_take(s, true);
-        m->state = MS_CHECKING;
+        else if (!s->cache)
+            extend_sequence(s, m, &t);
         break;
-    }
     default:
         assert(0 && "module in the ready queue in a state that runs no task");
         return;
@@ -390,6 +490,8 @@ static void on_result(CoordSession *s, const Result *r)
         break;
     case TASK_CHECK:
         assert(m->state == MS_CHECKING);
+        if (s->seq_busy > 0)
+            seq_slot_release(s, m->id);
         m->phase_reports[TASK_CHECK] = r->reports;
         if (r->kind == RESULT_CHECKED) {
             m->artifact = r->artifact;
@@ -428,12 +530,24 @@ void actor_run(CoordSession *s)
 {
     uint64_t loop_begin = worker_now_nanos();
     uint64_t idle_before = s->obs.wait_ns + s->obs.inline_ns;
+    s->seq_slots = runner_capacity(s->runner);
+    s->seq_tasks = co_alloc(s, s->seq_slots * sizeof *s->seq_tasks);
+    s->seq_module = co_alloc(s, s->seq_slots * sizeof *s->seq_module);
+    for (uint32_t k = 0; k < s->seq_slots; k++)
+        s->seq_module[k] = NONE;
+    s->seq_busy = 0;
+    s->window = WINDOW_PER_TASK * runner_capacity(s->runner);
     admit_discovered(s);
     for (;;) {
-        while (s->ready_count > 0 && runner_in_flight(s->runner) < runner_capacity(s->runner)) {
-            dispatch(s, ready_pop(s));
-        }
+        Module *m;
+        while (s->ready_count > 0 && runner_in_flight(s->runner) < runner_capacity(s->runner) &&
+               (m = ready_pop(s)) != NULL)
+            dispatch(s, m);
         if (runner_in_flight(s->runner) == 0) {
+            if (s->ready_count > 0) {   /* only parse tasks, window closed */
+                s->window *= 2;
+                continue;
+            }
             if (cycles_once(s))
                 continue;
             break;

@@ -220,8 +220,16 @@ struct CoordSession {
     uint32_t ready_count;       /* over all lanes */
     uint32_t admitted;          /* modules [0, admitted) were queued to parse */
     uint32_t unparsed;          /* admitted modules not yet past parsing */
+    uint32_t open;              /* modules whose first task was dispatched, not DONE */
+    uint32_t window;            /* the parse lane is served while open < window */
     bool cycles_done;
     Runner *runner;             /* set by tests to use a scripted runner */
+    /* Typecheck sequences (actor.c): the follow-up tasks of sequences in
+     * flight, one slot per task the runner can hold; seq_module[k] is the
+     * module whose task slot k holds (NONE: free). */
+    Task *seq_tasks;
+    uint32_t *seq_module;
+    uint32_t seq_slots, seq_busy;
     /* Tests: the cost the stats count for a task instead of its measured CPU
      * time, so the critical path can be checked exactly; NULL otherwise. */
     uint64_t (*task_cost)(const struct CoordSession *s, const Result *r);

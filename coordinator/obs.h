@@ -52,6 +52,7 @@ typedef struct Obs {
     uint64_t loop_tasks;        /* results it handled */
     uint64_t setup_files;       /* source files adding roots found */
     bool measure_cpu;           /* opts.stats: read the thread CPU clock */
+    uint64_t sequenced;         /* typechecks sent along in a sequence (actor.c) */
     uint64_t busy_since;        /* coordinator busy span began (trace) */
     uint64_t phase_tasks[COORD_PHASE_COUNT], phase_cpu[COORD_PHASE_COUNT]; /* by TaskKind */
     uint64_t lines;

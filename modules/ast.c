@@ -10,6 +10,7 @@
 #include "modules/ast.h"
 #include "modules/lex.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 static const char *const kind_names[] = {
@@ -44,74 +45,83 @@ static uint32_t path_tokens(const Ast *ast, uint32_t path)
  * NULL, holds the value already computed for some nodes (AST_NONE where
  * not); ast_node_span passes NULL and walks.  own_range (below) restates
  * these rules for ast_all_spans: keep the two in step. */
-static uint32_t first_tok(const Ast *ast, const uint32_t *memo, uint32_t n);
-static uint32_t last_tok(const Ast *ast, const uint32_t *memo, uint32_t n);
-
-static inline uint32_t first_of(const Ast *ast, const uint32_t *memo, uint32_t n)
-{
-    return memo && memo[n] != AST_NONE ? memo[n] : first_tok(ast, memo, n);
-}
-
-static inline uint32_t last_of(const Ast *ast, const uint32_t *memo, uint32_t n)
-{
-    return memo && memo[n] != AST_NONE ? memo[n] : last_tok(ast, memo, n);
-}
-
+/* Both follow the node's first (last) child down while it decides, in a
+ * loop: an operator chain or a let chain of any length takes constant C
+ * stack (LANGUAGE.md section 6, "Length is not nesting"). */
 static uint32_t first_tok(const Ast *ast, const uint32_t *memo, uint32_t n)
 {
-    switch ((AstKind)ast->kind[n]) {
-    case AST_DECL_FN: case AST_DECL_LET: case AST_DECL_TYPE:
-        return ast->tok[n] - 1;                     /* the keyword */
-    case AST_EXPR_CALL: case AST_MATCH_ARM:
-    case AST_EXPR_OR: case AST_EXPR_AND: case AST_EXPR_EQ: case AST_EXPR_NE:
-    case AST_EXPR_LT: case AST_EXPR_LE: case AST_EXPR_GT: case AST_EXPR_GE:
-    case AST_EXPR_CONCAT: case AST_EXPR_ADD: case AST_EXPR_SUB:
-    case AST_EXPR_MUL: case AST_EXPR_DIV: case AST_EXPR_MOD:
-        return first_of(ast, memo, ast->a[n]);
-    case AST_PAT_CTOR: case AST_TYPE_NAME:
-        return ast->tok[n] - path_tokens(ast, ast->a[n]);
-    case AST_TYPE_FN:
-        if (ast_list_len(ast, ast->a[n]) == 0) return ast->tok[n] - 2;   /* `(` `)` `->` */
-        return first_of(ast, memo, ast_list_at(ast, ast->a[n], 0));
-    default:
-        return ast->tok[n];
+    for (;;) {
+        uint32_t c;
+        switch ((AstKind)ast->kind[n]) {
+        case AST_DECL_FN: case AST_DECL_LET: case AST_DECL_TYPE:
+            return ast->tok[n] - 1;                     /* the keyword */
+        case AST_EXPR_CALL: case AST_MATCH_ARM:
+        case AST_EXPR_OR: case AST_EXPR_AND: case AST_EXPR_EQ: case AST_EXPR_NE:
+        case AST_EXPR_LT: case AST_EXPR_LE: case AST_EXPR_GT: case AST_EXPR_GE:
+        case AST_EXPR_CONCAT: case AST_EXPR_ADD: case AST_EXPR_SUB:
+        case AST_EXPR_MUL: case AST_EXPR_DIV: case AST_EXPR_MOD:
+            c = ast->a[n];
+            break;
+        case AST_PAT_CTOR: case AST_TYPE_NAME:
+            return ast->tok[n] - path_tokens(ast, ast->a[n]);
+        case AST_TYPE_FN:
+            if (ast_list_len(ast, ast->a[n]) == 0) return ast->tok[n] - 2;   /* `(` `)` `->` */
+            c = ast_list_at(ast, ast->a[n], 0);
+            break;
+        default:
+            return ast->tok[n];
+        }
+        if (memo && memo[c] != AST_NONE) return memo[c];
+        n = c;
     }
 }
 
 static uint32_t last_tok(const Ast *ast, const uint32_t *memo, uint32_t n)
 {
-    uint32_t t = ast->tok[n], a = ast->a[n], b = ast->b[n];
-    switch ((AstKind)ast->kind[n]) {
-    case AST_IMPORT: {
-        uint32_t e = b;
-        t = ast->extra[e + 1] != AST_NONE ? ast->extra[e + 1] : t + 1 + path_tokens(ast, a);
-        if (ast->extra[e + 2] != AST_NONE)
-            while (t + 1 < ast->tok_count && ast->tok_kind[t] != TK_RPAREN) t++;
-        return t;
-    }
-    case AST_EXPOSE_TYPE_ALL: return t + 1;
-    case AST_DECL_FN: return last_of(ast, memo, ast->extra[b + 2]);
-    case AST_DECL_LET: return last_of(ast, memo, ast->extra[b + 1]);
-    case AST_DECL_TYPE: return last_of(ast, memo, list_last(ast, ast->extra[b + 1]));
-    case AST_CTOR_DEF: case AST_PAT_CTOR: case AST_TYPE_NAME:
-        return b == AST_NONE || ast_list_len(ast, b) == 0 ? t : last_of(ast, memo, list_last(ast, b));
-    case AST_PARAM: return b == AST_NONE ? t : last_of(ast, memo, b);
-    case AST_EXPR_QUALIFIED: return t + path_tokens(ast, a);
-    case AST_EXPR_TUPLE: case AST_PAT_TUPLE: case AST_TYPE_TUPLE:
-        return last_of(ast, memo, list_last(ast, a));
-    case AST_EXPR_CALL: case AST_EXPR_MATCH:
-        return ast_list_len(ast, b) == 0 ? t : last_of(ast, memo, list_last(ast, b));
-    case AST_EXPR_OR: case AST_EXPR_AND: case AST_EXPR_EQ: case AST_EXPR_NE:
-    case AST_EXPR_LT: case AST_EXPR_LE: case AST_EXPR_GT: case AST_EXPR_GE:
-    case AST_EXPR_CONCAT: case AST_EXPR_ADD: case AST_EXPR_SUB:
-    case AST_EXPR_MUL: case AST_EXPR_DIV: case AST_EXPR_MOD:
-    case AST_EXPR_LAMBDA: case AST_EXPR_LET: case AST_MATCH_ARM: case AST_TYPE_FN:
-        return last_of(ast, memo, b);
-    case AST_EXPR_NEG: case AST_EXPR_NOT:
-        return last_of(ast, memo, a);
-    case AST_EXPR_IF: return last_of(ast, memo, ast->extra[b + 1]);
-    case AST_PAT_INT: return ast->tok_kind[t] == TK_MINUS ? t + 1 : t;
-    default: return t;
+    for (;;) {
+        uint32_t t = ast->tok[n], a = ast->a[n], b = ast->b[n], c;
+        switch ((AstKind)ast->kind[n]) {
+        case AST_IMPORT: {
+            uint32_t e = b;
+            t = ast->extra[e + 1] != AST_NONE ? ast->extra[e + 1] : t + 1 + path_tokens(ast, a);
+            if (ast->extra[e + 2] != AST_NONE)
+                while (t + 1 < ast->tok_count && ast->tok_kind[t] != TK_RPAREN) t++;
+            return t;
+        }
+        case AST_EXPOSE_TYPE_ALL: return t + 1;
+        case AST_DECL_FN: c = ast->extra[b + 2]; break;
+        case AST_DECL_LET: c = ast->extra[b + 1]; break;
+        case AST_DECL_TYPE: c = list_last(ast, ast->extra[b + 1]); break;
+        case AST_CTOR_DEF: case AST_PAT_CTOR: case AST_TYPE_NAME:
+            if (b == AST_NONE || ast_list_len(ast, b) == 0) return t;
+            c = list_last(ast, b);
+            break;
+        case AST_PARAM:
+            if (b == AST_NONE) return t;
+            c = b;
+            break;
+        case AST_EXPR_QUALIFIED: return t + path_tokens(ast, a);
+        case AST_EXPR_TUPLE: case AST_PAT_TUPLE: case AST_TYPE_TUPLE:
+            c = list_last(ast, a);
+            break;
+        case AST_EXPR_CALL: case AST_EXPR_MATCH:
+            if (ast_list_len(ast, b) == 0) return t;
+            c = list_last(ast, b);
+            break;
+        case AST_EXPR_OR: case AST_EXPR_AND: case AST_EXPR_EQ: case AST_EXPR_NE:
+        case AST_EXPR_LT: case AST_EXPR_LE: case AST_EXPR_GT: case AST_EXPR_GE:
+        case AST_EXPR_CONCAT: case AST_EXPR_ADD: case AST_EXPR_SUB:
+        case AST_EXPR_MUL: case AST_EXPR_DIV: case AST_EXPR_MOD:
+        case AST_EXPR_LAMBDA: case AST_EXPR_LET: case AST_MATCH_ARM: case AST_TYPE_FN:
+            c = b;
+            break;
+        case AST_EXPR_NEG: case AST_EXPR_NOT: c = a; break;
+        case AST_EXPR_IF: c = ast->extra[b + 1]; break;
+        case AST_PAT_INT: return ast->tok_kind[t] == TK_MINUS ? t + 1 : t;
+        default: return t;
+        }
+        if (memo && memo[c] != AST_NONE) return memo[c];
+        n = c;
     }
 }
 
@@ -315,9 +325,13 @@ bool ast_all_spans(const Ast *ast, Arena *arena, uint32_t **start_out, uint32_t 
 
 /* ---- dump ------------------------------------------------------------------- */
 
+typedef struct DumpAct DumpAct;
 typedef struct Dumper {
     FILE *out;
     const Ast *ast;
+    DumpAct *acts;      /* the explicit stack (see act) */
+    size_t n, cap;
+    bool failed;        /* it could not grow */
 } Dumper;
 
 static void open_line(Dumper *d, int ind, const char *label)
@@ -357,29 +371,30 @@ static void put_string(Dumper *d, uint32_t off, uint32_t len)
     fputc('"', d->out);
 }
 
-static void dump_node(Dumper *d, uint32_t n, int ind);
+/* The dump's explicit stack: what is still to print, last first.  Length
+ * is not nesting (LANGUAGE.md section 6): a chain of any length is dumped
+ * without recursion (the output, indented by depth, is still quadratic in
+ * the length of a chain). */
+enum { ACT_NODE, ACT_TEXT, ACT_GROUP, ACT_WRAPPED, ACT_ITEMS };
+typedef struct DumpAct { uint8_t what; const char *text; uint32_t x; int ind; } DumpAct;
 
-static void dump_items(Dumper *d, uint32_t list, int ind)
+static void act(Dumper *d, uint8_t what, const char *text, uint32_t x, int ind)
 {
-    for (uint32_t i = 0; i < ast_list_len(d->ast, list); i++)
-        dump_node(d, ast_list_at(d->ast, list, i), ind);
+    if (d->n == d->cap) {
+        size_t cap = d->cap ? 2 * d->cap : 64;
+        DumpAct *a = realloc(d->acts, cap * sizeof *a);
+        if (!a) {
+            d->failed = true;
+            return;
+        }
+        d->acts = a;
+        d->cap = cap;
+    }
+    d->acts[d->n++] = (DumpAct){ what, text, x, ind };
 }
 
-static void dump_group(Dumper *d, const char *label, uint32_t list, int ind)
-{
-    open_line(d, ind, label);
-    dump_items(d, list, ind + 2);
-    fputc(')', d->out);
-}
-
-static void dump_wrapped(Dumper *d, const char *label, uint32_t node, int ind)
-{
-    if (node == AST_NONE) return;
-    open_line(d, ind, label);
-    dump_node(d, node, ind + 2);
-    fputc(')', d->out);
-}
-
+/* Opens node n's line and its fields that come before any child, and
+ * pushes the rest (children and the closing parenthesis), last first. */
 static void dump_node(Dumper *d, uint32_t n, int ind)
 {
     const Ast *ast = d->ast;
@@ -387,6 +402,7 @@ static void dump_node(Dumper *d, uint32_t n, int ind)
     uint32_t a = ast->a[n], b = ast->b[n];
     int c = ind + 2;
     open_line(d, ind, ast_kind_name(k));
+    act(d, ACT_TEXT, ")", 0, 0);
     switch (k) {
     case AST_IMPORT:
         put_path(d, a);
@@ -394,8 +410,8 @@ static void dump_node(Dumper *d, uint32_t n, int ind)
             fputs(" as", d->out);
             put_name(d, ast->extra[b]);
         }
-        if (ast->extra[b + 2] != AST_NONE) dump_group(d, "exposing", ast->extra[b + 2], c);
-        if (ast->extra[b + 3]) fputs(" broken", d->out);
+        if (ast->extra[b + 3]) act(d, ACT_TEXT, " broken", 0, 0);
+        if (ast->extra[b + 2] != AST_NONE) act(d, ACT_GROUP, "exposing", ast->extra[b + 2], c);
         break;
     case AST_EXPOSE_VALUE: case AST_EXPOSE_TYPE: case AST_EXPOSE_TYPE_ALL:
     case AST_EXPR_NAME: case AST_EXPR_CTOR: case AST_PAT_BIND: case AST_TYPE_VAR:
@@ -403,19 +419,19 @@ static void dump_node(Dumper *d, uint32_t n, int ind)
         break;
     case AST_DECL_FN:
         put_name(d, a);
-        dump_group(d, "params", ast->extra[b], c);
-        dump_wrapped(d, "returns", ast->extra[b + 1], c);
-        dump_node(d, ast->extra[b + 2], c);
+        act(d, ACT_NODE, NULL, ast->extra[b + 2], c);
+        act(d, ACT_WRAPPED, "returns", ast->extra[b + 1], c);
+        act(d, ACT_GROUP, "params", ast->extra[b], c);
         break;
     case AST_DECL_LET:
         put_name(d, a);
-        dump_wrapped(d, "annot", ast->extra[b], c);
-        dump_node(d, ast->extra[b + 1], c);
+        act(d, ACT_NODE, NULL, ast->extra[b + 1], c);
+        act(d, ACT_WRAPPED, "annot", ast->extra[b], c);
         break;
     case AST_DECL_TYPE:
         put_name(d, a);
-        dump_group(d, "params", ast->extra[b], c);
-        dump_items(d, ast->extra[b + 1], c);
+        act(d, ACT_ITEMS, NULL, ast->extra[b + 1], c);
+        act(d, ACT_GROUP, "params", ast->extra[b], c);
         break;
     case AST_DECL_BROKEN: {
         static const char *const what[] = { "fn", "let", "type", "unknown" };
@@ -425,11 +441,11 @@ static void dump_node(Dumper *d, uint32_t n, int ind)
     }
     case AST_CTOR_DEF:
         put_name(d, a);
-        dump_items(d, b, c);
+        act(d, ACT_ITEMS, NULL, b, c);
         break;
     case AST_PARAM:
         put_name(d, a);
-        if (b != AST_NONE) dump_node(d, b, c);
+        if (b != AST_NONE) act(d, ACT_NODE, NULL, b, c);
         break;
     case AST_EXPR_INT: case AST_PAT_INT:
         fprintf(d->out, " %lld", (long long)ast_int_value(ast, n));
@@ -442,58 +458,86 @@ static void dump_node(Dumper *d, uint32_t n, int ind)
         break;
     case AST_PAT_CTOR: case AST_TYPE_NAME:
         put_path(d, a);
-        dump_items(d, b, c);
+        act(d, ACT_ITEMS, NULL, b, c);
         break;
     case AST_EXPR_TUPLE: case AST_PAT_TUPLE: case AST_TYPE_TUPLE:
-        dump_items(d, a, c);
+        act(d, ACT_ITEMS, NULL, a, c);
         break;
-    case AST_EXPR_CALL:
-        dump_node(d, a, c);
-        dump_items(d, b, c);
+    case AST_EXPR_CALL: case AST_EXPR_MATCH:
+        act(d, ACT_ITEMS, NULL, b, c);
+        act(d, ACT_NODE, NULL, a, c);
         break;
     case AST_EXPR_OR: case AST_EXPR_AND: case AST_EXPR_EQ: case AST_EXPR_NE:
     case AST_EXPR_LT: case AST_EXPR_LE: case AST_EXPR_GT: case AST_EXPR_GE:
     case AST_EXPR_CONCAT: case AST_EXPR_ADD: case AST_EXPR_SUB:
     case AST_EXPR_MUL: case AST_EXPR_DIV: case AST_EXPR_MOD: case AST_MATCH_ARM:
-        dump_node(d, a, c);
-        dump_node(d, b, c);
+        act(d, ACT_NODE, NULL, b, c);
+        act(d, ACT_NODE, NULL, a, c);
         break;
     case AST_EXPR_NEG: case AST_EXPR_NOT:
-        dump_node(d, a, c);
+        act(d, ACT_NODE, NULL, a, c);
         break;
     case AST_EXPR_LAMBDA: case AST_TYPE_FN:
-        dump_group(d, "params", a, c);
-        dump_node(d, b, c);
+        act(d, ACT_NODE, NULL, b, c);
+        act(d, ACT_GROUP, "params", a, c);
         break;
     case AST_EXPR_IF:
-        dump_node(d, a, c);
-        dump_node(d, ast->extra[b], c);
-        dump_node(d, ast->extra[b + 1], c);
+        act(d, ACT_NODE, NULL, ast->extra[b + 1], c);
+        act(d, ACT_NODE, NULL, ast->extra[b], c);
+        act(d, ACT_NODE, NULL, a, c);
         break;
     case AST_EXPR_LET:
         put_name(d, ast->extra[a]);
-        dump_wrapped(d, "annot", ast->extra[a + 2], c);
-        dump_node(d, ast->extra[a + 3], c);
-        dump_node(d, b, c);
-        break;
-    case AST_EXPR_MATCH:
-        dump_node(d, a, c);
-        dump_items(d, b, c);
+        act(d, ACT_NODE, NULL, b, c);
+        act(d, ACT_NODE, NULL, ast->extra[a + 3], c);
+        act(d, ACT_WRAPPED, "annot", ast->extra[a + 2], c);
         break;
     default:
         break;
     }
-    fputc(')', d->out);
+}
+
+static void push_items(Dumper *d, uint32_t list, int ind)
+{
+    for (uint32_t i = ast_list_len(d->ast, list); i-- > 0;)
+        act(d, ACT_NODE, NULL, ast_list_at(d->ast, list, i), ind);
+}
+
+/* Prints what is on the stack until it is empty. */
+static void dump_run(Dumper *d)
+{
+    while (d->n && !d->failed) {
+        DumpAct x = d->acts[--d->n];
+        switch (x.what) {
+        case ACT_NODE: dump_node(d, x.x, x.ind); break;
+        case ACT_TEXT: fputs(x.text, d->out); break;
+        case ACT_ITEMS: push_items(d, x.x, x.ind); break;
+        case ACT_GROUP:
+            open_line(d, x.ind, x.text);
+            act(d, ACT_TEXT, ")", 0, 0);
+            push_items(d, x.x, x.ind + 2);
+            break;
+        default:   /* ACT_WRAPPED */
+            if (x.x == AST_NONE) break;
+            open_line(d, x.ind, x.text);
+            act(d, ACT_TEXT, ")", 0, 0);
+            act(d, ACT_NODE, NULL, x.x, x.ind + 2);
+            break;
+        }
+    }
+    if (d->failed) fputs("<out of memory>", d->out);
 }
 
 void ast_dump(FILE *out, const Ast *ast)
 {
-    Dumper d = { out, ast };
+    Dumper d = { out, ast, NULL, 0, 0, false };
     fputs("(module", out);
     if (ast->module_path != AST_NONE) put_path(&d, ast->module_path);
     if (ast->header_broken) fputs(" broken", out);
-    if (ast->exposing != AST_NONE) dump_group(&d, "exposing", ast->exposing, 2);
-    dump_items(&d, ast->imports, 2);
-    dump_items(&d, ast->decls, 2);
-    fputs(")\n", out);
+    act(&d, ACT_TEXT, ")\n", 0, 0);
+    act(&d, ACT_ITEMS, NULL, ast->decls, 2);
+    act(&d, ACT_ITEMS, NULL, ast->imports, 2);
+    if (ast->exposing != AST_NONE) act(&d, ACT_GROUP, "exposing", ast->exposing, 2);
+    dump_run(&d);
+    free(d.acts);
 }

@@ -109,6 +109,11 @@ typedef struct ImportInfo {
 /* A lambda being canonicalized: the captures found so far. */
 typedef struct Frame { Builder caps; } Frame;
 
+/* An expression being canonicalized by expr's explicit stack: its AST node,
+ * how many steps it has taken, its span, and words whose meaning depends on
+ * its kind (see expr_step). */
+typedef struct ExprTask { uint32_t n, step, s, e, mark, x, y; } ExprTask;
+
 typedef struct Canon {
     const Ast *ast;
     Arena *keep, *ir, *scratch;
@@ -147,6 +152,7 @@ typedef struct Canon {
     uint32_t pat_first_local; /* locals from here on are the current pattern's */
 
     Builder frames;          /* Frame, index depth-1 */
+    Builder tasks;           /* ExprTask: expr's explicit stack */
     uint32_t depth;
 
     bool in_typedecl;        /* TYPE_VAR means a parameter of decl_params */
@@ -297,15 +303,20 @@ static uint32_t extra2(Canon *C, uint32_t x, uint32_t y)
 
 /* Spans come from ast_all_spans, computed once per module (ast_node_span
  * per node walks the node's tokens, which made spans a tenth of the whole
- * front end).  Test builds check every span against the walk. */
+ * front end).  Test builds check every span against the walk, in modules
+ * of up to SPAN_CHECK_TOKENS tokens: the walk is linear in a node's depth
+ * and size, so checking every node of a long chain would be quadratic. */
+#define SPAN_CHECK_TOKENS 50000
 static void node_span(Canon *C, uint32_t n, uint32_t *s, uint32_t *e)
 {
     *s = C->span_start[n];
     *e = C->span_end[n];
 #ifdef COORD_TESTING
-    uint32_t ws, we;
-    ast_node_span(C->ast, n, &ws, &we);
-    assert(ws == *s && we == *e);
+    if (C->ast->tok_count <= SPAN_CHECK_TOKENS) {
+        uint32_t ws, we;
+        ast_node_span(C->ast, n, &ws, &we);
+        assert(ws == *s && we == *e);
+    }
 #endif
 }
 
@@ -647,14 +658,6 @@ static uint32_t qualified_ref(Canon *C, uint32_t path, uint32_t s, uint32_t e)
     return EXPR(C, IMPORTED, i, ast_name(C, id), s, e);
 }
 
-static uint32_t expr_list(Canon *C, uint32_t list)
-{
-    uint32_t mark = C->stack.count;
-    for (uint32_t i = 0; i < ast_list_len(C->ast, list); i++)
-        push32(&C->stack, expr(C, ast_list_at(C->ast, list, i)));
-    return list_from(C, &C->stack, mark);
-}
-
 /* Creates the locals of a PARAM list (pushing their ids on the stack, from
  * `mark`), reporting E0209; binding happens in bind_params. */
 static void params(Canon *C, uint32_t list)
@@ -684,50 +687,6 @@ static void bind_params(Canon *C, uint32_t list, uint32_t mark)
         if (id != AST_NONE)
             bind(C, id, at32(&C->stack, mark + i));
     }
-}
-
-static uint32_t lambda(Canon *C, uint32_t n, uint32_t s, uint32_t e)
-{
-    const Ast *A = C->ast;
-    C->depth++;
-    if (C->frames.count < C->depth) {
-        Frame *f = push_slot(&C->frames);
-        BUILDER_INIT(&f->caps, C->scratch, uint32_t);
-    }
-    builder_clear(&BUILDER_AT(&C->frames, Frame, C->depth - 1).caps);
-
-    uint32_t mark = C->stack.count;
-    params(C, A->a[n]);
-    uint32_t smark = C->saved.count;
-    bind_params(C, A->a[n], mark);
-    uint32_t body = expr(C, A->b[n]);
-    unbind_to(C, smark);
-    uint32_t plist = list_from(C, &C->stack, mark);
-    uint32_t caps = list_from(C, &BUILDER_AT(&C->frames, Frame, C->depth - 1).caps, 0);
-    C->depth--;
-    return EXPR(C, LAMBDA, extra2(C, plist, caps), body, s, e);
-}
-
-static uint32_t let_expr(Canon *C, uint32_t n, uint32_t s, uint32_t e)
-{
-    const Ast *A = C->ast;
-    uint32_t E = A->a[n];
-    uint32_t id = A->extra[E], ls, le;
-    tok_span(C, A->extra[E + 1], &ls, &le);
-    uint32_t omark = C->owned.count, tmark = C->tsaved.count;
-    uint32_t annot = opt_type(C, A->extra[E + 2]);
-    uint32_t local = local_new(C, id, CANON_LOCAL_LET, ls, le, annot);
-    uint32_t value = expr(C, A->extra[E + 3]);
-    tunbind_to(C, tmark);
-    uint32_t tvars = list_from(C, &C->owned, omark);
-    uint32_t smark = C->saved.count;
-    bind(C, id, local);
-    uint32_t body = expr(C, A->b[n]);
-    unbind_to(C, smark);
-    uint32_t x = push32(&C->extra, local);
-    push32(&C->extra, value);
-    push32(&C->extra, tvars);
-    return EXPR(C, LET, x, body, s, e);
 }
 
 static uint32_t pattern(Canon *C, uint32_t n);
@@ -788,45 +747,16 @@ static uint32_t pattern(Canon *C, uint32_t n)
     }
 }
 
-static uint32_t match_expr(Canon *C, uint32_t n, uint32_t s, uint32_t e)
-{
-    const Ast *A = C->ast;
-    uint32_t scrut = expr(C, A->a[n]);
-    uint32_t arms = A->b[n], mark = C->stack.count;
-    uint32_t narms = ast_list_len(A, arms);
-    for (uint32_t i = 0; i < narms; i++) {
-        uint32_t arm = ast_list_at(A, arms, i);
-        uint32_t smark = C->saved.count;
-        C->pat_first_local = C->locals.count;
-        uint32_t p = pattern(C, A->a[arm]);
-        uint32_t body = expr(C, A->b[arm]);
-        unbind_to(C, smark);
-        push32(&C->stack, p);
-        push32(&C->stack, body);
-    }
-    uint32_t x = push32(&C->extra, narms);
-    if (narms && !builder_push_n(&C->extra, &BUILDER_AT(&C->stack, uint32_t, mark), 2 * narms))
-        canon_oom(C);
-    builder_truncate(&C->stack, mark);
-    return EXPR(C, MATCH, scrut, x, s, e);
-}
-
 _Static_assert(AST_EXPR_MOD - AST_EXPR_OR == CE_MOD - CE_OR, "binary operators in the same order");
 _Static_assert(AST_EXPR_NOT - AST_EXPR_NEG == CE_NOT - CE_NEG, "unary operators in the same order");
 
-static uint32_t expr(Canon *C, uint32_t n)
+/* A leaf expression (no sub-expression): its canonical node, or NONE when
+ * n has sub-expressions. */
+static uint32_t expr_leaf(Canon *C, uint32_t n, uint32_t s, uint32_t e)
 {
     const Ast *A = C->ast;
-    uint32_t s, e;
-    node_span(C, n, &s, &e);
     uint32_t a = A->a[n], b = A->b[n];
-    AstKind k = (AstKind)A->kind[n];
-    if (k >= AST_EXPR_OR && k <= AST_EXPR_MOD) {
-        uint32_t l = expr(C, a);
-        uint32_t r = expr(C, b);
-        return node_add(&C->ex, CE_OR + (k - AST_EXPR_OR), l, r, s, e);
-    }
-    switch (k) {
+    switch ((AstKind)A->kind[n]) {
     case AST_EXPR_INT:   return EXPR(C, INT, a, b, s, e);
     case AST_EXPR_STR:   return EXPR(C, STR, str_bytes(C, A->strings + a, b), b, s, e);
     case AST_EXPR_TRUE:  return EXPR(C, TRUE, 0, 0, s, e);
@@ -842,33 +772,172 @@ static uint32_t expr(Canon *C, uint32_t n)
         return EXPR(C, POISON, 0, 0, s, e);
     }
     case AST_EXPR_QUALIFIED: return qualified_ref(C, a, s, e);
-    case AST_EXPR_TUPLE: {
-        uint32_t l = expr_list(C, a);
-        return EXPR(C, TUPLE, l, 0, s, e);
+    default: return NONE;
     }
-    case AST_EXPR_CALL: {
-        uint32_t f = expr(C, a);
-        uint32_t l = expr_list(C, b);
-        return EXPR(C, CALL, f, l, s, e);
+}
+
+static uint32_t pop32(Builder *b)
+{
+    uint32_t v = at32(b, b->count - 1);
+    builder_truncate(b, b->count - 1);
+    return v;
+}
+
+/* One step of the expression on top of expr's stack, t.  Returns the AST
+ * node of the sub-expression to canonicalize next (its result will be
+ * pushed on C->stack), or NONE when t is done (its result pushed on
+ * C->stack).  Sub-expression results wait on C->stack; t->mark is where a
+ * list of them starts.  The steps do exactly what a recursive walk does, in
+ * the same order (nodes, reports, locals and scopes alike). */
+static uint32_t expr_step(Canon *C, ExprTask *t)
+{
+    const Ast *A = C->ast;
+    uint32_t n = t->n, a = A->a[n], b = A->b[n], s = t->s, e = t->e;
+    uint32_t step = t->step++;
+    AstKind k = (AstKind)A->kind[n];
+    if (k >= AST_EXPR_OR && k <= AST_EXPR_MOD) {
+        if (step == 0) return a;
+        if (step == 1) return b;
+        uint32_t r = pop32(&C->stack), l = pop32(&C->stack);
+        push32(&C->stack, node_add(&C->ex, CE_OR + (k - AST_EXPR_OR), l, r, s, e));
+        return NONE;
     }
+    switch (k) {
+    case AST_EXPR_TUPLE:
+        if (step == 0) t->mark = C->stack.count;
+        if (step < ast_list_len(A, a)) return ast_list_at(A, a, step);
+        push32(&C->stack, EXPR(C, TUPLE, list_from(C, &C->stack, t->mark), 0, s, e));
+        return NONE;
+    case AST_EXPR_CALL:
+        if (step == 0) return a;
+        if (step == 1) t->mark = C->stack.count;
+        if (step - 1 < ast_list_len(A, b)) return ast_list_at(A, b, step - 1);
+        {
+            uint32_t l = list_from(C, &C->stack, t->mark);
+            uint32_t f = pop32(&C->stack);
+            push32(&C->stack, EXPR(C, CALL, f, l, s, e));
+        }
+        return NONE;
     case AST_EXPR_NEG:
-    case AST_EXPR_NOT: {
-        uint32_t x = expr(C, a);
-        return node_add(&C->ex, CE_NEG + (k - AST_EXPR_NEG), x, 0, s, e);
+    case AST_EXPR_NOT:
+        if (step == 0) return a;
+        push32(&C->stack, node_add(&C->ex, CE_NEG + (k - AST_EXPR_NEG), pop32(&C->stack), 0, s, e));
+        return NONE;
+    case AST_EXPR_IF:
+        if (step == 0) return a;
+        if (step == 1) return A->extra[b];
+        if (step == 2) return A->extra[b + 1];
+        {
+            uint32_t f = pop32(&C->stack), th = pop32(&C->stack), c = pop32(&C->stack);
+            push32(&C->stack, EXPR(C, IF, c, extra2(C, th, f), s, e));
+        }
+        return NONE;
+    case AST_EXPR_LAMBDA:
+        /* mark: its parameters' locals on C->stack; x: saved mark */
+        if (step == 0) {
+            C->depth++;
+            if (C->frames.count < C->depth) {
+                Frame *f = push_slot(&C->frames);
+                BUILDER_INIT(&f->caps, C->scratch, uint32_t);
+            }
+            builder_clear(&BUILDER_AT(&C->frames, Frame, C->depth - 1).caps);
+            t->mark = C->stack.count;
+            params(C, a);
+            t->x = C->saved.count;
+            bind_params(C, a, t->mark);
+            return b;
+        }
+        {
+            uint32_t body = pop32(&C->stack);
+            unbind_to(C, t->x);
+            uint32_t plist = list_from(C, &C->stack, t->mark);
+            uint32_t caps = list_from(C, &BUILDER_AT(&C->frames, Frame, C->depth - 1).caps, 0);
+            C->depth--;
+            push32(&C->stack, EXPR(C, LAMBDA, extra2(C, plist, caps), body, s, e));
+        }
+        return NONE;
+    case AST_EXPR_LET: {
+        /* mark: the local; x: owned mark, then its tvars list; y: tsaved
+         * mark, then saved mark */
+        uint32_t E = a;
+        if (step == 0) {
+            uint32_t ls, le;
+            tok_span(C, A->extra[E + 1], &ls, &le);
+            t->x = C->owned.count;
+            t->y = C->tsaved.count;
+            uint32_t annot = opt_type(C, A->extra[E + 2]);
+            t->mark = local_new(C, A->extra[E], CANON_LOCAL_LET, ls, le, annot);
+            return A->extra[E + 3];
+        }
+        if (step == 1) {
+            tunbind_to(C, t->y);
+            t->x = list_from(C, &C->owned, t->x);
+            t->y = C->saved.count;
+            bind(C, A->extra[E], t->mark);
+            return b;
+        }
+        uint32_t body = pop32(&C->stack), value = pop32(&C->stack);
+        unbind_to(C, t->y);
+        uint32_t x = push32(&C->extra, t->mark);
+        push32(&C->extra, value);
+        push32(&C->extra, t->x);
+        push32(&C->stack, EXPR(C, LET, x, body, s, e));
+        return NONE;
     }
-    case AST_EXPR_LAMBDA: return lambda(C, n, s, e);
-    case AST_EXPR_IF: {
-        uint32_t c = expr(C, a);
-        uint32_t t = expr(C, A->extra[b]);
-        uint32_t f = expr(C, A->extra[b + 1]);
-        return EXPR(C, IF, c, extra2(C, t, f), s, e);
+    case AST_EXPR_MATCH: {
+        /* mark: the arms' (pattern, body) pairs on C->stack; y: saved mark
+         * of the arm being done */
+        if (step == 0) return a;
+        uint32_t narms = ast_list_len(A, b), i = step - 1;
+        if (i == 0) t->mark = C->stack.count;
+        else unbind_to(C, t->y);
+        if (i < narms) {
+            uint32_t arm = ast_list_at(A, b, i);
+            t->y = C->saved.count;
+            C->pat_first_local = C->locals.count;
+            push32(&C->stack, pattern(C, A->a[arm]));
+            return A->b[arm];
+        }
+        uint32_t x = push32(&C->extra, narms);
+        if (narms && !builder_push_n(&C->extra, &BUILDER_AT(&C->stack, uint32_t, t->mark), 2 * narms))
+            canon_oom(C);
+        builder_truncate(&C->stack, t->mark);
+        push32(&C->stack, EXPR(C, MATCH, pop32(&C->stack), x, s, e));
+        return NONE;
     }
-    case AST_EXPR_LET:   return let_expr(C, n, s, e);
-    case AST_EXPR_MATCH: return match_expr(C, n, s, e);
     default:
         C->internal = true;
-        return EXPR(C, POISON, 0, 0, s, e);
+        push32(&C->stack, EXPR(C, POISON, 0, 0, s, e));
+        return NONE;
     }
+}
+
+/* Canonicalizes expression n.  Length is not nesting (LANGUAGE.md section
+ * 6): an expression of any depth (a 100 000-term sum, 10 000 chained lets
+ * or lambdas) is walked with an explicit stack (C->tasks), not recursion. */
+static uint32_t expr(Canon *C, uint32_t root)
+{
+    uint32_t base = C->tasks.count;
+    uint32_t next = root;
+    for (;;) {
+        if (next != NONE) {
+            uint32_t s, e;
+            node_span(C, next, &s, &e);
+            uint32_t leaf = expr_leaf(C, next, s, e);
+            if (leaf != NONE) {
+                push32(&C->stack, leaf);
+            } else {
+                ExprTask *t = push_slot(&C->tasks);
+                *t = (ExprTask){ .n = next, .s = s, .e = e };
+            }
+        }
+        if (C->tasks.count == base)
+            break;
+        next = expr_step(C, &BUILDER_AT(&C->tasks, ExprTask, C->tasks.count - 1));
+        if (next == NONE)
+            builder_truncate(&C->tasks, C->tasks.count - 1);
+    }
+    return pop32(&C->stack);
 }
 
 /* ---- declarations ------------------------------------------------------------ */
@@ -1467,6 +1536,7 @@ static CanonModule *canon_run(Canon *C, const NameIface *self, const NameIface *
     nodebuf_init(&C->ty, s);
     BUILDER_INIT(&C->extra, s, uint32_t);
     BUILDER_INIT(&C->stack, s, uint32_t);
+    BUILDER_INIT(&C->tasks, s, ExprTask);
     BUILDER_INIT(&C->values, s, CanonValue);
     BUILDER_INIT(&C->types, s, CanonType);
     BUILDER_INIT(&C->ctors, s, CanonCtor);

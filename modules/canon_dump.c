@@ -10,6 +10,7 @@
 #include "modules/canon.h"
 
 #include <inttypes.h>
+#include <stdlib.h>
 
 static const char *const expr_names[] = {
 #define N_(name, desc) desc,
@@ -166,16 +167,6 @@ static void dump_pat(FILE *out, const CanonModule *m, uint32_t p)
     }
 }
 
-static void dump_expr(FILE *out, const CanonModule *m, uint32_t e);
-
-static void dump_exprs(FILE *out, const CanonModule *m, uint32_t list)
-{
-    for (uint32_t i = 0; i < canon_list_len(m, list); i++) {
-        fputc(' ', out);
-        dump_expr(out, m, canon_list_at(m, list, i));
-    }
-}
-
 static void dump_locals(FILE *out, const CanonModule *m, uint32_t list)
 {
     fputc('(', out);
@@ -204,107 +195,151 @@ static void dump_tvars(FILE *out, const CanonModule *m, uint32_t list)
     fputc(']', out);
 }
 
-static void dump_expr(FILE *out, const CanonModule *m, uint32_t e)
+/* dump_expr's explicit stack: what is still to print, last first. */
+typedef struct DumpAct { uint8_t what; const char *text; uint32_t e, i; } DumpAct;
+enum { ACT_EXPR, ACT_TEXT, ACT_ARM };
+typedef struct DumpStack { DumpAct *a; size_t n, cap; bool failed; } DumpStack;
+
+static void act(DumpStack *st, uint8_t what, const char *text, uint32_t e, uint32_t i)
+{
+    if (st->n == st->cap) {
+        size_t cap = st->cap ? 2 * st->cap : 64;
+        DumpAct *a = realloc(st->a, cap * sizeof *a);
+        if (!a) {
+            st->failed = true;
+            return;
+        }
+        st->a = a;
+        st->cap = cap;
+    }
+    st->a[st->n++] = (DumpAct){ what, text, e, i };
+}
+
+/* Prints expression e as an s-expression on one line.  Length is not
+ * nesting (LANGUAGE.md section 6): a chain of any length is printed with
+ * an explicit stack, not recursion (patterns and types, bounded by the
+ * parser's nesting limit, recurse). */
+static void dump_expr(FILE *out, const CanonModule *m, uint32_t root)
 {
     const CanonNodes *n = &m->expr;
-    uint32_t a = n->a[e], b = n->b[e];
-    CanonExprKind k = (CanonExprKind)n->kind[e];
-    if (k >= CE_OR && k <= CE_MOD) {
-        fprintf(out, "(%s ", expr_names[k]);
-        dump_expr(out, m, a);
-        fputc(' ', out);
-        dump_expr(out, m, b);
-        fputc(')', out);
-        return;
-    }
-    switch (k) {
-    case CE_INT:   fprintf(out, "%" PRId64, canon_int_value(n, e)); break;
-    case CE_STR:   dump_bytes(out, m, a, b); break;
-    case CE_TRUE: case CE_FALSE: case CE_POISON:
-        fputs(expr_names[k], out);
-        break;
-    case CE_UNIT:  fputs("()", out); break;
-    case CE_LOCAL: dump_local(out, m, a); break;
-    case CE_TOP:   fprintf(out, "@%s", canon_str(m, m->values[a].name)); break;
-    case CE_IMPORTED:
-    case CE_IMPORTED_CTOR:
-        dump_qual(out, m, a, b);
-        break;
-    case CE_CTOR:  fputs(canon_str(m, m->ctors[a].name), out); break;
-    case CE_TUPLE:
-        fputs("(tuple", out);
-        dump_exprs(out, m, a);
-        fputc(')', out);
-        break;
-    case CE_CALL:
-        fputc('(', out);
-        dump_expr(out, m, a);
-        dump_exprs(out, m, b);
-        fputc(')', out);
-        break;
-    case CE_NEG: case CE_NOT:
-        fprintf(out, "(%s ", expr_names[k]);
-        dump_expr(out, m, a);
-        fputc(')', out);
-        break;
-    case CE_LAMBDA: {
-        fputs("(lambda ", out);
-        dump_locals(out, m, canon_lambda_params(m, e));
-        uint32_t caps = canon_lambda_captures(m, e);
-        if (canon_list_len(m, caps)) {
-            fputs(" [captures", out);
-            for (uint32_t i = 0; i < canon_list_len(m, caps); i++) {
-                fputc(' ', out);
-                dump_local(out, m, canon_list_at(m, caps, i));
-            }
-            fputc(']', out);
+    DumpStack st = { 0 };
+    act(&st, ACT_EXPR, NULL, root, 0);
+    while (st.n && !st.failed) {
+        DumpAct x = st.a[--st.n];
+        if (x.what == ACT_TEXT) {
+            fputs(x.text, out);
+            continue;
         }
-        fputc(' ', out);
-        dump_expr(out, m, b);
-        fputc(')', out);
-        break;
-    }
-    case CE_IF:
-        fputs("(if ", out);
-        dump_expr(out, m, a);
-        fputc(' ', out);
-        dump_expr(out, m, canon_if_then(m, e));
-        fputc(' ', out);
-        dump_expr(out, m, canon_if_else(m, e));
-        fputc(')', out);
-        break;
-    case CE_LET: {
-        uint32_t l = canon_let_local(m, e);
-        fputs("(let ", out);
-        dump_local(out, m, l);
-        if (m->locals[l].annot != CANON_NONE) {
-            fputs(": ", out);
-            dump_type(out, m, m->locals[l].annot);
-        }
-        dump_tvars(out, m, canon_let_tvars(m, e));
-        fputc(' ', out);
-        dump_expr(out, m, canon_let_value(m, e));
-        fputc(' ', out);
-        dump_expr(out, m, b);
-        fputc(')', out);
-        break;
-    }
-    case CE_MATCH:
-        fputs("(match ", out);
-        dump_expr(out, m, a);
-        for (uint32_t i = 0; i < canon_match_arm_count(m, e); i++) {
+        uint32_t e = x.e;
+        if (x.what == ACT_ARM) {
             fputs(" [", out);
-            dump_pat(out, m, canon_match_arm_pat(m, e, i));
+            dump_pat(out, m, canon_match_arm_pat(m, e, x.i));
             fputs(" -> ", out);
-            dump_expr(out, m, canon_match_arm_body(m, e, i));
-            fputc(']', out);
+            continue;
         }
-        fputc(')', out);
-        break;
-    default:
-        fputs("?", out);
-        break;
+        uint32_t a = n->a[e], b = n->b[e];
+        CanonExprKind k = (CanonExprKind)n->kind[e];
+        /* the parts after the head, pushed last first */
+        if (k >= CE_OR && k <= CE_MOD) {
+            fprintf(out, "(%s ", expr_names[k]);
+            act(&st, ACT_TEXT, ")", 0, 0);
+            act(&st, ACT_EXPR, NULL, b, 0);
+            act(&st, ACT_TEXT, " ", 0, 0);
+            act(&st, ACT_EXPR, NULL, a, 0);
+            continue;
+        }
+        switch (k) {
+        case CE_INT:   fprintf(out, "%" PRId64, canon_int_value(n, e)); break;
+        case CE_STR:   dump_bytes(out, m, a, b); break;
+        case CE_TRUE: case CE_FALSE: case CE_POISON:
+            fputs(expr_names[k], out);
+            break;
+        case CE_UNIT:  fputs("()", out); break;
+        case CE_LOCAL: dump_local(out, m, a); break;
+        case CE_TOP:   fprintf(out, "@%s", canon_str(m, m->values[a].name)); break;
+        case CE_IMPORTED:
+        case CE_IMPORTED_CTOR:
+            dump_qual(out, m, a, b);
+            break;
+        case CE_CTOR:  fputs(canon_str(m, m->ctors[a].name), out); break;
+        case CE_TUPLE:
+        case CE_CALL: {
+            uint32_t list = k == CE_TUPLE ? a : b;
+            fputs(k == CE_TUPLE ? "(tuple" : "(", out);
+            act(&st, ACT_TEXT, ")", 0, 0);
+            for (uint32_t i = canon_list_len(m, list); i-- > 0;) {
+                act(&st, ACT_EXPR, NULL, canon_list_at(m, list, i), 0);
+                act(&st, ACT_TEXT, " ", 0, 0);
+            }
+            if (k == CE_CALL)
+                act(&st, ACT_EXPR, NULL, a, 0);
+            break;
+        }
+        case CE_NEG: case CE_NOT:
+            fprintf(out, "(%s ", expr_names[k]);
+            act(&st, ACT_TEXT, ")", 0, 0);
+            act(&st, ACT_EXPR, NULL, a, 0);
+            break;
+        case CE_LAMBDA: {
+            fputs("(lambda ", out);
+            dump_locals(out, m, canon_lambda_params(m, e));
+            uint32_t caps = canon_lambda_captures(m, e);
+            if (canon_list_len(m, caps)) {
+                fputs(" [captures", out);
+                for (uint32_t i = 0; i < canon_list_len(m, caps); i++) {
+                    fputc(' ', out);
+                    dump_local(out, m, canon_list_at(m, caps, i));
+                }
+                fputc(']', out);
+            }
+            fputc(' ', out);
+            act(&st, ACT_TEXT, ")", 0, 0);
+            act(&st, ACT_EXPR, NULL, b, 0);
+            break;
+        }
+        case CE_IF:
+            fputs("(if ", out);
+            act(&st, ACT_TEXT, ")", 0, 0);
+            act(&st, ACT_EXPR, NULL, canon_if_else(m, e), 0);
+            act(&st, ACT_TEXT, " ", 0, 0);
+            act(&st, ACT_EXPR, NULL, canon_if_then(m, e), 0);
+            act(&st, ACT_TEXT, " ", 0, 0);
+            act(&st, ACT_EXPR, NULL, a, 0);
+            break;
+        case CE_LET: {
+            uint32_t l = canon_let_local(m, e);
+            fputs("(let ", out);
+            dump_local(out, m, l);
+            if (m->locals[l].annot != CANON_NONE) {
+                fputs(": ", out);
+                dump_type(out, m, m->locals[l].annot);
+            }
+            dump_tvars(out, m, canon_let_tvars(m, e));
+            fputc(' ', out);
+            act(&st, ACT_TEXT, ")", 0, 0);
+            act(&st, ACT_EXPR, NULL, b, 0);
+            act(&st, ACT_TEXT, " ", 0, 0);
+            act(&st, ACT_EXPR, NULL, canon_let_value(m, e), 0);
+            break;
+        }
+        case CE_MATCH:
+            fputs("(match ", out);
+            act(&st, ACT_TEXT, ")", 0, 0);
+            for (uint32_t i = canon_match_arm_count(m, e); i-- > 0;) {
+                act(&st, ACT_TEXT, "]", 0, 0);
+                act(&st, ACT_EXPR, NULL, canon_match_arm_body(m, e, i), 0);
+                act(&st, ACT_ARM, NULL, e, i);
+            }
+            act(&st, ACT_EXPR, NULL, a, 0);
+            break;
+        default:
+            fputs("?", out);
+            break;
+        }
     }
+    if (st.failed)
+        fputs("<out of memory>", out);
+    free(st.a);
 }
 
 void canon_dump(FILE *out, const CanonModule *m)

@@ -44,6 +44,7 @@
 
 #include "base/protect.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 typedef struct ImportCache {
@@ -78,7 +79,14 @@ typedef struct Check {
     uint32_t *type_named;       /* per local type: named id */
     uint32_t *type_sum;         /* per local type: exhaustiveness sum or TY_NONE */
     uint32_t *ctor_scheme;      /* per local ctor: generic scheme */
+    Builder tasks;              /* InferTask: infer's explicit stack */
+    Builder vals;               /* uint32: types infer's tasks hold (lists) */
 } Check;
+
+/* An expression being inferred by infer's explicit stack: its IR node, how
+ * many steps it has taken, and words whose meaning depends on its kind (see
+ * infer_step). */
+typedef struct InferTask { uint32_t e, step, mark, x, y; } InferTask;
 
 static uint32_t *fill_array(Arena *a, uint32_t n, uint32_t v)
 {
@@ -457,83 +465,9 @@ static void start_tvars(Check *c, uint32_t list)
         c->tvar_ty[canon_list_at(c->m, list, i)] = ty_rigid(&c->ts, c->ts.level);
 }
 
-static uint32_t infer_call(Check *c, uint32_t e)
-{
-    const CanonModule *m = c->m;
-    TyStore *s = &c->ts;
-    uint32_t args = m->expr.b[e], argc = canon_list_len(m, args);
-    uint32_t callee = m->expr.a[e];
-    uint32_t f = ty_find(s, infer(c, callee));
-    TyNode n = *ty_node(s, f);
-    if (n.kind == TY_VAR) {
-        uint32_t *ps = ARENA_ARRAY(c->scratch, uint32_t, argc + 1);
-        for (uint32_t i = 0; i < argc; i++)
-            ps[i] = ty_var(s);
-        uint32_t fn = ty_fn(s, ps, argc, ty_var(s));
-        unify_expr(c, fn, f, callee);
-        f = fn;
-        n = *ty_node(s, f);
-    }
-    if (n.kind == TY_FN) {
-        if (n.b != argc) {
-            report_add(&c->rl, RC_E0302, m->expr.start[e], m->expr.end[e],
-                       "wrong number of arguments: expected %u, found %u", n.b, argc);
-            for (uint32_t i = 0; i < argc; i++)
-                infer(c, canon_list_at(m, args, i));
-            return s->t_error;      /* the call failed, as a wrong operand does */
-        }
-        for (uint32_t i = 0; i < argc; i++) {
-            uint32_t arg = canon_list_at(m, args, i);
-            uint32_t t = infer(c, arg);
-            unify_expr(c, *ty_extra(s, ty_node(s, f)->a + i), t, arg);
-        }
-        return *ty_extra(s, ty_node(s, f)->a + argc);
-    }
-    /* Not a function: the error type, or a mismatch reported at the callee. */
-    uint32_t *ps = ARENA_ARRAY(c->scratch, uint32_t, argc + 1);
-    for (uint32_t i = 0; i < argc; i++)
-        ps[i] = infer(c, canon_list_at(m, args, i));
-    if (n.kind != TY_ERROR)
-        unify_expr(c, ty_fn(s, ps, argc, ty_var(s)), f, callee);
-    return s->t_error;
-}
-
-static uint32_t infer_operands(Check *c, uint32_t e, uint32_t operand, uint32_t result)
-{
-    uint32_t l = c->m->expr.a[e], r = c->m->expr.b[e];
-    bool ok = unify_expr(c, operand, infer(c, l), l);
-    ok &= unify_expr(c, operand, infer(c, r), r);
-    /* A wrong operand makes the operation the error type: its result would
-     * only cause a second report about the same mistake. */
-    return ok ? result : c->ts.t_error;
-}
-
-static uint32_t infer_match(Check *c, uint32_t e)
-{
-    const CanonModule *m = c->m;
-    TyStore *s = &c->ts;
-    uint32_t scrut = m->expr.a[e];
-    uint32_t ts = infer(c, scrut);
-    uint32_t n = canon_match_arm_count(m, e);
-    bool pat_err = false, arm_err = false;
-    uint32_t result = TY_NONE;
-    for (uint32_t i = 0; i < n; i++) {
-        pat_err |= check_pat(c, canon_match_arm_pat(m, e, i), ts);
-        uint32_t body = canon_match_arm_body(m, e, i);
-        uint32_t tb = infer(c, body);
-        if (result == TY_NONE)
-            result = tb;
-        else if (!arm_err)
-            arm_err = !unify_expr(c, result, tb, body);
-    }
-    if (!pat_err && !ty_is_error(s, ts))
-        check_exhaustive(c, e, scrut);
-    if (arm_err)
-        return s->t_error;
-    return result == TY_NONE ? ty_var(s) : result;
-}
-
-static uint32_t infer(Check *c, uint32_t e)
+/* The type of a leaf expression (no sub-expression), or TY_NONE when e has
+ * sub-expressions. */
+static uint32_t infer_leaf(Check *c, uint32_t e)
 {
     const CanonModule *m = c->m;
     TyStore *s = &c->ts;
@@ -561,71 +495,248 @@ static uint32_t infer(Check *c, uint32_t e)
             return s->t_error;
         return ty_instantiate(s, import_type(c, a, c->imp[a].art->ctors[k].scheme));
     }
-    case CE_TUPLE: {
-        uint32_t n = canon_list_len(m, a);
-        uint32_t *elems = ARENA_ARRAY(c->scratch, uint32_t, n + 1);
-        for (uint32_t i = 0; i < n; i++)
-            elems[i] = infer(c, canon_list_at(m, a, i));
-        return ty_tuple(s, elems, n);
-    }
-    case CE_CALL: return infer_call(c, e);
-    case CE_OR:
-    case CE_AND: return infer_operands(c, e, s->t_bool, s->t_bool);
-    case CE_LT:
-    case CE_LE:
-    case CE_GT:
-    case CE_GE: return infer_operands(c, e, s->t_int, s->t_bool);
-    case CE_ADD:
-    case CE_SUB:
-    case CE_MUL:
-    case CE_DIV:
-    case CE_MOD: return infer_operands(c, e, s->t_int, s->t_int);
-    case CE_CONCAT: return infer_operands(c, e, s->t_str, s->t_str);
-    case CE_EQ:
-    case CE_NE: {
-        uint32_t tl = infer(c, a);
-        return unify_expr(c, tl, infer(c, b), b) ? s->t_bool : s->t_error;
-    }
-    case CE_NEG: return unify_expr(c, s->t_int, infer(c, a), a) ? s->t_int : s->t_error;
-    case CE_NOT: return unify_expr(c, s->t_bool, infer(c, a), a) ? s->t_bool : s->t_error;
-    case CE_LAMBDA: {
-        uint32_t params = canon_lambda_params(m, e), n = canon_list_len(m, params);
-        uint32_t *ps = ARENA_ARRAY(c->scratch, uint32_t, n + 1);
-        for (uint32_t i = 0; i < n; i++) {
-            uint32_t l = canon_list_at(m, params, i);
-            uint32_t an = m->locals[l].annot;
-            ps[i] = an != CANON_NONE ? conv_type(c, an, NULL) : ty_var(s);
-            c->local_ty[l] = ps[i];
-        }
-        uint32_t body = infer(c, b);
-        return ty_fn(s, ps, n, body);
-    }
-    case CE_IF: {
-        unify_expr(c, s->t_bool, infer(c, a), a);
-        uint32_t th = canon_if_then(m, e), el = canon_if_else(m, e);
-        uint32_t tt = infer(c, th);
-        return unify_expr(c, tt, infer(c, el), el) ? tt : s->t_error;
-    }
-    case CE_LET: {
-        uint32_t x = canon_let_local(m, e), v = canon_let_value(m, e);
-        s->level++;
-        start_tvars(c, canon_let_tvars(m, e));
-        uint32_t an = m->locals[x].annot;
-        uint32_t ta = an != CANON_NONE ? conv_type(c, an, NULL) : TY_NONE;
-        uint32_t tv = infer(c, v);
-        if (ta != TY_NONE)
-            unify_expr(c, ta, tv, v);
-        else
-            ta = tv;
-        s->level--;
-        ty_generalize(s, ta);
-        c->local_ty[x] = ta;
-        return infer(c, b);
-    }
-    case CE_MATCH: return infer_match(c, e);
+    case CE_TUPLE: case CE_CALL:
+    case CE_OR: case CE_AND: case CE_EQ: case CE_NE:
+    case CE_LT: case CE_LE: case CE_GT: case CE_GE:
+    case CE_CONCAT: case CE_ADD: case CE_SUB: case CE_MUL: case CE_DIV: case CE_MOD:
+    case CE_NEG: case CE_NOT: case CE_LAMBDA: case CE_IF: case CE_LET: case CE_MATCH:
+        return TY_NONE;
     case CE_POISON:
     default:
         return s->t_error;
+    }
+}
+
+static void vals_push(Check *c, uint32_t v)
+{
+    uint32_t *slot = builder_push(&c->vals);
+    if (!slot)
+        abort();   /* unreachable: the scratch arena has an oom target */
+    *slot = v;
+}
+
+static uint32_t *vals_at(Check *c, uint32_t mark) { return &BUILDER_AT(&c->vals, uint32_t, mark); }
+
+/* Call states (InferTask.x of a call, after its callee). */
+enum { CALL_FN = 0, CALL_ARITY, CALL_NOT_FN };
+
+/* One step of the expression on top of infer's stack, t; r is the type of
+ * the sub-expression that just finished (meaningless at step 0).  Returns
+ * the sub-expression to infer next, or CANON_NONE when t is done (its type
+ * in *out).  The steps do exactly what a recursive walk does, in the same
+ * order (type variables, unifications and reports alike). */
+static uint32_t infer_step(Check *c, InferTask *t, uint32_t r, uint32_t *out)
+{
+    const CanonModule *m = c->m;
+    TyStore *s = &c->ts;
+    uint32_t e = t->e, a = m->expr.a[e], b = m->expr.b[e];
+    uint32_t step = t->step++;
+    CanonExprKind k = (CanonExprKind)m->expr.kind[e];
+    switch (k) {
+    case CE_TUPLE: {
+        uint32_t n = canon_list_len(m, a);
+        if (step == 0) t->mark = c->vals.count;
+        else vals_push(c, r);
+        if (step < n) return canon_list_at(m, a, step);
+        *out = ty_tuple(s, vals_at(c, t->mark), n);
+        builder_truncate(&c->vals, t->mark);
+        return CANON_NONE;
+    }
+    case CE_CALL: {
+        /* x: the call state; y: the callee's (function) type; mark: the
+         * argument types (CALL_NOT_FN) */
+        uint32_t argc = canon_list_len(m, b);
+        if (step == 0) return a;
+        if (step == 1) {
+            uint32_t f = ty_find(s, r);
+            TyNode n = *ty_node(s, f);
+            if (n.kind == TY_VAR) {
+                uint32_t *ps = ARENA_ARRAY(c->scratch, uint32_t, argc + 1);
+                for (uint32_t i = 0; i < argc; i++)
+                    ps[i] = ty_var(s);
+                uint32_t fn = ty_fn(s, ps, argc, ty_var(s));
+                unify_expr(c, fn, f, a);
+                f = fn;
+                n = *ty_node(s, f);
+            }
+            t->y = f;
+            if (n.kind == TY_FN && n.b != argc) {
+                report_add(&c->rl, RC_E0302, m->expr.start[e], m->expr.end[e],
+                           "wrong number of arguments: expected %u, found %u", n.b, argc);
+                t->x = CALL_ARITY;
+            } else if (n.kind == TY_FN) {
+                t->x = CALL_FN;
+            } else {
+                t->x = CALL_NOT_FN;
+                t->mark = c->vals.count;
+            }
+        } else {
+            uint32_t arg = canon_list_at(m, b, step - 2);
+            if (t->x == CALL_FN)
+                unify_expr(c, *ty_extra(s, ty_node(s, t->y)->a + step - 2), r, arg);
+            else if (t->x == CALL_NOT_FN)
+                vals_push(c, r);
+        }
+        if (step - 1 < argc) return canon_list_at(m, b, step - 1);
+        if (t->x == CALL_ARITY) {
+            *out = s->t_error;      /* the call failed, as a wrong operand does */
+        } else if (t->x == CALL_FN) {
+            *out = *ty_extra(s, ty_node(s, t->y)->a + argc);
+        } else {
+            /* Not a function: the error type, or a mismatch reported at the callee. */
+            if (ty_node(s, t->y)->kind != TY_ERROR)
+                unify_expr(c, ty_fn(s, vals_at(c, t->mark), argc, ty_var(s)), t->y, a);
+            builder_truncate(&c->vals, t->mark);
+            *out = s->t_error;
+        }
+        return CANON_NONE;
+    }
+    case CE_OR: case CE_AND: case CE_LT: case CE_LE: case CE_GT: case CE_GE:
+    case CE_ADD: case CE_SUB: case CE_MUL: case CE_DIV: case CE_MOD: case CE_CONCAT: {
+        uint32_t operand, result;
+        if (k == CE_OR || k == CE_AND) operand = result = s->t_bool;
+        else if (k == CE_CONCAT) operand = result = s->t_str;
+        else if (k >= CE_LT && k <= CE_GE) operand = s->t_int, result = s->t_bool;
+        else operand = result = s->t_int;
+        if (step == 0) return a;
+        if (step == 1) {
+            t->x = unify_expr(c, operand, r, a);
+            return b;
+        }
+        t->x &= unify_expr(c, operand, r, b);
+        /* A wrong operand makes the operation the error type: its result
+         * would only cause a second report about the same mistake. */
+        *out = t->x ? result : s->t_error;
+        return CANON_NONE;
+    }
+    case CE_EQ:
+    case CE_NE:
+        if (step == 0) return a;
+        if (step == 1) {
+            t->x = r;
+            return b;
+        }
+        *out = unify_expr(c, t->x, r, b) ? s->t_bool : s->t_error;
+        return CANON_NONE;
+    case CE_NEG:
+        if (step == 0) return a;
+        *out = unify_expr(c, s->t_int, r, a) ? s->t_int : s->t_error;
+        return CANON_NONE;
+    case CE_NOT:
+        if (step == 0) return a;
+        *out = unify_expr(c, s->t_bool, r, a) ? s->t_bool : s->t_error;
+        return CANON_NONE;
+    case CE_LAMBDA: {
+        uint32_t params = canon_lambda_params(m, e), n = canon_list_len(m, params);
+        if (step == 0) {
+            t->mark = c->vals.count;
+            for (uint32_t i = 0; i < n; i++) {
+                uint32_t l = canon_list_at(m, params, i);
+                uint32_t an = m->locals[l].annot;
+                uint32_t p = an != CANON_NONE ? conv_type(c, an, NULL) : ty_var(s);
+                vals_push(c, p);
+                c->local_ty[l] = p;
+            }
+            return b;
+        }
+        *out = ty_fn(s, vals_at(c, t->mark), n, r);
+        builder_truncate(&c->vals, t->mark);
+        return CANON_NONE;
+    }
+    case CE_IF:
+        if (step == 0) return a;
+        if (step == 1) {
+            unify_expr(c, s->t_bool, r, a);
+            return canon_if_then(m, e);
+        }
+        if (step == 2) {
+            t->x = r;
+            return canon_if_else(m, e);
+        }
+        *out = unify_expr(c, t->x, r, canon_if_else(m, e)) ? t->x : s->t_error;
+        return CANON_NONE;
+    case CE_LET: {
+        /* x: the annotation's type (TY_NONE: none), then the let's type */
+        uint32_t x = canon_let_local(m, e), v = canon_let_value(m, e);
+        if (step == 0) {
+            s->level++;
+            start_tvars(c, canon_let_tvars(m, e));
+            uint32_t an = m->locals[x].annot;
+            t->x = an != CANON_NONE ? conv_type(c, an, NULL) : TY_NONE;
+            return v;
+        }
+        if (step == 1) {
+            if (t->x != TY_NONE)
+                unify_expr(c, t->x, r, v);
+            else
+                t->x = r;
+            s->level--;
+            ty_generalize(s, t->x);
+            c->local_ty[x] = t->x;
+            return b;
+        }
+        *out = r;
+        return CANON_NONE;
+    }
+    case CE_MATCH: {
+        /* x: the scrutinee's type; y: the arms' type (TY_NONE before the
+         * first); mark: bit 0 a pattern was in error, bit 1 an arm's type */
+        if (step == 0) return a;
+        uint32_t n = canon_match_arm_count(m, e), i = step - 1;
+        if (i == 0) {
+            t->x = r;
+            t->y = TY_NONE;
+            t->mark = 0;
+        } else {
+            uint32_t body = canon_match_arm_body(m, e, i - 1);
+            if (t->y == TY_NONE)
+                t->y = r;
+            else if (!(t->mark & 2) && !unify_expr(c, t->y, r, body))
+                t->mark |= 2;
+        }
+        if (i < n) {
+            if (check_pat(c, canon_match_arm_pat(m, e, i), t->x))
+                t->mark |= 1;
+            return canon_match_arm_body(m, e, i);
+        }
+        if (!(t->mark & 1) && !ty_is_error(s, t->x))
+            check_exhaustive(c, e, a);
+        if (t->mark & 2)
+            *out = s->t_error;
+        else
+            *out = t->y == TY_NONE ? ty_var(s) : t->y;
+        return CANON_NONE;
+    }
+    default:
+        *out = s->t_error;
+        return CANON_NONE;
+    }
+}
+
+/* The type of expression root.  Length is not nesting (LANGUAGE.md section
+ * 6): an expression of any depth (a 100 000-term sum, 10 000 chained lets
+ * or lambdas) is walked with an explicit stack (c->tasks), not recursion. */
+static uint32_t infer(Check *c, uint32_t root)
+{
+    uint32_t base = c->tasks.count, next = root, r = TY_NONE;
+    for (;;) {
+        if (next != CANON_NONE) {
+            r = infer_leaf(c, next);
+            if (r == TY_NONE) {
+                InferTask *t = builder_push(&c->tasks);
+                if (!t)
+                    abort();   /* unreachable: the scratch arena has an oom target */
+                *t = (InferTask){ .e = next };
+            }
+        }
+        if (c->tasks.count == base)
+            return r;
+        uint32_t out = TY_NONE;
+        next = infer_step(c, &BUILDER_AT(&c->tasks, InferTask, c->tasks.count - 1), r, &out);
+        if (next == CANON_NONE) {
+            builder_truncate(&c->tasks, c->tasks.count - 1);
+            r = out;
+        }
     }
 }
 
@@ -791,6 +902,8 @@ static void check_body(void *ud)
     c->type_named = fill_array(scratch, ir->type_count, TY_NONE);
     c->type_sum = fill_array(scratch, ir->type_count, TY_NONE);
     c->ctor_scheme = fill_array(scratch, ir->ctor_count, c->ts.t_error);
+    BUILDER_INIT(&c->tasks, scratch, InferTask);
+    BUILDER_INIT(&c->vals, scratch, uint32_t);
 
     setup_types(c);
     for (uint32_t g = 0; g < ir->scc_count; g++)

@@ -26,11 +26,19 @@
  *     keyword at column 1 is almost always a new top-level declaration.
  *   - A TK_ERROR token was already reported by the lexer (E0101): an error
  *     found at such a token fails the declaration without a second report.
- *   - Nesting: a counter rises on every descent into an expression, pattern
- *     or type, and on every link of an operator or call chain (a chain of n
- *     operators nests its tree n deep).  Past PARSE_MAX_DEPTH the parser
- *     reports E0111 once and recovers, so neither the parser nor any later
- *     pass that walks the tree recursively can overflow its stack.
+ *   - Nesting: a counter rises on every descent into an expression nested
+ *     inside another — inside brackets `(` (grouping, tuples, arguments),
+ *     `{` (match arms), or as a let's bound value, an if's condition or
+ *     then branch, a match's scrutinee — and into every pattern and type
+ *     (a type's `->` result counts too).  Past PARSE_MAX_DEPTH the parser
+ *     reports E0111 once and recovers.  Chains do not count (LANGUAGE.md
+ *     section 6, "Length is not nesting"): operator chains, unary prefixes
+ *     and call suffixes are loops (binary, unary, postfix), and a let's
+ *     body, an if's else branch and a lambda's body are parsed by expr's
+ *     loop; the C recursion of the parser is bounded by the counter.  The
+ *     AST of a chain is as deep as the chain is long: every later pass
+ *     walks expressions with an explicit stack (canon.c, check.c) or follows
+ *     the spine in a loop (ast.c's spans), never by recursion along it.
  *   - `fn`, `if`, `let`, `match` never appear as an unparenthesized operand
  *     of a binary or unary operator (E0110): they are parsed only by `expr`.
  *   - The stack builder holds list items while a list is being parsed; a
@@ -626,13 +634,14 @@ static uint32_t primary(Parser *p)
     }
 }
 
-/* postfix: primary ('(' [expr (',' expr)*] ')')* */
+/* postfix: primary ('(' [expr (',' expr)*] ')')*
+ * A chain of call suffixes `f(a)(b)...` is a loop: it adds no nesting
+ * level (LANGUAGE.md section 6, "Length is not nesting"); each argument is
+ * an expression inside brackets and counts one level (in expr). */
 static uint32_t postfix(Parser *p)
 {
-    uint32_t saved = p->depth;
     uint32_t e = primary(p);
     while (at(p, TK_LPAREN)) {
-        enter(p);
         uint32_t open = advance(p);
         uint32_t base = p->stack.count;
         if (!at(p, TK_RPAREN))
@@ -640,22 +649,23 @@ static uint32_t postfix(Parser *p)
         expect(p, TK_RPAREN);
         e = node(p, AST_EXPR_CALL, open, e, list_from_stack(p, base));
     }
-    p->depth = saved;
     return e;
 }
 
-/* unary: ('-' | '!') unary | postfix */
+/* unary: ('-' | '!')* postfix.  The prefix operators are collected on the
+ * stack and applied innermost first (the nodes come out in the order the
+ * recursive rule made them); they add no nesting level. */
 static uint32_t unary(Parser *p)
 {
-    AstKind k;
-    if (at(p, TK_MINUS)) k = AST_EXPR_NEG;
-    else if (at(p, TK_BANG)) k = AST_EXPR_NOT;
-    else return postfix(p);
-    uint32_t op = advance(p);
-    enter(p);
-    uint32_t e = unary(p);
-    leave(p);
-    return node(p, k, op, e, 0);
+    uint32_t base = p->stack.count;
+    while (at(p, TK_MINUS) || at(p, TK_BANG))
+        push32(p, &p->stack, advance(p));
+    uint32_t e = postfix(p);
+    while (p->stack.count > base) {
+        uint32_t op = ((uint32_t *)p->stack.data)[--p->stack.count];
+        e = node(p, p->tk[op] == TK_MINUS ? AST_EXPR_NEG : AST_EXPR_NOT, op, e, 0);
+    }
+    return e;
 }
 
 /* The binary operators, loosest first (LANGUAGE.md section 4):
@@ -695,17 +705,13 @@ static int binary_op(TokKind k, AstKind *out)
 /* binary: unary (op binary)* by precedence climbing (one loop for the five
  * levels, like cproc's binaryexpr): operators of precedence >= min are
  * taken here; a left-associative operator's right operand takes only
- * tighter ones, '++' its own level again (right associative), and a
- * comparison followed by another is E0110.
- *
- * Depth (E0111) counts as the grammar's one-function-per-level form did:
- * each link of a left-associative run adds one level that lasts while the
- * run of that precedence does (a looser operator ends the tighter runs);
- * '++' and comparisons add one level for their right operand only. */
+ * tighter ones, and a comparison followed by another is E0110.  A run of
+ * '++' (right associative) is collected on the stack and folded from the
+ * right, so the C recursion is bounded by the number of levels whatever
+ * the length of the chain, and no operator adds a nesting level (E0111 is
+ * for brackets only: LANGUAGE.md section 6, "Length is not nesting"). */
 static uint32_t binary(Parser *p, int min)
 {
-    uint32_t saved = p->depth;
-    uint32_t run[PREC__COUNT] = { 0 };   /* links of each open run */
     uint32_t l = unary(p);
     for (;;) {
         AstKind k;
@@ -713,80 +719,34 @@ static uint32_t binary(Parser *p, int min)
         if (prec == 0 || prec < min)
             break;
         uint32_t op = advance(p);
-        uint32_t open = 0;
-        for (int q = PREC_OR; q < PREC__COUNT; q++) {
-            if (q > prec)
-                run[q] = 0;
-            open += run[q];
-        }
-        p->depth = saved + open;
-        enter(p);
         uint32_t r;
-        if (prec == PREC_CONCAT || prec == PREC_CMP) {
+        if (prec == PREC_CONCAT) {
+            /* op0 r0 op1 r1 ... : r = r0 ++ (r1 ++ (...)) */
+            uint32_t base = p->stack.count;
+            r = binary(p, PREC_CONCAT + 1);
+            while (at(p, TK_PLUSPLUS)) {
+                push32(p, &p->stack, r);
+                push32(p, &p->stack, advance(p));
+                r = binary(p, PREC_CONCAT + 1);
+            }
+            while (p->stack.count > base) {
+                uint32_t *st = (uint32_t *)p->stack.data + p->stack.count - 2;
+                r = node(p, AST_EXPR_CONCAT, st[1], st[0], r);
+                p->stack.count -= 2;
+            }
+        } else if (prec == PREC_CMP) {
             r = binary(p, PREC_CONCAT);   /* '++' and tighter */
-            leave(p);
             AstKind k2;
-            if (prec == PREC_CMP && comparison(peek(p), &k2))
+            if (comparison(peek(p), &k2))
                 error_at(p, p->pos, RC_E0110,
                          "comparison operators do not chain: parenthesize one comparison, found %s",
                          lex_kind_display(peek(p)));
         } else {
-            run[prec]++;
             r = binary(p, prec + 1);
         }
         l = node(p, k, op, l, r);
     }
-    p->depth = saved;
     return l;
-}
-
-/* lambda: 'fn' params '->' expr */
-static uint32_t lambda(Parser *p)
-{
-    uint32_t t = advance(p);
-    uint32_t ps = params(p);
-    expect(p, TK_ARROW);
-    uint32_t body = expr(p);
-    return node(p, AST_EXPR_LAMBDA, t, ps, body);
-}
-
-/* if: 'if' expr 'then' expr 'else' expr */
-static uint32_t if_expr(Parser *p)
-{
-    uint32_t t = advance(p);
-    uint32_t c = expr(p);
-    expect(p, TK_KW_THEN);
-    uint32_t a = expr(p);
-    expect(p, TK_KW_ELSE);
-    uint32_t b = expr(p);
-    uint32_t e = p->extra.count;
-    push32(p, &p->extra, a);
-    push32(p, &p->extra, b);
-    return node(p, AST_EXPR_IF, t, c, e);
-}
-
-/* let: 'let' LOWER [':' type] '=' expr 'in' expr */
-static uint32_t let_expr(Parser *p)
-{
-    uint32_t t = advance(p);
-    if (!at(p, TK_LOWER)) expected(p, "name");
-    uint32_t name_tok = advance(p);
-    uint32_t id = ident(p, name_tok);
-    uint32_t ty = AST_NONE;
-    if (at(p, TK_COLON)) {
-        advance(p);
-        ty = type_(p);
-    }
-    expect(p, TK_EQ);
-    uint32_t value = expr(p);
-    expect(p, TK_KW_IN);
-    uint32_t body = expr(p);
-    uint32_t e = p->extra.count;
-    push32(p, &p->extra, id);
-    push32(p, &p->extra, name_tok);
-    push32(p, &p->extra, ty);
-    push32(p, &p->extra, value);
-    return node(p, AST_EXPR_LET, t, e, body);
 }
 
 /* match: 'match' expr '{' arm (',' arm)* [','] '}'   arm: pattern '->' expr */
@@ -825,25 +785,114 @@ static bool binary_operator(TokKind k)
     }
 }
 
-/* expr: lambda | if | let | match | or */
+/* What expr has parsed of a chain and not yet built: the frames on the
+ * stack, innermost last, each ending with its tag. */
+enum { PEND_LAMBDA = 1, PEND_IF, PEND_LET };
+
+/* expr: lambda | if | let | match | or
+ *   lambda: 'fn' params '->' expr
+ *   if:     'if' expr 'then' expr 'else' expr
+ *   let:    'let' LOWER [':' type] '=' expr 'in' expr
+ *
+ * Length is not nesting (LANGUAGE.md section 6): the last operand of a
+ * lambda (its body), of an if (its else branch) and of a let (its body) is
+ * parsed by this loop, not by recursion, so `let ... in let ... in ...`,
+ * `else if` chains and `fn(x) -> fn(y) -> ...` of any length take constant
+ * C stack and one nesting level.  What precedes the last operand (a let's
+ * annotation and bound value, an if's condition and then branch, a match's
+ * scrutinee and arms) is an expression nested inside this one: it is
+ * parsed by a recursive expr and counts one level more (E0111).  The nodes
+ * come out in the order the recursive grammar made them (the body's nodes,
+ * then the extra words and node of the form around it). */
 static uint32_t expr(Parser *p)
 {
     enter(p);
+    uint32_t base = p->stack.count;
     uint32_t e;
-    TokKind k = peek(p);
-    switch (k) {
-    case TK_KW_FN: e = lambda(p); break;
-    case TK_KW_IF: e = if_expr(p); break;
-    case TK_KW_LET: e = let_expr(p); break;
-    case TK_KW_MATCH: e = match_expr(p); break;
-    default: e = binary(p, PREC_OR); leave(p); return e;
+    for (;;) {
+        TokKind k = peek(p);
+        if (k == TK_KW_FN) {
+            uint32_t t = advance(p);
+            uint32_t ps = params(p);
+            expect(p, TK_ARROW);
+            push32(p, &p->stack, t);
+            push32(p, &p->stack, ps);
+            push32(p, &p->stack, PEND_LAMBDA);
+            continue;
+        }
+        if (k == TK_KW_IF) {
+            uint32_t t = advance(p);
+            uint32_t c = expr(p);
+            expect(p, TK_KW_THEN);
+            uint32_t a = expr(p);
+            expect(p, TK_KW_ELSE);
+            push32(p, &p->stack, t);
+            push32(p, &p->stack, c);
+            push32(p, &p->stack, a);
+            push32(p, &p->stack, PEND_IF);
+            continue;
+        }
+        if (k == TK_KW_LET) {
+            uint32_t t = advance(p);
+            if (!at(p, TK_LOWER)) expected(p, "name");
+            uint32_t name_tok = advance(p);
+            uint32_t id = ident(p, name_tok);
+            uint32_t ty = AST_NONE;
+            if (at(p, TK_COLON)) {
+                advance(p);
+                ty = type_(p);
+            }
+            expect(p, TK_EQ);
+            uint32_t value = expr(p);
+            expect(p, TK_KW_IN);
+            push32(p, &p->stack, t);
+            push32(p, &p->stack, id);
+            push32(p, &p->stack, name_tok);
+            push32(p, &p->stack, ty);
+            push32(p, &p->stack, value);
+            push32(p, &p->stack, PEND_LET);
+            continue;
+        }
+        if (k == TK_KW_MATCH) {
+            e = match_expr(p);
+            /* Only `match` can end before an operator (at its `}`); the
+             * other forms extend as far right as they can. */
+            if (binary_operator(peek(p)))
+                error_at(p, p->pos, RC_E0110,
+                         "%s expression used as an operand must be in parentheses",
+                         lex_kind_display(k));
+        } else {
+            e = binary(p, PREC_OR);
+        }
+        break;
     }
-    /* Only `match` can end before an operator (at its `}`); the others
-     * extend as far right as they can. */
-    if (binary_operator(peek(p)))
-        error_at(p, p->pos, RC_E0110,
-                 "%s expression used as an operand must be in parentheses",
-                 lex_kind_display(k));
+    while (p->stack.count > base) {
+        uint32_t *top = (uint32_t *)p->stack.data + p->stack.count;
+        switch (top[-1]) {
+        case PEND_LAMBDA:
+            e = node(p, AST_EXPR_LAMBDA, top[-3], top[-2], e);
+            p->stack.count -= 3;
+            break;
+        case PEND_IF: {
+            uint32_t x = p->extra.count;
+            push32(p, &p->extra, top[-2]);
+            push32(p, &p->extra, e);
+            e = node(p, AST_EXPR_IF, top[-4], top[-3], x);
+            p->stack.count -= 4;
+            break;
+        }
+        default: {   /* PEND_LET */
+            uint32_t x = p->extra.count;
+            push32(p, &p->extra, top[-5]);
+            push32(p, &p->extra, top[-4]);
+            push32(p, &p->extra, top[-3]);
+            push32(p, &p->extra, top[-2]);
+            e = node(p, AST_EXPR_LET, top[-6], x, e);
+            p->stack.count -= 6;
+            break;
+        }
+        }
+    }
     leave(p);
     return e;
 }

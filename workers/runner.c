@@ -8,11 +8,15 @@
  *   - scripted (tests): like inline, but up to `capacity` results wait and
  *     runner_wait hands back a pseudo-random one (xorshift64*, seeded), so a
  *     test can replay every interleaving of completions the threads could
- *     produce, deterministically.
+ *     produce, deterministically.  The results of one sequence (Task.then)
+ *     keep their order, as a worker's outbox keeps it: the pick is the
+ *     earliest pending result of the picked result's sequence.
  *   - threads: worker i owns its scratch arena and is the only receiver on
  *     inbox[i] and the only sender on outbox[i]; the coordinator is the other
  *     end of both.  At most PER_WORKER tasks are in flight per worker, fewer
- *     than either ring holds, so no send ever finds a full ring.
+ *     than either ring holds, so no send ever finds a full ring; a
+ *     sequence of k tasks is one inbox message, k results and k of those
+ *     PER_WORKER slots.
  *   - Waking.  A worker sends its results without ringing the coordinator's
  *     doorbell, and rings it once its inbox is down to LOW_WATER tasks: the
  *     coordinator then collects every waiting result in one wake-up and
@@ -69,7 +73,9 @@ struct Runner {
     /* inline / scripted */
     Arena scratch;
     Result *pending;
+    uint32_t *pending_seq;          /* scripted: sequence number of each */
     uint32_t pending_count;
+    uint32_t seq_next;
     uint64_t rng;
     /* threads */
     Worker *workers;
@@ -89,7 +95,10 @@ static Runner *runner_new(RunnerKind kind, uint32_t capacity)
     arena_init(&r->scratch, ARENA_DEFAULT_CHUNK, SCRATCH_KEEP);
     if (kind != RUNNER_THREADS) {
         r->pending = mem_calloc(capacity, sizeof *r->pending);
-        if (!r->pending) {
+        r->pending_seq = mem_calloc(capacity, sizeof *r->pending_seq);
+        if (!r->pending || !r->pending_seq) {
+            mem_free(r->pending);
+            mem_free(r->pending_seq);
             mem_free(r);
             return NULL;
         }
@@ -127,6 +136,28 @@ static bool next_task(Worker *w, Task *t)
     return chan_recv(w->inbox, t);
 }
 
+void worker_run_sequence(Arena *scratch, const Task *t,
+                         void (*emit)(void *ud, const Result *r), void *ud)
+{
+    while (t) {
+        Result res;
+        worker_run_task(scratch, t, &res);
+        const Task *then = t->then;
+        if (then)
+            *t->fill = res.kind == RESULT_CHECKED ? res.artifact : NULL;
+        emit(ud, &res);             /* t may be gone after this */
+        t = then;
+    }
+}
+
+static void send_result(void *ud, const Result *res)
+{
+    Worker *w = ud;
+    bool sent = chan_send_unrung(w->outbox, res);
+    assert(sent && "outbox full: more tasks in flight than the ring holds");
+    (void)sent;
+}
+
 static void *worker_main(void *arg)
 {
     Worker *w = arg;
@@ -136,11 +167,7 @@ static void *worker_main(void *arg)
     while (next_task(w, &t)) {
         if (t.kind == TASK_STOP)
             break;
-        Result res;
-        worker_run_task(&scratch, &t, &res);
-        bool sent = chan_send_unrung(w->outbox, &res);
-        assert(sent && "outbox full: more tasks in flight than the ring holds");
-        (void)sent;
+        worker_run_sequence(&scratch, &t, send_result, w);
         if (chan_count(w->inbox) <= LOW_WATER)
             doorbell_ring(w->bell);
     }
@@ -213,27 +240,54 @@ uint32_t runner_workers(const Runner *r)
     return r->kind == RUNNER_THREADS ? r->worker_count : 1;
 }
 
+/* the least loaded worker; ties go to the one that returned a result most
+ * recently (it is still spinning for work) */
+static Worker *least_loaded(const Runner *r)
+{
+    Worker *best = &r->workers[0];
+    for (uint32_t i = 1; i < r->worker_count; i++) {
+        Worker *w = &r->workers[i];
+        if (w->in_flight < best->in_flight ||
+            (w->in_flight == best->in_flight && w->last_result > best->last_result))
+            best = w;
+    }
+    return best;
+}
+
+uint32_t runner_sequence_room(const Runner *r)
+{
+    uint32_t room = r->capacity - r->in_flight;
+    if (r->kind == RUNNER_THREADS) {
+        uint32_t w = PER_WORKER - least_loaded(r)->in_flight;
+        room = w < room ? w : room;
+    }
+    return room;
+}
+
+static void keep_pending(void *ud, const Result *res)
+{
+    Runner *r = ud;
+    r->pending_seq[r->pending_count] = r->seq_next;
+    r->pending[r->pending_count++] = *res;
+}
+
 bool runner_submit(Runner *r, const Task *t)
 {
-    if (r->in_flight >= r->capacity)
+    uint32_t len = 0;
+    for (const Task *k = t; k; k = k->then)
+        len++;
+    if (r->in_flight + len > r->capacity)
         return false;
     if (r->kind == RUNNER_THREADS) {
-        /* the least loaded worker; ties go to the one that returned a
-         * result most recently (it is still spinning for work) */
-        Worker *best = &r->workers[0];
-        for (uint32_t i = 1; i < r->worker_count; i++) {
-            Worker *w = &r->workers[i];
-            if (w->in_flight < best->in_flight ||
-                (w->in_flight == best->in_flight && w->last_result > best->last_result))
-                best = w;
-        }
-        if (best->in_flight >= PER_WORKER || !chan_send(best->inbox, t))
+        Worker *best = least_loaded(r);
+        if (best->in_flight + len > PER_WORKER || !chan_send(best->inbox, t))
             return false;
-        best->in_flight++;
+        best->in_flight += len;
     } else {
-        worker_run_task(&r->scratch, t, &r->pending[r->pending_count++]);
+        worker_run_sequence(&r->scratch, t, keep_pending, r);
+        r->seq_next++;
     }
-    r->in_flight++;
+    r->in_flight += len;
     return true;
 }
 
@@ -286,10 +340,23 @@ void runner_wait(Runner *r, Result *out)
         }
     }
     uint32_t pick = 0;
-    if (r->kind == RUNNER_SCRIPTED)
+    if (r->kind == RUNNER_SCRIPTED) {
         pick = (uint32_t)(next_random(r) % r->pending_count);
+        /* the earliest pending result of its sequence (kept in order) */
+        for (uint32_t k = 0; k < pick; k++)
+            if (r->pending_seq[k] == r->pending_seq[pick]) {
+                pick = k;
+                break;
+            }
+    }
     *out = r->pending[pick];
-    r->pending[pick] = r->pending[--r->pending_count];
+    /* keep the rest in submission order: later ones of a sequence stay
+     * behind the earlier ones */
+    memmove(&r->pending[pick], &r->pending[pick + 1],
+            (r->pending_count - pick - 1) * sizeof *r->pending);
+    memmove(&r->pending_seq[pick], &r->pending_seq[pick + 1],
+            (r->pending_count - pick - 1) * sizeof *r->pending_seq);
+    r->pending_count--;
     r->in_flight--;
 }
 
@@ -300,6 +367,7 @@ void runner_destroy(Runner *r)
     if (r->kind == RUNNER_THREADS)
         threads_teardown(r);
     mem_free(r->pending);
+    mem_free(r->pending_seq);
     arena_free(&r->scratch);
     mem_free(r);
 }

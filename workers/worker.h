@@ -15,7 +15,10 @@
  *
  * Runners (ninja's Plan/Builder/CommandRunner split): the coordinator submits
  * tasks while runner_in_flight < runner_capacity and otherwise waits for one
- * result.  runner_submit never blocks and never fails below capacity.
+ * result.  runner_submit never blocks and never fails below capacity.  A
+ * submission may be a sequence (Task.then) of at most runner_sequence_room
+ * tasks: they run in order on one thread, each with its own result, handed
+ * back in order; every task of it counts in runner_in_flight.
  */
 #ifndef COORD_WORKERS_WORKER_H
 #define COORD_WORKERS_WORKER_H
@@ -116,6 +119,15 @@ typedef struct Task {
     Arena *keep, *ast_arena, *ir_arena;
     bool measure_cpu;                   /* fill Result.cpu_nanos from the
                                          * thread CPU clock (a system call) */
+    /* A sequence the coordinator chose (typecheck only): once this task's
+     * result is made, `fill` receives its artifact (NULL unless it was
+     * checked) — an import slot of `then`'s artifacts — and `then` runs
+     * next, on the same thread, with a result of its own.  `then` and what
+     * it points to belong to the coordinator and stay untouched until its
+     * result arrives; the runner reads `then` only before sending this
+     * task's result. */
+    const struct Task *then;
+    const Artifact **fill;
 } Task;
 
 /* How many results of one source a load task considers. */
@@ -184,7 +196,13 @@ Runner  *runner_scripted_create(uint64_t seed, uint32_t capacity);
 uint32_t runner_capacity(const Runner *r);
 uint32_t runner_workers(const Runner *r);  /* threads; 1 for inline/scripted */
 uint32_t runner_in_flight(const Runner *r);
+/* How many tasks one runner_submit may carry now (>= 1 below capacity). */
+uint32_t runner_sequence_room(const Runner *r);
 bool     runner_submit(Runner *r, const Task *t);
+/* Runs t and the tasks of its sequence in order (filling each `fill`),
+ * handing each result to emit; the caller's scratch arena. */
+void     worker_run_sequence(Arena *scratch, const Task *t,
+                             void (*emit)(void *ud, const Result *r), void *ud);
 /* Blocks until a result is available; only with runner_in_flight > 0. */
 void     runner_wait(Runner *r, Result *out);
 /* Stops and joins every thread (after all results were collected). */

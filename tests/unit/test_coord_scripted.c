@@ -7,7 +7,9 @@
  * runner under many seeds, which hands results back in shuffled orders.  Every
  * run must end with the same module states, the same reports and the same
  * types, byte for byte.  The reference itself is pinned down exactly where
- * the coordinator makes the report (E0001, E040x).
+ * the coordinator makes the report (E0001, E040x).  Typecheck sequences
+ * (several tasks in one submission, results in order) happen under the
+ * scripted runner as under threads, and change nothing either.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -24,6 +26,8 @@
 
 #include "tests/unit/tree.h"
 
+#define REV_LEN 100
+
 static int setup(void **state)
 {
     tree_make("coord_scripted");
@@ -38,6 +42,26 @@ static int setup(void **state)
     put("Bad.kite", "module Wrong exposing (w)\nlet w = 1\n");
     put("Syn.kite", "module Syn exposing (ok)\nlet ok = 1\nlet broken = (1 +\nlet fine = 2\n");
     put("User.kite", "module User exposing (u)\nimport Syn\nlet u = Syn.ok\n");
+    /* a chain whose middle link has a type error */
+    put("Ch/C0.kite", "module Ch.C0 exposing (c)\nlet c = 1\n");
+    put("Ch/C1.kite", "module Ch.C1 exposing (c)\nimport Ch.C0\nlet c = Ch.C0.c + 1\n");
+    put("Ch/C2.kite", "module Ch.C2 exposing (c)\nimport Ch.C1\nlet c = Ch.C1.c + \"x\"\n");
+    put("Ch/C3.kite", "module Ch.C3 exposing (c)\nimport Ch.C2\nlet c = Ch.C2.c + 1\n");
+    put("Ch/C4.kite", "module Ch.C4 exposing (c)\nimport Ch.C3\nlet c = Ch.C3.c * 2\n");
+    put("Ch/C5.kite", "module Ch.C5 exposing (c)\nimport Ch.C4\nlet c = Ch.C4.c - 3\n");
+    /* a chain against discovery order, longer than the first window
+     * (actor.c): Rev.R000 imports Rev.R001 ... imports Rev.R099, so every
+     * module stays open until the last one is parsed */
+    for (int i = 0; i < REV_LEN; i++) {
+        char file[64], text[160];
+        snprintf(file, sizeof file, "Rev/R%03d.kite", i);
+        if (i + 1 < REV_LEN)
+            snprintf(text, sizeof text, "module Rev.R%03d exposing (r)\nimport Rev.R%03d\n"
+                     "let r = Rev.R%03d.r + 1\n", i, i + 1, i + 1);
+        else
+            snprintf(text, sizeof text, "module Rev.R%03d exposing (r)\nlet r = 0\n", i);
+        put(file, text);
+    }
     char path[256];
     snprintf(path, sizeof path, "%s/Dir.kite", tree);
     mkdir(path, 0755);
@@ -57,6 +81,7 @@ static char *observe(CoordSession *s)
     FILE *f = open_memstream(&buf, &len);
     static const char *const names[] = {
         "A", "B", "C", "D", "Cyc.X", "Cyc.Y", "Self", "M", "Bad", "Syn", "User", "Dir",
+        "Ch.C0", "Ch.C1", "Ch.C2", "Ch.C3", "Ch.C4", "Ch.C5",
     };
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
         bool failed;
@@ -118,6 +143,18 @@ static void test_reference(void **state)
     for (uint32_t i = 0; coord_report_get(s, i, &r); i++)
         cycles += strcmp(r.code, "E0402") == 0;
     assert_int_equal(cycles, 2);
+    /* the chain: one type error in its middle, the rest checks */
+    uint32_t chain_errors = 0;
+    for (uint32_t i = 0; coord_report_get(s, i, &r); i++)
+        chain_errors += strncmp(r.module, "Ch.", 3) == 0;
+    assert_int_equal(chain_errors, 1);
+    assert_true(has_report(s, "E0301", "Ch.C2", 3, 19, "type mismatch: expected Int, found Str"));
+    assert_int_equal(coord_module_state(s, "Ch.C5", &failed), MS_DONE);
+    assert_false(failed);
+    /* the reverse chain opened the window beyond its first size */
+    assert_int_equal(coord_module_state(s, "Rev.R000", &failed), MS_DONE);
+    assert_false(failed);
+    assert_true(s->window >= 2 * 32u);
     coord_session_destroy(s);
 }
 
@@ -128,12 +165,16 @@ static void test_shuffled_orders_agree(void **state)
     char *expect = observe(ref);
     coord_session_destroy(ref);
 
+    uint64_t sequenced = 0;
     for (uint64_t seed = 1; seed <= 40; seed++) {
         CoordSession *s = session();
         Runner *r = runner_scripted_create(seed, 1 + (uint32_t)(seed % 9));
         assert_non_null(r);
         coord_run_with_runner(s, r);
         runner_destroy(r);
+        if (seed % 9 == 0)
+            assert_int_equal(s->obs.sequenced, 0);  /* capacity 1: no room */
+        sequenced += s->obs.sequenced;
         char *got = observe(s);
         if (strcmp(got, expect) != 0)
             fail_msg("seed %llu differs:\n--- inline\n%s--- scripted\n%s",
@@ -141,6 +182,7 @@ static void test_shuffled_orders_agree(void **state)
         free(got);
         coord_session_destroy(s);
     }
+    assert_true(sequenced > 0);
     free(expect);
 }
 
