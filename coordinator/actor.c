@@ -193,8 +193,8 @@ static void finish(CoordSession *s, Module *m, bool failed)
 static void validate(CoordSession *s, Module *m)
 {
     assert(m->state == MS_LOADED && m->waiting_checked == 0 && m->waiting_parsed == 0);
-    uint32_t k = cache_validate(s, m);
     bool live = m->live_lent;       /* the session's result (live.c) */
+    uint32_t k = live ? live_validate(s, m) : cache_validate(s, m);
     if (k != NONE) {
         if (live)
             s->obs.session_reused++;

@@ -153,6 +153,8 @@ typedef struct Module {
     struct LiveFile *live;      /* this path's entry, or NULL */
     uint8_t live_mode;          /* LIVE_* (live.c) */
     bool live_lent;
+    uint64_t serial;            /* its result's serial (live.c), 0: none yet */
+    uint64_t *dep_serials;      /* live_absorb's scratch */
     bool ran_phase;             /* a phase task ran for it this run */
     const char *overlay;        /* coord_set_source text for its path, or NULL */
     uint32_t overlay_len;
@@ -347,6 +349,8 @@ void live_free(CoordSession *s);
 int  live_dispatch(CoordSession *s, Module *m);
 const char *live_overlay_copy(CoordSession *s, Module *m);
 CacheKey live_probe_key(const Module *m);    /* LIVE_PROBE: the entry's key */
+/* cache_validate for an adopted result, O(imports) when no import changed. */
+uint32_t live_validate(const CoordSession *s, const Module *m);
 /* A load task found the bytes of the entry's result: adopt it. */
 void live_same_bytes(CoordSession *s, Module *m, const Result *r);
 /* An adopted result about to be computed again (stale, or --cache-verify):

@@ -176,6 +176,12 @@ typedef struct LiveFile {
     ModuleResult res;
     CacheEntry *entries;        /* disk-cache mappings res points into (in keep) */
     uint32_t entry_count;
+    /* serial: names this result (never 0, never reused); dep_serials: per
+     * import, the serial of the import's result that the dependency record
+     * was last found to hold against (0: none or unknown), mem_alloc'd */
+    uint64_t serial;
+    uint64_t *dep_serials;
+    uint32_t dep_count;
 } LiveFile;
 
 typedef struct Overlay {
@@ -196,6 +202,7 @@ typedef struct Live {
     LiveAdd *adds;
     uint32_t add_count, add_cap;
     bool prev_ok;               /* the last run completed */
+    uint64_t next_serial;
 } Live;
 
 static Live *live_get(CoordSession *s)
@@ -268,6 +275,7 @@ static void file_free(LiveFile *f)
     if (!f)
         return;
     file_release(f);
+    mem_free(f->dep_serials);
     mem_free(f->path);
     mem_free(f);
 }
@@ -479,6 +487,35 @@ static const ImportDep *import_deps_keep(const CoordSession *s, Module *m)
     return d;
 }
 
+/* Whether m's result stays with the session after its run. */
+static bool m_keeps(const Module *m)
+{
+    return m->live_lent || (m->serial != 0);
+}
+
+/* The dependency record of m's result held, at the end of the run, against
+ * these results of its imports (live_validate): into m->dep_serials. */
+static void record_dep_serials(const CoordSession *s, Module *m)
+{
+    m->dep_serials = NULL;
+    uint64_t *d = mem_alloc((m->import_count + 1) * sizeof *d);
+    if (!d)
+        return;             /* the next run validates by fingerprints */
+    for (uint32_t i = 0; i < m->import_count; i++) {
+        uint32_t e = m->import_edge[i];
+        d[i] = e != NONE && import_artifact(s, m, i) ? s->mods[s->edges[e].to]->serial : 0;
+    }
+    m->dep_serials = d;
+}
+
+static void set_dep_serials(LiveFile *f, Module *m)
+{
+    mem_free(f->dep_serials);
+    f->dep_serials = m->dep_serials;
+    f->dep_count = m->import_count;
+    m->dep_serials = NULL;
+}
+
 /* m's fresh result into f (f's previous arena was released). */
 static bool file_take(const CoordSession *s, LiveFile *f, Module *m)
 {
@@ -523,6 +560,16 @@ void live_absorb(CoordSession *s)
     StrMap next;
     memset(&next, 0, sizeof next);
     bool have_next = map_reserve(&next, s->mod_count + L->files.count);
+    /* the serial of every result that stays: an adopted one keeps its own,
+     * one computed afresh gets a new one */
+    for (uint32_t i = 0; i < s->mod_count; i++) {
+        Module *m = s->mods[i];
+        if (!ok || !m->live_lent)
+            m->serial = ok && usable(m) ? ++L->next_serial : 0;
+    }
+    for (uint32_t i = 0; ok && i < s->mod_count; i++)
+        if (m_keeps(s->mods[i]))
+            record_dep_serials(s, s->mods[i]);
     for (uint32_t i = 0; i < s->mod_count; i++) {
         Module *m = s->mods[i];
         LiveFile *f = m->live;
@@ -533,6 +580,8 @@ void live_absorb(CoordSession *s)
             m->live_lent = false;
             if (ok && m->stamp.set)
                 f->stamp = m->stamp;
+            if (ok)
+                set_dep_serials(f, m);
             if (have_next && !f->taken) {
                 MapSlot *e = map_find_slot(&L->files, f->path, str_hash(f->path));
                 if (e)
@@ -544,16 +593,16 @@ void live_absorb(CoordSession *s)
             continue;
         }
         if (!ok || !have_next || !usable(m)) {
+            mem_free(m->dep_serials);
+            m->dep_serials = NULL;
             module_release(m);
             continue;
         }
         char buf[PATH_MAX + 2];
-        if (!live_normalize(m->path, buf, sizeof buf)) {
-            module_release(m);
-            continue;
-        }
-        uint64_t h = str_hash(buf);
-        if (map_get(&next, buf, h)) {   /* the same path twice: keep one */
+        uint64_t h = 0;
+        if (!live_normalize(m->path, buf, sizeof buf) || map_get(&next, buf, h = str_hash(buf))) {
+            mem_free(m->dep_serials);   /* (the same path twice: keep one) */
+            m->dep_serials = NULL;
             module_release(m);
             continue;
         }
@@ -574,9 +623,13 @@ void live_absorb(CoordSession *s)
             f->path = path;
         }
         if (!file_take(s, f, m)) {
+            mem_free(m->dep_serials);
+            m->dep_serials = NULL;
             file_free(f);
             continue;
         }
+        f->serial = m->serial;
+        set_dep_serials(f, m);
         f->taken = true;
         map_put(&next, f->path, h, f);
     }
@@ -675,6 +728,7 @@ static void adopt(CoordSession *s, Module *m, LiveFile *f)
     memset(&f->keep, 0, sizeof f->keep);
     f->lent = true;
     m->live_lent = true;
+    m->serial = f->serial;
     m->src = f->src;
     m->src_len = f->src_len;
     m->lines = f->lines;
@@ -775,6 +829,34 @@ const char *live_overlay_copy(CoordSession *s, Module *m)
     memcpy(copy, m->overlay, m->overlay_len);
     copy[m->overlay_len] = '\0';
     return copy;
+}
+
+/* An adopted result's record holds when every import gives the same kind
+ * of input as recorded, the same interface fingerprint, and an artifact of
+ * the very result the record last held against (same serial: the same
+ * artifact, so the same fingerprints of every name): O(imports), no name
+ * fingerprint computed.  Otherwise the local cache's rule decides
+ * (cache_validate: every name's fingerprint). */
+uint32_t live_validate(const CoordSession *s, const Module *m)
+{
+    const LiveFile *f = m->live;
+    const ModuleResult *c = &f->res;
+    if (f->dep_serials && f->dep_count == m->import_count &&
+        c->iface->import_count == m->import_count) {
+        bool same = true;
+        for (uint32_t i = 0; same && i < m->import_count; i++) {
+            const ImportDep *d = &c->imports[i];
+            const NameIface *fi = import_iface(s, m, i);
+            bool art = import_artifact(s, m, i) != NULL;
+            uint32_t flags = (fi ? IMPORT_DEP_IFACE : 0u) | (art ? IMPORT_DEP_ARTIFACT : 0u);
+            const Module *to = m->import_edge[i] != NONE ? s->mods[s->edges[m->import_edge[i]].to] : NULL;
+            same = d->flags == flags && (!fi || d->iface_fp == to->iface_fp) &&
+                   (!art || (to->serial != 0 && to->serial == f->dep_serials[i]));
+        }
+        if (same)
+            return 0;
+    }
+    return cache_validate(s, m);
 }
 
 CacheKey live_probe_key(const Module *m)
