@@ -617,6 +617,8 @@ void live_absorb(CoordSession *s)
             char *path = f ? normalized_copy(buf) : NULL;
             if (!path) {
                 mem_free(f);
+                mem_free(m->dep_serials);
+                m->dep_serials = NULL;
                 module_release(m);
                 continue;
             }
