@@ -327,6 +327,7 @@ static void dispatch(CoordSession *s, Module *m)
         t.name = m->name;
         if (load) {
             t.cache = s->cache;
+            t.manifest = s->manifest;
             t.remote = cache_remote_take(s, false);
         }
         if (mode == LIVE_PROBE) {
@@ -347,6 +348,7 @@ static void dispatch(CoordSession *s, Module *m)
         t.ast = m->ast;
         t.src = m->src;             /* parsed again when ast is NULL (stale) */
         t.src_len = m->src_len;
+        t.path = m->path;           /* read first when src is NULL (not read by its load) */
         t.self = m->self_iface ? m->self_iface : m->iface;
         t.import_count = m->import_count;
         const NameIface **ifaces = co_alloc(s, (m->import_count + 1) * sizeof *ifaces);
@@ -423,11 +425,12 @@ static void on_result(CoordSession *s, const Result *r)
             break;
         }
         m->stamp = r->stamp;
-        m->src = r->src;
+        m->src = r->src;            /* NULL when the manifest spared the read */
         m->src_len = r->src_len;
         m->lines = r->lines;
         m->keyed = true;
         m->key = r->key;
+        cache_note_stat(s, m, r);
         m->cand_count = r->cand_count;
         m->cands = r->cands;
         m->entries = r->entries;
@@ -445,6 +448,8 @@ static void on_result(CoordSession *s, const Result *r)
         m->stamp = r->stamp;
         m->keyed = r->keyed;
         m->key = r->key;
+        if (r->keyed)
+            cache_note_stat(s, m, r);
         m->lines = r->lines;
         m->phase_reports[TASK_PARSE] = r->reports;
         m->src = r->src;
@@ -464,6 +469,10 @@ static void on_result(CoordSession *s, const Result *r)
     case TASK_CANON:
         assert(m->state == MS_CANONICALIZING);
         m->phase_reports[TASK_CANON] = r->reports;
+        if (r->src && !m->src) {    /* read now: its load did not */
+            m->src = r->src;
+            m->src_len = r->src_len;
+        }
         if (r->parsed_too && r->iface_fp != m->iface_fp) {
             co_add_report(s, m, RC_E0902, 0, 0,
                           "internal compiler error: the cached interface of %s differs from its source",

@@ -29,9 +29,12 @@
  *   CANONICALIZING, CANONICALIZED (waits for waiting_checked == 0), CHECKING
  *   DONE        finished; `failed` says whether it succeeded
  *   With a result cache (coordinator/cache.c), a module is loaded instead:
- *   LOADING     load task in flight: it reads and hashes the source and
- *               looks up results of it; with none it parses at once, and the
- *               module goes on as from PARSING
+ *   LOADING     load task in flight: it reads and hashes the source (or,
+ *               when the manifest's stat data stand for the file, takes its
+ *               key from there without reading it: src stays NULL until a
+ *               canonicalize task or the reports need it) and looks up
+ *               results of it; with none it parses at once, and the module
+ *               goes on as from PARSING
  *   LOADED      candidate results; interface and edges come from them, as
  *               after a parse (it counts as parsed); waits for
  *               waiting_checked == 0, then is validated on this thread:
@@ -159,6 +162,8 @@ typedef struct Module {
     const char *overlay;        /* coord_set_source text for its path, or NULL */
     uint32_t overlay_len;
     CacheKey overlay_key;
+    bool recordable;            /* keyed, and mstat may go into the manifest */
+    ManifestStat mstat;         /* keyed: the source's stat data */
 } Module;
 
 typedef struct ReadyQueue {
@@ -264,6 +269,12 @@ struct CoordSession {
     /* The result cache: NULL when off or when it could not be opened. */
     CacheStore *cache;
     char cache_warning[600];
+    /* The previous run's stat data for this run's shape (workers/manifest.h;
+     * NULL: none), and whether this run must write it anew (it read a
+     * source: a change, a new file, or a record too recent to trust). */
+    Manifest *manifest;
+    uint64_t manifest_shape;
+    bool manifest_dirty;
     /* The remote tier (coordinator/cache.c): NULL when off.  Its
      * connections belong to whoever holds them: the free ones here, the
      * others inside the load or typecheck task that carries them, until the
@@ -274,7 +285,7 @@ struct CoordSession {
     RemoteCounters remote_obs;
     char remote_warning[400];
     struct {
-        uint64_t hits, misses, stale, corrupt, written, bytes_read, bytes_written;
+        uint64_t hits, misses, stale, corrupt, written, bytes_read, bytes_written, unread;
     } cache_obs;
 };
 
@@ -320,6 +331,8 @@ void cache_open(CoordSession *s);               /* at the start of coord_run */
 void cache_finish(CoordSession *s);             /* at its end: the automatic trim */
 void cache_close(CoordSession *s);              /* with the session: every mapping */
 void cache_count(CoordSession *s, const Result *r);
+/* A keyed load or parse result: m's stat data for the manifest. */
+void cache_note_stat(CoordSession *s, Module *m, const Result *r);
 RemoteConn *cache_remote_take(CoordSession *s, bool write);
 /* The first candidate of a LOADED module whose dependency record holds
  * against its imports now, or NONE. */

@@ -25,8 +25,10 @@
 
 #include "base/mem.h"
 
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 const NameIface *import_iface(const CoordSession *s, const Module *m, uint32_t i)
 {
@@ -66,6 +68,55 @@ static void remote_open_tier(CoordSession *s)
         co_oom(s);
 }
 
+/* The manifest of this run's shape: the working directory, the roots and
+ * the -I directories as given (their paths are the modules' paths). */
+static void manifest_open_for(CoordSession *s)
+{
+    char cwd[PATH_MAX];
+    if (!s->cache || !getcwd(cwd, sizeof cwd))
+        return;
+    uint64_t shape = manifest_shape(cwd);
+    for (uint32_t i = 0; i < s->root_count; i++)
+        shape = manifest_shape_add(shape, s->roots[i].walked ? 'R' : 'F', s->roots[i].dir);
+    for (uint32_t i = 0; i < s->search_count; i++)
+        shape = manifest_shape_add(shape, 'I', s->search[i].dir);
+    s->manifest_shape = shape;
+    s->manifest = manifest_open(cache_store_vfd(s->cache), shape);
+}
+
+/* Writes this run's manifest when it read a source or knows a different
+ * set of files: one record per module whose stat data may be trusted. */
+static void manifest_write_for(CoordSession *s)
+{
+    uint64_t n = 0;
+    for (uint32_t i = 0; i < s->mod_count; i++)
+        n += s->mods[i]->keyed && s->mods[i]->recordable;
+    if (!s->manifest_dirty && n == manifest_count(s->manifest))
+        return;
+    ManifestRec *recs = mem_alloc((size_t)(n + 1) * sizeof *recs);
+    if (!recs)
+        return;                     /* the next run reads again: only slower */
+    uint64_t k = 0;
+    for (uint32_t i = 0; i < s->mod_count; i++) {
+        const Module *m = s->mods[i];
+        if (!m->keyed || !m->recordable)
+            continue;
+        recs[k++] = (ManifestRec){ m->path, m->mstat, m->key, m->src_len, m->lines };
+    }
+    manifest_write(cache_store_vfd(s->cache), s->manifest_shape, recs, k);
+    mem_free(recs);
+}
+
+void cache_note_stat(CoordSession *s, Module *m, const Result *r)
+{
+    m->mstat = r->mstat;
+    m->recordable = r->recordable;
+    if (r->unread)
+        s->cache_obs.unread++;
+    else
+        s->manifest_dirty = true;
+}
+
 void cache_open(CoordSession *s)
 {
     if (!s->opts.cache || s->cache)     /* open already: a repeated run */
@@ -76,6 +127,7 @@ void cache_open(CoordSession *s)
         s->cache = NULL;
         snprintf(s->cache_warning, sizeof s->cache_warning, "%s; checking without the cache", err);
     }
+    manifest_open_for(s);
     remote_open_tier(s);
 }
 
@@ -117,6 +169,8 @@ void cache_close(CoordSession *s)
             cache_entry_release(&m->entries[k]);
         m->cand_count = 0;
     }
+    manifest_close(s->manifest);
+    s->manifest = NULL;
     cache_store_close(s->cache);
     s->cache = NULL;
 }
@@ -126,9 +180,16 @@ void cache_finish(CoordSession *s)
 {
     if (!s->cache)
         return;
+    /* This run's entries become one pack (also rewriting packs in which a
+     * lookup rejected an entry), then the bound is enforced. */
     uint64_t removed = 0;
+    if (cache_store_publish(s->cache) != 0 && s->cache_obs.written > 0 && !s->cache_warning[0])
+        snprintf(s->cache_warning, sizeof s->cache_warning,
+                 "cannot write results into the cache %s; they were not saved",
+                 cache_store_dir(s->cache));
     if (s->cache_obs.written > 0)
         cache_store_maybe_trim(s->cache, &removed);
+    manifest_write_for(s);
     if (s->remote && !s->remote_warning[0])
         remote_warning(s->remote, s->remote_warning, sizeof s->remote_warning);
 }

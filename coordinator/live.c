@@ -455,7 +455,7 @@ void live_free(CoordSession *s)
 static bool usable(const Module *m)
 {
     return m->state == MS_DONE && !m->failed && m->artifact && m->keyed &&
-           m->dup_of == NONE && m->iface;
+           m->dup_of == NONE && m->iface && m->src;  /* (not one the manifest left unread) */
 }
 
 static void module_release(Module *m)
@@ -869,7 +869,7 @@ CacheKey live_probe_key(const Module *m)
 void live_same_bytes(CoordSession *s, Module *m, const Result *r)
 {
     LiveFile *f = m->live;
-    FileStamp stamp = r->stamp;
+    FileStamp stamp = r->stamp.set ? r->stamp : f->stamp;   /* unset: not read (manifest) */
     arena_free(&m->keep);           /* the bytes just read again */
     adopt(s, m, f);
     m->stamp = stamp;

@@ -68,13 +68,20 @@ void results_collect(CoordSession *s)
         memset(ctx, 0, sizeof *ctx);
         ctx->module = co_display_name(m);
         ctx->path = m->path;
-        ctx->src = m->src;
-        ctx->src_len = m->src_len;
         uint32_t count = 0;
         for (OwnReport *o = m->own; o; o = o->next)
             count++;
         for (int k = 0; k < COORD_PHASE_COUNT; k++)
             count += m->phase_reports[k].count;
+        /* A module whose load did not read its source (the manifest said it
+         * is unchanged) reads it now, only when a report of it is printed
+         * with its lines.  (Edited since the run's stat: the snippet shows
+         * the new text, as any tool reading a file that changes under it.) */
+        if (!m->src && m->keyed && count > 0 &&
+            worker_read_source(m->path, &m->keep, &m->src, &m->src_len) == -1)
+            co_oom(s);              /* never reports without their lines */
+        ctx->src = m->src;
+        ctx->src_len = m->src_len;
         /* a line table only serves this module's reports: skip the pass
          * over the source (and its memory) when there are none */
         if (m->src && count > 0) {

@@ -156,6 +156,7 @@ bool coord_stats(const CoordSession *s, CoordStats *out)
     out->cache_stale = s->cache_obs.stale;
     out->cache_corrupt = s->cache_obs.corrupt;
     out->cache_written = s->cache_obs.written;
+    out->cache_unread = s->cache_obs.unread;
     out->cache_bytes_read = s->cache_obs.bytes_read;
     out->cache_bytes_written = s->cache_obs.bytes_written;
     out->remote = s->remote != NULL;
@@ -215,6 +216,7 @@ void coord_print_stats(const CoordSession *s, FILE *out)
             { "hits", st.cache_hits }, { "misses", st.cache_misses }, { "stale", st.cache_stale },
             { "corrupt", st.cache_corrupt }, { "written", st.cache_written },
             { "bytes_read", st.cache_bytes_read }, { "bytes_written", st.cache_bytes_written },
+            { "unread", st.cache_unread },
         };
         for (size_t i = 0; i < sizeof c / sizeof *c; i++)
             fprintf(out, "stats.cache.%s: %llu\n", c[i].key, (unsigned long long)c[i].v);

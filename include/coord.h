@@ -258,6 +258,7 @@ typedef struct CoordStats {
     uint64_t cache_written;
     uint64_t cache_bytes_read;
     uint64_t cache_bytes_written;
+    uint64_t cache_unread;          /* sources not read: their stat data matched the manifest */
     /* The remote cache (all 0 without one).  remote_hits are results
      * fetched that passed validation; remote_wait_ns is the time tasks spent
      * waiting on the network (connects, writes, reads). */

@@ -776,11 +776,9 @@ static uint32_t expr_leaf(Canon *C, uint32_t n, uint32_t s, uint32_t e)
     }
 }
 
-static uint32_t pop32(Builder *b)
+static inline uint32_t pop32(Builder *b)
 {
-    uint32_t v = at32(b, b->count - 1);
-    builder_truncate(b, b->count - 1);
-    return v;
+    return ((uint32_t *)b->data)[--b->count];
 }
 
 /* One step of the expression on top of expr's stack, t.  Returns the AST
@@ -935,7 +933,7 @@ static uint32_t expr(Canon *C, uint32_t root)
             break;
         next = expr_step(C, &BUILDER_AT(&C->tasks, ExprTask, C->tasks.count - 1));
         if (next == NONE)
-            builder_truncate(&C->tasks, C->tasks.count - 1);
+            C->tasks.count--;
     }
     return pop32(&C->stack);
 }

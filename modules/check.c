@@ -507,12 +507,31 @@ static uint32_t infer_leaf(Check *c, uint32_t e)
     }
 }
 
-static void vals_push(Check *c, uint32_t v)
+/* builder_push with the common case inline.  A failed push cannot return:
+ * the scratch arena has an oom target. */
+static inline void *push_slot(Builder *b)
 {
-    uint32_t *slot = builder_push(&c->vals);
+    if (b->count < b->cap)
+        return b->data + (size_t)b->count++ * b->elem_size;
+    void *slot = builder_push(b);
     if (!slot)
-        abort();   /* unreachable: the scratch arena has an oom target */
-    *slot = v;
+        abort();   /* unreachable */
+    return slot;
+}
+
+/* What an arithmetic, comparison (not == / !=), logical or `++` operator
+ * takes and gives. */
+static void operator_types(const TyStore *s, CanonExprKind k, uint32_t *operand, uint32_t *result)
+{
+    if (k == CE_OR || k == CE_AND) *operand = *result = s->t_bool;
+    else if (k == CE_CONCAT) *operand = *result = s->t_str;
+    else if (k >= CE_LT && k <= CE_GE) *operand = s->t_int, *result = s->t_bool;
+    else *operand = *result = s->t_int;
+}
+
+static inline void vals_push(Check *c, uint32_t v)
+{
+    *(uint32_t *)push_slot(&c->vals) = v;
 }
 
 static uint32_t *vals_at(Check *c, uint32_t mark) { return &BUILDER_AT(&c->vals, uint32_t, mark); }
@@ -594,10 +613,7 @@ static uint32_t infer_step(Check *c, InferTask *t, uint32_t r, uint32_t *out)
     case CE_OR: case CE_AND: case CE_LT: case CE_LE: case CE_GT: case CE_GE:
     case CE_ADD: case CE_SUB: case CE_MUL: case CE_DIV: case CE_MOD: case CE_CONCAT: {
         uint32_t operand, result;
-        if (k == CE_OR || k == CE_AND) operand = result = s->t_bool;
-        else if (k == CE_CONCAT) operand = result = s->t_str;
-        else if (k >= CE_LT && k <= CE_GE) operand = s->t_int, result = s->t_bool;
-        else operand = result = s->t_int;
+        operator_types(s, k, &operand, &result);
         if (step == 0) return a;
         if (step == 1) {
             t->x = unify_expr(c, operand, r, a);
@@ -723,9 +739,7 @@ static uint32_t infer(Check *c, uint32_t root)
         if (next != CANON_NONE) {
             r = infer_leaf(c, next);
             if (r == TY_NONE) {
-                InferTask *t = builder_push(&c->tasks);
-                if (!t)
-                    abort();   /* unreachable: the scratch arena has an oom target */
+                InferTask *t = push_slot(&c->tasks);
                 *t = (InferTask){ .e = next };
             }
         }
@@ -734,7 +748,7 @@ static uint32_t infer(Check *c, uint32_t root)
         uint32_t out = TY_NONE;
         next = infer_step(c, &BUILDER_AT(&c->tasks, InferTask, c->tasks.count - 1), r, &out);
         if (next == CANON_NONE) {
-            builder_truncate(&c->tasks, c->tasks.count - 1);
+            c->tasks.count--;
             r = out;
         }
     }

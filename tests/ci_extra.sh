@@ -8,7 +8,8 @@
 #     at every step, exact re-check counts) and tests/cache/robust.sh
 #     (corrupt entries, two processes, SIGKILL, unusable directory) and
 #     tests/cache/cli.sh (coord cache info|trim|clean, directory and bound
-#     resolution, the automatic trim);
+#     resolution, the automatic trim) and tests/cache/manifest.sh (the stat
+#     manifest: unread sources, same-size edits, racy records);
 #   - bad input: every hostile file of tests/badinput/run.sh, and the
 #     hostile environments of tests/badinput/io.sh;
 #   - oom: a reduced allocation-failure walk (tests/oom/run.sh quick),
@@ -43,6 +44,7 @@ echo "== ci_extra: result cache (edit walk, corruption, concurrency)"
 tests/cache/edits.sh "$coord" "$gen" 200 200
 tests/cache/robust.sh "$coord" "$gen"
 tests/cache/cli.sh "$coord"
+tests/cache/manifest.sh "$coord" "$gen"
 echo "== ci_extra: long lists (asan)"
 tests/stress/long.sh "$coord"
 echo "== ci_extra: bad input"

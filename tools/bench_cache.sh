@@ -5,7 +5,8 @@
 #   tools/bench_cache.sh BUILD_ROOT TREE
 #
 # On TREE (a generated tree; bench.sh passes its 10 000-module `wide` one),
-# whole-process wall time of `coord check -j2`, each the median of
+# whole-process wall time and CPU time (user + system, which other load on a
+# shared machine disturbs less) of `coord check -j2`, each the median of
 # BENCH_RUNS runs, side by side in one run:
 #   nocache   --no-cache
 #   cold      an empty cache (it is filled)
@@ -15,7 +16,8 @@
 #   iface     the type of ident<i> of that hub changed (its users re-check)
 # Each edit run starts from a copy of the warm cache and the unedited tree.  Also
 # peak RSS (stats.peak_rss_kb) warm vs cold, modules re-checked
-# (typecheck.tasks) and the cache's bytes per module.
+# (typecheck.tasks), sources not read (cache.unread: the manifest) and the
+# cache's bytes per module.
 set -eu
 B=${1:-build}
 TREE=$2
@@ -39,12 +41,15 @@ measure() {
         i=$((i + 1))
         $prep
         t0=$(now)
-        "$REL/coord" check -j2 --stats "$@" "$tree" >/dev/null 2>"$tmp/st.$i" || true
+        /usr/bin/time -f 'cpu %U %S' -o "$tmp/cpu.$i" \
+            "$REL/coord" check -j2 --stats "$@" "$tree" >/dev/null 2>"$tmp/st.$i" || true
         t1=$(now)
         echo "$(( (t1 - t0) / 1000 )) $i" >>"$tmp/walls"
+        awk '/^cpu / { print 1000 * ($2 + $3) }' "$tmp/cpu.$i" >>"$tmp/cpus.$name"
     done
     pick=$(sort -g "$tmp/walls" | awk '{ v[NR] = $2 } END { print v[int((NR + 1) / 2)] }')
     awk -v p="$pick" '$2 == p { print $1 / 1000 }' "$tmp/walls" >"$tmp/$name.ms"
+    median <"$tmp/cpus.$name" >"$tmp/$name.cpu"
     cp "$tmp/st.$pick" "$tmp/$name.stats"
 }
 stat_of() { sed -n "s/^stats\\.$2: //p" "$tmp/$1.stats"; }
@@ -82,15 +87,18 @@ measure leaf edit_leaf --cache-dir "$cache"
 measure hub edit_hub --cache-dir "$cache"
 measure iface edit_iface --cache-dir "$cache"
 modules=$(stat_of nocache modules)
-bytes=$(du -sb "$cache" | cut -f1)
+bytes=$(du -sb "$tmp/snap" | cut -f1)     # the warm cache (one pack, lru, manifest)
 echo
 echo "== result cache: $modules modules ($(basename "$TREE")), coord check -j2, whole process, median of $RUNS"
-printf '%-9s %9s %9s %9s %9s %8s\n' run wall_ms vs_nocache rechecked hits rss_MB
+printf '%-9s %9s %9s %9s %9s %9s %9s %9s %8s\n' run wall_ms vs_nocache cpu_ms vs_nocache rechecked hits unread rss_MB
 for r in nocache cold warm leaf hub iface; do
     awk -v r="$r" -v ms="$(cat "$tmp/$r.ms")" -v base="$(cat "$tmp/nocache.ms")" \
+        -v cpu="$(cat "$tmp/$r.cpu")" -v cbase="$(cat "$tmp/nocache.cpu")" \
         -v tc="$(stat_of "$r" typecheck.tasks)" -v hits="$(stat_of "$r" cache.hits)" \
-        -v rss="$(stat_of "$r" peak_rss_kb)" \
-        'BEGIN { printf "%-9s %9.1f %8.1f%% %9s %9s %8.1f\n", r, ms, 100 * ms / base, tc, (hits == "" ? "-" : hits), rss / 1024 }'
+        -v unread="$(stat_of "$r" cache.unread)" -v rss="$(stat_of "$r" peak_rss_kb)" \
+        'BEGIN { printf "%-9s %9.1f %8.1f%% %9.0f %8.1f%% %9s %9s %9s %8.1f\n", r, ms, 100 * ms / base,
+                 cpu, 100 * cpu / cbase, tc, (hits == "" ? "-" : hits), (unread == "" ? "-" : unread),
+                 rss / 1024 }'
 done
 echo "leaf: $leaf; hub: $hub (imported by $best of the first 50 files' importers; iface edit: ident$hi)"
 awk -v b="$bytes" -v m="$modules" 'BEGIN { printf "cache: %d bytes, %.0f bytes per module\n", b, b / m }'

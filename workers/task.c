@@ -18,9 +18,15 @@
  *   - The result cache (DESIGN.md section 7) is read here and written here,
  *     never on the coordinator: a load task reads, hashes and looks up a
  *     source (a miss parses at once and answers as a parse task), a
- *     typecheck task given a cache publishes its module's result.  A cache
- *     failure is only counted (Result.cache, write_failed): it never fails
- *     the task.
+ *     typecheck task given a cache hands its module's result to the store
+ *     (published as one pack when the run ends).  A cache failure is only
+ *     counted (Result.cache, write_failed): it never fails the task.
+ *   - With a manifest (workers/manifest.h) a load task first stats the
+ *     source: when the previous run's record stands for it, the key is the
+ *     record's and the file is not read (Result.unread, src NULL); a
+ *     canonicalize task without src reads it when it must parse.  Every
+ *     read records the file's stat data and whether they may be trusted by
+ *     a later run (Result.mstat, recordable).
  *   - The remote tier, when the task carries a connection: a load task whose
  *     local lookup found nothing usable asks it, and stores what passes
  *     validation in the local cache; a publishing typecheck task also writes
@@ -77,10 +83,8 @@ static uint32_t count_lines(const char *src, uint32_t len)
 /* Reads the whole file into `keep` (NUL-terminated).  Returns 0, an errno
  * value, READ_NOT_REGULAR, or -1 when out of memory. */
 static int read_source(const char *path, Arena *keep, const char **src, uint32_t *len,
-                       FileStamp *stamp)
+                       struct stat *out_st)
 {
-    struct timespec now;
-    clock_gettime(CLOCK_REALTIME, &now);
     /* O_NONBLOCK: opening a FIFO must not wait for a writer (it is then
      * rejected below as not a regular file).  Reads of a regular file
      * ignore the flag. */
@@ -115,13 +119,6 @@ static int read_source(const char *path, Arena *keep, const char **src, uint32_t
         close(fd);
         return EFBIG;
     }
-    stamp->set = true;
-    stamp->read_ns = (int64_t)now.tv_sec * 1000000000 + now.tv_nsec;
-    stamp->mtime_ns = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
-    stamp->ctime_ns = (int64_t)st.st_ctim.tv_sec * 1000000000 + st.st_ctim.tv_nsec;
-    stamp->size = (uint64_t)st.st_size;
-    stamp->ino = (uint64_t)st.st_ino;
-    stamp->dev = (uint64_t)st.st_dev;
     size_t size = (size_t)st.st_size;
     /* One chunk for the source and what stays of the module with it (name
      * interface, artifact, reports: about as large again for Kite, capped so
@@ -152,6 +149,8 @@ static int read_source(const char *path, Arena *keep, const char **src, uint32_t
     }
     close(fd);
     buf[got] = '\0';
+    if (out_st)
+        *out_st = st;
     /* A leading UTF-8 byte-order mark is not part of the text: offsets, and
      * so columns, count from after it, as an editor shows the line. */
     size_t bom = got >= 3 && memcmp(buf, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
@@ -166,12 +165,38 @@ static void fail(Result *r, FailCause cause)
     r->cause = cause;
 }
 
-/* Reads the task's source into r->src (false: r is final, E0001 or OOM). */
+static int64_t realtime_ns(void)
+{
+    struct timespec ts;
+    if (clock_gettime(CLOCK_REALTIME, &ts) != 0)
+        return INT64_MAX;             /* every file then looks too recent */
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+int worker_read_source(const char *path, Arena *keep, const char **src, uint32_t *len)
+{
+    return read_source(path, keep, src, len, NULL);
+}
+
+/* Reads the task's source into r->src (false: r is final, E0001 or OOM),
+ * with its stat data for the manifest. */
 static bool read_step(Arena *scratch, const Task *t, Result *r)
 {
     const char *src = NULL;
     uint32_t len = 0;
-    int err = read_source(t->path, t->keep, &src, &len, &r->stamp);
+    struct stat st;
+    int64_t read_ns = realtime_ns();
+    int err = read_source(t->path, t->keep, &src, &len, &st);
+    if (err == 0) {
+        r->mstat = manifest_stat_of(&st);
+        r->recordable = !manifest_racy(&r->mstat, read_ns);
+        r->stamp = (FileStamp){
+            .set = true, .read_ns = read_ns,
+            .mtime_ns = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec,
+            .ctime_ns = (int64_t)st.st_ctim.tv_sec * 1000000000 + st.st_ctim.tv_nsec,
+            .size = (uint64_t)st.st_size, .ino = (uint64_t)st.st_ino, .dev = (uint64_t)st.st_dev,
+        };
+    }
     if (err == -1 || err == READ_NO_FD) {
         fail(r, err == -1 ? FAIL_OOM : FAIL_NOFILE);
         return false;
@@ -254,41 +279,54 @@ static void run_parse(Arena *scratch, const Task *t, Result *r)
     parse_step(scratch, t, r);
 }
 
-/* Reads and hashes the source, then takes every result of it the cache
- * holds that is well formed (result_view); the coordinator validates their
- * dependency records once the imports are final.  None: a miss, parsed at
- * once.  Candidates are marked used for the cache's LRU here, off the
- * coordinator. */
-static void run_load(Arena *scratch, const Task *t, Result *r)
+/* Reads the source and hashes it into r->key.  False: r is final, answered
+ * as a parse (E0001 or no memory). */
+static bool load_read_key(Arena *scratch, const Task *t, Result *r)
 {
+    r->unread = false;
     if (!read_step(scratch, t, r)) {
-        r->task = TASK_PARSE;       /* E0001 or no memory: as a parse */
-        return;
+        r->task = TASK_PARSE;
+        return false;
     }
     /* The key: the source bytes and the module name its path implies (a
      * module whose header disagrees, E0403, is checked under that name). */
     uint64_t seed = hash_bytes(t->name, strlen(t->name));
     hash_bytes128(r->src, r->src_len, seed, &r->key.hi, &r->key.lo);
     r->keyed = true;
-    if (t->live && r->key.hi == t->live_key.hi && r->key.lo == t->live_key.lo) {
-        r->kind = RESULT_LOADED;    /* the session tier has its result */
-        r->same_bytes = true;
-        return;
+    return true;
+}
+
+/* The first step of a load: the key.  When the manifest's record stands for
+ * the file (one stat), the record's key, and the file is not read
+ * (r->unread); else the source is read and hashed.  False: r is final,
+ * answered as a parse (E0001 or no memory). */
+static bool load_key(Arena *scratch, const Task *t, Result *r)
+{
+    struct stat st;
+    ManifestRec rec;
+    if (t->manifest && stat(t->path, &st) == 0 && manifest_lookup(t->manifest, t->path, &st, &rec)) {
+        r->key = rec.key;
+        r->keyed = true;
+        r->src_len = rec.src_len;
+        r->lines = rec.lines;
+        r->mstat = rec.st;
+        r->recordable = true;
+        r->unread = true;
+        return true;
     }
-    if (!t->cache) {
-        r->task = TASK_PARSE;
-        parse_step(scratch, t, r);
-        return;
-    }
-    CacheEntry *found = ARENA_ARRAY(scratch, CacheEntry, LOAD_CANDIDATES);
-    uint32_t n = found ? cache_store_load(t->cache, r->key, found, LOAD_CANDIDATES, &r->cache) : 0;
-    /* Nothing local: one entry from the remote, if it has one (its bytes
-     * passed the same validation as a file's). */
-    bool remote = false;
-    if (n == 0 && found && t->remote) {
-        n = remote_get_entries(t->remote, &r->key, 1, found, &r->remote_cnt);
-        remote = n == 1;
-    }
+    return load_read_key(scratch, t, r);
+}
+
+/* The last step of a load: takes every result in found[0..n) that is well
+ * formed (result_view); the coordinator validates their dependency records
+ * once the imports are final.  None: a miss, parsed at once (a source the
+ * manifest spared is read, and keyed by its bytes, first).  Local
+ * candidates are marked used for the cache's LRU here, off the coordinator
+ * (an atomic store into the shared lru table, only when it would move);
+ * fetched ones (remote) are written to the local cache. */
+static void load_finish(Arena *scratch, const Task *t, Result *r, CacheEntry *found,
+                        uint32_t n, bool remote)
+{
     ModuleResult *cands = n ? ARENA_ARRAY(t->keep, ModuleResult, n) : NULL;
     CacheEntry *kept = n ? ARENA_ARRAY(t->keep, CacheEntry, n) : NULL;
     uint32_t valid = 0;
@@ -300,8 +338,6 @@ static void run_load(Arena *scratch, const Task *t, Result *r)
         }
         if (cands && kept &&
             result_view(secs, found[i].section_count, r->src_len, t->keep, &cands[valid])) {
-            /* a local entry's mtime is its last use: touch it (a stat,
-             * rarely a utimensat) only when the store would move it */
             if (remote)         /* fetched: kept locally too */
                 cache_store_write(t->cache, r->key, found[i].variant, found[i].sections,
                                   found[i].section_count, &r->cache);
@@ -320,6 +356,8 @@ static void run_load(Arena *scratch, const Task *t, Result *r)
         }
     }
     if (valid == 0) {
+        if (r->unread && !load_read_key(scratch, t, r))
+            return;
         r->task = TASK_PARSE;       /* a parse task that looked first */
         parse_step(scratch, t, r);
         return;
@@ -328,6 +366,33 @@ static void run_load(Arena *scratch, const Task *t, Result *r)
     r->cand_count = valid;
     r->cands = cands;
     r->entries = kept;
+}
+
+/* A load task: the key, the local lookup, with nothing local one entry
+ * from the remote (its bytes passed the same validation as a pack's), then
+ * the candidates (or a parse). */
+static void run_load(Arena *scratch, const Task *t, Result *r)
+{
+    if (!load_key(scratch, t, r))
+        return;
+    if (t->live && r->key.hi == t->live_key.hi && r->key.lo == t->live_key.lo) {
+        r->kind = RESULT_LOADED;    /* the session tier has its result */
+        r->same_bytes = true;
+        return;
+    }
+    if (!t->cache) {                /* (no manifest either: the source was read) */
+        r->task = TASK_PARSE;
+        parse_step(scratch, t, r);
+        return;
+    }
+    CacheEntry *found = ARENA_ARRAY(scratch, CacheEntry, LOAD_CANDIDATES);
+    uint32_t n = found ? cache_store_load(t->cache, r->key, found, LOAD_CANDIDATES, &r->cache) : 0;
+    bool remote = false;
+    if (n == 0 && found && t->remote) {
+        n = remote_get_entries(t->remote, &r->key, 1, found, &r->remote_cnt);
+        remote = n == 1;
+    }
+    load_finish(scratch, t, r, found, n, remote);
 }
 
 /* Publishes a finished module's result; a failure is only counted. */
@@ -365,9 +430,20 @@ static void run_canon(Arena *scratch, const Task *t, Result *r)
 {
     const Ast *ast = t->ast;
     if (!ast) {
+        const char *src = t->src;
+        uint32_t src_len = t->src_len;
+        if (!src) {                 /* its load did not read it (the manifest) */
+            int err = read_source(t->path, t->keep, &src, &src_len, NULL);
+            if (err != 0) {
+                fail(r, err == -1 ? FAIL_OOM : err == READ_NO_FD ? FAIL_NOFILE : FAIL_INTERNAL);
+                return;
+            }
+            r->src = src;
+            r->src_len = src_len;
+        }
         ParseOutput po;
         memset(&po, 0, sizeof po);
-        PhaseStatus ps = parse_module(t->src, t->src_len, t->keep, t->ast_arena, scratch, &po);
+        PhaseStatus ps = parse_module(src, src_len, t->keep, t->ast_arena, scratch, &po);
         arena_reset(scratch);
         if (ps != PHASE_OK || !po.ast || !po.iface) {
             arena_reset(t->ast_arena);

@@ -31,6 +31,7 @@
 #include "modules/result.h"
 #include "reports/report.h"
 #include "workers/cache_store.h"
+#include "workers/manifest.h"
 #include "workers/remote.h"
 #include <stdbool.h>
 #include <stdint.h>
@@ -100,6 +101,11 @@ typedef struct Task {
      * reports, lines, the imports' part of the dependency record), the task
      * adds the artifact, its reports and the names it looked up. */
     CacheStore *cache;
+    /* load: the previous run's stat data (NULL: none).  A source whose
+     * record stands for it (workers/manifest.h) is not read: its key comes
+     * from the record, and it is read later only if it must be parsed
+     * (canonicalize without `src` reads `path`) or its reports printed. */
+    const Manifest *manifest;
     /* load and typecheck with `cache`: a remote cache connection, owned by
      * the task until its result hands it back (NULL: no remote).  A load
      * whose local lookup finds nothing usable asks it and stores what it
@@ -154,13 +160,17 @@ typedef struct Result {
     const ModuleResult *cands;          /* in keep */
     CacheEntry *entries;                /* in keep: their mappings, released by the owner */
     CacheCounters cache;                /* load/typecheck: what the store counted */
+    bool unread;                        /* load: keyed by the manifest; src is NULL */
+    bool recordable;                    /* keyed: mstat may go into the manifest */
+    ManifestStat mstat;                 /* keyed: the file's stat data */
     RemoteConn *remote;                 /* the task's connection, handed back */
     RemoteCounters remote_cnt;          /* what it counted */
     bool write_failed;                  /* typecheck: the entry could not be written */
     bool same_bytes;                    /* load with `live`: the source is live_key's */
     FileStamp stamp;                    /* parse/load: the file as it was read */
     bool parsed_too;                    /* canonicalize: it parsed first (iface,
-                                         * iface_fp and parse_reports are set) */
+                                         * iface_fp and parse_reports are set;
+                                         * src too when it read the file) */
     ReportSpan parse_reports;
     uint64_t nanos;                     /* measured task time (wall) */
     /* Observability: measuring never changes what a task produces. */
@@ -174,6 +184,11 @@ typedef struct Result {
 
 /* Runs one task to its explicit result; resets `scratch` afterwards. */
 void worker_run_task(Arena *scratch, const Task *t, Result *r);
+/* Reads a source the way a parse task does (into keep, NUL-terminated, a
+ * leading byte-order mark skipped): for the reports of a module whose load
+ * did not read it.  0; -1 when out of memory; another value when it cannot
+ * be read now. */
+int worker_read_source(const char *path, Arena *keep, const char **src, uint32_t *len);
 /* CLOCK_MONOTONIC in nanoseconds (the clock of Result.start_nanos). */
 static inline uint64_t worker_now_nanos(void) { return spin_now_ns(); }
 /* The calling thread's CPU time in nanoseconds. */

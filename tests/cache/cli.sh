@@ -8,9 +8,10 @@
 #     COORD_CACHE_MAX, --cache-max, which wins);
 #   - the directory: --cache-dir, else COORD_CACHE_DIR, else
 #     XDG_CACHE_HOME/coord, else HOME/.cache/coord;
-#   - after a cached check: entries and bytes equal the entry files on disk;
-#   - trim to a bound removes the least recently used entries (by mtime)
-#     and nothing else; clean removes every entry but no file of others;
+#   - after a cached check: entries and bytes equal what its packs hold;
+#   - trim to a bound removes the least recently used entries (by their
+#     pack's mtime) and nothing else; clean removes every entry but no file
+#     of others;
 #   - a run that pushes the cache over its bound trims it to 90% of it, with
 #     the output of an uncached run;
 #   - usage errors and an unusable directory exit 2 with one message.
@@ -30,9 +31,15 @@ expect() { # expect WHAT FILE: FILE equals the text on stdin
     if cmp -s "$work/want" "$2"; then ok "$1"; else
         bad "$1"; echo "--- got:"; cat "$2"; fi
 }
-# entry files of cache DIR: count and bytes
-entries_of() { find "$1/v1" -type f -name '????????????????' | grep -c . || true; }
-bytes_of() { find "$1/v1" -type f ! -name usage -printf '%s\n' | awk '{s += $1} END {print s + 0}'; }
+# entries of cache DIR (index records of its packs: the trailer's count,
+# workers/cache_store.h) and bytes (its files but the lru table)
+records_of() { size=$(wc -c <"$1"); od -An -tu8 -j $((size - 56)) -N8 "$1" | tr -d ' '; }
+entries_of() {
+    t=0
+    for p in $(find "$1/v2" -name '*.pack'); do t=$((t + $(records_of "$p"))); done
+    echo $t
+}
+bytes_of() { find "$1/v2" -type f ! -name lru -printf '%s\n' | awk '{s += $1} END {print s + 0}'; }
 
 c=$work/c
 "$coord" cache info --cache-dir "$c" >"$work/out"
@@ -42,7 +49,7 @@ entries: 0
 bytes: 0
 bound: 1073741824
 EOF
-[ -d "$c/v1" ] && ok "info made $c/v1" || bad "no $c/v1"
+[ -d "$c/v2" ] && ok "info made $c/v2" || bad "no $c/v2"
 COORD_CACHE_MAX=2K "$coord" cache info --cache-dir "$c" | grep '^bound' >"$work/out"
 expect "COORD_CACHE_MAX=2K" "$work/out" <<EOF
 bound: 2048
@@ -80,26 +87,34 @@ bytes: $b
 bound: 1073741824
 EOF
 
-# LRU: entries aged one minute apart in name order; trim to all but the two
-# oldest.
+# LRU: more packs (runs over parts of the tree: other module names, other
+# entries), the packs aged one minute apart in name order; trim to all but
+# the two oldest packs' entries.
+for part in Data Util Geometry; do
+    "$coord" check --cache-dir "$c" "$tree/$part" >/dev/null 2>&1 || true
+done
+npacks=$(find "$c/v2" -name '*.pack' | wc -l)
+[ "$npacks" = 4 ] && ok "four runs wrote four packs" || bad "four runs wrote $npacks packs"
+n=$(entries_of "$c") b=$(bytes_of "$c")
 i=0
-for f in $(find "$c/v1" -type f -name '????????????????' | sort); do
+for f in $(find "$c/v2" -name '*.pack' | sort); do
     i=$((i + 1))
     touch -d "@$(( $(date +%s) - 10000 + i * 60 ))" "$f"
 done
-old1=$(find "$c/v1" -type f -name '????????????????' | sort | sed -n 1p)
-old2=$(find "$c/v1" -type f -name '????????????????' | sort | sed -n 2p)
+old1=$(find "$c/v2" -name '*.pack' | sort | sed -n 1p)
+old2=$(find "$c/v2" -name '*.pack' | sort | sed -n 2p)
 s1=$(stat -c %s "$old1") s2=$(stat -c %s "$old2")
+r12=$(( $(records_of "$old1") + $(records_of "$old2") ))
 bound=$((b - s1 - s2))
 echo "keep me" >"$c/notes.txt"
 "$coord" cache trim --cache-dir "$c" --cache-max "$bound" >"$work/out"
-expect "trim to all but the two least recently used" "$work/out" <<EOF
-removed: 2
-entries: $((n - 2))
+expect "trim to all but the two least recently used packs" "$work/out" <<EOF
+removed: $r12
+entries: $((n - r12))
 bytes: $bound
 EOF
-[ ! -e "$old1" ] && [ ! -e "$old2" ] && [ "$(entries_of "$c")" -eq $((n - 2)) ] &&
-    ok "trim removed exactly the two oldest" || bad "trim removed other entries"
+[ ! -e "$old1" ] && [ ! -e "$old2" ] && [ "$(entries_of "$c")" -eq $((n - r12)) ] &&
+    ok "trim removed exactly the two oldest packs" || bad "trim removed other entries"
 "$coord" cache trim --cache-dir "$c" --cache-max "$bound" | head -n1 >"$work/out"
 expect "trim again removes nothing" "$work/out" <<EOF
 removed: 0
@@ -116,6 +131,9 @@ EOF
 
 # A run over the bound trims to 90% of it, and prints what an uncached run
 # prints.
+"$coord" check --cache-dir "$c" "$tree" >/dev/null 2>&1 || true
+b=$(bytes_of "$c")
+"$coord" cache clean --cache-dir "$c"
 half=$((b / 2))
 "$coord" check --cache-dir "$c" --cache-max "$half" --emit-types "$tree" >"$work/auto.out" 2>"$work/auto.err" || true
 cmp -s "$work/auto.out" "$work/ref.out" && cmp -s "$work/auto.err" "$work/ref.err" &&

@@ -4,11 +4,13 @@
 # The result cache is untrusted input shared by processes (DESIGN.md
 # section 7).  On a generated tree with errors, cycles and missing imports,
 # whose cold --no-cache output is the reference:
-#   - corruption: every entry of a warm cache truncated at a pseudo-random
-#     offset, a byte flipped, replaced by another entry, given an older
-#     format version, emptied, or replaced by a directory: the output equals
-#     the reference, stats.cache.corrupt counts every entry, and the next run
-#     is served from the rewritten entries (no corruption left);
+#   - corruption: in the pack of a warm cache, every entry given a flipped
+#     byte, replaced by another entry's bytes or an older format version
+#     (stats.cache.corrupt counts every entry), or the pack truncated at a
+#     pseudo-random offset, emptied, replaced by a directory or its index
+#     damaged (counted once): the output equals the reference, and the next
+#     run is served from the rewritten pack (no corruption left, the damaged
+#     pack gone);
 #   - two processes warming one empty cache at once, repeated: both print
 #     the reference and leave a cache that a third run uses whole
 #     (typecheck.tasks: 0, nothing corrupt);
@@ -47,45 +49,70 @@ run "$work/ref" -j1 --no-cache
 grep -q '^status 1$' "$work/ref.out" || fail "the tree should have errors"
 
 # ---- corruption
+# The warm cache is one pack (workers/cache_store.h): a 64-byte header,
+# the entries, an index of 40-byte records {key hi, key lo, variant,
+# offset, length} and a 64-byte trailer {magic, count, index offset, ...}.
 warm=$work/warm
 run "$work/w" -j2 --cache-dir "$warm"
 same "$work/w" "cold run with an empty cache"
-entries=$(find "$warm" -type f -name '????????????????' | sort)
-n=$(echo "$entries" | wc -l)
+packs=$(find "$warm/v2" -name '*.pack')
+[ "$(echo "$packs" | wc -l)" = 1 ] || fail "a cold run should write one pack"
+u64() { od -An -tu8 -j "$2" -N8 "$1" | tr -d ' '; }
+size=$(wc -c <"$packs")
+n=$(u64 "$packs" $((size - 56)))
+ioff=$(u64 "$packs" $((size - 48)))
 [ "$n" -gt 40 ] || fail "only $n entries in the warm cache"
+k=0
+: >"$work/entries"
+while [ $k -lt "$n" ]; do
+    r=$((ioff + 40 * k))
+    echo "$(u64 "$packs" $((r + 24))) $(u64 "$packs" $((r + 32)))" >>"$work/entries"
+    k=$((k + 1))
+done
 state=7
 rand() { state=$(( (state * 1103515245 + 12345) % 2147483648 )); r=$(( (state / 65536) % $1 )); }
-for mode in truncate flip replace version empty directory; do
+put_byte() { # put_byte FILE OFFSET: adds 1 to the byte there
+    b=$(od -An -tu1 -j "$2" -N1 "$1" | tr -d ' ')
+    printf "$(printf '\\%03o' $(( (b + 1) % 256 )))" | dd of="$1" bs=1 seek="$2" conv=notrunc 2>/dev/null
+}
+# Entry kinds damage every entry (each counted); pack kinds the pack (one).
+for mode in flip replace version truncate empty directory index; do
     c=$work/c.$mode
     rm -rf "$c"
     cp -R "$warm" "$c"
-    k=0
-    for e in $(find "$c" -type f -name '????????????????' | sort); do
-        size=$(wc -c <"$e")
-        case $mode in
-        truncate) rand "$size"; truncate -s "$r" "$e" ;;
-        flip) rand "$size"
-            b=$(od -An -tu1 -j "$r" -N1 "$e" | tr -d ' ')
-            printf "$(printf '\\%03o' $(( (b + 1) % 256 )))" | dd of="$e" bs=1 seek="$r" conv=notrunc 2>/dev/null ;;
-        replace) k=$((k + 1)); cp "$(echo "$entries" | sed -n "$((k % n + 1))p")" "$e" ;;
-        version) printf '\000\000\000\000' | dd of="$e" bs=1 seek=8 conv=notrunc 2>/dev/null ;;
-        empty) : >"$e" ;;
-        directory) rm "$e"; mkdir "$e" ;;
-        esac
-    done
+    p=$(find "$c/v2" -name '*.pack')
+    want=$n
+    case $mode in
+    flip|replace|version)
+        k=0
+        while read -r off len; do
+            k=$((k + 1))
+            case $mode in
+            flip) rand "$len"; put_byte "$p" $((off + r)) ;;
+            replace) # the next entry's bytes over this one (as many as fit)
+                set -- $(sed -n "$((k % n + 1))p" "$work/entries")
+                cnt=$len; [ "$2" -lt "$cnt" ] && cnt=$2
+                dd if="$p" of="$p" bs=8 skip=$(($1 / 8)) seek=$((off / 8)) count=$((cnt / 8)) conv=notrunc 2>/dev/null ;;
+            version) printf '\002\000\000\000' | dd of="$p" bs=1 seek=$((off + 8)) conv=notrunc 2>/dev/null ;;
+            esac
+        done <"$work/entries" ;;
+    truncate) want=1; rand "$size"; truncate -s "$r" "$p" ;;
+    empty) want=1; : >"$p" ;;
+    directory) want=1; rm "$p"; mkdir "$p" ;;
+    index) want=1; rand $((40 * n)); put_byte "$p" $((ioff + r)) ;;
+    esac
     run "$work/o" -j2 --cache-dir "$c" --stats
     same "$work/o" "$mode"
     got=$(stat_of cache.corrupt "$work/o")
-    [ "$got" = "$n" ] || fail "$mode: stats.cache.corrupt $got, expected $n"
+    [ "$got" = "$want" ] || fail "$mode: stats.cache.corrupt $got, expected $want"
     [ "$(stat_of cache.hits "$work/o")" = 0 ] || fail "$mode: a damaged entry was used"
-    if [ "$mode" != directory ]; then
-        run "$work/o" -j1 --cache-dir "$c" --stats
-        same "$work/o" "$mode, next run"
-        [ "$(stat_of cache.corrupt "$work/o")" = 0 ] && [ "$(stat_of typecheck.tasks "$work/o")" = 0 ] ||
-            fail "$mode: the next run was not served from rewritten entries"
-    fi
+    run "$work/o" -j1 --cache-dir "$c" --stats
+    same "$work/o" "$mode, next run"
+    [ "$(stat_of cache.corrupt "$work/o")" = 0 ] && [ "$(stat_of typecheck.tasks "$work/o")" = 0 ] ||
+        fail "$mode: the next run was not served from rewritten entries"
+    [ "$(find "$c/v2" -name '*.pack' | wc -l)" = 1 ] || fail "$mode: the damaged pack was not removed"
 done
-echo "cache robust: corruption ok ($n entries, 6 kinds)"
+echo "cache robust: corruption ok ($n entries, 3 kinds of entry damage, 4 of pack damage)"
 
 # ---- two processes at once
 for round in 1 2 3; do

@@ -50,8 +50,18 @@ fi
 coord=${COORD:-}
 if [ -n "$coord" ] && [ -x "$coord" ]; then
     "$coord" check --cache-dir "$dir/seeds/cache" examples >/dev/null 2>&1 || true
-    find "$dir/seeds/cache" -type f -name '????????????????' | sort | while read -r f; do
-        cp "$f" "$dir/seeds/entry_$(basename "$f")"
+    # each entry out of its pack: the index records {key hi, key lo,
+    # variant, offset, length} end 64 bytes before the end (cache_store.h)
+    u64() { od -An -tu8 -j "$2" -N8 "$1" | tr -d ' '; }
+    find "$dir/seeds/cache" -type f -name '*.pack' | sort | while read -r p; do
+        size=$(wc -c <"$p")
+        n=$(u64 "$p" $((size - 56))) ioff=$(u64 "$p" $((size - 48))) k=0
+        while [ "$k" -lt "$n" ]; do
+            r=$((ioff + 40 * k))
+            dd if="$p" of="$dir/seeds/entry_$(basename "$p" .pack)_$k" bs=8 \
+                skip=$(( $(u64 "$p" $((r + 24))) / 8 )) count=$(( $(u64 "$p" $((r + 32))) / 8 )) 2>/dev/null
+            k=$((k + 1))
+        done
     done
     rm -rf "$dir/seeds/cache"
 fi

@@ -1,7 +1,7 @@
 /* cache_fixture — helpers shared by the cache store's unit tests
  * (test_cache_store.c, test_cache_store_mt.c): a fresh cache directory, a
- * store on it, entries made of deterministic sections, and raw file access
- * to an entry by key and variant.  Header-only.
+ * store on it, entries made of deterministic sections, publishing and
+ * reopening (a new run), and raw access to the pack files.  Header-only.
  */
 #ifndef COORD_TESTS_CACHE_FIXTURE_H
 #define COORD_TESTS_CACHE_FIXTURE_H
@@ -9,6 +9,7 @@
 #include "base/hash.h"
 #include "workers/cache_store.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -111,15 +112,49 @@ static inline int fix_entry_is(const CacheEntry *e, uint64_t seed)
     return ok;
 }
 
-static inline void fix_path(const Fix *f, CacheKey key, const uint64_t *variant, char *out, size_t n)
+/* The store as a new run sees the directory (packs mapped afresh). */
+static inline void fix_reopen(Fix *f)
 {
-    if (variant)
-        snprintf(out, n, "%s/v1/%02llx/%016llx%016llx/%016llx", f->dir,
-                 (unsigned long long)(key.hi >> 56), (unsigned long long)key.hi,
-                 (unsigned long long)key.lo, (unsigned long long)*variant);
-    else
-        snprintf(out, n, "%s/v1/%02llx/%016llx%016llx", f->dir, (unsigned long long)(key.hi >> 56),
-                 (unsigned long long)key.hi, (unsigned long long)key.lo);
+    cache_store_close(f->s);
+    char err[256];
+    if (cache_store_open(f->dir, 0, FIX_BUILD, &f->s, err, sizeof err) != 0) {
+        fprintf(stderr, "%s\n", err);
+        abort();
+    }
+}
+
+/* Publishes what f's store wrote, then reopens it. */
+static inline void fix_publish(Fix *f)
+{
+    if (cache_store_publish(f->s) != 0)
+        abort();
+    fix_reopen(f);
+}
+
+static inline int fix_name_cmp(const void *a, const void *b)
+{
+    return strcmp((const char *)a, (const char *)b);
+}
+
+/* The number of packs in f, and the path of the i-th in name order
+ * (i < count; out may be NULL). */
+static inline int fix_pack(const Fix *f, int i, char *out, size_t n)
+{
+    char v2[300];
+    snprintf(v2, sizeof v2, "%.200s/v2", f->dir);
+    DIR *d = opendir(v2);
+    char names[64][32];
+    int count = 0;
+    struct dirent *de;
+    while (d && (de = readdir(d)))
+        if (strlen(de->d_name) == 21 && strcmp(de->d_name + 16, ".pack") == 0 && count < 64)
+            memcpy(names[count++], de->d_name, 22);
+    if (d)
+        closedir(d);
+    qsort(names, (size_t)count, sizeof names[0], fix_name_cmp);
+    if (i >= 0 && i < count && out)
+        snprintf(out, n, "%.200s/v2/%.31s", f->dir, names[i]);
+    return count;
 }
 
 /* The bytes of a file the test made (malloc'd); aborts when it cannot be
@@ -143,6 +178,24 @@ static inline void fix_put(const char *path, const void *p, size_t len)
     FILE *fp = fopen(path, "wb");
     if (!fp || fwrite(p, 1, len, fp) != len || fclose(fp) != 0)
         abort();
+}
+
+/* Recomputes the checksum of a pack p[0..len) after its header, index or
+ * trailer was changed on purpose (workers/cache_store.h: xxh3 of the header,
+ * the index and the trailer's first 56 bytes, chained); a count that does
+ * not fit hashes no index. */
+static inline void fix_reseal_pack(unsigned char *p, size_t len)
+{
+    if (len < CACHE_PACK_OVERHEAD)
+        return;
+    uint64_t count;
+    memcpy(&count, p + len - 64 + 8, 8);
+    if (count > (len - CACHE_PACK_OVERHEAD) / CACHE_PACK_RECORD)
+        count = 0;
+    uint64_t h = hash_bytes(p, 64);
+    h = hash_bytes_seed(p + len - 64 - count * CACHE_PACK_RECORD, (size_t)count * CACHE_PACK_RECORD, h);
+    h = hash_bytes_seed(p + len - 64, 56, h);
+    memcpy(p + len - 8, &h, 8);
 }
 
 /* Recomputes the checksum of entry bytes p[0..len) after a field was
