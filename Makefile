@@ -89,7 +89,7 @@ export COORD_CACHE_DIR := $(abspath $(B))/test-cache
 DEB_PACKAGES := libck-dev libxxhash-dev libcmocka-dev libclang-rt-14-dev mandoc pkg-config python3 \
                 libhiredis-dev redis-server
 
-.PHONY: all install uninstall deps run test asan tsan unit golden e2e clean bench bench-channels \
+.PHONY: all install uninstall deps run test asan tsan unit golden e2e clean bench bench-channels bench-live \
         bench-parse bench-check stress oom fuzz help
 
 all: $(B)/release/coord $(B)/release/libcoord.a $(B)/release/$(SO_FILE)
@@ -115,7 +115,7 @@ deps:
 # Sources.  Every .c in the source folders belongs to libcoord, except the
 # CLI's main.
 ALL_SRC  := $(foreach d,$(SRC_DIRS),$(wildcard $(d)/*.c))
-MAIN_SRC := coordinator/main.c
+MAIN_SRC := coordinator/main.c coordinator/watch.c
 LIB_SRC  := $(filter-out $(MAIN_SRC),$(ALL_SRC))
 LIB_HDR  := $(sort $(wildcard include/*.h $(foreach d,$(SRC_DIRS),$(d)/*.h $(d)/*/*.h)))
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
@@ -150,7 +150,7 @@ $(B)/$(1)/libcoord.a: $$(patsubst %.c,$(B)/$(1)/obj/%.o,$$(LIB_SRC))
 	@rm -f $$@
 	ar rcs $$@ $$^
 
-$(B)/$(1)/coord: $(B)/$(1)/obj/$$(MAIN_SRC:.c=.o) $(B)/$(1)/libcoord.a
+$(B)/$(1)/coord: $$(addprefix $(B)/$(1)/obj/,$$(MAIN_SRC:.c=.o)) $(B)/$(1)/libcoord.a
 	$$(CC) $$(FLAGS_$(1)) $$(EXTRA_CFLAGS) -o $$@ $$^ $$(LIBS)
 
 $(B)/$(1)/tests/%: $(B)/$(1)/obj/tests/unit/%.o $(B)/$(1)/libcoord.a
@@ -369,5 +369,17 @@ fuzz-parse: $(B)/asan/tests/test_parse_mutate
 # build/bench/), with sched_queue and sched_tbb side by side.  Prints figures;
 # fails only when the schedulers did different work.
 bench: $(B)/release/coord $(B)/release/tools/gen $(B)/release/tools/sched_queue \
-       $(B)/release/tools/sched_tbb
+       $(B)/release/tools/sched_tbb $(B)/release/tools/bench_live
 	tools/bench.sh $(B)
+	$(MAKE) --no-print-directory bench-live
+
+# make bench-live (issue 13, tools/bench_live.c): one live session on a
+# 10 000-module tree (tools/gen --shape include, kept in build/bench/live):
+# the cold first run, then leaf / hub body edits, an interface edit of a
+# widely used name and a no-change run, with no_rescan + coord_notify and
+# with re-scanning; RSS after 1 000 more edits.  BENCH_LIVE_JOBS (default 2).
+bench-live: $(B)/release/tools/bench_live $(B)/release/tools/gen
+	@mkdir -p build/bench
+	@[ -d build/bench/live ] || { $(B)/release/tools/gen --out build/bench/live --modules 10000 \
+	    --shape include --fanout 4 --seed 7 >/dev/null && rm -f build/bench/live/expected.txt; }
+	$(B)/release/tools/bench_live build/bench/live $${BENCH_LIVE_JOBS:-2}

@@ -7,7 +7,7 @@
 # listed here, and completes a few command lines.
 
 _coord_commands='check cache'
-_coord_opts='-j --jobs= --format= --color= --emit-types -I --include= --stats --trace= --no-cache --cache-dir= --cache-max= --cache-verify --remote-cache= --remote-cache-readonly --remote-cache-timeout= --remote-cache-ttl= --help --version'
+_coord_opts='-j --jobs= --format= --color= --emit-types -I --include= --stats --watch --trace= --no-cache --cache-dir= --cache-max= --cache-verify --remote-cache= --remote-cache-readonly --remote-cache-timeout= --remote-cache-ttl= --help --version'
 
 # Completes the value of option $1 from the word $2; returns 1 when $1 takes
 # no value.

@@ -200,21 +200,31 @@ static void finish(CoordSession *s, Module *m, bool failed)
 static void validate(CoordSession *s, Module *m)
 {
     assert(m->state == MS_LOADED && m->waiting_checked == 0 && m->waiting_parsed == 0);
-    uint32_t k = cache_validate(s, m);
+    bool live = m->live_lent;       /* the session's result (live.c) */
+    uint32_t k = live ? live_validate(s, m) : cache_validate(s, m);
     if (k != NONE) {
-        s->cache_obs.hits++;
+        if (live)
+            s->obs.session_reused++;
+        else
+            s->cache_obs.hits++;
         if (!s->opts.cache_verify) {
             const ModuleResult *c = &m->cands[k];
+            m->reused = c;
             m->artifact = c->artifact;
+            m->deps = c->deps;
             for (int p = 0; p < COORD_PHASE_COUNT; p++)
                 m->phase_reports[p] = c->reports[p];
             finish(s, m, false);
             return;
         }
         m->verify = k;
+    } else if (live) {
+        s->obs.session_stale++;
     } else {
         s->cache_obs.stale++;
     }
+    if (live)
+        live_stale(s, m);
     m->state = MS_PARSED;
     ready_push(s, m);
 }
@@ -230,33 +240,46 @@ static uint32_t load_batch_size(const CoordSession *s)
     return k < 1 ? 1 : k > LOAD_BATCH_MAX ? LOAD_BATCH_MAX : k;
 }
 
-/* A load task for m and the modules behind it in the parse lane (all
- * DISCOVERED: the parse lane holds nothing else), each LOADING. */
-static void dispatch_load(CoordSession *s, Module *m, Task *t)
+/* Load item `lt` for module x, which becomes LOADING. */
+static void load_item(CoordSession *s, Module *x, Task *lt)
+{
+    memset(lt, 0, sizeof *lt);
+    lt->kind = TASK_LOAD;
+    lt->module = x->id;
+    lt->keep = &x->keep;
+    lt->ast_arena = &x->ast_arena;
+    lt->ir_arena = &x->ir_arena;
+    lt->path = x->path;
+    lt->name = x->name;
+    lt->cache = s->cache;
+    lt->manifest = s->manifest;
+    x->state = MS_LOADING;
+    s->open++;
+}
+
+static LoadBatch *load_batch_take(CoordSession *s)
 {
     LoadBatch *b = s->load_free;
     if (b)
         s->load_free = b->next;
     else
         b = co_alloc(s, sizeof *b);
+    return b;
+}
+
+/* A load task for m and the modules behind it in the parse lane (all
+ * DISCOVERED: the parse lane holds nothing else), each LOADING.  Only when
+ * the session tier has nothing (live_idle): every module is then FRESH. */
+static void dispatch_load(CoordSession *s, Module *m, Task *t)
+{
+    LoadBatch *b = load_batch_take(s);
     uint32_t want = load_batch_size(s), n = 0;
     for (Module *x = m; x != NULL; x = n < want ? ready_pop(s) : NULL) {
         /* only the parse lane has modules here, and only while the window
          * is open: ready_pop gives NULL once the batch closed it */
         assert(x->state == MS_DISCOVERED);
-        Task *lt = &b->items[n];
-        memset(lt, 0, sizeof *lt);
-        lt->kind = TASK_LOAD;
-        lt->module = x->id;
-        lt->keep = &x->keep;
-        lt->ast_arena = &x->ast_arena;
-        lt->ir_arena = &x->ir_arena;
-        lt->path = x->path;
-        lt->name = x->name;
-        lt->cache = s->cache;
-        lt->manifest = s->manifest;
-        x->state = MS_LOADING;
-        s->open++;
+        x->live_mode = LIVE_FRESH;
+        load_item(s, x, &b->items[n]);
         n++;
     }
     t->kind = TASK_LOAD;
@@ -266,6 +289,29 @@ static void dispatch_load(CoordSession *s, Module *m, Task *t)
     t->load_count = n;
     t->remote = cache_remote_take(s, false);
 }
+
+/* A load task for m alone, in a live session's later run (live_dispatch
+ * classified it FRESH or PROBE; a PROBE's item carries the key the
+ * session's result was made from). */
+static void dispatch_load_one(CoordSession *s, Module *m, Task *t, int mode)
+{
+    s->open--;                      /* load_item counts it */
+    LoadBatch *b = load_batch_take(s);
+    Task *lt = &b->items[0];
+    load_item(s, m, lt);
+    if (mode == LIVE_PROBE) {
+        lt->live = true;
+        lt->live_key = live_probe_key(m);
+    }
+    t->kind = TASK_LOAD;
+    t->cache = s->cache;
+    t->loads = b->items;
+    t->load_results = b->results;
+    t->load_count = 1;
+    t->remote = cache_remote_take(s, false);
+}
+
+static void interface_known(CoordSession *s, Module *m, ModState st);
 
 /* Takes a free follow-up task slot for module m (one exists: a sequence's
  * tasks count against the runner's capacity, which is the slot count). */
@@ -356,17 +402,32 @@ static void dispatch(CoordSession *s, Module *m)
     t.ir_arena = &m->ir_arena;
     t.measure_cpu = s->obs.measure_cpu;
     switch (m->state) {
-    case MS_DISCOVERED:
-        if (s->cache) {
+    case MS_DISCOVERED: {
+        if (s->cache && live_idle(s)) {     /* every module FRESH: batched loads */
             dispatch_load(s, m, &t);
+            break;
+        }
+        s->open++;
+        int mode = live_dispatch(s, m);
+        if (mode == LIVE_ADOPT) {       /* the session's result, no task */
+            s->unparsed--;
+            interface_known(s, m, MS_LOADED);
+            return;
+        }
+        if ((s->cache || mode == LIVE_PROBE) && mode != LIVE_OVERLAY) {
+            dispatch_load_one(s, m, &t, mode);
             break;
         }
         t.kind = TASK_PARSE;
         t.path = m->path;
         t.name = m->name;
+        if (mode == LIVE_OVERLAY) {
+            t.src = live_overlay_copy(s, m);
+            t.src_len = m->overlay_len;
+        }
         m->state = MS_PARSING;
-        s->open++;
         break;
+    }
     case MS_LOADED:
         validate(s, m);
         return;
@@ -446,6 +507,12 @@ static void on_result(CoordSession *s, const Result *r)
     case TASK_LOAD:
         assert(m->state == MS_LOADING && r->kind == RESULT_LOADED);
         s->unparsed--;
+        if (r->same_bytes) {        /* the session's result is of these bytes */
+            live_same_bytes(s, m, r);
+            interface_known(s, m, MS_LOADED);
+            break;
+        }
+        m->stamp = r->stamp;
         m->src = r->src;            /* NULL when the manifest spared the read */
         m->src_len = r->src_len;
         m->lines = r->lines;
@@ -464,8 +531,9 @@ static void on_result(CoordSession *s, const Result *r)
         break;
     case TASK_PARSE:
         assert(m->state == MS_PARSING || m->state == MS_LOADING);
-        if (m->state == MS_LOADING)
+        if (m->state == MS_LOADING && s->cache)
             s->cache_obs.misses++;
+        m->stamp = r->stamp;
         m->keyed = r->keyed;
         m->key = r->key;
         if (r->keyed)
@@ -500,8 +568,12 @@ static void on_result(CoordSession *s, const Result *r)
             finish(s, m, true);
             break;
         }
-        if (r->parsed_too && m->verify != NONE)
+        if (r->parsed_too) {
+            /* the same bytes, so the same interface and parse reports, now
+             * in the module's own arena (a reused result's may go away) */
+            m->iface = r->iface;
             m->phase_reports[TASK_PARSE] = r->parse_reports;
+        }
         if (r->kind == RESULT_CANONICALIZED) {
             m->ir = r->ir;
             m->ast = NULL;          /* the worker reset its arena */
@@ -520,6 +592,7 @@ static void on_result(CoordSession *s, const Result *r)
         m->phase_reports[TASK_CHECK] = r->reports;
         if (r->kind == RESULT_CHECKED) {
             m->artifact = r->artifact;
+            m->deps = r->deps;
             if (m->verify != NONE && !cache_verify_matches(m))
                 co_add_report(s, m, RC_E0902, 0, 0,
                               "internal compiler error: the cached result of module %s differs "

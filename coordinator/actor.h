@@ -147,6 +147,23 @@ typedef struct Module {
     const ModuleResult *cands;
     CacheEntry *entries;        /* their mappings (released with the session) */
     uint32_t verify;            /* --cache-verify: the valid candidate to compare, or NONE */
+    const ModuleResult *reused; /* DONE from LOADED: the candidate it reused */
+    DepList deps;               /* checked: the names typecheck looked up */
+    FileStamp stamp;            /* the file as its bytes were read (or the
+                                 * session tier's stamp of them) */
+
+    /* The session tier (coordinator/live.c): classified at its first
+     * dispatch.  A module that adopted its file's entry holds the entry's
+     * keep arena (live_lent) until the next run gives it back. */
+    struct LiveFile *live;      /* this path's entry, or NULL */
+    uint8_t live_mode;          /* LIVE_* (live.c) */
+    bool live_lent;
+    uint64_t serial;            /* its result's serial (live.c), 0: none yet */
+    uint64_t *dep_serials;      /* live_absorb's scratch */
+    bool ran_phase;             /* a phase task ran for it this run */
+    const char *overlay;        /* coord_set_source text for its path, or NULL */
+    uint32_t overlay_len;
+    CacheKey overlay_key;
     bool recordable;            /* keyed, and mstat may go into the manifest */
     ManifestStat mstat;         /* keyed: the source's stat data */
 } Module;
@@ -239,6 +256,12 @@ struct CoordSession {
     void *on_result_ud;
     bool ran;
     int status;
+    uint64_t run_count;         /* coord_run calls so far */
+    /* The session tier (coordinator/live.c): what outlives a run, NULL
+     * until the first repeated coord_run / coord_set_source /
+     * coord_notify.  Everything above `live` in this struct that is not
+     * an option or a hook is run state, rebuilt by every run. */
+    struct Live *live;
 
     /* results */
     ReportContext *ctxs;        /* per module */
@@ -330,6 +353,45 @@ uint32_t cache_validate(const CoordSession *s, const Module *m);
 /* Makes a typecheck task of a fresh module also publish its result. */
 void cache_prepare_store(CoordSession *s, Module *m, Task *t);
 bool cache_verify_matches(const Module *m);
+
+/* live.c: the session tier (DESIGN.md section 7) */
+enum { LIVE_FRESH = 1, LIVE_ADOPT, LIVE_PROBE, LIVE_OVERLAY };
+int  live_record_add(CoordSession *s, const char *path, bool search); /* 0, or -1 (memory) */
+/* Before a repeated run, outside the protected call: the last run's
+ * modules hand their arenas to the session's entries. */
+void live_absorb(CoordSession *s);
+/* Inside the protected call of a repeated run, on the reset run state: the
+ * recorded coord_add_root / coord_add_search_dir calls again, then the
+ * overlay paths discovery did not find.  0 or an exit status (coord_error). */
+int  live_rediscover(CoordSession *s);
+int  live_add_overlays(CoordSession *s);
+/* The run is over (ok: its results are complete). */
+void live_end_run(CoordSession *s, bool ok);
+void live_free(CoordSession *s);
+/* The first dispatch of a DISCOVERED module: LIVE_ADOPT when it adopted its
+ * entry's result (then it is to be LOADED, no task), LIVE_PROBE (a load
+ * task with the entry's key), LIVE_OVERLAY (a parse of live_overlay_copy)
+ * or LIVE_FRESH (as in a cold run). */
+int  live_dispatch(CoordSession *s, Module *m);
+/* True when the session tier holds nothing (no kept results, no overlays):
+ * live_dispatch would answer LIVE_FRESH for every module, so load tasks
+ * may take many modules at once. */
+bool live_idle(const CoordSession *s);
+const char *live_overlay_copy(CoordSession *s, Module *m);
+CacheKey live_probe_key(const Module *m);    /* LIVE_PROBE: the entry's key */
+/* cache_validate for an adopted result, O(imports) when no import changed. */
+uint32_t live_validate(const CoordSession *s, const Module *m);
+/* A load task found the bytes of the entry's result: adopt it. */
+void live_same_bytes(CoordSession *s, Module *m, const Result *r);
+/* An adopted result about to be computed again (stale, or --cache-verify):
+ * the module gets its own keep arena with a copy of the bytes. */
+void live_stale(CoordSession *s, Module *m);
+/* "./a//b/./c/" -> "a/b/c" into buf; false when it does not fit. */
+bool live_normalize(const char *path, char *buf, size_t size);
+/* discover.c asks: the overlay text of a path (NULL: none). */
+const char *live_overlay(const CoordSession *s, const char *path, uint32_t *len);
+/* discover.c: an overlay path that discovery did not find (normalized). */
+void discover_overlay_path(CoordSession *s, const char *path);
 
 /* sarif_log.c: coord_print_reports in COORD_FORMAT_SARIF (one SARIF log). */
 void co_print_sarif(const CoordSession *s, FILE *out);

@@ -41,6 +41,7 @@ void coord_session_destroy(CoordSession *s)
     if (!s)
         return;
     cache_close(s);     /* the mappings are listed in the modules' keep arenas */
+    live_free(s);       /* the session tier's entries (live.c) */
     for (uint32_t i = 0; i < s->mod_count; i++) {
         Module *m = s->mods[i];
         arena_free(&m->keep);
@@ -84,7 +85,8 @@ static int add_path(CoordSession *s, const char *path, bool search)
     uint32_t known = s->mod_count;
     AddCall call = { s, path, search, 0 };
     Arena *const guarded[] = { &s->arena };
-    if (!protect_call(guarded, 1, add_body, &call)) {
+    if (!protect_call(guarded, 1, add_body, &call) ||
+        (call.rc == 0 && live_record_add(s, path, search) != 0)) {
         snprintf(s->error, sizeof s->error, "out of memory");
         return COORD_EXIT_INTERNAL;
     }
@@ -119,16 +121,33 @@ static int give_up(CoordSession *s, const char *why)
     return s->status = COORD_EXIT_INTERNAL;
 }
 
+typedef struct RunCall {
+    CoordSession *s;
+    bool repeat;
+    int rc;             /* a repeated discovery failed: its exit status */
+} RunCall;
+
 static void run_body(void *ud)
 {
-    CoordSession *s = ud;
+    RunCall *c = ud;
+    CoordSession *s = c->s;
+    if (c->repeat) {    /* discovery again, as a cold run does (live.c) */
+        uint64_t begin = worker_now_nanos();
+        c->rc = live_rediscover(s);
+        s->obs.setup_ns += worker_now_nanos() - begin;
+        s->obs.setup_files += s->mod_count;
+    } else {
+        c->rc = live_add_overlays(s);
+    }
+    if (c->rc)
+        return;
     actor_run(s);
     uint64_t collect_begin = worker_now_nanos();
     results_collect(s);
     s->obs.finish_ns = worker_now_nanos() - collect_begin;
 }
 
-static int run_build(CoordSession *s, Runner *given)
+static int run_build(CoordSession *s, Runner *given, bool repeat)
 {
     Runner *own = NULL;
     cache_open(s);
@@ -146,35 +165,92 @@ static int run_build(CoordSession *s, Runner *given)
     s->runner = given ? given : own;
     s->obs.jobs = runner_workers(s->runner);
     Arena *const guarded[] = { &s->arena };
-    if (!protect_call(guarded, 1, run_body, s)) {
+    RunCall call = { s, repeat, 0 };
+    if (!protect_call(guarded, 1, run_body, &call)) {
         /* the coordinator itself ran out of memory: collect what is in
          * flight, then give up on this build */
         actor_drain(s);
         runner_destroy(own);
         s->runner = NULL;
+        live_end_run(s, false);
         return give_up(s, "out of memory");
     }
     runner_destroy(own);
     s->runner = NULL;
+    if (call.rc) {      /* a root went away: no results, coord_error says why */
+        live_end_run(s, false);
+        return s->status = call.rc;
+    }
     cache_finish(s);
-    if (s->out_of_fds)
+    if (s->out_of_fds) {
+        live_end_run(s, false);
         return give_up(s, "out of file descriptors while reading source files "
                           "(Too many open files; raise the limit: ulimit -n)");
+    }
+    live_end_run(s, true);
     s->status = s->internal_failure ? COORD_EXIT_INTERNAL
               : s->errors ? COORD_EXIT_ERRORS : COORD_EXIT_OK;
     return s->status;
 }
 
+/* Before a repeated run: the last run's modules hand their results to the
+ * session tier (live.c), then everything of the run state goes: the
+ * session arena, the modules' arenas, the results, the stats.  What stays:
+ * the options and test hooks, the caches' handles, the session tier. */
+static void reset_run_state(CoordSession *s)
+{
+    live_absorb(s);
+    for (uint32_t i = 0; i < s->mod_count; i++) {
+        Module *m = s->mods[i];
+        arena_free(&m->keep);       /* live_absorb left nothing in it */
+        arena_free(&m->ast_arena);
+        arena_free(&m->ir_arena);
+    }
+    if (s->types_arena)
+        arena_free(s->types_arena);
+    trace_free(s);
+    arena_free(&s->arena);
+    CoordOptions opts = s->opts;
+    Runner *runner = s->runner;
+    uint64_t (*task_cost)(const struct CoordSession *, const Result *) = s->task_cost;
+    void (*on_result)(void *, const struct CoordSession *, const Result *) = s->on_result;
+    void *on_result_ud = s->on_result_ud;
+    uint64_t run_count = s->run_count;
+    struct Live *live = s->live;
+    CacheStore *cache = s->cache;
+    Remote *remote = s->remote;
+    RemoteConn **remote_free = s->remote_free;
+    uint32_t remote_free_count = s->remote_free_count, remote_conn_count = s->remote_conn_count;
+    memset(s, 0, sizeof *s);
+    s->opts = opts;
+    s->runner = runner;
+    s->task_cost = task_cost;
+    s->on_result = on_result;
+    s->on_result_ud = on_result_ud;
+    s->ran = true;
+    s->run_count = run_count;
+    s->live = live;
+    s->cache = cache;
+    s->remote = remote;
+    s->remote_free = remote_free;
+    s->remote_free_count = remote_free_count;
+    s->remote_conn_count = remote_conn_count;
+    arena_init(&s->arena, ARENA_DEFAULT_CHUNK, 0);
+    s->obs.last_module = NONE;
+}
+
 /* The build proper, between the clock readings of the stats. */
 static int run_with(CoordSession *s, Runner *given)
 {
-    if (s->ran)
-        return s->status;
+    bool repeat = s->ran;
+    if (repeat)
+        reset_run_state(s);
     s->ran = true;
+    s->run_count++;
     uint64_t t;
     stats_entry_begin(s, &t);
     s->obs.busy_since = t;
-    int status = run_build(s, given);
+    int status = run_build(s, given, repeat);
     if (s->opts.progress)
         progress_erase(s);
     stats_entry_end(s, t);

@@ -122,7 +122,7 @@ void cache_note_stat(CoordSession *s, Module *m, const Result *r)
 
 void cache_open(CoordSession *s)
 {
-    if (!s->opts.cache)
+    if (!s->opts.cache || s->cache)     /* open already: a repeated run */
         return;
     char err[512];
     if (cache_store_open(s->opts.cache_dir, s->opts.cache_max, coord_build_id(), &s->cache,
@@ -179,7 +179,7 @@ void cache_close(CoordSession *s)
     remote_close_tier(s);
     for (uint32_t i = 0; i < s->mod_count; i++) {
         Module *m = s->mods[i];
-        for (uint32_t k = 0; k < m->cand_count; k++)
+        for (uint32_t k = 0; m->entries && k < m->cand_count; k++)
             cache_entry_release(&m->entries[k]);
         m->cand_count = 0;
     }

@@ -318,10 +318,21 @@ static int walk(CoordSession *s, uint32_t root, const char *dir, dev_t dev, cons
     return 0;
 }
 
+static char *header_name_in(CoordSession *s, char *buf, ssize_t n);
+
 /* The module name of a lone file's header ("module A.B exposing ..."), or
  * NULL when the file has no readable, well-formed header. */
 static char *header_name(CoordSession *s, const char *path)
 {
+    char buf[16384];
+    ssize_t n;
+    uint32_t olen = 0;
+    const char *overlay = live_overlay(s, path, &olen);
+    if (overlay) {      /* coord_set_source: its text is the file's */
+        n = olen < sizeof buf - 1 ? (ssize_t)olen : (ssize_t)sizeof buf - 1;
+        memcpy(buf, overlay, (size_t)n);
+        return header_name_in(s, buf, n);
+    }
     /* O_NONBLOCK: a FIFO must not block the open (the parse task then
      * reports it: E0001 not a regular file) */
     int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
@@ -332,9 +343,14 @@ static char *header_name(CoordSession *s, const char *path)
         close(fd);
         return NULL;
     }
-    char buf[16384];
-    ssize_t n = read(fd, buf, sizeof buf - 1);
+    n = read(fd, buf, sizeof buf - 1);
     close(fd);
+    return header_name_in(s, buf, n);
+}
+
+/* The header's module name in buf[0, n) (room for a NUL at n). */
+static char *header_name_in(CoordSession *s, char *buf, ssize_t n)
+{
     if (n <= 0)
         return NULL;
     buf[n] = '\0';
@@ -373,9 +389,10 @@ static char *header_name(CoordSession *s, const char *path)
     return name;
 }
 
+/* st: NULL for an overlay path that is not on disk (coord_set_source) */
 static void add_lone_file(CoordSession *s, const char *path, const struct stat *st)
 {
-    if (!seen_add(s, st))
+    if (st && !seen_add(s, st))
         return;
     char *header = header_name(s, path);
     if (header) {
@@ -495,8 +512,9 @@ static uint32_t try_dir(CoordSession *s, const char *dir, const char *rel, const
 {
     const char *path = join(s, dir, rel);
     struct stat st;
+    uint32_t olen;
     if (lstat(path, &st) != 0)
-        return NONE;
+        return live_overlay(s, path, &olen) ? discover_module(s, name, path, root)->id : NONE;
     if (stat(path, &st) == 0)
         seen_add(s, &st);
     return discover_module(s, name, path, root)->id;
@@ -519,4 +537,48 @@ uint32_t discover_lookup(CoordSession *s, const char *name)
             return id;
     }
     return NONE;
+}
+
+/* Whether the normalized `path` lies below the directory `dir` (as given);
+ * *rel: the rest of path. */
+static bool norm_below(const char *path, const char *dir, const char **rel)
+{
+    char buf[PATH_MAX + 2];
+    if (!live_normalize(dir, buf, sizeof buf))
+        return false;
+    size_t n = strlen(buf);
+    if (strcmp(buf, ".") == 0 && path[0] != '/')
+        *rel = path;
+    else if (strncmp(path, buf, n) == 0 && (path[n] == '/' || (n == 1 && buf[0] == '/')))
+        *rel = path + (path[n] == '/' ? n + 1 : n);
+    else
+        return false;
+    for (const char *p = *rel; *p;) {     /* no ".." on the way down */
+        const char *e = strchr(p, '/');
+        size_t len = e ? (size_t)(e - p) : strlen(p);
+        if (len == 2 && p[0] == '.' && p[1] == '.')
+            return false;
+        p += len + (e ? 1 : 0);
+    }
+    return true;
+}
+
+/* An overlay (coord_set_source) whose path discovery did not find: below a
+ * directory root it is a file of that root, as the walk would have found
+ * it; below a lone file's root or an -I directory it is found when
+ * imported (try_dir); anywhere else it is a lone file argument. */
+void discover_overlay_path(CoordSession *s, const char *path)
+{
+    const char *rel;
+    for (uint32_t i = 0; i < s->root_count; i++) {
+        if (!norm_below(path, s->roots[i].dir, &rel))
+            continue;
+        if (s->roots[i].walked)
+            register_file(s, i, join(s, s->roots[i].dir, rel), rel);
+        return;
+    }
+    for (uint32_t i = 0; i < s->search_count; i++)
+        if (norm_below(path, s->search[i].dir, &rel))
+            return;
+    add_lone_file(s, path, NULL);
 }

@@ -12,6 +12,7 @@
  * itself already failed with a higher status.
  */
 #include "coord.h"
+#include "coordinator/watch.h"
 
 #ifdef COORD_TESTING
 #include "base/mem.h"
@@ -41,6 +42,8 @@ static const char usage_text[] =
     "  --emit-types          print the type of every top-level value\n"
     "  -I DIR                another directory to look up imports in\n"
     "  --stats               print build statistics (stats.key: value) to stderr\n"
+    "  --watch               check again on every change of the files (inotify),\n"
+    "                        until interrupted (Ctrl-C: exit status 130)\n"
     "  --trace FILE          write a Chrome trace-event JSON of every task to FILE\n"
     "  --no-cache            neither use nor fill the result cache\n"
     "  --cache-dir DIR       the result cache (default: $COORD_CACHE_DIR, else\n"
@@ -262,7 +265,7 @@ int main(int argc, char **argv)
 
     uint32_t jobs = 0;
     CoordFormat format = COORD_FORMAT_TEXT;
-    bool emit_types = false, stats = false;
+    bool emit_types = false, stats = false, watch = false;
     bool cache = true, cache_verify = false;
     const char *cache_dir = NULL;
     uint64_t cache_max = 0;
@@ -307,6 +310,8 @@ int main(int argc, char **argv)
             emit_types = true;
         } else if (strcmp(a, "--stats") == 0) {
             stats = true;
+        } else if (strcmp(a, "--watch") == 0) {
+            watch = true;
         } else if (strcmp(a, "--no-cache") == 0) {
             cache = false;
         } else if (strcmp(a, "--cache-verify") == 0) {
@@ -381,6 +386,10 @@ int main(int argc, char **argv)
         goto out;
     }
 
+    if (watch && trace_path) {
+        usage_error("%s", "--watch cannot be combined with --trace");
+        goto out;
+    }
     if (trace_path) {
         /* opened before the build, so a bad path costs no build */
         trace = trace_open(trace_path, &trace_tmp);
@@ -402,6 +411,14 @@ int main(int argc, char **argv)
     if (after)
         opts.progress_after_ms = (uint32_t)strtoul(after, NULL, 10);
 #endif
+    if (watch) {
+        opts.progress = NULL;
+        WatchSetup ws = { &opts, paths, npaths, incs, nincs, format,
+                          coord_colour_wanted(colour, STDERR_FILENO), emit_types, stats,
+                          isatty(format == COORD_FORMAT_TEXT ? STDERR_FILENO : STDOUT_FILENO) == 1 };
+        status = watch_run(&ws);
+        goto out;
+    }
     s = coord_session_create(&opts);
     if (!s) {
         fputs("coord: out of memory\n", stderr);

@@ -57,6 +57,9 @@ typedef struct Obs {
     uint64_t phase_tasks[COORD_PHASE_COUNT], phase_cpu[COORD_PHASE_COUNT]; /* by TaskKind */
     uint64_t lines;
     uint64_t critical;
+    uint64_t rechecked;         /* modules that ran a phase task */
+    uint64_t session_reused;    /* the session's results reused (live.c) */
+    uint64_t session_stale;     /* ... whose dependency record no longer held */
     uint32_t jobs;
     TraceBlock *trace_head, *trace_tail;
     uint64_t trace_lost;        /* spans dropped for want of memory */

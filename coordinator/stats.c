@@ -72,6 +72,10 @@ void stats_on_result(CoordSession *s, Module *m, const Result *r)
         o->phase_tasks[TASK_PARSE]++;   /* its cached results were stale */
     if (r->task > TASK_CHECK)
         return;
+    if (!m->ran_phase) {
+        m->ran_phase = true;
+        o->rechecked++;
+    }
     uint64_t cost = s->task_cost ? s->task_cost(s, r) : r->cpu_nanos;
     o->phase_tasks[r->task]++;
     o->phase_cpu[r->task] += cost;
@@ -164,6 +168,10 @@ bool coord_stats(const CoordSession *s, CoordStats *out)
     out->remote_bytes_written = s->remote_obs.bytes_written;
     out->remote_wait_ns = s->remote_obs.wait_ns;
     out->remote_round_trips = s->remote_obs.round_trips;
+    out->run = s->run_count;
+    out->rechecked = o->rechecked;
+    out->session_reused = o->session_reused;
+    out->session_stale = o->session_stale;
     return true;
 }
 
@@ -198,6 +206,12 @@ void coord_print_stats(const CoordSession *s, FILE *out)
     fprintf(out, "stats.lower_bound_ms: %.3f\n", ms(st.lower_bound_ns));
     fprintf(out, "stats.wall_ms: %.3f\n", ms(st.wall_ns));
     fprintf(out, "stats.efficiency: %.3f\n", st.efficiency);
+    fprintf(out, "stats.rechecked: %llu\n", (unsigned long long)st.rechecked);
+    if (st.run > 1) {
+        fprintf(out, "stats.session.run: %llu\n", (unsigned long long)st.run);
+        fprintf(out, "stats.session.reused: %llu\n", (unsigned long long)st.session_reused);
+        fprintf(out, "stats.session.stale: %llu\n", (unsigned long long)st.session_stale);
+    }
     if (st.cache) {
         const struct { const char *key; uint64_t v; } c[] = {
             { "hits", st.cache_hits }, { "misses", st.cache_misses }, { "stale", st.cache_stale },

@@ -85,6 +85,14 @@ typedef struct CoordOptions {
      * every task) for coord_stats; without it the stats count each task's
      * wall time instead (a vDSO clock read). */
     bool stats;
+    /* Repeated runs (coord_run more than once): by default each run
+     * re-scans the roots, comparing every file's stat data with what it was
+     * when its bytes were last read, and reads again only where they differ
+     * or are racy (git's racy-clean rule).  no_rescan: a run looks only at
+     * the paths given to coord_notify and the overlays of coord_set_source
+     * (files created or deleted are still found: the directories of the
+     * roots are listed again); a change nobody notified goes unseen. */
+    bool no_rescan;
 } CoordOptions;
 
 /* Exit statuses (LANGUAGE.md section 8). */
@@ -114,8 +122,38 @@ COORD_API int coord_add_search_dir(CoordSession *s, const char *dir);
 /* The message of the last failed call, or "" (owned by the session). */
 COORD_API const char *coord_error(const CoordSession *s);
 
-/* Checks the build; returns its exit status (COORD_EXIT_*).  Once only. */
+/* Checks the build; returns its exit status (COORD_EXIT_*).  May be called
+ * any number of times: each call brings the results up to date with the
+ * files (and the overlays below) and returns what a cold run over them
+ * would return; the getters below then show exactly that run's state (the
+ * strings of the previous run's reports and types are freed).  A repeated
+ * run reuses the session's result of every module whose source and whose
+ * imports' fingerprints are unchanged (DESIGN.md section 7), in memory;
+ * a replaced result is freed, so a session's memory follows its current
+ * files, not the number of runs.  The roots are discovered again each run
+ * (new files join, deleted ones leave); a root that can no longer be read
+ * fails that run with COORD_EXIT_USAGE (coord_error) and no results. */
 COORD_API int coord_run(CoordSession *s);
+
+/* ---- live sessions (editors, coord check --watch) ----
+ * Check `path` with `text` (len bytes) instead of the file's contents, from
+ * the next coord_run on: an unsaved editor buffer.  Also for a path that is
+ * not on disk: below a directory root it joins the build as that root's
+ * file would; below a lone file's root or an -I directory it is found when
+ * imported; anywhere else it is checked like a lone file argument.  Paths
+ * are compared after lexical normalization ("./src//A.kite" is
+ * "src/A.kite"; no symbolic links are resolved), so name a file as the
+ * roots do.  Returns 0, COORD_EXIT_USAGE (not a .kite path) or
+ * COORD_EXIT_INTERNAL (out of memory); coord_error says why. */
+COORD_API int coord_set_source(CoordSession *s, const char *path, const char *text, size_t len);
+/* Back to the file's contents (nothing when path has no overlay).  0, or
+ * COORD_EXIT_INTERNAL when out of memory. */
+COORD_API int coord_clear_source(CoordSession *s, const char *path);
+/* The file (or every file below the directory) at path was created,
+ * changed or deleted: the next coord_run reads it again.  Needed with
+ * CoordOptions.no_rescan; harmless otherwise.  0, or COORD_EXIT_INTERNAL
+ * when out of memory. */
+COORD_API int coord_notify(CoordSession *s, const char *path);
 COORD_API int coord_exit_status(const CoordSession *s);
 
 /* ---- reports, in their final order (valid after coord_run) ---- */
@@ -244,6 +282,15 @@ typedef struct CoordStats {
     uint64_t coordinator_loop_ns;
     double   coordinator_loop_ns_per_task;
     double   coordinator_discovery_ns_per_file;
+    /* Live sessions.  run: which coord_run of the session this was (1 for
+     * the first); rechecked: modules that ran a phase task (parse,
+     * canonicalize or typecheck) in it; session_reused / session_stale:
+     * modules whose result the session held from the previous run, reused /
+     * checked again because a fingerprint of an import changed. */
+    uint64_t run;
+    uint64_t rechecked;
+    uint64_t session_reused;
+    uint64_t session_stale;
 } CoordStats;
 
 /* Why the run went on without its cache ("" when it did not): the

@@ -197,6 +197,12 @@ static bool read_step(Arena *scratch, const Task *t, Result *r)
     if (err == 0) {
         r->mstat = manifest_stat_of(&st);
         r->recordable = !manifest_racy(&r->mstat, read_ns);
+        r->stamp = (FileStamp){
+            .set = true, .read_ns = read_ns,
+            .mtime_ns = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec,
+            .ctime_ns = (int64_t)st.st_ctim.tv_sec * 1000000000 + st.st_ctim.tv_nsec,
+            .size = (uint64_t)st.st_size, .ino = (uint64_t)st.st_ino, .dev = (uint64_t)st.st_dev,
+        };
     }
     if (err == -1 || err == READ_NO_FD) {
         fail(r, err == -1 ? FAIL_OOM : FAIL_NOFILE);
@@ -271,6 +277,11 @@ static void run_parse(Arena *scratch, const Task *t, Result *r)
         r->lines = count_lines(t->src, t->src_len);
     } else if (!read_step(scratch, t, r)) {
         return;
+    }
+    if (t->name) {  /* the key the session tier keeps its result under */
+        uint64_t seed = hash_bytes(t->name, strlen(t->name));
+        hash_bytes128(r->src, r->src_len, seed, &r->key.hi, &r->key.lo);
+        r->keyed = true;
     }
     parse_step(scratch, t, r);
 }
@@ -386,7 +397,15 @@ static void run_load_batch(Arena *scratch, const Task *t, Result *r)
         sub->module = lt->module;
         uint64_t cpu = t->measure_cpu ? worker_thread_cpu_nanos() : 0;
         sub->start_nanos = worker_now_nanos();
-        if (load_key(scratch, lt, sub)) {
+        if (!load_key(scratch, lt, sub)) {
+            /* answered: the source could not be read */
+        } else if (lt->live && sub->key.hi == lt->live_key.hi && sub->key.lo == lt->live_key.lo) {
+            sub->kind = RESULT_LOADED;  /* the session tier has its result */
+            sub->same_bytes = true;
+        } else if (!lt->cache) {        /* (no manifest either: the source was read) */
+            sub->task = TASK_PARSE;
+            parse_step(scratch, lt, sub);
+        } else {
             CacheEntry *found = ARENA_ARRAY(scratch, CacheEntry, LOAD_CANDIDATES);
             uint32_t got = found ? cache_store_load(lt->cache, sub->key, found, LOAD_CANDIDATES,
                                                     &sub->cache)

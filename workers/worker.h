@@ -69,6 +69,15 @@ typedef enum { FAIL_NONE, FAIL_OOM, FAIL_INTERNAL, FAIL_NOFILE } FailCause;
 
 const char *task_kind_name(TaskKind k);     /* "parse" */
 
+/* What a task saw of the source file it read (fstat of the descriptor it
+ * read from), and when it began reading (CLOCK_REALTIME): the session tier's
+ * racy-clean rule (coordinator/live.c) compares it with a later stat. */
+typedef struct FileStamp {
+    bool set;                           /* false: nothing read from a file */
+    int64_t mtime_ns, ctime_ns, read_ns;
+    uint64_t size, ino, dev;
+} FileStamp;
+
 typedef struct Task {
     TaskKind kind;
     uint32_t module;                    /* coordinator's module id, echoed back */
@@ -116,6 +125,12 @@ typedef struct Task {
     uint32_t src_len;
     CacheKey key;
     const ModuleResult *result;
+    /* load with `live` (the session tier, coordinator/live.c): a source whose
+     * key is live_key answers RESULT_LOADED with no candidates and
+     * Result.same_bytes (the session holds its result); `cache` may then be
+     * NULL (a different source is parsed at once). */
+    bool live;
+    CacheKey live_key;
     /* the module's durable arenas, handed over for the task */
     Arena *keep, *ast_arena, *ir_arena;
     bool measure_cpu;                   /* fill Result.cpu_nanos from the
@@ -168,6 +183,8 @@ typedef struct Result {
     struct Result *loaded;
     uint32_t loaded_count;
     bool write_failed;                  /* typecheck: the entry could not be written */
+    bool same_bytes;                    /* load with `live`: the source is live_key's */
+    FileStamp stamp;                    /* parse/load: the file as it was read */
     bool parsed_too;                    /* canonicalize: it parsed first (iface,
                                          * iface_fp and parse_reports are set;
                                          * src too when it read the file) */

@@ -55,7 +55,7 @@ keys="jobs modules lines parse.tasks parse.cpu_ms canonicalize.tasks canonicaliz
 typecheck.tasks typecheck.cpu_ms tasks task_cpu_ms coordinator.busy_ms
 coordinator.ns_per_task coordinator.cpu_ms coordinator.setup_ms coordinator.finish_ms
 coordinator.loop_ns_per_task coordinator.discovery_ns_per_file peak_rss_kb critical_path_ms work_per_worker_ms lower_bound_ms
-wall_ms efficiency"
+wall_ms efficiency rechecked"
 # the stats block is the tail of stderr, one key per line, in this order
 nkeys=$(echo $keys | wc -w)
 tail -n "$nkeys" "$work/stats.err" | sed 's/: .*//; s/^stats\.//' | tr '\n' ' ' >"$work/keys.got"

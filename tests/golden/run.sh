@@ -16,6 +16,7 @@
 # 4. tests/golden/obs.sh: --stats, --trace and the terminal progress line.
 # 5. tests/cli/toolchain.sh: --version and the build id, and the rest of
 #    issue 16 that needs only the binary.
+# 6. tests/cli/watch.sh: coord check --watch end to end.
 set -u
 [ $# -eq 1 ] || { echo "usage: $0 path/to/coord" >&2; exit 2; }
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -127,6 +128,10 @@ if "$top/tests/golden/obs.sh" "$coord"; then echo "ok   obs"; else echo "FAIL ob
 # (tests/cli/toolchain.sh)
 cases=$((cases + 1))
 if "$top/tests/cli/toolchain.sh" "$coord"; then echo "ok   toolchain"; else echo "FAIL toolchain"; failed=$((failed + 1)); fi
+
+# ---- coord check --watch end to end (tests/cli/watch.sh)
+cases=$((cases + 1))
+if "$top/tests/cli/watch.sh" "$coord"; then echo "ok   watch"; else echo "FAIL watch"; failed=$((failed + 1)); fi
 
 echo "golden: $((cases - failed))/$cases passed"
 [ $failed -eq 0 ]

@@ -175,7 +175,7 @@ static void test_measured_times(void **state)
         "coordinator.cpu_ms", "coordinator.setup_ms", "coordinator.finish_ms",
         "coordinator.loop_ns_per_task", "coordinator.discovery_ns_per_file", "peak_rss_kb",
         "critical_path_ms",
-        "work_per_worker_ms", "lower_bound_ms", "wall_ms", "efficiency",
+        "work_per_worker_ms", "lower_bound_ms", "wall_ms", "efficiency", "rechecked",
     };
     char *line = buf;
     for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++) {
@@ -190,6 +190,7 @@ static void test_measured_times(void **state)
     }
     assert_string_equal(line, "");
     assert_non_null(strstr(buf, "stats.modules: 6\nstats.lines: 18\nstats.parse.tasks: 6\n"));
+    assert_non_null(strstr(buf, "stats.rechecked: 6\n"));     /* a first run: all */
     free(buf);
     coord_session_destroy(s);
 }

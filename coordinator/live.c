@@ -1,0 +1,902 @@
+/* live — the session tier of DESIGN.md section 7: results that outlive one
+ * coord_run of a session (editors, `coord check --watch`), overlays
+ * (coord_set_source) and change notices (coord_notify).
+ *
+ * A repeated coord_run is a cold run whose modules may adopt the result the
+ * session holds for their file, validated by exactly the rules of the local
+ * cache (coordinator/cache.c: same bytes, every fingerprint of the
+ * dependency record equal to the imports' current ones), in memory: no disk
+ * round trip, no copy.
+ *
+ * What outlives a run: the Live record (below), created by the first
+ * coord_add_root; in it one LiveFile per source file of the last completed
+ * run that has a result: its keep arena (source bytes, name interface,
+ * artifact, reports, dependency record), its key (xxHash3 of the bytes and
+ * the module name), the stamp of the file when its bytes were read, and the
+ * disk-cache mappings its result points into, if any.
+ *
+ * A repeated run, in order:
+ *   1. live_absorb (before the protected call): the modules of the last run
+ *      hand their keep arenas to their files' entries: a module that adopted
+ *      an entry gives it back; a module computed afresh that succeeded
+ *      replaces its entry (the old arena is freed); anything else is freed.
+ *      Entries of files no longer in the build are freed.  So the session
+ *      holds at most one result per file: memory follows the current
+ *      files, never the number of runs.  After a run that failed as a whole
+ *      (out of memory) only the adopted arenas go back; entries stay.
+ *   2. The run state (session arena, module table, graph, results, stats)
+ *      is reset and the recorded coord_add_root / coord_add_search_dir calls
+ *      are replayed: discovery is exactly a cold run's.  Overlay paths that
+ *      discovery did not find join the build as files (under a directory
+ *      root) or as lone file arguments.
+ *   3. At its first dispatch a module is classified (live_dispatch):
+ *        ADOPT    its entry's bytes are current: it takes the entry's arena
+ *                 and result and is LOADED with no task;
+ *        PROBE    its file may have changed (stat data differ or are racy,
+ *                 or it was notified): a load task reads and hashes it; the
+ *                 same bytes adopt the entry (live_same_bytes), other bytes
+ *                 are parsed at once;
+ *        OVERLAY  coord_set_source text that is not the entry's: parsed
+ *                 from a copy in its keep arena;
+ *        FRESH    no entry: as in a cold run.
+ *      An adopted result whose dependency record no longer holds (or that
+ *      --cache-verify checks again) gets its module a fresh arena with a
+ *      copy of the bytes (live_stale); the entry keeps its own until the
+ *      next absorb replaces it.
+ *
+ * Racy-clean (git's rule): a stamp whose mtime or ctime is not at least
+ * LIVE_RACY_NS older than the moment its bytes began to be read does not
+ * prove the bytes unchanged: the next run with rescan reads them again
+ * (a read and a hash, not a check, when they are the same).
+ *
+ * Invariants
+ *   - Session thread only.  Allocation here is mem_alloc (checked): a
+ *     LiveFile that cannot be recorded is only a result not kept (the next
+ *     run computes it), never a wrong one.
+ *   - An entry's arena has exactly one owner: the entry, or (lent) the one
+ *     module of the run that adopted it.
+ *   - Paths are compared lexically normalized ("./a//b" is "a/b").
+ */
+#include "coordinator/actor.h"
+
+#include "base/hash.h"
+#include "base/mem.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#define LIVE_RACY_NS 20000000LL   /* 20 ms: above the kernel's coarse clock tick */
+#define LIVE_KEEP_CHUNK (4u * 1024u)
+
+/* ---- a string map (open addressing; removal by tombstone) -------------- */
+
+typedef struct MapSlot {
+    const char *key;            /* NULL: empty; TOMB: removed */
+    uint64_t hash;
+    void *value;
+} MapSlot;
+
+typedef struct StrMap {
+    MapSlot *slots;
+    uint32_t mask, count, used; /* used: live + tombstones */
+} StrMap;
+
+static const char tomb_[1];
+#define TOMB tomb_
+
+static uint64_t str_hash(const char *s) { return hash_bytes(s, strlen(s)); }
+
+static MapSlot *map_find_slot(const StrMap *m, const char *key, uint64_t h)
+{
+    if (!m->slots)
+        return NULL;
+    for (uint32_t i = (uint32_t)h & m->mask;; i = (i + 1) & m->mask) {
+        MapSlot *e = &m->slots[i];
+        if (!e->key)
+            return NULL;
+        if (e->key != TOMB && e->hash == h && strcmp(e->key, key) == 0)
+            return e;
+    }
+}
+
+static void *map_get(const StrMap *m, const char *key, uint64_t h)
+{
+    MapSlot *e = map_find_slot(m, key, h);
+    return e ? e->value : NULL;
+}
+
+/* Room for `n` more entries; false when out of memory. */
+static bool map_reserve(StrMap *m, uint32_t n)
+{
+    if (m->slots && (uint64_t)(m->used + n) * 2 <= (uint64_t)m->mask + 1)
+        return true;
+    uint64_t size = 16;
+    while (size < (uint64_t)(m->count + n) * 2 + 2)
+        size *= 2;
+    if (size > (1u << 30))
+        return false;
+    MapSlot *slots = mem_calloc((size_t)size, sizeof *slots);
+    if (!slots)
+        return false;
+    for (uint32_t i = 0; m->slots && i <= m->mask; i++) {
+        MapSlot *e = &m->slots[i];
+        if (!e->key || e->key == TOMB)
+            continue;
+        uint32_t k = (uint32_t)e->hash & (uint32_t)(size - 1);
+        while (slots[k].key)
+            k = (k + 1) & (uint32_t)(size - 1);
+        slots[k] = *e;
+    }
+    mem_free(m->slots);
+    m->slots = slots;
+    m->mask = (uint32_t)(size - 1);
+    m->used = m->count;
+    return true;
+}
+
+/* The key is owned by the caller (it must outlive the entry).  Only after
+ * map_reserve(m, 1) succeeded; the key must not be present. */
+static void map_put(StrMap *m, const char *key, uint64_t h, void *value)
+{
+    uint32_t i = (uint32_t)h & m->mask;
+    while (m->slots[i].key && m->slots[i].key != TOMB)
+        i = (i + 1) & m->mask;
+    if (!m->slots[i].key)
+        m->used++;
+    m->slots[i] = (MapSlot){ key, h, value };
+    m->count++;
+}
+
+static void map_remove(StrMap *m, MapSlot *e)
+{
+    e->key = TOMB;
+    e->value = NULL;
+    m->count--;
+}
+
+static void map_free(StrMap *m)
+{
+    mem_free(m->slots);
+    memset(m, 0, sizeof *m);
+}
+
+/* ---- the record ---------------------------------------------------------- */
+
+typedef struct LiveFile {
+    char *path;                 /* normalized; its key in Live.files */
+    Arena keep;
+    bool lent;                  /* keep is with the module that adopted it */
+    bool taken;                 /* live_absorb: already placed */
+    const char *src;
+    uint32_t src_len, lines;
+    CacheKey key;
+    FileStamp stamp;            /* set: read from the file; unset: an overlay */
+    ModuleResult res;
+    CacheEntry *entries;        /* disk-cache mappings res points into (in keep) */
+    uint32_t entry_count;
+    /* serial: names this result (never 0, never reused); dep_serials: per
+     * import, the serial of the import's result that the dependency record
+     * was last found to hold against (0: none or unknown), mem_alloc'd */
+    uint64_t serial;
+    uint64_t *dep_serials;
+    uint32_t dep_count;
+} LiveFile;
+
+typedef struct Overlay {
+    char *path;                 /* normalized; its key */
+    char *text;
+    uint32_t len;
+} Overlay;
+
+typedef struct LiveAdd {
+    char *path;
+    bool search;
+} LiveAdd;
+
+typedef struct Live {
+    StrMap files;               /* LiveFile* */
+    StrMap overlays;            /* Overlay* */
+    StrMap notified;            /* char* (the key itself) */
+    LiveAdd *adds;
+    uint32_t add_count, add_cap;
+    bool prev_ok;               /* the last run completed */
+    uint64_t next_serial;
+} Live;
+
+static Live *live_get(CoordSession *s)
+{
+    if (!s->live)
+        s->live = mem_calloc(1, sizeof *s->live);
+    return s->live;
+}
+
+/* "./a//b/./c/" -> "a/b/c" into buf; false when it does not fit. */
+bool live_normalize(const char *path, char *buf, size_t size)
+{
+    size_t n = 0;
+    const char *p = path;
+    bool abs = *p == '/';
+    if (abs) {
+        if (size < 2)
+            return false;
+        buf[n++] = '/';
+    }
+    while (*p) {
+        while (*p == '/')
+            p++;
+        const char *start = p;
+        while (*p && *p != '/')
+            p++;
+        size_t len = (size_t)(p - start);
+        if (len == 0 || (len == 1 && start[0] == '.'))
+            continue;
+        if (n > (abs ? 1u : 0u)) {
+            if (n + 1 >= size)
+                return false;
+            buf[n++] = '/';
+        }
+        if (n + len >= size)
+            return false;
+        memcpy(buf + n, start, len);
+        n += len;
+    }
+    if (n == 0) {
+        if (size < 2)
+            return false;
+        buf[n++] = '.';
+    }
+    buf[n] = '\0';
+    return true;
+}
+
+static char *normalized_copy(const char *path)
+{
+    size_t size = strlen(path) + 2;
+    char *buf = mem_alloc(size);
+    if (buf && !live_normalize(path, buf, size)) {
+        mem_free(buf);
+        buf = NULL;
+    }
+    return buf;
+}
+
+static void file_release(LiveFile *f)
+{
+    for (uint32_t k = 0; k < f->entry_count; k++)
+        cache_entry_release(&f->entries[k]);
+    f->entry_count = 0;
+    arena_free(&f->keep);
+}
+
+static void file_free(LiveFile *f)
+{
+    if (!f)
+        return;
+    file_release(f);
+    mem_free(f->dep_serials);
+    mem_free(f->path);
+    mem_free(f);
+}
+
+/* ---- the public calls ---------------------------------------------------- */
+
+int live_record_add(CoordSession *s, const char *path, bool search)
+{
+    Live *L = live_get(s);
+    if (!L)
+        return -1;
+    if (L->add_count == L->add_cap) {
+        uint32_t cap = L->add_cap ? L->add_cap * 2 : 8;
+        LiveAdd *more = mem_realloc(L->adds, cap * sizeof *more);
+        if (!more)
+            return -1;
+        L->adds = more;
+        L->add_cap = cap;
+    }
+    size_t n = strlen(path) + 1;
+    char *copy = mem_alloc(n);
+    if (!copy)
+        return -1;
+    memcpy(copy, path, n);
+    L->adds[L->add_count++] = (LiveAdd){ copy, search };
+    return 0;
+}
+
+static int notify_path(Live *L, const char *path)
+{
+    char *key = normalized_copy(path);
+    if (!key)
+        return -1;
+    uint64_t h = str_hash(key);
+    if (map_get(&L->notified, key, h)) {
+        mem_free(key);
+        return 0;
+    }
+    if (!map_reserve(&L->notified, 1)) {
+        mem_free(key);
+        return -1;
+    }
+    map_put(&L->notified, key, h, key);
+    return 0;
+}
+
+static int api_error(CoordSession *s, const char *what)
+{
+    snprintf(s->error, sizeof s->error, "%s", what);
+    return COORD_EXIT_INTERNAL;
+}
+
+int coord_notify(CoordSession *s, const char *path)
+{
+    s->error[0] = '\0';
+    Live *L = live_get(s);
+    if (!L || notify_path(L, path) != 0)
+        return api_error(s, "out of memory");
+    return 0;
+}
+
+int coord_set_source(CoordSession *s, const char *path, const char *text, size_t len)
+{
+    s->error[0] = '\0';
+    size_t n = strlen(path);
+    if (n <= 5 || strcmp(path + n - 5, ".kite") != 0) {
+        snprintf(s->error, sizeof s->error, "coord_set_source: '%s' is not a .kite file", path);
+        return COORD_EXIT_USAGE;
+    }
+    if (len >= UINT32_MAX) {
+        snprintf(s->error, sizeof s->error, "coord_set_source: the text of '%s' is too long", path);
+        return COORD_EXIT_USAGE;
+    }
+    Live *L = live_get(s);
+    if (!L)
+        return api_error(s, "out of memory");
+    char *key = normalized_copy(path);
+    char *copy = mem_alloc(len + 1);
+    Overlay *o = mem_calloc(1, sizeof *o);
+    if (!key || !copy || !o || notify_path(L, path) != 0 || !map_reserve(&L->overlays, 1)) {
+        mem_free(key);
+        mem_free(copy);
+        mem_free(o);
+        return api_error(s, "out of memory");
+    }
+    if (len)
+        memcpy(copy, text, len);
+    copy[len] = '\0';
+    uint64_t h = str_hash(key);
+    MapSlot *old = map_find_slot(&L->overlays, key, h);
+    if (old) {
+        Overlay *prev = old->value;
+        mem_free(prev->text);
+        prev->text = copy;
+        prev->len = (uint32_t)len;
+        mem_free(key);
+        mem_free(o);
+        return 0;
+    }
+    o->path = key;
+    o->text = copy;
+    o->len = (uint32_t)len;
+    map_put(&L->overlays, key, h, o);
+    return 0;
+}
+
+int coord_clear_source(CoordSession *s, const char *path)
+{
+    s->error[0] = '\0';
+    Live *L = live_get(s);
+    if (!L)
+        return api_error(s, "out of memory");
+    char buf[PATH_MAX + 2];
+    if (!live_normalize(path, buf, sizeof buf))
+        return 0;
+    MapSlot *e = map_find_slot(&L->overlays, buf, str_hash(buf));
+    if (!e)
+        return 0;
+    if (notify_path(L, path) != 0)
+        return api_error(s, "out of memory");
+    Overlay *o = e->value;
+    map_remove(&L->overlays, e);
+    mem_free(o->text);
+    mem_free(o->path);
+    mem_free(o);
+    return 0;
+}
+
+const char *live_overlay(const CoordSession *s, const char *path, uint32_t *len)
+{
+    const Live *L = s->live;
+    if (!L || L->overlays.count == 0)
+        return NULL;
+    char buf[PATH_MAX + 2];
+    if (!live_normalize(path, buf, sizeof buf))
+        return NULL;
+    const Overlay *o = map_get(&L->overlays, buf, str_hash(buf));
+    if (!o)
+        return NULL;
+    *len = o->len;
+    return o->text;
+}
+
+void live_free(CoordSession *s)
+{
+    Live *L = s->live;
+    if (!L)
+        return;
+    for (uint32_t i = 0; L->files.slots && i <= L->files.mask; i++)
+        if (L->files.slots[i].key && L->files.slots[i].key != TOMB)
+            file_free(L->files.slots[i].value);
+    for (uint32_t i = 0; L->overlays.slots && i <= L->overlays.mask; i++) {
+        Overlay *o = L->overlays.slots[i].key && L->overlays.slots[i].key != TOMB
+                   ? L->overlays.slots[i].value : NULL;
+        if (o) {
+            mem_free(o->text);
+            mem_free(o->path);
+            mem_free(o);
+        }
+    }
+    for (uint32_t i = 0; L->notified.slots && i <= L->notified.mask; i++)
+        if (L->notified.slots[i].key && L->notified.slots[i].key != TOMB)
+            mem_free(L->notified.slots[i].value);
+    for (uint32_t i = 0; i < L->add_count; i++)
+        mem_free(L->adds[i].path);
+    mem_free(L->adds);
+    map_free(&L->files);
+    map_free(&L->overlays);
+    map_free(&L->notified);
+    mem_free(L);
+    s->live = NULL;
+}
+
+/* ---- after a run: the modules' arenas go to their entries ----------------- */
+
+/* m succeeded this run and holds a result of its bytes. */
+static bool usable(const Module *m)
+{
+    return m->state == MS_DONE && !m->failed && m->artifact && m->keyed &&
+           m->dup_of == NONE && m->iface && m->src;  /* (not one the manifest left unread) */
+}
+
+static void module_release(Module *m)
+{
+    for (uint32_t k = 0; m->entries && k < m->cand_count; k++)
+        cache_entry_release(&m->entries[k]);
+    m->cand_count = 0;
+    m->entries = NULL;
+    arena_free(&m->keep);
+}
+
+/* The ImportDep part of m's record, into its keep arena (as cache.c's
+ * cache_import_deps, which writes into the session arena). */
+static const ImportDep *import_deps_keep(const CoordSession *s, Module *m)
+{
+    ImportDep *d = arena_alloc(&m->keep, (m->import_count + 1) * sizeof *d, _Alignof(ImportDep));
+    if (!d)
+        return NULL;
+    for (uint32_t i = 0; i < m->import_count; i++) {
+        const NameIface *f = import_iface(s, m, i);
+        memset(&d[i], 0, sizeof d[i]);
+        if (f) {
+            d[i].flags |= IMPORT_DEP_IFACE;
+            d[i].iface_fp = s->mods[s->edges[m->import_edge[i]].to]->iface_fp;
+        }
+        if (import_artifact(s, m, i))
+            d[i].flags |= IMPORT_DEP_ARTIFACT;
+    }
+    return d;
+}
+
+/* Whether m's result stays with the session after its run. */
+static bool m_keeps(const Module *m)
+{
+    return m->live_lent || (m->serial != 0);
+}
+
+/* The dependency record of m's result held, at the end of the run, against
+ * these results of its imports (live_validate): into m->dep_serials. */
+static void record_dep_serials(const CoordSession *s, Module *m)
+{
+    m->dep_serials = NULL;
+    uint64_t *d = mem_alloc((m->import_count + 1) * sizeof *d);
+    if (!d)
+        return;             /* the next run validates by fingerprints */
+    for (uint32_t i = 0; i < m->import_count; i++) {
+        uint32_t e = m->import_edge[i];
+        d[i] = e != NONE && import_artifact(s, m, i) ? s->mods[s->edges[e].to]->serial : 0;
+    }
+    m->dep_serials = d;
+}
+
+static void set_dep_serials(LiveFile *f, Module *m)
+{
+    mem_free(f->dep_serials);
+    f->dep_serials = m->dep_serials;
+    f->dep_count = m->import_count;
+    m->dep_serials = NULL;
+}
+
+/* m's fresh result into f (f's previous arena was released). */
+static bool file_take(const CoordSession *s, LiveFile *f, Module *m)
+{
+    if (m->reused) {
+        f->res = *m->reused;        /* a disk-cache candidate: its mappings come along */
+        f->entries = m->entries;
+        f->entry_count = m->cand_count;
+    } else {
+        for (uint32_t k = 0; m->entries && k < m->cand_count; k++)
+            cache_entry_release(&m->entries[k]);     /* stale candidates */
+        memset(&f->res, 0, sizeof f->res);
+        f->res.iface = m->iface;
+        f->res.artifact = m->artifact;
+        for (int p = 0; p < COORD_PHASE_COUNT; p++)
+            f->res.reports[p] = m->phase_reports[p];
+        f->res.lines = m->lines;
+        f->res.iface_fp = m->iface_fp;
+        f->res.deps = m->deps;
+        f->res.imports = import_deps_keep(s, m);
+        f->entries = NULL;
+        f->entry_count = 0;
+    }
+    m->cand_count = 0;
+    m->entries = NULL;
+    f->keep = m->keep;
+    memset(&m->keep, 0, sizeof m->keep);
+    f->src = m->src;
+    f->src_len = m->src_len;
+    f->lines = m->lines;
+    f->key = m->key;
+    f->stamp = m->stamp;
+    f->lent = false;
+    return f->res.imports != NULL;
+}
+
+void live_absorb(CoordSession *s)
+{
+    Live *L = s->live;
+    if (!L)
+        return;
+    bool ok = L->prev_ok;
+    StrMap next;
+    memset(&next, 0, sizeof next);
+    bool have_next = map_reserve(&next, s->mod_count + L->files.count);
+    /* the serial of every result that stays: an adopted one keeps its own,
+     * one computed afresh gets a new one */
+    for (uint32_t i = 0; i < s->mod_count; i++) {
+        Module *m = s->mods[i];
+        if (!ok || !m->live_lent)
+            m->serial = ok && usable(m) ? ++L->next_serial : 0;
+    }
+    for (uint32_t i = 0; ok && i < s->mod_count; i++)
+        if (m_keeps(s->mods[i]))
+            record_dep_serials(s, s->mods[i]);
+    for (uint32_t i = 0; i < s->mod_count; i++) {
+        Module *m = s->mods[i];
+        LiveFile *f = m->live;
+        if (m->live_lent) {         /* adopted: the arena goes back unchanged */
+            f->keep = m->keep;
+            memset(&m->keep, 0, sizeof m->keep);
+            f->lent = false;
+            m->live_lent = false;
+            if (ok && m->stamp.set)
+                f->stamp = m->stamp;
+            if (ok)
+                set_dep_serials(f, m);
+            if (have_next && !f->taken) {
+                MapSlot *e = map_find_slot(&L->files, f->path, str_hash(f->path));
+                if (e)
+                    map_remove(&L->files, e);
+                map_put(&next, f->path, str_hash(f->path), f);
+                f->taken = true;
+            }
+            module_release(m);
+            continue;
+        }
+        if (!ok || !have_next || !usable(m)) {
+            mem_free(m->dep_serials);
+            m->dep_serials = NULL;
+            module_release(m);
+            continue;
+        }
+        char buf[PATH_MAX + 2];
+        uint64_t h = 0;
+        if (!live_normalize(m->path, buf, sizeof buf) || map_get(&next, buf, h = str_hash(buf))) {
+            mem_free(m->dep_serials);   /* (the same path twice: keep one) */
+            m->dep_serials = NULL;
+            module_release(m);
+            continue;
+        }
+        MapSlot *e = map_find_slot(&L->files, buf, h);
+        f = e ? e->value : NULL;
+        if (e)
+            map_remove(&L->files, e);
+        if (f) {
+            file_release(f);
+        } else {
+            f = mem_calloc(1, sizeof *f);
+            char *path = f ? normalized_copy(buf) : NULL;
+            if (!path) {
+                mem_free(f);
+                mem_free(m->dep_serials);
+                m->dep_serials = NULL;
+                module_release(m);
+                continue;
+            }
+            f->path = path;
+        }
+        if (!file_take(s, f, m)) {
+            mem_free(m->dep_serials);
+            m->dep_serials = NULL;
+            file_free(f);
+            continue;
+        }
+        f->serial = m->serial;
+        set_dep_serials(f, m);
+        f->taken = true;
+        map_put(&next, f->path, h, f);
+    }
+    /* what is left: files no longer in the build (after a failed run: all
+     * entries stay) */
+    for (uint32_t i = 0; L->files.slots && i <= L->files.mask; i++) {
+        MapSlot *e = &L->files.slots[i];
+        if (!e->key || e->key == TOMB)
+            continue;
+        LiveFile *f = e->value;
+        if (!ok && have_next && !f->taken)
+            map_put(&next, f->path, e->hash, f);
+        else if (!f->taken)
+            file_free(f);
+    }
+    map_free(&L->files);
+    L->files = next;
+    for (uint32_t i = 0; L->files.slots && i <= L->files.mask; i++)
+        if (L->files.slots[i].key && L->files.slots[i].key != TOMB)
+            ((LiveFile *)L->files.slots[i].value)->taken = false;
+}
+
+void live_end_run(CoordSession *s, bool ok)
+{
+    Live *L = s->live;
+    if (!L)
+        return;
+    L->prev_ok = ok;
+    if (!ok)
+        return;
+    for (uint32_t i = 0; L->notified.slots && i <= L->notified.mask; i++)
+        if (L->notified.slots[i].key && L->notified.slots[i].key != TOMB)
+            mem_free(L->notified.slots[i].value);
+    map_free(&L->notified);
+}
+
+/* ---- a repeated run: discovery again -------------------------------------- */
+
+int live_rediscover(CoordSession *s)
+{
+    Live *L = s->live;
+    if (!L)
+        return 0;
+    for (uint32_t i = 0; i < L->add_count; i++) {
+        int rc = L->adds[i].search ? discover_search_dir(s, L->adds[i].path)
+                                   : discover_root(s, L->adds[i].path);
+        if (rc)
+            return rc;
+    }
+    return live_add_overlays(s);
+}
+
+/* Overlay paths discovery did not find join the build (before any import
+ * is resolved, as the file would in a cold run). */
+int live_add_overlays(CoordSession *s)
+{
+    Live *L = s->live;
+    if (!L || L->overlays.count == 0)
+        return 0;
+    uint32_t missing = L->overlays.count;
+    bool *found = co_alloc(s, (L->overlays.mask + 1) * sizeof *found);
+    memset(found, 0, (L->overlays.mask + 1) * sizeof *found);
+    for (uint32_t i = 0; i < s->mod_count && missing; i++) {
+        char buf[PATH_MAX + 2];
+        if (!live_normalize(s->mods[i]->path, buf, sizeof buf))
+            continue;
+        MapSlot *e = map_find_slot(&L->overlays, buf, str_hash(buf));
+        if (e && !found[e - L->overlays.slots]) {
+            found[e - L->overlays.slots] = true;
+            missing--;
+        }
+    }
+    for (uint32_t i = 0; missing && i <= L->overlays.mask; i++) {
+        MapSlot *e = &L->overlays.slots[i];
+        if (e->key && e->key != TOMB && !found[i])
+            discover_overlay_path(s, ((Overlay *)e->value)->path);
+    }
+    return 0;
+}
+
+/* ---- classification at the first dispatch ---------------------------------- */
+
+static bool same_key(CacheKey a, CacheKey b) { return a.hi == b.hi && a.lo == b.lo; }
+
+static CacheKey text_key(const Module *m, const char *text, uint32_t len)
+{
+    CacheKey k;
+    uint64_t seed = hash_bytes(m->name, strlen(m->name));
+    hash_bytes128(text, len, seed, &k.hi, &k.lo);
+    return k;
+}
+
+static void adopt(CoordSession *s, Module *m, LiveFile *f)
+{
+    m->keep = f->keep;
+    memset(&f->keep, 0, sizeof f->keep);
+    f->lent = true;
+    m->live_lent = true;
+    m->serial = f->serial;
+    m->src = f->src;
+    m->src_len = f->src_len;
+    m->lines = f->lines;
+    m->keyed = true;
+    m->key = f->key;
+    m->cand_count = 1;
+    m->cands = &f->res;
+    m->entries = NULL;
+    m->iface = f->res.iface;
+    m->iface_fp = f->res.iface_fp;
+    m->phase_reports[TASK_PARSE] = f->res.reports[TASK_PARSE];
+}
+
+static bool stamp_holds(const FileStamp *a, const struct stat *st)
+{
+    int64_t mt = (int64_t)st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec;
+    int64_t ct = (int64_t)st->st_ctim.tv_sec * 1000000000 + st->st_ctim.tv_nsec;
+    if (!a->set || !S_ISREG(st->st_mode) || a->mtime_ns != mt || a->ctime_ns != ct ||
+        a->size != (uint64_t)st->st_size || a->ino != (uint64_t)st->st_ino ||
+        a->dev != (uint64_t)st->st_dev)
+        return false;
+    /* racy: changed in the same clock tick as (or after) the read began */
+    return (mt > ct ? mt : ct) + LIVE_RACY_NS < a->read_ns;
+}
+
+/* Whether path or a directory above it was notified. */
+static bool notified(const Live *L, const char *norm)
+{
+    if (L->notified.count == 0)
+        return false;
+    char buf[PATH_MAX + 2];
+    size_t n = strlen(norm);
+    memcpy(buf, norm, n + 1);
+    for (;;) {
+        if (map_get(&L->notified, buf, str_hash(buf)))
+            return true;
+        char *slash = strrchr(buf, '/');
+        if (!slash || slash == buf)
+            return false;
+        *slash = '\0';
+    }
+}
+
+bool live_idle(const CoordSession *s)
+{
+    const Live *L = s->live;
+    return !L || (L->files.count == 0 && L->overlays.count == 0);
+}
+
+int live_dispatch(CoordSession *s, Module *m)
+{
+    Live *L = s->live;
+    m->live_mode = LIVE_FRESH;
+    if (!L || (L->files.count == 0 && L->overlays.count == 0))
+        return LIVE_FRESH;
+    char buf[PATH_MAX + 2];
+    if (!live_normalize(m->path, buf, sizeof buf))
+        return LIVE_FRESH;
+    uint64_t h = str_hash(buf);
+    LiveFile *f = map_get(&L->files, buf, h);
+    if (f && f->lent)
+        f = NULL;                   /* another module of this run has it */
+    m->live = f;
+    const Overlay *o = L->overlays.count ? map_get(&L->overlays, buf, h) : NULL;
+    if (o) {
+        const char *text = o->text;
+        uint32_t len = o->len;
+        if (len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0) {
+            text += 3;          /* a byte-order mark, as the file read skips it */
+            len -= 3;
+        }
+        m->overlay = text;
+        m->overlay_len = len;
+        m->overlay_key = text_key(m, text, len);
+        if (f && same_key(f->key, m->overlay_key)) {
+            adopt(s, m, f);
+            s->obs.lines += m->lines;
+            return m->live_mode = LIVE_ADOPT;
+        }
+        return m->live_mode = LIVE_OVERLAY;
+    }
+    if (!f)
+        return LIVE_FRESH;
+    if (!f->stamp.set || notified(L, buf))
+        return m->live_mode = LIVE_PROBE;
+    if (!s->opts.no_rescan) {
+        struct stat st;
+        if (stat(m->path, &st) != 0 || !stamp_holds(&f->stamp, &st))
+            return m->live_mode = LIVE_PROBE;
+    }
+    m->stamp = f->stamp;
+    adopt(s, m, f);
+    s->obs.lines += m->lines;
+    return m->live_mode = LIVE_ADOPT;
+}
+
+/* The overlay's bytes for the parse task, in the module's own arena (the
+ * overlay may be replaced before the results are read). */
+const char *live_overlay_copy(CoordSession *s, Module *m)
+{
+    char *copy = arena_alloc(&m->keep, (size_t)m->overlay_len + 1, 1);
+    if (!copy)
+        co_oom(s);
+    memcpy(copy, m->overlay, m->overlay_len);
+    copy[m->overlay_len] = '\0';
+    return copy;
+}
+
+/* An adopted result's record holds when every import gives the same kind
+ * of input as recorded, the same interface fingerprint, and an artifact of
+ * the very result the record last held against (same serial: the same
+ * artifact, so the same fingerprints of every name): O(imports), no name
+ * fingerprint computed.  Otherwise the local cache's rule decides
+ * (cache_validate: every name's fingerprint). */
+uint32_t live_validate(const CoordSession *s, const Module *m)
+{
+    const LiveFile *f = m->live;
+    const ModuleResult *c = &f->res;
+    if (f->dep_serials && f->dep_count == m->import_count &&
+        c->iface->import_count == m->import_count) {
+        bool same = true;
+        for (uint32_t i = 0; same && i < m->import_count; i++) {
+            const ImportDep *d = &c->imports[i];
+            const NameIface *fi = import_iface(s, m, i);
+            bool art = import_artifact(s, m, i) != NULL;
+            uint32_t flags = (fi ? IMPORT_DEP_IFACE : 0u) | (art ? IMPORT_DEP_ARTIFACT : 0u);
+            const Module *to = m->import_edge[i] != NONE ? s->mods[s->edges[m->import_edge[i]].to] : NULL;
+            same = d->flags == flags && (!fi || d->iface_fp == to->iface_fp) &&
+                   (!art || (to->serial != 0 && to->serial == f->dep_serials[i]));
+        }
+        if (same)
+            return 0;
+    }
+    return cache_validate(s, m);
+}
+
+CacheKey live_probe_key(const Module *m)
+{
+    return m->live->key;
+}
+
+void live_same_bytes(CoordSession *s, Module *m, const Result *r)
+{
+    LiveFile *f = m->live;
+    FileStamp stamp = r->stamp.set ? r->stamp : f->stamp;   /* unset: not read (manifest) */
+    arena_free(&m->keep);           /* the bytes just read again */
+    adopt(s, m, f);
+    m->stamp = stamp;
+}
+
+void live_stale(CoordSession *s, Module *m)
+{
+    LiveFile *f = m->live;
+    Arena fresh;
+    arena_init(&fresh, LIVE_KEEP_CHUNK, 0);
+    char *copy = arena_alloc(&fresh, (size_t)m->src_len + 1, 1);
+    if (!copy) {
+        arena_free(&fresh);
+        co_oom(s);
+    }
+    memcpy(copy, m->src, m->src_len);
+    copy[m->src_len] = '\0';
+    f->keep = m->keep;              /* the entry's result stays readable this run */
+    f->lent = false;
+    m->keep = fresh;
+    m->live_lent = false;
+    m->src = copy;
+    m->cand_count = 0;              /* nothing of the entry is m's to release */
+}

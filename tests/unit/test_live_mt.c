@@ -1,0 +1,267 @@
+/* test_live_mt — live sessions (coord_run again and again on one session,
+ * coord_set_source, coord_clear_source, coord_notify; DESIGN.md section 7,
+ * coordinator/live.c) against the oracle: after every step of a seeded edit
+ * sequence, two live sessions (-j1 re-scanning, -j2 with no_rescan and
+ * coord_notify) print exactly what cold sessions at -j1 and -j2 print over
+ * a copy of the same files with the overlays written out.  Steps: body
+ * edits (then exactly one module is checked again), interface edits, type
+ * and syntax errors injected and fixed, files created and deleted, import
+ * cycles made and broken, overlays set (also for files not on disk) and
+ * cleared.  Runs under `make tsan` too (the name ends in _mt).
+ * test_racy_rewrite can only fail on a file system whose timestamps are as
+ * coarse as the kernel tick (without multigrain timestamps).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include "tests/unit/live_fixture.h"
+
+#define STEPS 520
+
+static char dir_live[64], dir_cold[64];
+static LiveMod mods[LIVE_N], overlay[LIVE_N];
+static bool has_overlay[LIVE_N];
+static uint64_t rng_state = 0x2545f4914f6cdd1dull;
+
+static uint32_t rng(uint32_t n)
+{
+    rng_state ^= rng_state << 13;
+    rng_state ^= rng_state >> 7;
+    rng_state ^= rng_state << 17;
+    return (uint32_t)(rng_state % n);
+}
+
+static void rm_rf(const char *dir)
+{
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
+static void set_overlay(CoordSession *s, int i)
+{
+    char path[512], text[1024];
+    live_path(path, sizeof path, dir_live, i);
+    live_text(&overlay[i], i, text, sizeof text);
+    assert_int_equal(coord_set_source(s, path, text, strlen(text)), 0);
+}
+
+static void notify(CoordSession *s, int i)
+{
+    char path[512];
+    live_path(path, sizeof path, dir_live, i);
+    assert_int_equal(coord_notify(s, path), 0);
+}
+
+/* The files as the cold sessions see them: overlays written out. */
+static void materialize(void)
+{
+    for (int i = 0; i < LIVE_N; i++) {
+        LiveMod m = has_overlay[i] ? overlay[i] : mods[i];
+        if (has_overlay[i])
+            m.exists = true;
+        live_write(dir_cold, &m, i);
+    }
+}
+
+static bool any_syntax_error(void)
+{
+    for (int i = 0; i < LIVE_N; i++) {
+        const LiveMod *m = has_overlay[i] ? &overlay[i] : &mods[i];
+        if ((has_overlay[i] || m->exists) && m->syntax_error)
+            return true;
+    }
+    return false;
+}
+
+static void compare(CoordSession *s, int status, const char *cold, const char *what, int step)
+{
+    char *got = live_output(s, status, NULL, NULL);
+    if (strcmp(got, cold) != 0)
+        fail_msg("step %d: %s differs from the cold run:\n--- cold\n%s\n--- live\n%s", step, what,
+                 cold, got);
+    free(got);
+}
+
+static void test_edit_sequence(void **state)
+{
+    snprintf(dir_live, sizeof dir_live, "/tmp/coord_live_XXXXXX");
+    snprintf(dir_cold, sizeof dir_cold, "/tmp/coord_cold_XXXXXX");
+    assert_non_null(mkdtemp(dir_live));
+    assert_non_null(mkdtemp(dir_cold));
+    for (int i = 0; i < LIVE_N; i++) {
+        mods[i] = (LiveMod){ .exists = true, .body = i, .back = -1 };
+        live_write(dir_live, &mods[i], i);
+    }
+    CoordOptions o1 = { .jobs = 1 }, o2 = { .jobs = 2, .no_rescan = true };
+    CoordSession *a = coord_session_create(&o1), *b = coord_session_create(&o2);
+    assert_int_equal(coord_add_root(a, dir_live), 0);
+    assert_int_equal(coord_add_root(b, dir_live), 0);
+    uint32_t body_steps = 0, kinds[10] = { 0 };
+    for (int step = 0; step <= STEPS; step++) {
+        bool body_only = false;
+        int i = (int)rng(LIVE_N), kind = step == 0 ? -1 : (int)rng(13);
+        kind = kind >= 6 ? kind - 3 : kind < 0 ? -1 : kind % 3;   /* 0..2: body edits */
+        LiveMod *m = &mods[i];
+        bool disk = true;
+        switch (kind) {
+        case 0: case 1: case 2:     /* a body edit */
+            if (!m->exists) {
+                m->exists = true;
+                break;
+            }
+            m->body += 1 + (int)rng(5);
+            body_only = !has_overlay[i] && !m->syntax_error;
+            break;
+        case 3: m->str = !m->str; break;                    /* interface */
+        /* errors are fixed at once, made one time in three; a file is
+         * created at once, deleted one time in three: most steps start
+         * from a tree that checks */
+        case 4: m->type_error = !m->type_error && rng(3) == 0; break;
+        case 5: m->syntax_error = !m->syntax_error && rng(3) == 0; break;
+        case 6: m->exists = !m->exists || rng(3) != 0; break;   /* created, deleted */
+        case 7:                                             /* a cycle */
+            m->back = m->back >= 0 || i == LIVE_N - 1 ? -1 : i + 1 + (int)rng((uint32_t)(LIVE_N - i - 1));
+            break;
+        case 8:                                             /* an overlay */
+            overlay[i] = *m;
+            overlay[i].body += 100;
+            overlay[i].str = rng(2);
+            overlay[i].type_error = rng(4) == 0;
+            overlay[i].syntax_error = rng(6) == 0;
+            has_overlay[i] = true;
+            set_overlay(a, i);
+            set_overlay(b, i);
+            disk = false;
+            break;
+        case 9: {
+            char path[512];
+            for (int k = 0; k < LIVE_N && !has_overlay[i]; k++)
+                i = (i + 1) % LIVE_N;           /* one that has an overlay */
+            m = &mods[i];
+            live_path(path, sizeof path, dir_live, i);
+            has_overlay[i] = false;
+            assert_int_equal(coord_clear_source(a, path), 0);
+            assert_int_equal(coord_clear_source(b, path), 0);
+            disk = false;
+            break;
+        }
+        default:
+            disk = false;
+            break;
+        }
+        if (kind >= 0)
+            kinds[kind]++;
+        if (disk) {
+            live_write(dir_live, m, i);
+            notify(b, i);
+        }
+        int sa = coord_run(a), sb = coord_run(b);
+        materialize();
+        char *cold1 = live_cold(dir_cold, 1, dir_live);
+        char *cold2 = live_cold(dir_cold, 2, dir_live);
+        if (strcmp(cold1, cold2) != 0)
+            fail_msg("step %d: the cold runs differ at -j1 and -j2", step);
+        compare(a, sa, cold1, "-j1 (re-scan)", step);
+        compare(b, sb, cold1, "-j2 (no_rescan, notified)", step);
+        if (body_only) {
+            CoordStats st;
+            for (int k = 0; k < 2; k++) {
+                assert_true(coord_stats(k ? b : a, &st));
+                if (st.phase_tasks[COORD_PHASE_TYPECHECK] != 1 ||
+                    (!any_syntax_error() && st.rechecked != 1))
+                    fail_msg("step %d: a body edit of M%d checked %llu modules (rechecked %llu)",
+                             step, i, (unsigned long long)st.phase_tasks[COORD_PHASE_TYPECHECK],
+                             (unsigned long long)st.rechecked);
+            }
+            body_steps++;
+        }
+        free(cold1);
+        free(cold2);
+    }
+    /* the sequence did what it says */
+    printf("body-only steps: %u; steps by kind 3..9:", body_steps);
+    for (int k = 3; k < 10; k++)
+        printf(" %u", kinds[k]);
+    printf("\n");
+    assert_true(body_steps >= 80);
+    for (int k = 3; k < 10; k++)
+        assert_true(kinds[k] >= 20);
+    coord_session_destroy(a);
+    coord_session_destroy(b);
+    rm_rf(dir_live);
+    rm_rf(dir_cold);
+}
+
+/* A root that goes away fails that run (exit 2, no results); once it is
+ * back the session checks it again. */
+static void test_root_gone_and_back(void **state)
+{
+    char dir[64], path[128];
+    snprintf(dir, sizeof dir, "/tmp/coord_live_XXXXXX");
+    assert_non_null(mkdtemp(dir));
+    char sub[96];
+    snprintf(sub, sizeof sub, "%s/src", dir);
+    assert_int_equal(mkdir(sub, 0755), 0);
+    LiveMod m = { .exists = true, .body = 1, .back = -1, .type_error = true };
+    live_write(sub, &m, 0);
+    CoordSession *s = coord_session_create(&(CoordOptions){ .jobs = 1 });
+    assert_int_equal(coord_add_root(s, sub), 0);
+    assert_int_equal(coord_run(s), COORD_EXIT_ERRORS);
+    assert_int_equal(coord_error_count(s), 1);
+    char *first = live_output(s, 1, NULL, NULL);
+    snprintf(path, sizeof path, "%s/gone", dir);
+    assert_int_equal(rename(sub, path), 0);
+    assert_int_equal(coord_run(s), COORD_EXIT_USAGE);
+    assert_non_null(strstr(coord_error(s), "cannot access"));
+    assert_int_equal(coord_report_count(s), 0);
+    assert_int_equal(coord_module_count(s), 0);
+    assert_int_equal(rename(path, sub), 0);
+    assert_int_equal(coord_run(s), COORD_EXIT_ERRORS);
+    char *again = live_output(s, 1, NULL, NULL);
+    assert_string_equal(first, again);
+    free(first);
+    free(again);
+    coord_session_destroy(s);
+    rm_rf(dir);
+}
+
+/* Racy-clean: a file rewritten with bytes of the same length within the
+ * clock tick of its last read has the same stat data; the re-scan must
+ * read it again all the same. */
+static void test_racy_rewrite(void **state)
+{
+    char dir[64];
+    snprintf(dir, sizeof dir, "/tmp/coord_live_XXXXXX");
+    assert_non_null(mkdtemp(dir));
+    LiveMod m = { .exists = true, .body = 1, .back = -1 };
+    live_write(dir, &m, 0);
+    CoordSession *s = coord_session_create(&(CoordOptions){ .jobs = 1 });
+    assert_int_equal(coord_add_root(s, dir), 0);
+    for (int round = 0; round < 50; round++) {
+        m.str = round % 2;          /* "1" and "\"s\"": lengths differ by 2 */
+        m.body = m.str ? 1 : 100;   /* ... made up here: the same length */
+        live_write(dir, &m, 0);
+        int status = coord_run(s);
+        char *cold = live_cold(dir, 1, dir);
+        char *got = live_output(s, status, NULL, NULL);
+        if (strcmp(got, cold) != 0)
+            fail_msg("round %d: a same-size rewrite went unseen:\n%s\n---\n%s", round, cold, got);
+        free(cold);
+        free(got);
+    }
+    coord_session_destroy(s);
+    rm_rf(dir);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_edit_sequence),
+        cmocka_unit_test(test_root_gone_and_back),
+        cmocka_unit_test(test_racy_rewrite),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
