@@ -340,6 +340,9 @@ void results_collect(CoordSession *s);
 /* cache.c: what import i of m gives its phases (NULL: poisoned names) */
 const NameIface *import_iface(const CoordSession *s, const Module *m, uint32_t i);
 const Artifact  *import_artifact(const CoordSession *s, const Module *m, uint32_t i);
+/* How import i of m resolved, as a dependency record states it
+ * (IMPORT_DEP_* of modules/result.h). */
+uint32_t import_flags(const CoordSession *s, const Module *m, uint32_t i);
 void cache_open(CoordSession *s);               /* at the start of coord_run */
 void cache_finish(CoordSession *s);             /* at its end: the automatic trim */
 void cache_close(CoordSession *s);              /* with the session: every mapping */

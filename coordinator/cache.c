@@ -235,7 +235,7 @@ void cache_count(CoordSession *s, const Result *r)
 }
 
 /* How import i is given to the phases of m (result.h ImportDep). */
-static uint32_t import_flags(const CoordSession *s, const Module *m, uint32_t i)
+uint32_t import_flags(const CoordSession *s, const Module *m, uint32_t i)
 {
     const NameIface *f = import_iface(s, m, i);
     uint32_t flags = 0;

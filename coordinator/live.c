@@ -475,14 +475,8 @@ static const ImportDep *import_deps_keep(const CoordSession *s, Module *m)
     if (!d)
         return NULL;
     for (uint32_t i = 0; i < m->import_count; i++) {
-        const NameIface *f = import_iface(s, m, i);
         memset(&d[i], 0, sizeof d[i]);
-        if (f) {
-            d[i].flags |= IMPORT_DEP_IFACE;
-            d[i].iface_fp = s->mods[s->edges[m->import_edge[i]].to]->iface_fp;
-        }
-        if (import_artifact(s, m, i))
-            d[i].flags |= IMPORT_DEP_ARTIFACT;
+        d[i].flags = import_flags(s, m, i);
     }
     return d;
 }
@@ -853,13 +847,14 @@ uint32_t live_validate(const CoordSession *s, const Module *m)
         c->iface->import_count == m->import_count) {
         bool same = true;
         for (uint32_t i = 0; same && i < m->import_count; i++) {
+            /* the same result of every import it read (dep_serials is 0
+             * for an import without an artifact: then the names decide) */
             const ImportDep *d = &c->imports[i];
-            const NameIface *fi = import_iface(s, m, i);
-            bool art = import_artifact(s, m, i) != NULL;
-            uint32_t flags = (fi ? IMPORT_DEP_IFACE : 0u) | (art ? IMPORT_DEP_ARTIFACT : 0u);
+            uint32_t flags = import_flags(s, m, i);
             const Module *to = m->import_edge[i] != NONE ? s->mods[s->edges[m->import_edge[i]].to] : NULL;
-            same = d->flags == flags && (!fi || d->iface_fp == to->iface_fp) &&
-                   (!art || (to->serial != 0 && to->serial == f->dep_serials[i]));
+            same = d->flags == flags &&
+                   (!(flags & IMPORT_DEP_IFACE) ||
+                    (to && to->serial != 0 && to->serial == f->dep_serials[i]));
         }
         if (same)
             return 0;
