@@ -158,6 +158,8 @@ typedef struct Module {
     struct LiveFile *live;      /* this path's entry, or NULL */
     uint8_t live_mode;          /* LIVE_* (live.c) */
     bool live_lent;
+    bool released;              /* live.c released its keep arena at the end of a run */
+    bool released_header_broken; /* then: whether its interface's header was broken */
     uint64_t serial;            /* its result's serial (live.c), 0: none yet */
     uint64_t *dep_serials;      /* live_absorb's scratch */
     bool ran_phase;             /* a phase task ran for it this run */

@@ -464,6 +464,10 @@ static void module_release(Module *m)
         cache_entry_release(&m->entries[k]);
     m->cand_count = 0;
     m->entries = NULL;
+    /* its interface is in keep: what an importer absorbed after it records
+     * of it (import_deps_keep) must not read it */
+    m->released = true;
+    m->released_header_broken = m->iface && m->iface->header_broken;
     arena_free(&m->keep);
 }
 
@@ -476,7 +480,14 @@ static const ImportDep *import_deps_keep(const CoordSession *s, Module *m)
         return NULL;
     for (uint32_t i = 0; i < m->import_count; i++) {
         memset(&d[i], 0, sizeof d[i]);
-        d[i].flags = import_flags(s, m, i);
+        uint32_t e = m->import_edge[i];
+        const Module *to = e == NONE ? NULL : s->mods[s->edges[e].to];
+        if (to && to->released)     /* as import_flags, from what release kept */
+            d[i].flags = (import_iface(s, m, i) ? IMPORT_DEP_IFACE : 0u) |
+                         (to->released_header_broken ? IMPORT_DEP_HEADER_BROKEN : 0u) |
+                         (import_artifact(s, m, i) ? IMPORT_DEP_ARTIFACT : 0u);
+        else
+            d[i].flags = import_flags(s, m, i);
     }
     return d;
 }
