@@ -240,7 +240,8 @@ static uint32_t load_batch_size(const CoordSession *s)
     return k < 1 ? 1 : k > LOAD_BATCH_MAX ? LOAD_BATCH_MAX : k;
 }
 
-/* Load item `lt` for module x, which becomes LOADING. */
+/* Load item `lt` for module x, which becomes LOADING (the caller counts it
+ * in s->open). */
 static void load_item(CoordSession *s, Module *x, Task *lt)
 {
     memset(lt, 0, sizeof *lt);
@@ -254,7 +255,6 @@ static void load_item(CoordSession *s, Module *x, Task *lt)
     lt->cache = s->cache;
     lt->manifest = s->manifest;
     x->state = MS_LOADING;
-    s->open++;
 }
 
 static LoadBatch *load_batch_take(CoordSession *s)
@@ -265,6 +265,17 @@ static LoadBatch *load_batch_take(CoordSession *s)
     else
         b = co_alloc(s, sizeof *b);
     return b;
+}
+
+/* t becomes the load task of b's first n items. */
+static void load_task(CoordSession *s, Task *t, LoadBatch *b, uint32_t n)
+{
+    t->kind = TASK_LOAD;
+    t->cache = s->cache;
+    t->loads = b->items;
+    t->load_results = b->results;
+    t->load_count = n;
+    t->remote = cache_remote_take(s, false);
 }
 
 /* A load task for m and the modules behind it in the parse lane (all
@@ -280,14 +291,10 @@ static void dispatch_load(CoordSession *s, Module *m, Task *t)
         assert(x->state == MS_DISCOVERED);
         x->live_mode = LIVE_FRESH;
         load_item(s, x, &b->items[n]);
+        s->open++;
         n++;
     }
-    t->kind = TASK_LOAD;
-    t->cache = s->cache;
-    t->loads = b->items;
-    t->load_results = b->results;
-    t->load_count = n;
-    t->remote = cache_remote_take(s, false);
+    load_task(s, t, b, n);
 }
 
 /* A load task for m alone, in a live session's later run (live_dispatch
@@ -295,7 +302,6 @@ static void dispatch_load(CoordSession *s, Module *m, Task *t)
  * session's result was made from). */
 static void dispatch_load_one(CoordSession *s, Module *m, Task *t, int mode)
 {
-    s->open--;                      /* load_item counts it */
     LoadBatch *b = load_batch_take(s);
     Task *lt = &b->items[0];
     load_item(s, m, lt);
@@ -303,12 +309,7 @@ static void dispatch_load_one(CoordSession *s, Module *m, Task *t, int mode)
         lt->live = true;
         lt->live_key = live_probe_key(m);
     }
-    t->kind = TASK_LOAD;
-    t->cache = s->cache;
-    t->loads = b->items;
-    t->load_results = b->results;
-    t->load_count = 1;
-    t->remote = cache_remote_take(s, false);
+    load_task(s, t, b, 1);
 }
 
 static void interface_known(CoordSession *s, Module *m, ModState st);
