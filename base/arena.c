@@ -88,8 +88,9 @@ static void *oom(Arena *a)
 }
 
 /* Makes a chunk with at least `need` data bytes the current chunk: a spare
- * one if any fits, else a fresh one. */
-static bool chunk_push(Arena *a, size_t need)
+ * one if any fits, else a fresh one of the arena's chunk size (of exactly
+ * `need` bytes when `exact`). */
+static bool chunk_push(Arena *a, size_t need, bool exact)
 {
     ArenaChunk **link = &a->spare;
     for (ArenaChunk *c = a->spare; c; link = &c->prev, c = c->prev) {
@@ -102,7 +103,7 @@ static bool chunk_push(Arena *a, size_t need)
             return true;
         }
     }
-    size_t size = need > a->chunk_size ? need : a->chunk_size;
+    size_t size = need > a->chunk_size || exact ? need : a->chunk_size;
     if (size > SIZE_MAX - sizeof(ArenaChunk))
         return false;
     ArenaChunk *c = mem_alloc(sizeof(ArenaChunk) + size);
@@ -118,16 +119,20 @@ static bool chunk_push(Arena *a, size_t need)
     return true;
 }
 
-bool arena_reserve(Arena *a, size_t size)
+static bool reserve(Arena *a, size_t size, bool exact)
 {
     if (a->chunk && size <= (size_t)(a->end - a->ptr))
         return true;
-    if (size > SIZE_MAX / 2 || !chunk_push(a, size)) {
+    if (size > SIZE_MAX / 2 || !chunk_push(a, size, exact)) {
         oom(a);
         return false;
     }
     return true;
 }
+
+bool arena_reserve(Arena *a, size_t size) { return reserve(a, size, false); }
+
+bool arena_reserve_exact(Arena *a, size_t size) { return reserve(a, size, true); }
 
 void *arena_alloc(Arena *a, size_t size, size_t align)
 {
@@ -147,7 +152,7 @@ void *arena_alloc(Arena *a, size_t size, size_t align)
     }
     /* Chunk data is 16-aligned, so only larger alignments need slack. */
     size_t slack = align > 16 ? align - 1 : 0;
-    if (size > SIZE_MAX / 2 || slack > SIZE_MAX / 2 || !chunk_push(a, size + slack))
+    if (size > SIZE_MAX / 2 || slack > SIZE_MAX / 2 || !chunk_push(a, size + slack, false))
         return oom(a);
     return arena_alloc(a, size, align);
 }
