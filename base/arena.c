@@ -9,9 +9,13 @@
  *  - capacity and chunks count active and spare chunks alike; in_use counts
  *    the bytes handed out since the last reset, padding included.
  *  - every chunk's data starts at a 16-byte boundary.
+ *  - chunks come from base/pool.h (huge-page regions in size classes) and
+ *    go back there; an arena uses `size` bytes of a chunk, what it asked
+ *    for, so its figures do not depend on the pool.
  */
 #include "base/arena.h"
 #include "base/mem.h"
+#include "base/pool.h"
 
 #include <stdbool.h>
 #include <stdio.h>
@@ -19,6 +23,7 @@
 struct ArenaChunk {
     ArenaChunk *prev;
     size_t size;                    /* bytes in data */
+    size_t alloc;                   /* bytes pool_alloc gave (base/pool.h) */
     _Alignas(16) char data[];
 };
 
@@ -33,7 +38,7 @@ static void chunk_release(Arena *a, ArenaChunk *c)
 {
     a->capacity -= c->size;
     a->chunks--;
-    mem_free(c);
+    pool_free(c, c->alloc);
 }
 
 void arena_free(Arena *a)
@@ -106,10 +111,12 @@ static bool chunk_push(Arena *a, size_t need, bool exact)
     size_t size = need > a->chunk_size || exact ? need : a->chunk_size;
     if (size > SIZE_MAX - sizeof(ArenaChunk))
         return false;
-    ArenaChunk *c = mem_alloc(sizeof(ArenaChunk) + size);
+    size_t got;
+    ArenaChunk *c = pool_alloc(sizeof(ArenaChunk) + size, &got);
     if (!c)
         return false;
     c->size = size;
+    c->alloc = got;
     c->prev = a->chunk;
     a->chunk = c;
     a->ptr = c->data;
