@@ -12,7 +12,12 @@
  *     made it).
  *   - A RemoteConn's context is either NULL (not connected) or connected,
  *     with its reply reader in sync: every command written has its reply
- *     read before the call returns.  Any failure that could leave a reply
+ *     read before the call returns, except the writes a full queue sent
+ *     (remote_put_queue): their value sizes wait in unacked[0..unacked_count)
+ *     and their replies are read first by the next call on the connection
+ *     (remote_get, remote_put, remote_flush, or the next full queue, which
+ *     so never has more than one batch unanswered); dropping the context
+ *     forgets them (they count as unwritten, like a failed batch).  Any failure that could leave a reply
  *     unread or half read frees the context (the next call reconnects while
  *     the Remote is enabled).  An error *reply* (-ERR ...) keeps the stream
  *     in sync, so the context stays.
@@ -20,7 +25,7 @@
  *     until they are sent: every request on the connection (remote_get,
  *     remote_flush) sends the queue first in the same pipeline and empties
  *     it, written or counted as failed; remote_conn_free drops what is
- *     left (its owner flushes first).  remote_put leaves the queue alone.
+ *     left, queued or unanswered (its owner flushes first).  remote_put leaves the queue alone.
  *   - getex is decided once per connection, by the probe pipelined with the
  *     connect's PING.
  *   - Replies are built by our own reader functions (reply_fns): strings
@@ -106,6 +111,11 @@ struct RemoteConn {
     PutItem queue[REMOTE_WRITE_BATCH];
     uint32_t queued;
     uint64_t queued_bytes;
+    /* Writes sent by remote_put_queue whose replies are not read yet (the
+     * sizes of their values): read first by the next call on this
+     * connection. */
+    uint64_t unacked[REMOTE_WRITE_BATCH];
+    uint32_t unacked_count;
 };
 
 /* ---------------------------------------------------------------- helpers */
@@ -441,6 +451,7 @@ static void conn_drop(RemoteConn *c)
         redisFree(c->ctx);
         c->ctx = NULL;
     }
+    c->unacked_count = 0;       /* their replies are lost with the stream */
 }
 
 static void queue_clear(RemoteConn *c)
@@ -640,9 +651,33 @@ static void append(RemoteConn *c, int argc, const char **argv, const size_t *len
  * EXPIRE), pipelined: one write of every command, then every reply in
  * order.  out[i] is the value of gets[i] or NULL; *written counts the
  * writes acknowledged.  Returns the hit count. */
+/* Reads the replies of the writes sent without waiting (c->unacked), in
+ * order; 0, or -1 after a failure that dropped the connection. */
+static int acks_read(RemoteConn *c, RemoteCounters *cnt)
+{
+    for (uint32_t i = 0; i < c->unacked_count; i++) {
+        Reply *rep;
+        if (conn_read(c, cnt, false, &rep) != 0)
+            return -1;
+        if (rep->type == REDIS_REPLY_STATUS && strcmp(rep->str, "OK") == 0) {
+            cnt->written++;
+            cnt->bytes_written += c->unacked[i];
+        } else if (rep->type == REDIS_REPLY_ERROR) {    /* e.g. OOM: full */
+            remote_fail(c->r, cnt, false, "SET refused", rep->str);
+        } else {
+            reply_free(rep);
+            conn_fail(c, cnt, false, "unexpected reply", "wrong type for SET");
+            return -1;
+        }
+        reply_free(rep);
+    }
+    c->unacked_count = 0;
+    return 0;
+}
+
 static uint32_t exchange(RemoteConn *c, const PutItem *puts, uint32_t np, const CacheKey *gets,
                          uint32_t ng, RemoteValue *out, bool *placed, RemoteCounters *cnt,
-                         uint32_t *written)
+                         uint32_t *written, bool defer)
 {
     Remote *r = c->r;
     *written = 0;
@@ -653,13 +688,20 @@ static uint32_t exchange(RemoteConn *c, const PutItem *puts, uint32_t np, const 
     uint32_t sent = 0;
     for (uint32_t i = 0; i < np; i++)
         sent += puts[i].v.len <= r->cfg.max_value;   /* the server would refuse the others */
-    if (sent + ng == 0 || !remote_enabled(r)) {
+    if (!remote_enabled(r) && c->unacked_count) {
+        conn_drop(c);           /* disabled meanwhile: not read any more */
+    }
+    if ((sent + ng == 0 && c->unacked_count == 0) || !remote_enabled(r)) {
         cnt->misses += ng;
         return 0;
     }
     uint64_t t0 = now_ns();
     uint32_t hits = 0, answered = 0;
     if (conn_ensure(c, cnt) != 0)
+        goto done;
+    if (c->unacked_count && acks_read(c, cnt) != 0)
+        goto done;
+    if (sent + ng == 0)
         goto done;
     for (uint32_t i = 0; i < np; i++) {
         if (puts[i].v.len > r->cfg.max_value)
@@ -690,6 +732,12 @@ static uint32_t exchange(RemoteConn *c, const PutItem *puts, uint32_t np, const 
     cnt->round_trips++;
     if (conn_flush(c, cnt, false) != 0)
         goto done;
+    if (defer && ng == 0) {     /* their replies are read by the next call */
+        for (uint32_t i = 0; i < np; i++)
+            if (puts[i].v.len <= r->cfg.max_value)
+                c->unacked[c->unacked_count++] = puts[i].v.len;
+        goto done;
+    }
     for (uint32_t i = 0; i < np; i++) {
         if (puts[i].v.len > r->cfg.max_value)
             continue;
@@ -754,7 +802,7 @@ uint32_t remote_get(RemoteConn *c, const CacheKey *keys, uint32_t n, RemoteValue
                     RemoteCounters *cnt)
 {
     uint32_t written;
-    uint32_t hits = exchange(c, c->queue, c->queued, keys, n, out, NULL, cnt, &written);
+    uint32_t hits = exchange(c, c->queue, c->queued, keys, n, out, NULL, cnt, &written, false);
     queue_clear(c);             /* sent with the reads, or counted as failed */
     return hits;
 }
@@ -772,17 +820,17 @@ uint32_t remote_put(RemoteConn *c, const CacheKey *keys, const RemoteValue *vals
     for (uint32_t i = 0; i < n; i++)
         items[i] = (PutItem){ keys[i], vals[i] };
     uint32_t written;
-    exchange(c, items, n, NULL, 0, NULL, NULL, cnt, &written);
+    exchange(c, items, n, NULL, 0, NULL, NULL, cnt, &written, false);
     mem_free(items);
     return written;
 }
 
 void remote_flush(RemoteConn *c, RemoteCounters *cnt)
 {
-    if (c->queued == 0)
+    if (c->queued == 0 && c->unacked_count == 0)
         return;
     uint32_t written;
-    exchange(c, c->queue, c->queued, NULL, 0, NULL, NULL, cnt, &written);
+    exchange(c, c->queue, c->queued, NULL, 0, NULL, NULL, cnt, &written, false);
     queue_clear(c);
 }
 
@@ -795,8 +843,11 @@ void remote_put_queue(RemoteConn *c, CacheKey key, void *data, uint64_t len, Rem
     }
     c->queue[c->queued++] = (PutItem){ key, { data, len } };
     c->queued_bytes += len;
-    if (c->queued == REMOTE_WRITE_BATCH || c->queued_bytes >= REMOTE_WRITE_BYTES)
-        remote_flush(c, cnt);
+    if (c->queued == REMOTE_WRITE_BATCH || c->queued_bytes >= REMOTE_WRITE_BYTES) {
+        uint32_t written;       /* sent; the replies are read by the next call */
+        exchange(c, c->queue, c->queued, NULL, 0, NULL, NULL, cnt, &written, true);
+        queue_clear(c);
+    }
 }
 
 /* ------------------------------------------------------------ entries */
@@ -814,7 +865,7 @@ uint32_t remote_get_entries(RemoteConn *c, const CacheKey *keys, uint32_t n, Cac
         bool placed[ENTRY_BATCH] = { false };
         uint32_t written;
         c->place = true;            /* as remote_get, the values in regions */
-        exchange(c, c->queue, c->queued, keys + base, m, v, placed, cnt, &written);
+        exchange(c, c->queue, c->queued, keys + base, m, v, placed, cnt, &written, false);
         c->place = false;
         queue_clear(c);
         for (uint32_t i = 0; i < m; i++) {

@@ -22,7 +22,10 @@
  * connection (remote_put_queue) and go out with its next read, or in a
  * batch of their own once REMOTE_WRITE_BATCH entries or REMOTE_WRITE_BYTES
  * are queued, or when the owner calls remote_flush (coord does at the end
- * of the run).  RemoteCounters.round_trips counts the exchanges (one per
+ * of the run).  A batch sent because the queue was full is not waited for:
+ * the thread goes back to its task while the server stores the values, and
+ * the replies are read (written and errors counted) by the next call on the
+ * connection, remote_flush included.  RemoteCounters.round_trips counts the exchanges (one per
  * pipeline, one per connect handshake).
  *
  * Failures.  Every failure (cannot connect, I/O error, timeout, a reply that
@@ -143,12 +146,15 @@ uint32_t remote_get(RemoteConn *c, const CacheKey *keys, uint32_t n,
 uint32_t remote_put(RemoteConn *c, const CacheKey *keys, const RemoteValue *vals,
                     uint32_t n, RemoteCounters *cnt);
 /* Queues one write; takes data (mem_alloc'd, len bytes), freed once sent.
- * Flushes when the queue is full (REMOTE_WRITE_BATCH entries or
- * REMOTE_WRITE_BYTES).  Read-only or disabled: data is freed at once. */
+ * Sends the queue when it is full (REMOTE_WRITE_BATCH entries or
+ * REMOTE_WRITE_BYTES), without waiting for the replies (see Batching).
+ * Read-only or disabled: data is freed at once. */
 void     remote_put_queue(RemoteConn *c, CacheKey key, void *data, uint64_t len,
                           RemoteCounters *cnt);
-/* Sends the queued writes (one round trip; nothing when none).  A write
- * that fails is counted (errors) like any other, never dropped silently. */
+/* Sends the queued writes (one round trip; nothing when none) and reads
+ * every reply still due, also those of a batch sent earlier without
+ * waiting.  A write that fails is counted (errors) like any other, never
+ * dropped silently. */
 void     remote_flush(RemoteConn *c, RemoteCounters *cnt);
 uint32_t remote_queued(const RemoteConn *c);
 
