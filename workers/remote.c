@@ -7,9 +7,8 @@
  *     shared Remote holds the read-only configuration, set in
  *     remote_open before any thread sees it, and the run's health: `errors`,
  *     `disabled` and `connected_once` are atomics; the first failure's text
- *     is written once under `lock` and read under it; the list of regions
- *     grows under `lock` (each region is filled by the one connection that
- *     made it).
+ *     is written once under `lock` and read under it; the regions (the
+ *     current one first) are taken from and added under `region_lock`.
  *   - A RemoteConn's context is either NULL (not connected) or connected,
  *     with its reply reader in sync: every command written has its reply
  *     read before the call returns, except the writes a full queue sent
@@ -31,10 +30,11 @@
  *   - Replies are built by our own reader functions (reply_fns): strings
  *     land in a mem_alloc'd buffer that becomes the caller's RemoteValue
  *     (no copy), or, while remote_get_entries asks (c->place), in the
- *     connection's region (Reply.placed: never freed but by remote_close,
- *     which frees every region on the Remote's list); arrays are refused outright (no command here answers with
- *     one), as is a string over max_value, so a hostile server cannot
- *     make the reader allocate on its say-so.
+ *     Remote's current region (Reply.placed: never freed but by
+ *     remote_close, which frees every region on the Remote's list); arrays
+ *     are refused outright (no command here answers with one), as is a
+ *     string over max_value, so a hostile server cannot make the reader
+ *     allocate on its say-so.
  *   - Time: the connect is bounded by timeout_ms; then SO_RCVTIMEO and
  *     SO_SNDTIMEO bound each socket wait by io_ms = timeout_ms / 2; reading
  *     one reply is also bounded by io_ms + 1 ms per KiB buffered, and its
@@ -81,7 +81,8 @@ struct Remote {
     pthread_mutex_t lock;
     bool have_error;
     char first_error[200];
-    Region *regions;                    /* every region of every connection (lock) */
+    pthread_mutex_t region_lock;
+    Region *regions;                    /* the current region first (region_lock) */
 };
 
 typedef struct Reply {
@@ -105,7 +106,6 @@ struct RemoteConn {
     const char *refused;                /* why a reply object was refused */
     bool getex;                         /* the server knows GETEX (probed at connect) */
     bool place;                         /* string replies go to regions (remote_get_entries) */
-    Region *region;                     /* the current one (also in the Remote's list) */
     /* Writes queued by remote_put_queue (their buffers are owned here),
      * sent with the next request on this connection or by remote_flush. */
     PutItem queue[REMOTE_WRITE_BATCH];
@@ -263,6 +263,7 @@ Remote *remote_open(const RemoteConfig *cfg)
     atomic_init(&r->disabled, false);
     atomic_init(&r->connected_once, false);
     pthread_mutex_init(&r->lock, NULL);
+    pthread_mutex_init(&r->region_lock, NULL);
     return r;
 }
 
@@ -274,6 +275,7 @@ void remote_close(Remote *r)
         next = g->next;
         mem_free(g);
     }
+    pthread_mutex_destroy(&r->region_lock);
     pthread_mutex_destroy(&r->lock);
     mem_free(r);
 }
@@ -340,23 +342,28 @@ static void *reply_new(const redisReadTask *t, int type)
     return rep;
 }
 
-/* n bytes (8-byte aligned) of the connection's current region, or of a
- * new one; NULL when n is more than a quarter of a region (such a value
- * gets a buffer of its own) or there is no memory for a region.  A new
- * region asks for huge pages on its 2 MiB-aligned part (madvise; only a
- * hint: where transparent huge pages are off, it changes nothing), so the
+/* n bytes (8-byte aligned) of the Remote's current region, or of a new
+ * one; NULL when n is more than a quarter of a region (such a value gets a
+ * buffer of its own) or there is no memory for a region.  One current
+ * region for all connections (a lock per value), so a run touches about
+ * what it fetched, not a part-filled region per connection.  A new region
+ * asks for huge pages on its 2 MiB-aligned part (madvise; only a hint:
+ * where transparent huge pages are off, it changes nothing), so the
  * megabytes of entries a warm build fetches fault in a few pages, not one
  * fault per 4 KiB. */
-static void *region_alloc(RemoteConn *c, size_t n)
+static void *region_alloc(Remote *r, size_t n)
 {
     n = (n + 7u) & ~(size_t)7u;
     if (n > REMOTE_REGION_BYTES / 4)
         return NULL;
-    Region *g = c->region;
+    pthread_mutex_lock(&r->region_lock);
+    Region *g = r->regions;
     if (!g || g->size - g->used < n) {
         g = mem_alloc(REMOTE_REGION_BYTES);
-        if (!g)
+        if (!g) {
+            pthread_mutex_unlock(&r->region_lock);
             return NULL;
+        }
         g->size = REMOTE_REGION_BYTES - REGION_HEADER;
         g->used = 0;
 #ifdef MADV_HUGEPAGE
@@ -365,14 +372,12 @@ static void *region_alloc(RemoteConn *c, size_t n)
         if (hi > lo)
             madvise((void *)lo, hi - lo, MADV_HUGEPAGE);
 #endif
-        pthread_mutex_lock(&c->r->lock);
-        g->next = c->r->regions;
-        c->r->regions = g;
-        pthread_mutex_unlock(&c->r->lock);
-        c->region = g;
+        g->next = r->regions;
+        r->regions = g;
     }
     void *p = (char *)g + REGION_HEADER + g->used;
     g->used += n;
+    pthread_mutex_unlock(&r->region_lock);
     return p;
 }
 
@@ -387,7 +392,7 @@ static void *reply_string(const redisReadTask *t, char *s, size_t len)
     if (!rep)
         return NULL;
     if (c->place && t->type == REDIS_REPLY_STRING)
-        rep->str = region_alloc(c, len + 1);
+        rep->str = region_alloc(c->r, len + 1);
     rep->placed = rep->str != NULL;
     if (!rep->str)
         rep->str = mem_alloc(len + 1);

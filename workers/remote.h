@@ -47,17 +47,18 @@
  *
  * Placing fetched entries.  remote_get_entries (not remote_get) places each
  * value of up to REMOTE_REGION_BYTES / 4 in a region: a block of
- * REMOTE_REGION_BYTES, the connection's current one, bump-allocated, with
- * madvise(MADV_HUGEPAGE) on its 2 MiB-aligned part.  A warm build fetches
- * tens of megabytes that stay in memory for the whole session (the
- * coordinator reads the entries in place); one malloc'd buffer each cost a
- * page fault per 4 KiB and a heap-growing mprotect per few values, a third
- * of machine B's CPU time.  The regions belong to the Remote: an entry
- * placed there is not a heap entry (cache_entry_release frees nothing), it
- * stays valid after its connection is freed, and remote_close frees every
- * region, so the Remote is closed only once no placed entry is read any
- * more (coord closes it at the end of the session, with the local store).
- * A value that failed validation keeps its place until then too.
+ * REMOTE_REGION_BYTES, bump-allocated under a lock, one current region for
+ * all the Remote's connections, with madvise(MADV_HUGEPAGE) on its 2
+ * MiB-aligned part.  A warm build fetches tens of megabytes that stay in
+ * memory for the whole session (the coordinator reads the entries in
+ * place); one malloc'd buffer each cost a page fault per 4 KiB and a
+ * heap-growing mprotect per few values, a third of machine B's CPU time.
+ * The regions belong to the Remote: an entry placed there is not a heap
+ * entry (cache_entry_release frees nothing), it stays valid after its
+ * connection is freed, and remote_close frees every region, so the Remote
+ * is closed only once no placed entry is read any more (coord closes it at
+ * the end of the session, with the local store).  A value that failed
+ * validation keeps its place until then too.
  *
  * SIGPIPE.  hiredis writes with write(2), which raises SIGPIPE when the peer
  * went away.  remote.c blocks SIGPIPE on the writing thread around its
