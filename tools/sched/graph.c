@@ -46,9 +46,13 @@ static int add_file(SGraph *g, const char *root, const char *path)
     }
     SModule *m = &g->mods[g->count++];
     memset(m, 0, sizeof *m);
-    arena_init(&m->keep, ARENA_DEFAULT_CHUNK, 0);
-    arena_init(&m->ast, ARENA_DEFAULT_CHUNK, 0);
-    arena_init(&m->ir, ARENA_DEFAULT_CHUNK, 0);
+    /* coord's chunk sizes (coordinator/discover.c): with the chunk pool
+     * (base/pool.h) a chunk costs its whole size in memory, touched or not,
+     * so 64 KiB chunks for a few KiB of results would compare allocators,
+     * not schedulers */
+    arena_init(&m->keep, 4u * 1024u, 0);
+    arena_init(&m->ast, 16u * 1024u, 0);
+    arena_init(&m->ir, 16u * 1024u, 0);
     m->path = strdup(path);
     /* Module name from the path relative to the root: A/B.kite -> A.B */
     const char *rel = path + strlen(root);
