@@ -19,6 +19,10 @@
  * chunk of the process is freed (every region at once), so a process that
  * ends its sessions holds none.
  *
+ * The price: the kernel backs a region whole once any byte of it is
+ * touched, so a chunk costs its whole size in memory whether it is used or
+ * not.  Arenas on the pool must size their chunks to what they will hold.
+ *
  * Invariants
  *   - Thread safety: any thread may allocate or free; one mutex guards the
  *     free lists and the regions (a chunk is a few KiB of work: the lock is
