@@ -372,6 +372,12 @@ int  live_rediscover(CoordSession *s);
 int  live_add_overlays(CoordSession *s);
 /* The run is over (ok: its results are complete). */
 void live_end_run(CoordSession *s, bool ok);
+/* A repeated run has nothing to look at: no_rescan, the last run completed,
+ * without an internal failure (E0901/E0902), and nothing was notified
+ * since (coord_set_source and coord_clear_source notify their path; roots
+ * cannot be added after a run).  Its results, reports and exit status
+ * stand. */
+bool live_unchanged(const CoordSession *s);
 void live_free(CoordSession *s);
 /* The first dispatch of a DISCOVERED module: LIVE_ADOPT when it adopted its
  * entry's result (then it is to be LOADED, no task), LIVE_PROBE (a load

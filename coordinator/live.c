@@ -15,7 +15,9 @@
  * the module name), the stamp of the file when its bytes were read, and the
  * disk-cache mappings its result points into, if any.
  *
- * A repeated run, in order:
+ * A repeated run with no_rescan and nothing notified since a completed run
+ * (live_unchanged) does nothing: the last run's results stand.  Any other
+ * repeated run, in order:
  *   1. live_absorb (before the protected call): the modules of the last run
  *      hand their keep arenas to their files' entries: a module that adopted
  *      an entry gives it back; a module computed afresh that succeeded
@@ -671,6 +673,13 @@ void live_end_run(CoordSession *s, bool ok)
         if (L->notified.slots[i].key && L->notified.slots[i].key != TOMB)
             mem_free(L->notified.slots[i].value);
     map_free(&L->notified);
+}
+
+bool live_unchanged(const CoordSession *s)
+{
+    const Live *L = s->live;
+    return s->opts.no_rescan && L && L->prev_ok && L->notified.count == 0 &&
+           !s->internal_failure;    /* (E0901/E0902: a cold run computes it again) */
 }
 
 /* ---- a repeated run: discovery again -------------------------------------- */

@@ -7,7 +7,9 @@
  * edits (then exactly one module is checked again), interface edits, type
  * and syntax errors injected and fixed, files created and deleted, import
  * cycles made and broken, overlays set (also for files not on disk) and
- * cleared.  Runs under `make tsan` too (the name ends in _mt).
+ * cleared, and runs with no change at all (then nothing is checked again;
+ * with no_rescan not even a task runs).  Runs under `make tsan` too (the
+ * name ends in _mt).
  * test_racy_rewrite can only fail on a file system whose timestamps are as
  * coarse as the kernel tick (without multigrain timestamps).
  */
@@ -99,10 +101,10 @@ static void test_edit_sequence(void **state)
     CoordSession *a = coord_session_create(&o1), *b = coord_session_create(&o2);
     assert_int_equal(coord_add_root(a, dir_live), 0);
     assert_int_equal(coord_add_root(b, dir_live), 0);
-    uint32_t body_steps = 0, kinds[10] = { 0 };
+    uint32_t body_steps = 0, still_steps = 0, kinds[11] = { 0 };
     for (int step = 0; step <= STEPS; step++) {
         bool body_only = false;
-        int i = (int)rng(LIVE_N), kind = step == 0 ? -1 : (int)rng(13);
+        int i = (int)rng(LIVE_N), kind = step == 0 ? -1 : (int)rng(14);
         kind = kind >= 6 ? kind - 3 : kind < 0 ? -1 : kind % 3;   /* 0..2: body edits */
         LiveMod *m = &mods[i];
         bool disk = true;
@@ -148,7 +150,7 @@ static void test_edit_sequence(void **state)
             disk = false;
             break;
         }
-        default:
+        default:                    /* 10: no change at all */
             disk = false;
             break;
         }
@@ -166,6 +168,21 @@ static void test_edit_sequence(void **state)
             fail_msg("step %d: the cold runs differ at -j1 and -j2", step);
         compare(a, sa, cold1, "-j1 (re-scan)", step);
         compare(b, sb, cold1, "-j2 (no_rescan, notified)", step);
+        if (kind == 10) {
+            /* nothing changed: nothing is checked again; with no_rescan
+             * and nothing notified, the last run's results stand: no task,
+             * no kept result even revalidated */
+            CoordStats st;
+            for (int k = 0; k < 2; k++) {
+                assert_true(coord_stats(k ? b : a, &st));
+                if (st.rechecked != 0 || (k && (st.tasks != 0 || st.session_reused != 0)))
+                    fail_msg("step %d: a run with no change ran %llu tasks (rechecked %llu, "
+                             "revalidated %llu)", step, (unsigned long long)st.tasks,
+                             (unsigned long long)st.rechecked,
+                             (unsigned long long)st.session_reused);
+            }
+            still_steps++;
+        }
         if (body_only) {
             CoordStats st;
             for (int k = 0; k < 2; k++) {
@@ -182,12 +199,13 @@ static void test_edit_sequence(void **state)
         free(cold2);
     }
     /* the sequence did what it says */
-    printf("body-only steps: %u; steps by kind 3..9:", body_steps);
-    for (int k = 3; k < 10; k++)
+    printf("body-only steps: %u, no-change steps: %u; steps by kind 3..10:", body_steps,
+           still_steps);
+    for (int k = 3; k < 11; k++)
         printf(" %u", kinds[k]);
     printf("\n");
     assert_true(body_steps >= 80);
-    for (int k = 3; k < 10; k++)
+    for (int k = 3; k < 11; k++)
         assert_true(kinds[k] >= 20);
     coord_session_destroy(a);
     coord_session_destroy(b);
