@@ -101,7 +101,7 @@ static void test_edit_sequence(void **state)
     CoordSession *a = coord_session_create(&o1), *b = coord_session_create(&o2);
     assert_int_equal(coord_add_root(a, dir_live), 0);
     assert_int_equal(coord_add_root(b, dir_live), 0);
-    uint32_t body_steps = 0, still_steps = 0, kinds[11] = { 0 };
+    uint32_t body_steps = 0, still_steps = 0, patched = 0, body_patched = 0, kinds[11] = { 0 };
     for (int step = 0; step <= STEPS; step++) {
         bool body_only = false;
         int i = (int)rng(LIVE_N), kind = step == 0 ? -1 : (int)rng(14);
@@ -168,6 +168,13 @@ static void test_edit_sequence(void **state)
             fail_msg("step %d: the cold runs differ at -j1 and -j2", step);
         compare(a, sa, cold1, "-j1 (re-scan)", step);
         compare(b, sb, cold1, "-j2 (no_rescan, notified)", step);
+        CoordStats sbst;
+        assert_true(coord_stats(b, &sbst));
+        patched += (uint32_t)sbst.session_patched;
+        body_patched += body_only && sbst.session_patched;
+        if ((body_only || kind == 10) && !sbst.session_patched)
+            fail_msg("step %d: a %s with no_rescan rebuilt the module table", step,
+                     body_only ? "body edit" : "run with no change");
         if (kind == 10) {
             /* nothing changed: nothing is checked again; with no_rescan
              * and nothing notified, the last run's results stand: no task,
@@ -199,12 +206,13 @@ static void test_edit_sequence(void **state)
         free(cold2);
     }
     /* the sequence did what it says */
-    printf("body-only steps: %u, no-change steps: %u; steps by kind 3..10:", body_steps,
-           still_steps);
+    printf("body-only steps: %u (%u patched), no-change steps: %u, patched runs: %u; steps by "
+           "kind 3..10:", body_steps, body_patched, still_steps, patched);
     for (int k = 3; k < 11; k++)
         printf(" %u", kinds[k]);
     printf("\n");
     assert_true(body_steps >= 80);
+    assert_true(patched >= STEPS / 2);
     for (int k = 3; k < 11; k++)
         assert_true(kinds[k] >= 20);
     coord_session_destroy(a);
