@@ -9,9 +9,13 @@
  *  - capacity and chunks count active and spare chunks alike; in_use counts
  *    the bytes handed out since the last reset, padding included.
  *  - every chunk's data starts at a 16-byte boundary.
+ *  - chunks come from base/pool.h (huge-page regions in size classes) and
+ *    go back there; an arena uses `size` bytes of a chunk, what it asked
+ *    for, so its figures do not depend on the pool.
  */
 #include "base/arena.h"
 #include "base/mem.h"
+#include "base/pool.h"
 
 #include <stdbool.h>
 #include <stdio.h>
@@ -19,6 +23,7 @@
 struct ArenaChunk {
     ArenaChunk *prev;
     size_t size;                    /* bytes in data */
+    size_t alloc;                   /* bytes pool_alloc gave (base/pool.h) */
     _Alignas(16) char data[];
 };
 
@@ -33,7 +38,7 @@ static void chunk_release(Arena *a, ArenaChunk *c)
 {
     a->capacity -= c->size;
     a->chunks--;
-    mem_free(c);
+    pool_free(c, c->alloc);
 }
 
 void arena_free(Arena *a)
@@ -88,8 +93,9 @@ static void *oom(Arena *a)
 }
 
 /* Makes a chunk with at least `need` data bytes the current chunk: a spare
- * one if any fits, else a fresh one. */
-static bool chunk_push(Arena *a, size_t need)
+ * one if any fits, else a fresh one of the arena's chunk size (of exactly
+ * `need` bytes when `exact`). */
+static bool chunk_push(Arena *a, size_t need, bool exact)
 {
     ArenaChunk **link = &a->spare;
     for (ArenaChunk *c = a->spare; c; link = &c->prev, c = c->prev) {
@@ -102,13 +108,15 @@ static bool chunk_push(Arena *a, size_t need)
             return true;
         }
     }
-    size_t size = need > a->chunk_size ? need : a->chunk_size;
+    size_t size = need > a->chunk_size || exact ? need : a->chunk_size;
     if (size > SIZE_MAX - sizeof(ArenaChunk))
         return false;
-    ArenaChunk *c = mem_alloc(sizeof(ArenaChunk) + size);
+    size_t got;
+    ArenaChunk *c = pool_alloc(sizeof(ArenaChunk) + size, &got);
     if (!c)
         return false;
     c->size = size;
+    c->alloc = got;
     c->prev = a->chunk;
     a->chunk = c;
     a->ptr = c->data;
@@ -118,16 +126,20 @@ static bool chunk_push(Arena *a, size_t need)
     return true;
 }
 
-bool arena_reserve(Arena *a, size_t size)
+static bool reserve(Arena *a, size_t size, bool exact)
 {
     if (a->chunk && size <= (size_t)(a->end - a->ptr))
         return true;
-    if (size > SIZE_MAX / 2 || !chunk_push(a, size)) {
+    if (size > SIZE_MAX / 2 || !chunk_push(a, size, exact)) {
         oom(a);
         return false;
     }
     return true;
 }
+
+bool arena_reserve(Arena *a, size_t size) { return reserve(a, size, false); }
+
+bool arena_reserve_exact(Arena *a, size_t size) { return reserve(a, size, true); }
 
 void *arena_alloc(Arena *a, size_t size, size_t align)
 {
@@ -147,7 +159,7 @@ void *arena_alloc(Arena *a, size_t size, size_t align)
     }
     /* Chunk data is 16-aligned, so only larger alignments need slack. */
     size_t slack = align > 16 ? align - 1 : 0;
-    if (size > SIZE_MAX / 2 || slack > SIZE_MAX / 2 || !chunk_push(a, size + slack))
+    if (size > SIZE_MAX / 2 || slack > SIZE_MAX / 2 || !chunk_push(a, size + slack, false))
         return oom(a);
     return arena_alloc(a, size, align);
 }

@@ -64,6 +64,11 @@ void *arena_alloc(Arena *a, size_t size, size_t align);
  * up front (a module's source and what is derived from it).  false on
  * failure (or longjmp with an oom target). */
 bool  arena_reserve(Arena *a, size_t size);
+/* The same, but a chunk it starts has exactly `size` bytes, however small:
+ * for small data of known total whose memory should not be the default
+ * chunk size (a loaded result's few structs: a fresh page per module costs
+ * a page fault each). */
+bool  arena_reserve_exact(Arena *a, size_t size);
 void *arena_zalloc(Arena *a, size_t size, size_t align);
 void *arena_memdup(Arena *a, const void *p, size_t size);
 char *arena_strndup(Arena *a, const char *s, size_t len); /* NUL-terminated */

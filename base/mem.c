@@ -70,6 +70,8 @@ void mem_failpoint_from_env(void) {}
 
 #endif
 
+int mem_fail_check(void) { return should_fail(); }
+
 void *mem_alloc(size_t size)
 {
     if (should_fail())

@@ -18,6 +18,9 @@ void *mem_alloc(size_t size);              /* NULL on failure (never aborts) */
 void *mem_calloc(size_t count, size_t size);
 void *mem_realloc(void *p, size_t size);   /* NULL on failure, p untouched */
 void  mem_free(void *p);
+/* For allocators built on other memory (base/pool.c): counts one allocation
+ * like mem_alloc does; 1 when the failpoint says it must fail. */
+int   mem_fail_check(void);
 
 /* Failpoint (COORD_TESTING builds; no-ops otherwise).
  * mem_fail_at(n): the nth allocation counted from now fails (n >= 1);

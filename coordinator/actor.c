@@ -654,6 +654,7 @@ void actor_run(CoordSession *s)
         s->seq_module[k] = NONE;
     s->seq_busy = 0;
     s->window = WINDOW_PER_TASK * runner_capacity(s->runner);
+    cache_memo_begin(s);
     admit_discovered(s);
     for (;;) {
         Module *m;

@@ -302,6 +302,11 @@ struct CoordSession {
     Manifest *manifest;
     uint64_t manifest_shape;
     bool manifest_dirty;
+    /* Fingerprints of the imports' artifact names that validating
+     * dependency records computed this run (cache.c dep_artifact_fp):
+     * direct-mapped by (artifact, kind, index), allocated by actor_run
+     * when results may be reused, else NULL. */
+    struct FpMemoSlot *fp_memo;
     /* The remote tier (coordinator/cache.c): NULL when off.  Its
      * connections belong to whoever holds them: the free ones here, the
      * others inside the load or typecheck task that carries them, until the
@@ -376,6 +381,8 @@ void cache_note_stat(CoordSession *s, Module *m, const Result *r);
 RemoteConn *cache_remote_take(CoordSession *s, bool write);
 /* The first candidate of a LOADED module whose dependency record holds
  * against its imports now, or NONE. */
+/* Clears what validation remembers (a new run; cache.c). */
+void cache_memo_begin(CoordSession *s);
 uint32_t cache_validate(const CoordSession *s, const Module *m);
 /* Makes a typecheck task of a fresh module also publish its result. */
 void cache_prepare_store(CoordSession *s, Module *m, Task *t);

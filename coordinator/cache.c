@@ -256,6 +256,46 @@ static ImportDep *cache_import_deps(CoordSession *s, const Module *m)
     return d;
 }
 
+/* One remembered fingerprint (CoordSession.fp_memo).  A run's artifacts
+ * stay where they are until it ends, so (artifact, kind, index) names one
+ * definition for the whole run; the table is cleared when a run begins. */
+typedef struct FpMemoSlot {
+    const Artifact *art;
+    uint32_t kind, index;
+    uint64_t fp;
+} FpMemoSlot;
+
+#define FP_MEMO_SLOTS 4096u
+
+void cache_memo_begin(CoordSession *s)
+{
+    s->fp_memo = NULL;
+    if (s->cache || s->live) {
+        s->fp_memo = co_alloc(s, FP_MEMO_SLOTS * sizeof *s->fp_memo);
+        memset(s->fp_memo, 0, FP_MEMO_SLOTS * sizeof *s->fp_memo);
+    }
+}
+
+/* artifact_fingerprint(a, kind, name), remembered: the importers of a
+ * module look up the same few names (a hub's exports thousands of times);
+ * the name is found each time, its definition hashed once. */
+static uint64_t dep_artifact_fp(const CoordSession *s, const Artifact *a, DepKind kind,
+                                const char *name)
+{
+    uint32_t i = artifact_dep_index(a, kind, name);
+    if (!s->fp_memo || i == UINT32_MAX)
+        return artifact_fingerprint_at(a, kind, i);
+    uint64_t h = ((uint64_t)(uintptr_t)a ^ (uint64_t)kind << 32 ^ i) * 0x9e3779b97f4a7c15ull;
+    FpMemoSlot *slot = &s->fp_memo[h >> 52];        /* 12 bits: FP_MEMO_SLOTS */
+    if (slot->art != a || slot->kind != (uint32_t)kind || slot->index != i) {
+        slot->art = a;
+        slot->kind = (uint32_t)kind;
+        slot->index = i;
+        slot->fp = artifact_fingerprint_at(a, kind, i);
+    }
+    return slot->fp;
+}
+
 static bool candidate_holds(const CoordSession *s, const Module *m, const ModuleResult *c)
 {
     if (c->iface->import_count != m->import_count)
@@ -272,7 +312,7 @@ static bool candidate_holds(const CoordSession *s, const Module *m, const Module
                 return false;
         } else {
             const Artifact *a = import_artifact(s, m, d->import);
-            if (!a || artifact_fingerprint(a, (DepKind)d->kind, name) != d->fp)
+            if (!a || dep_artifact_fp(s, a, (DepKind)d->kind, name) != d->fp)
                 return false;
         }
     }

@@ -533,32 +533,39 @@ static void fp_typedef(HashChain *h, const struct Artifact *a, const ArtType *t)
     }
 }
 
-uint64_t artifact_fingerprint(const struct Artifact *a, DepKind kind, const char *name)
+uint32_t artifact_dep_index(const struct Artifact *a, DepKind kind, const char *name)
+{
+    switch (kind) {
+    case DEP_VALUE:
+        return artifact_find_value(a, name);
+    case DEP_TYPE:
+        return artifact_find_type(a, name);
+    case DEP_CTOR:
+        return artifact_find_ctor(a, name);
+    default:
+        return UINT32_MAX;
+    }
+}
+
+uint64_t artifact_fingerprint_at(const struct Artifact *a, DepKind kind, uint32_t i)
 {
     HashChain h;
     hash_chain_init(&h, 0x6465707321ull);
     hash_chain_u32(&h, (uint32_t)kind);
     hash_chain_str(&h, a->strings + a->module);
-    uint32_t i;
+    if (i == UINT32_MAX)
+        return hash_chain_end(&h);
     switch (kind) {
     case DEP_VALUE:
-        i = artifact_find_value(a, name);
-        if (i == UINT32_MAX)
-            break;
         hash_chain_u32(&h, 1u + a->values[i].poisoned);
         hash_chain_u32(&h, a->values[i].gen_count);
         if (!a->values[i].poisoned)
             fp_type(&h, a->values[i].fp);
         break;
     case DEP_TYPE:
-        i = artifact_find_type(a, name);
-        if (i != UINT32_MAX)
-            fp_typedef(&h, a, &a->types[i]);
+        fp_typedef(&h, a, &a->types[i]);
         break;
     case DEP_CTOR:
-        i = artifact_find_ctor(a, name);
-        if (i == UINT32_MAX)
-            break;
         hash_chain_str(&h, a->strings + a->ctors[i].name);
         fp_typedef(&h, a, &a->types[a->ctors[i].type]);
         break;
@@ -566,4 +573,9 @@ uint64_t artifact_fingerprint(const struct Artifact *a, DepKind kind, const char
         break;
     }
     return hash_chain_end(&h);
+}
+
+uint64_t artifact_fingerprint(const struct Artifact *a, DepKind kind, const char *name)
+{
+    return artifact_fingerprint_at(a, kind, artifact_dep_index(a, kind, name));
 }

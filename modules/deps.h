@@ -114,6 +114,13 @@ DepList dep_seal_ifaces(DepRecorder *r, const struct NameIface *const *ifaces, u
 /* The fingerprint of what a lookup of `name` (an artifact kind) in `a`
  * finds. */
 uint64_t artifact_fingerprint(const struct Artifact *a, DepKind kind, const char *name);
+/* The same in two steps, so a caller can remember the second: where `name`
+ * of that kind is in the artifact (UINT32_MAX: absent; any other kind:
+ * UINT32_MAX), and the fingerprint of what is there (UINT32_MAX: of the
+ * absence).  artifact_fingerprint(a, k, n) ==
+ * artifact_fingerprint_at(a, k, artifact_dep_index(a, k, n)). */
+uint32_t artifact_dep_index(const struct Artifact *a, DepKind kind, const char *name);
+uint64_t artifact_fingerprint_at(const struct Artifact *a, DepKind kind, uint32_t index);
 /* The fingerprint of what a lookup of `name` (an interface kind) in `f`
  * finds, as canonicalize sees it (see the list above).  No allocation;
  * O(log names), IF_CTOR O(exposed constructors). */

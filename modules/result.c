@@ -251,6 +251,24 @@ static bool artifact_ok(const ResultSection *s, const struct Artifact *a)
 
 #define AT(s, id, T) ((const T *)(s)[id].data)
 
+/* What result_view puts in its arena, alignment included (16 bytes of
+ * slack per allocation); 0 when the sections cannot be a result. */
+size_t result_view_bytes(const ResultSection *s, uint32_t n)
+{
+    if (n != RS__COUNT || s[RS_HEAD].len != sizeof(ResultHead) || !s[RS_HEAD].data ||
+        ((uintptr_t)s[RS_HEAD].data & 7u) != 0)
+        return 0;
+    const ResultHead *h = AT(s, RS_HEAD, ResultHead);
+    size_t bytes = sizeof(NameIface) + 16 + sizeof(struct Artifact) + 16;
+    for (int p = 0; p < 3; p++) {
+        uint32_t cnt = h->report_count[p];
+        if (cnt > UINT32_MAX / sizeof(Report))
+            return 0;
+        bytes += (size_t)(cnt ? cnt : 1) * sizeof(Report) + 16;
+    }
+    return bytes;
+}
+
 bool result_view(const ResultSection *s, uint32_t n, uint32_t src_len,
                  Arena *arena, ModuleResult *out)
 {

@@ -100,6 +100,10 @@ bool result_sections(const ModuleResult *r, Arena *scratch, ResultSection out[RS
  * outlive it; its own structs and reports go to `arena`. */
 bool result_view(const ResultSection *secs, uint32_t n, uint32_t src_len,
                  Arena *arena, ModuleResult *out);
+/* An upper bound of what result_view allocates in its arena for these
+ * sections (0: they cannot be a result), so a caller can reserve it as one
+ * small chunk. */
+size_t result_view_bytes(const ResultSection *secs, uint32_t n);
 /* Which result of one source this is: a hash of the dependency record. */
 uint64_t result_variant(const ModuleResult *r);
 /* A hash of everything but the dependency record, field by field (never

@@ -324,6 +324,15 @@ static bool load_key(Arena *scratch, const Task *t, Result *r)
     return load_read_key(scratch, t, r);
 }
 
+/* An entry's sections as a result's (at most CACHE_MAX_SECTIONS). */
+static void entry_sections(const CacheEntry *e, ResultSection *secs)
+{
+    for (uint32_t k = 0; k < e->section_count && k < CACHE_MAX_SECTIONS; k++) {
+        secs[k].data = e->sections[k].data;
+        secs[k].len = e->sections[k].len;
+    }
+}
+
 /* The last step of a load: takes every result in found[0..n) that is well
  * formed (result_view); the coordinator validates their dependency records
  * once the imports are final.  None: a miss, parsed at once (a source the
@@ -335,15 +344,21 @@ static bool load_key(Arena *scratch, const Task *t, Result *r)
 static void load_finish(Arena *scratch, const Task *t, Result *r, CacheEntry *found,
                         uint32_t n, bool remote, RemoteCounters *rc)
 {
-    ModuleResult *cands = n ? ARENA_ARRAY(t->keep, ModuleResult, n) : NULL;
-    CacheEntry *kept = n ? ARENA_ARRAY(t->keep, CacheEntry, n) : NULL;
+    /* The module's kept structs are small (about 1 KB): one chunk of their
+     * size, not a fresh page of the default chunk per module. */
+    size_t need = n ? n * (sizeof(ModuleResult) + sizeof(CacheEntry) + 32) : 0;
+    for (uint32_t i = 0; i < n; i++) {
+        ResultSection secs[CACHE_MAX_SECTIONS];
+        entry_sections(&found[i], secs);
+        need += result_view_bytes(secs, found[i].section_count);
+    }
+    bool room = n == 0 || arena_reserve_exact(t->keep, need);
+    ModuleResult *cands = n && room ? ARENA_ARRAY(t->keep, ModuleResult, n) : NULL;
+    CacheEntry *kept = n && room ? ARENA_ARRAY(t->keep, CacheEntry, n) : NULL;
     uint32_t valid = 0;
     for (uint32_t i = 0; i < n; i++) {
         ResultSection secs[CACHE_MAX_SECTIONS];
-        for (uint32_t k = 0; k < found[i].section_count && k < CACHE_MAX_SECTIONS; k++) {
-            secs[k].data = found[i].sections[k].data;
-            secs[k].len = found[i].sections[k].len;
-        }
+        entry_sections(&found[i], secs);
         if (cands && kept &&
             result_view(secs, found[i].section_count, r->src_len, t->keep, &cands[valid])) {
             if (remote)         /* fetched: kept locally too */

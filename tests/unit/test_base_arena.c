@@ -100,6 +100,27 @@ static void test_reserve(void **state)
     arena_free(&a);
 }
 
+/* arena_reserve_exact: a chunk of exactly the reserved size, even below
+ * the chunk size; later allocations past it get normal chunks. */
+static void test_reserve_exact(void **state)
+{
+    Arena a;
+    arena_init(&a, 4096, 0);
+    assert_true(arena_reserve_exact(&a, 200));
+    ArenaStats s = arena_stats(&a);
+    assert_int_equal(s.chunks, 1);
+    assert_int_equal(s.capacity, 200);
+    assert_non_null(arena_alloc(&a, 120, 8));
+    assert_non_null(arena_alloc(&a, 80, 8));
+    assert_true(arena_reserve_exact(&a, 0));    /* fits: nothing new */
+    assert_int_equal(arena_stats(&a).chunks, 1);
+    assert_non_null(arena_alloc(&a, 8, 8));     /* full: a normal chunk */
+    s = arena_stats(&a);
+    assert_int_equal(s.chunks, 2);
+    assert_int_equal(s.capacity, 200 + 4096);
+    arena_free(&a);
+}
+
 static void test_reset_keeps_bounded(void **state)
 {
     Arena a;
@@ -264,6 +285,7 @@ int main(void)
         cmocka_unit_test(test_alignment),
         cmocka_unit_test(test_stats_exact),
         cmocka_unit_test(test_reserve),
+        cmocka_unit_test(test_reserve_exact),
         cmocka_unit_test(test_reset_keeps_bounded),
         cmocka_unit_test(test_mark_rewind),
         cmocka_unit_test(test_helpers),

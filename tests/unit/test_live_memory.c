@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "tests/unit/live_fixture.h"
+#include "base/pool.h"
 
 #include <malloc.h>
 
@@ -19,7 +20,8 @@
 size_t __sanitizer_get_current_allocated_bytes(void);
 static size_t heap_in_use(void) { return __sanitizer_get_current_allocated_bytes(); }
 #else
-static size_t heap_in_use(void) { return mallinfo2().uordblks; }
+/* malloc's heap and the arena chunks of base/pool.h */
+static size_t heap_in_use(void) { return mallinfo2().uordblks + pool_stats().in_use; }
 #endif
 
 #define RUNS 10000

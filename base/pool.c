@@ -1,0 +1,170 @@
+/* pool — arena chunks from huge-page regions (see base/pool.h).
+ *
+ * Layout: a region is POOL_REGION bytes aligned to POOL_REGION; its first
+ * REGION_HEAD bytes link it into the list of regions; chunks are carved
+ * from the rest by a bump pointer.  When the current region cannot hold a
+ * chunk of the class asked for, its tail is cut into chunks of the largest
+ * classes that fit (they go on the free lists) and a new region is mapped.
+ * A free chunk's first word links it into its class's list.
+ */
+#include "base/pool.h"
+#include "base/mem.h"
+
+#include <pthread.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define POOL_UNDER_ASAN 1
+#endif
+#endif
+#if defined(__SANITIZE_ADDRESS__)
+#define POOL_UNDER_ASAN 1
+#endif
+
+#define POOL_REGION ((size_t)2 << 20)      /* one transparent huge page */
+#define REGION_HEAD 64u
+/* Class k is (1 KiB or 1.5 KiB) << (k / 2), plus room for an arena chunk's
+ * header, so an arena's power-of-two chunk fills its class exactly. */
+#define CLASS_SLACK 64u
+#define CLASS_COUNT 17u                     /* up to 256 KiB + slack */
+
+static size_t class_size(uint32_t k)
+{
+    size_t base = (k & 1u) ? 1536 : 1024;
+    return (base << (k / 2)) + CLASS_SLACK;
+}
+
+typedef struct Region {
+    struct Region *next;
+} Region;
+
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_once_t once = PTHREAD_ONCE_INIT;
+static bool enabled;
+static Region *regions;
+static char *bump, *bump_end;
+static void *free_lists[CLASS_COUNT];
+static size_t in_use, mapped, region_count;
+
+static void decide(void)
+{
+#ifdef POOL_UNDER_ASAN
+    enabled = false;
+#else
+    const char *e = getenv("COORD_POOL");
+    enabled = !(e && e[0] == '0' && e[1] == '\0');
+#endif
+}
+
+static uint32_t class_of(size_t size)
+{
+    for (uint32_t k = 0; k < CLASS_COUNT; k++)
+        if (size <= class_size(k))
+            return k;
+    return CLASS_COUNT;
+}
+
+/* A fresh region (lock held); false when the system has no memory. */
+static bool region_new(void)
+{
+    size_t span = 2 * POOL_REGION;
+    char *m = mmap(NULL, span, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+                   -1, 0);
+    if (m == MAP_FAILED)
+        return false;
+    char *r = (char *)(((uintptr_t)m + POOL_REGION - 1) & ~(uintptr_t)(POOL_REGION - 1));
+    if (r > m)
+        munmap(m, (size_t)(r - m));
+    if (r + POOL_REGION < m + span)
+        munmap(r + POOL_REGION, (size_t)(m + span - (r + POOL_REGION)));
+#ifdef MADV_HUGEPAGE
+    madvise(r, POOL_REGION, MADV_HUGEPAGE);    /* a hint: small pages otherwise */
+#endif
+    Region *g = (Region *)r;
+    g->next = regions;
+    regions = g;
+    mapped += POOL_REGION;
+    region_count++;
+    /* What is left of the old region becomes free chunks, largest first. */
+    for (uint32_t k = CLASS_COUNT; k-- > 0;) {
+        while ((size_t)(bump_end - bump) >= class_size(k)) {
+            *(void **)bump = free_lists[k];
+            free_lists[k] = bump;
+            bump += class_size(k);
+        }
+    }
+    bump = r + REGION_HEAD;
+    bump_end = r + POOL_REGION;
+    return true;
+}
+
+/* Every chunk is back: the regions go back to the system (lock held). */
+static void release_all(void)
+{
+    while (regions) {
+        Region *next = regions->next;
+        munmap(regions, POOL_REGION);
+        regions = next;
+    }
+    memset(free_lists, 0, sizeof free_lists);
+    bump = bump_end = NULL;
+    mapped = 0;
+    region_count = 0;
+}
+
+void *pool_alloc(size_t size, size_t *got)
+{
+    pthread_once(&once, decide);
+    uint32_t k = enabled ? class_of(size) : CLASS_COUNT;
+    if (k == CLASS_COUNT) {
+        *got = size;
+        return mem_alloc(size);
+    }
+    if (mem_fail_check())
+        return NULL;
+    size_t cs = class_size(k);
+    pthread_mutex_lock(&lock);
+    void *p = free_lists[k];
+    if (p) {
+        free_lists[k] = *(void **)p;
+    } else if ((size_t)(bump_end - bump) >= cs || region_new()) {
+        p = bump;
+        bump += cs;
+    }
+    if (p)
+        in_use += cs;
+    pthread_mutex_unlock(&lock);
+    *got = cs;
+    return p;
+}
+
+void pool_free(void *p, size_t size)
+{
+    if (!p)
+        return;
+    uint32_t k = enabled ? class_of(size) : CLASS_COUNT;
+    if (k == CLASS_COUNT || class_size(k) != size) {
+        mem_free(p);
+        return;
+    }
+    pthread_mutex_lock(&lock);
+    *(void **)p = free_lists[k];
+    free_lists[k] = p;
+    in_use -= size;
+    if (in_use == 0)
+        release_all();
+    pthread_mutex_unlock(&lock);
+}
+
+PoolStats pool_stats(void)
+{
+    pthread_once(&once, decide);
+    pthread_mutex_lock(&lock);
+    PoolStats s = { in_use, mapped, region_count, enabled };
+    pthread_mutex_unlock(&lock);
+    return s;
+}
