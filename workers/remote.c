@@ -7,7 +7,9 @@
  *     shared Remote holds the read-only configuration, set in
  *     remote_open before any thread sees it, and the run's health: `errors`,
  *     `disabled` and `connected_once` are atomics; the first failure's text
- *     is written once under `lock` and read under it.
+ *     is written once under `lock` and read under it; the list of regions
+ *     grows under `lock` (each region is filled by the one connection that
+ *     made it).
  *   - A RemoteConn's context is either NULL (not connected) or connected,
  *     with its reply reader in sync: every command written has its reply
  *     read before the call returns.  Any failure that could leave a reply
@@ -23,7 +25,9 @@
  *     connect's PING.
  *   - Replies are built by our own reader functions (reply_fns): strings
  *     land in a mem_alloc'd buffer that becomes the caller's RemoteValue
- *     (no copy); arrays are refused outright (no command here answers with
+ *     (no copy), or, while remote_get_entries asks (c->place), in the
+ *     connection's region (Reply.placed: never freed but by remote_close,
+ *     which frees every region on the Remote's list); arrays are refused outright (no command here answers with
  *     one), as is a string over max_value, so a hostile server cannot
  *     make the reader allocate on its say-so.
  *   - Time: the connect is bounded by timeout_ms; then SO_RCVTIMEO and
@@ -45,10 +49,21 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/time.h>
 #include <time.h>
 
 #define GETEX_PROBE_KEY "coord:getex-probe"
+
+/* A region of fetched entries (see "Placing fetched entries" in remote.h):
+ * this header, then the values, bump-allocated 8-byte aligned. */
+typedef struct Region {
+    struct Region *next;            /* the Remote's list */
+    size_t size, used;              /* bytes after the header */
+} Region;
+
+#define REGION_HEADER ((sizeof(Region) + 7u) & ~(size_t)7u)
+#define HUGE_PAGE ((uintptr_t)2 << 20)
 
 struct Remote {
     RemoteConfig cfg;
@@ -61,13 +76,16 @@ struct Remote {
     pthread_mutex_t lock;
     bool have_error;
     char first_error[200];
+    Region *regions;                    /* every region of every connection (lock) */
 };
 
 typedef struct Reply {
     int type;                           /* REDIS_REPLY_* */
     long long integer;
-    char *str;                          /* STRING, STATUS, ERROR: mem_alloc'd */
+    char *str;                          /* STRING, STATUS, ERROR: mem_alloc'd, or in
+                                         * a region when placed */
     size_t len;
+    bool placed;                        /* str is in a region: not freed */
 } Reply;
 
 /* One write: a key and the bytes to store under it. */
@@ -81,6 +99,8 @@ struct RemoteConn {
     redisContext *ctx;
     const char *refused;                /* why a reply object was refused */
     bool getex;                         /* the server knows GETEX (probed at connect) */
+    bool place;                         /* string replies go to regions (remote_get_entries) */
+    Region *region;                     /* the current one (also in the Remote's list) */
     /* Writes queued by remote_put_queue (their buffers are owned here),
      * sent with the next request on this connection or by remote_flush. */
     PutItem queue[REMOTE_WRITE_BATCH];
@@ -240,6 +260,10 @@ void remote_close(Remote *r)
 {
     if (!r)
         return;
+    for (Region *g = r->regions, *next; g; g = next) {
+        next = g->next;
+        mem_free(g);
+    }
     pthread_mutex_destroy(&r->lock);
     mem_free(r);
 }
@@ -306,6 +330,42 @@ static void *reply_new(const redisReadTask *t, int type)
     return rep;
 }
 
+/* n bytes (8-byte aligned) of the connection's current region, or of a
+ * new one; NULL when n is more than a quarter of a region (such a value
+ * gets a buffer of its own) or there is no memory for a region.  A new
+ * region asks for huge pages on its 2 MiB-aligned part (madvise; only a
+ * hint: where transparent huge pages are off, it changes nothing), so the
+ * megabytes of entries a warm build fetches fault in a few pages, not one
+ * fault per 4 KiB. */
+static void *region_alloc(RemoteConn *c, size_t n)
+{
+    n = (n + 7u) & ~(size_t)7u;
+    if (n > REMOTE_REGION_BYTES / 4)
+        return NULL;
+    Region *g = c->region;
+    if (!g || g->size - g->used < n) {
+        g = mem_alloc(REMOTE_REGION_BYTES);
+        if (!g)
+            return NULL;
+        g->size = REMOTE_REGION_BYTES - REGION_HEADER;
+        g->used = 0;
+#ifdef MADV_HUGEPAGE
+        uintptr_t lo = ((uintptr_t)g + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1);
+        uintptr_t hi = ((uintptr_t)g + REMOTE_REGION_BYTES) & ~(HUGE_PAGE - 1);
+        if (hi > lo)
+            madvise((void *)lo, hi - lo, MADV_HUGEPAGE);
+#endif
+        pthread_mutex_lock(&c->r->lock);
+        g->next = c->r->regions;
+        c->r->regions = g;
+        pthread_mutex_unlock(&c->r->lock);
+        c->region = g;
+    }
+    void *p = (char *)g + REGION_HEADER + g->used;
+    g->used += n;
+    return p;
+}
+
 static void *reply_string(const redisReadTask *t, char *s, size_t len)
 {
     RemoteConn *c = t->privdata;
@@ -316,7 +376,11 @@ static void *reply_string(const redisReadTask *t, char *s, size_t len)
     Reply *rep = reply_new(t, t->type);
     if (!rep)
         return NULL;
-    rep->str = mem_alloc(len + 1);
+    if (c->place && t->type == REDIS_REPLY_STRING)
+        rep->str = region_alloc(c, len + 1);
+    rep->placed = rep->str != NULL;
+    if (!rep->str)
+        rep->str = mem_alloc(len + 1);
     if (!rep->str) {
         mem_free(rep);
         c->refused = "out of memory";
@@ -352,7 +416,8 @@ static void reply_free(void *p)
     Reply *rep = p;
     if (!rep)
         return;
-    mem_free(rep->str);
+    if (!rep->placed)
+        mem_free(rep->str);
     mem_free(rep);
 }
 
@@ -576,7 +641,8 @@ static void append(RemoteConn *c, int argc, const char **argv, const size_t *len
  * order.  out[i] is the value of gets[i] or NULL; *written counts the
  * writes acknowledged.  Returns the hit count. */
 static uint32_t exchange(RemoteConn *c, const PutItem *puts, uint32_t np, const CacheKey *gets,
-                         uint32_t ng, RemoteValue *out, RemoteCounters *cnt, uint32_t *written)
+                         uint32_t ng, RemoteValue *out, bool *placed, RemoteCounters *cnt,
+                         uint32_t *written)
 {
     Remote *r = c->r;
     *written = 0;
@@ -668,6 +734,8 @@ static uint32_t exchange(RemoteConn *c, const PutItem *puts, uint32_t np, const 
             cnt->misses++;
         } else {
             out[answered] = (RemoteValue){ g->str, g->len };
+            if (placed)
+                placed[answered] = g->placed;
             g->str = NULL;
             cnt->hits++;
             cnt->bytes_read += out[answered].len;
@@ -686,7 +754,7 @@ uint32_t remote_get(RemoteConn *c, const CacheKey *keys, uint32_t n, RemoteValue
                     RemoteCounters *cnt)
 {
     uint32_t written;
-    uint32_t hits = exchange(c, c->queue, c->queued, keys, n, out, cnt, &written);
+    uint32_t hits = exchange(c, c->queue, c->queued, keys, n, out, NULL, cnt, &written);
     queue_clear(c);             /* sent with the reads, or counted as failed */
     return hits;
 }
@@ -704,7 +772,7 @@ uint32_t remote_put(RemoteConn *c, const CacheKey *keys, const RemoteValue *vals
     for (uint32_t i = 0; i < n; i++)
         items[i] = (PutItem){ keys[i], vals[i] };
     uint32_t written;
-    exchange(c, items, n, NULL, 0, NULL, cnt, &written);
+    exchange(c, items, n, NULL, 0, NULL, NULL, cnt, &written);
     mem_free(items);
     return written;
 }
@@ -714,7 +782,7 @@ void remote_flush(RemoteConn *c, RemoteCounters *cnt)
     if (c->queued == 0)
         return;
     uint32_t written;
-    exchange(c, c->queue, c->queued, NULL, 0, NULL, cnt, &written);
+    exchange(c, c->queue, c->queued, NULL, 0, NULL, NULL, cnt, &written);
     queue_clear(c);
 }
 
@@ -743,7 +811,12 @@ uint32_t remote_get_entries(RemoteConn *c, const CacheKey *keys, uint32_t n, Cac
     for (uint32_t base = 0; base < n; base += ENTRY_BATCH) {
         uint32_t m = n - base < ENTRY_BATCH ? n - base : ENTRY_BATCH;
         RemoteValue v[ENTRY_BATCH];
-        remote_get(c, keys + base, m, v, cnt);
+        bool placed[ENTRY_BATCH] = { false };
+        uint32_t written;
+        c->place = true;            /* as remote_get, the values in regions */
+        exchange(c, c->queue, c->queued, keys + base, m, v, placed, cnt, &written);
+        c->place = false;
+        queue_clear(c);
         for (uint32_t i = 0; i < m; i++) {
             CacheEntry *e = &out[base + i];
             if (!v[i].data) {
@@ -752,10 +825,12 @@ uint32_t remote_get_entries(RemoteConn *c, const CacheKey *keys, uint32_t n, Cac
             }
             if (cache_entry_adopt(c->r->cfg.build_id, keys[base + i], v[i].data,
                                   (size_t)v[i].len, e, NULL) == 0) {
+                e->heap = !placed[i];     /* a region's bytes stay until remote_close */
                 usable++;
                 continue;
             }
-            mem_free(v[i].data);
+            if (!placed[i])
+                mem_free(v[i].data);
             cnt->hits--;
             cnt->misses++;
             cnt->corrupt++;

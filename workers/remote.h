@@ -42,6 +42,20 @@
  * reply must also complete within that bound plus 1 ms per KiB it holds, so
  * a server that trickles bytes cannot hold a worker for long.
  *
+ * Placing fetched entries.  remote_get_entries (not remote_get) places each
+ * value of up to REMOTE_REGION_BYTES / 4 in a region: a block of
+ * REMOTE_REGION_BYTES, the connection's current one, bump-allocated, with
+ * madvise(MADV_HUGEPAGE) on its 2 MiB-aligned part.  A warm build fetches
+ * tens of megabytes that stay in memory for the whole session (the
+ * coordinator reads the entries in place); one malloc'd buffer each cost a
+ * page fault per 4 KiB and a heap-growing mprotect per few values, a third
+ * of machine B's CPU time.  The regions belong to the Remote: an entry
+ * placed there is not a heap entry (cache_entry_release frees nothing), it
+ * stays valid after its connection is freed, and remote_close frees every
+ * region, so the Remote is closed only once no placed entry is read any
+ * more (coord closes it at the end of the session, with the local store).
+ * A value that failed validation keeps its place until then too.
+ *
  * SIGPIPE.  hiredis writes with write(2), which raises SIGPIPE when the peer
  * went away.  remote.c blocks SIGPIPE on the writing thread around its
  * writes and discards a SIGPIPE that those writes raised, so the process is
@@ -65,6 +79,7 @@
 #define REMOTE_WRITE_BATCH         32u   /* queued writes sent together */
 #define REMOTE_GET_BATCH           64u   /* keys per request of remote_get_entries */
 #define REMOTE_WRITE_BYTES         ((uint64_t)1 << 20)
+#define REMOTE_REGION_BYTES        ((size_t)8 << 20)   /* see "Placing fetched entries" */
 
 typedef struct RemoteConfig {
     bool unix_socket;               /* addr is a socket path, else a host name */
@@ -101,7 +116,9 @@ typedef struct RemoteValue { void *data; uint64_t len; } RemoteValue;
 
 /* No I/O.  Returns NULL when out of memory. */
 Remote *remote_open(const RemoteConfig *cfg);
-void    remote_close(Remote *r);           /* after every RemoteConn is freed */
+/* After every RemoteConn is freed and once no entry of remote_get_entries
+ * is read any more (it frees the regions they are placed in). */
+void    remote_close(Remote *r);
 bool    remote_enabled(const Remote *r);
 uint32_t remote_errors(const Remote *r);
 /* The text after "coord: warning: remote cache " for the run's one warning,
@@ -138,7 +155,8 @@ uint32_t remote_queued(const RemoteConn *c);
 /* The same on cache entries (the local cache's bytes, one key one entry).
  * remote_get_entries: each value is validated by cache_entry_adopt exactly
  * like a local file (key, build id, format, bounds, checksum); out[i] is the
- * adopted entry (release it with cache_entry_release) or zeroed.  A value
+ * adopted entry (release it with cache_entry_release; placed in a region
+ * unless larger than REMOTE_REGION_BYTES / 4, see above) or zeroed.  A value
  * that fails validation is not a hit: it counts as a miss, in cnt->corrupt,
  * and as one error of the Remote (a server holding garbage under our keys).
  * remote_put_entries: writes each entry's bytes (map[0..map_len)) as they

@@ -528,6 +528,54 @@ static void test_entries(void **state)
     client_close(c, r);
 }
 
+/* remote_get_entries places entries of up to a quarter region in the
+ * Remote's regions: not heap entries (release frees nothing), still valid
+ * after their connection is freed, until remote_close.  A larger entry gets
+ * a heap buffer of its own. */
+static void test_entries_placed(void **state)
+{
+    RemoteConfig cfg = unix_config();
+    Remote *r;
+    RemoteConn *c = client(&cfg, &r);
+    CacheKey ks[3] = { { 12, 1 }, { 12, 2 }, { 12, 3 } };
+    size_t big_len = REMOTE_REGION_BYTES / 4 + 1;
+    char *big = malloc(big_len);
+    assert_non_null(big);
+    memset(big, 'b', big_len);
+    CacheSection small[1] = { { "small entry", 11 } }, large[1] = { { big, big_len } };
+    CacheEntry made[3];
+    for (uint32_t i = 0; i < 3; i++) {
+        void *buf;
+        size_t len;
+        assert_int_equal(cache_entry_encode(cfg.build_id, ks[i], 7, i < 2 ? small : large, 1,
+                                            &buf, &len), 0);
+        assert_int_equal(cache_entry_adopt(cfg.build_id, ks[i], buf, len, &made[i], NULL), 0);
+    }
+    RemoteCounters cnt = { 0 };
+    assert_int_equal(remote_put_entries(c, ks, made, 3, &cnt), 3);
+    CacheEntry got[3];
+    assert_int_equal(remote_get_entries(c, ks, 3, got, &cnt), 3);
+    assert_false(got[0].heap);
+    assert_false(got[1].heap);
+    assert_true(got[2].heap);
+    remote_conn_free(c);        /* the regions belong to the Remote */
+    for (uint32_t i = 0; i < 2; i++) {
+        assert_int_equal(got[i].map_len, made[i].map_len);
+        assert_memory_equal(got[i].map, made[i].map, made[i].map_len);
+        assert_memory_equal(got[i].sections[0].data, "small entry", 11);
+        assert_int_equal((uintptr_t)got[i].map % 8, 0);
+        cache_entry_release(&got[i]);
+        assert_null(got[i].map);
+    }
+    assert_int_equal(got[2].sections[0].len, big_len);
+    assert_memory_equal(got[2].sections[0].data, big, big_len);
+    cache_entry_release(&got[2]);
+    remote_close(r);            /* frees the regions (ASan: nothing leaks) */
+    for (uint32_t i = 0; i < 3; i++)
+        cache_entry_release(&made[i]);
+    free(big);
+}
+
 /* Several threads, one connection each, on one Remote (TSan). */
 typedef struct { Remote *r; uint32_t id; uint32_t hits; } ThreadArg;
 
@@ -874,6 +922,7 @@ int main(void)
         cmocka_unit_test_setup(test_junk_under_valid_keys, setup_flush),
         cmocka_unit_test_setup_teardown(test_maxmemory, setup_flush, setup_flush),
         cmocka_unit_test_setup(test_entries, setup_flush),
+        cmocka_unit_test_setup(test_entries_placed, setup_flush),
         cmocka_unit_test_setup(test_threads, setup_flush),
         cmocka_unit_test(test_fake_junk_at_start),
         cmocka_unit_test(test_fake_silent),
