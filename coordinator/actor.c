@@ -202,15 +202,32 @@ static void validate(CoordSession *s, Module *m)
     assert(m->state == MS_LOADED && m->waiting_checked == 0 && m->waiting_parsed == 0);
     bool lent = m->live_lent;       /* the session's result (live.c) */
     bool live = lent || m->in_patch; /* ... or a patch run's module's own */
-    uint32_t k = m->in_patch && live_patch_holds(s, m) ? 0
-               : lent ? live_validate(s, m) : cache_validate(s, m);
+    /* a patch run's module that is not lent: its own result is the one
+     * candidate (its cands, if any, are what a disk-cache load gave) */
+    const ModuleResult *own = m->in_patch && !lent ? m->patch_res : NULL;
+    uint32_t k;
+    if (m->in_patch && live_patch_holds(s, m)) {
+        k = 0;
+    } else if (lent) {
+        k = live_validate(s, m);
+    } else if (own) {
+        const ModuleResult *cands = m->cands;
+        uint32_t count = m->cand_count;
+        m->cands = own;
+        m->cand_count = 1;
+        k = cache_validate(s, m);
+        m->cands = cands;
+        m->cand_count = count;
+    } else {
+        k = cache_validate(s, m);
+    }
     if (k != NONE) {
         if (live)
             s->obs.session_reused++;
         else
             s->cache_obs.hits++;
         if (!s->opts.cache_verify) {
-            const ModuleResult *c = &m->cands[k];
+            const ModuleResult *c = own ? own : &m->cands[k];
             m->reused = c;
             m->artifact = c->artifact;
             m->deps = c->deps;
@@ -453,7 +470,8 @@ static void dispatch(CoordSession *s, Module *m)
     }
     case MS_CANONICALIZED:
         check_task(s, m, &t);
-        cache_prepare_store(s, m, &t);
+        if (!m->in_patch)       /* (a patch run does not write the disk cache) */
+            cache_prepare_store(s, m, &t);
         if (t.cache)
             t.remote = cache_remote_take(s, true);
         else if (!s->cache)

@@ -172,6 +172,8 @@ typedef struct Module {
     Arena prev_keep;            /* the arena of the result it had before a
                                  * patch run computed it again (not lent);
                                  * freed when it is computed again or reset */
+    CacheEntry *prev_entries;   /* ... and the disk-cache mappings it pointed */
+    uint32_t prev_entry_count;  /* into (released with prev_keep) */
     const ModuleResult *patch_res; /* its own result as a candidate (not lent),
                                     * in keep; NULL once computed again */
     bool recordable;            /* keyed, and mstat may go into the manifest */
@@ -437,6 +439,8 @@ bool live_patch_holds(const CoordSession *s, const Module *m);
 /* A patch run's module (not lent) whose result no longer holds: a fresh
  * arena with a copy of its bytes; the old one is prev_keep. */
 void live_patch_stale(CoordSession *s, Module *m);
+/* prev_keep and prev_entries go (reset, session end). */
+void live_retire(Module *m);
 /* A load task found the bytes of the entry's result: adopt it. */
 void live_same_bytes(CoordSession *s, Module *m, const Result *r);
 /* An adopted result about to be computed again (stale, or --cache-verify):

@@ -45,7 +45,7 @@ void coord_session_destroy(CoordSession *s)
     for (uint32_t i = 0; i < s->mod_count; i++) {
         Module *m = s->mods[i];
         arena_free(&m->keep);
-        arena_free(&m->prev_keep);
+        live_retire(m);
         arena_free(&m->ast_arena);
         arena_free(&m->ir_arena);
     }
@@ -205,7 +205,7 @@ static void reset_run_state(CoordSession *s)
     for (uint32_t i = 0; i < s->mod_count; i++) {
         Module *m = s->mods[i];
         arena_free(&m->keep);       /* live_absorb left nothing in it */
-        arena_free(&m->prev_keep);
+        live_retire(m);
         arena_free(&m->ast_arena);
         arena_free(&m->ir_arena);
     }
@@ -251,6 +251,8 @@ static int run_unchanged(CoordSession *s)
     trace_free(s);
     uint32_t jobs = s->obs.jobs;
     memset(&s->obs, 0, sizeof s->obs);
+    memset(&s->cache_obs, 0, sizeof s->cache_obs);
+    memset(&s->remote_obs, 0, sizeof s->remote_obs);
     s->obs.last_module = NONE;
     s->obs.jobs = jobs;
     s->obs.session_patched = 1;
@@ -279,6 +281,8 @@ static int run_patch(CoordSession *s, Runner *given)
 {
     trace_free(s);
     memset(&s->obs, 0, sizeof s->obs);
+    memset(&s->cache_obs, 0, sizeof s->cache_obs);  /* it reads no cache */
+    memset(&s->remote_obs, 0, sizeof s->remote_obs);
     s->obs.last_module = NONE;
     s->error[0] = '\0';
     uint64_t t;

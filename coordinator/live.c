@@ -40,10 +40,12 @@
  *     each one rewinds to the mark taken before the first one over the
  *     table.  A module computed again keeps its previous result readable
  *     for the run (its entry's arena when lent, else prev_keep, freed when
- *     it is computed again or at the next full replay);
+ *     it is computed again or at the next full replay).  A patch run
+ *     neither reads nor writes the result cache; a result a module had
+ *     from it stays mapped as long as its arena (prev_entries);
  *   - anything else (a file created or deleted, a directory notified, a
  *     header changed, an importer without a result of its own, the last
- *     run failed, rescan on, a result cache): a full replay, in order:
+ *     run failed, rescan on, --cache-verify): a full replay, in order:
  *   1. live_absorb (before the protected call): the modules of the last run
  *      hand their keep arenas to their files' entries: a module that adopted
  *      an entry gives it back; a module computed afresh that succeeded
@@ -740,7 +742,7 @@ bool live_patchable(const CoordSession *s)
 {
     const Live *L = s->live;
     return s->opts.no_rescan && L && L->prev_ok && L->notified.count > 0 &&
-           !s->internal_failure && !s->opts.cache && !s->cache && !s->remote;
+           !s->internal_failure && !s->opts.cache_verify;
 }
 
 /* ---- a repeated run: discovery again -------------------------------------- */
@@ -1169,8 +1171,10 @@ static void patch_commit(CoordSession *s, PatchCand *c)
         f->lent = false;
         m->live_lent = false;
     } else {
-        arena_free(&m->prev_keep);
+        live_retire(m);
         m->prev_keep = m->keep;
+        m->prev_entries = m->entries;
+        m->prev_entry_count = m->entries ? m->cand_count : 0;
     }
     m->keep = c->keep;
     arena_free(&m->ast_arena);
@@ -1213,6 +1217,15 @@ bool live_patch_holds(const CoordSession *s, const Module *m)
     return true;
 }
 
+void live_retire(Module *m)
+{
+    for (uint32_t k = 0; k < m->prev_entry_count; k++)
+        cache_entry_release(&m->prev_entries[k]);
+    m->prev_entries = NULL;
+    m->prev_entry_count = 0;
+    arena_free(&m->prev_keep);
+}
+
 void live_patch_stale(CoordSession *s, Module *m)
 {
     Arena fresh;
@@ -1224,12 +1237,16 @@ void live_patch_stale(CoordSession *s, Module *m)
     }
     memcpy(copy, m->src, m->src_len);
     copy[m->src_len] = '\0';
-    arena_free(&m->prev_keep);
+    live_retire(m);
     m->prev_keep = m->keep;         /* its result stays readable this run */
+    m->prev_entries = m->entries;
+    m->prev_entry_count = m->entries ? m->cand_count : 0;
     m->keep = fresh;
     m->src = copy;
     m->cands = NULL;
     m->cand_count = 0;
+    m->entries = NULL;
+    m->reused = NULL;
     m->patch_res = NULL;
 }
 
@@ -1297,11 +1314,8 @@ int live_patch(CoordSession *s)
         m->verify = NONE;
         if (m->live_lent) {
             m->cands = &m->live->res;
-        } else {
-            m->cands = m->patch_res;
-            m->entries = NULL;
+            m->cand_count = 1;
         }
-        m->cand_count = 1;
     }
     actor_run_patch(s, list, n, changed);
     uint64_t begin = worker_now_nanos();
@@ -1313,11 +1327,6 @@ int live_patch(CoordSession *s)
         if (m->ran_phase) {             /* computed again: a new result */
             m->serial = 0;
             m->patch_res = NULL;
-        }
-        if (!m->live_lent) {            /* (a full replay's live_absorb takes it from m) */
-            m->reused = NULL;
-            m->cands = NULL;
-            m->cand_count = 0;
         }
         m->cp_parsed = m->cp_end = 0;
     }

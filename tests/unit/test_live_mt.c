@@ -1,8 +1,8 @@
 /* test_live_mt — live sessions (coord_run again and again on one session,
  * coord_set_source, coord_clear_source, coord_notify; DESIGN.md section 7,
  * coordinator/live.c) against the oracle: after every step of a seeded edit
- * sequence, two live sessions (-j1 re-scanning, -j2 with no_rescan and
- * coord_notify) print exactly what cold sessions at -j1 and -j2 print over
+ * sequence, three live sessions (-j1 re-scanning, -j2 with no_rescan and
+ * coord_notify, the same with a result cache) print exactly what cold sessions at -j1 and -j2 print over
  * a copy of the same files with the overlays written out.  Steps: body
  * edits (then exactly one module is checked again), interface edits, type
  * and syntax errors injected and fixed, files created and deleted, import
@@ -22,7 +22,7 @@
 
 #define STEPS 520
 
-static char dir_live[64], dir_cold[64];
+static char dir_live[64], dir_cold[64], dir_cache[64];
 static LiveMod mods[LIVE_N], overlay[LIVE_N];
 static bool has_overlay[LIVE_N];
 static uint64_t rng_state = 0x2545f4914f6cdd1dull;
@@ -91,16 +91,21 @@ static void test_edit_sequence(void **state)
 {
     snprintf(dir_live, sizeof dir_live, "/tmp/coord_live_XXXXXX");
     snprintf(dir_cold, sizeof dir_cold, "/tmp/coord_cold_XXXXXX");
+    snprintf(dir_cache, sizeof dir_cache, "/tmp/coord_lcache_XXXXXX");
     assert_non_null(mkdtemp(dir_live));
     assert_non_null(mkdtemp(dir_cold));
+    assert_non_null(mkdtemp(dir_cache));
     for (int i = 0; i < LIVE_N; i++) {
         mods[i] = (LiveMod){ .exists = true, .body = i, .back = -1 };
         live_write(dir_live, &mods[i], i);
     }
-    CoordOptions o1 = { .jobs = 1 }, o2 = { .jobs = 2, .no_rescan = true };
-    CoordSession *a = coord_session_create(&o1), *b = coord_session_create(&o2);
+    CoordOptions o1 = { .jobs = 1 }, o2 = { .jobs = 2, .no_rescan = true },
+                 o3 = { .jobs = 2, .no_rescan = true, .cache = true, .cache_dir = dir_cache };
+    CoordSession *a = coord_session_create(&o1), *b = coord_session_create(&o2),
+                 *c = coord_session_create(&o3);
     assert_int_equal(coord_add_root(a, dir_live), 0);
     assert_int_equal(coord_add_root(b, dir_live), 0);
+    assert_int_equal(coord_add_root(c, dir_live), 0);
     uint32_t body_steps = 0, still_steps = 0, patched = 0, body_patched = 0, kinds[11] = { 0 };
     for (int step = 0; step <= STEPS; step++) {
         bool body_only = false;
@@ -136,6 +141,7 @@ static void test_edit_sequence(void **state)
             has_overlay[i] = true;
             set_overlay(a, i);
             set_overlay(b, i);
+            set_overlay(c, i);
             disk = false;
             break;
         case 9: {
@@ -147,6 +153,7 @@ static void test_edit_sequence(void **state)
             has_overlay[i] = false;
             assert_int_equal(coord_clear_source(a, path), 0);
             assert_int_equal(coord_clear_source(b, path), 0);
+            assert_int_equal(coord_clear_source(c, path), 0);
             disk = false;
             break;
         }
@@ -159,8 +166,9 @@ static void test_edit_sequence(void **state)
         if (disk) {
             live_write(dir_live, m, i);
             notify(b, i);
+            notify(c, i);
         }
-        int sa = coord_run(a), sb = coord_run(b);
+        int sa = coord_run(a), sb = coord_run(b), sc = coord_run(c);
         materialize();
         char *cold1 = live_cold(dir_cold, 1, dir_live);
         char *cold2 = live_cold(dir_cold, 2, dir_live);
@@ -168,8 +176,13 @@ static void test_edit_sequence(void **state)
             fail_msg("step %d: the cold runs differ at -j1 and -j2", step);
         compare(a, sa, cold1, "-j1 (re-scan)", step);
         compare(b, sb, cold1, "-j2 (no_rescan, notified)", step);
-        CoordStats sbst;
+        compare(c, sc, cold1, "-j2 (no_rescan, notified, result cache)", step);
+        CoordStats sbst, scst;
         assert_true(coord_stats(b, &sbst));
+        assert_true(coord_stats(c, &scst));
+        if (sbst.session_patched != scst.session_patched)
+            fail_msg("step %d: patched %d without the result cache, %d with it", step,
+                     (int)sbst.session_patched, (int)scst.session_patched);
         patched += (uint32_t)sbst.session_patched;
         body_patched += body_only && sbst.session_patched;
         if ((body_only || kind == 10) && !sbst.session_patched)
@@ -180,8 +193,8 @@ static void test_edit_sequence(void **state)
              * and nothing notified, the last run's results stand: no task,
              * no kept result even revalidated */
             CoordStats st;
-            for (int k = 0; k < 2; k++) {
-                assert_true(coord_stats(k ? b : a, &st));
+            for (int k = 0; k < 3; k++) {
+                assert_true(coord_stats(k == 2 ? c : k ? b : a, &st));
                 if (st.rechecked != 0 || (k && (st.tasks != 0 || st.session_reused != 0)))
                     fail_msg("step %d: a run with no change ran %llu tasks (rechecked %llu, "
                              "revalidated %llu)", step, (unsigned long long)st.tasks,
@@ -192,8 +205,8 @@ static void test_edit_sequence(void **state)
         }
         if (body_only) {
             CoordStats st;
-            for (int k = 0; k < 2; k++) {
-                assert_true(coord_stats(k ? b : a, &st));
+            for (int k = 0; k < 3; k++) {
+                assert_true(coord_stats(k == 2 ? c : k ? b : a, &st));
                 if (st.phase_tasks[COORD_PHASE_TYPECHECK] != 1 ||
                     (!any_syntax_error() && st.rechecked != 1))
                     fail_msg("step %d: a body edit of M%d checked %llu modules (rechecked %llu)",
@@ -217,8 +230,10 @@ static void test_edit_sequence(void **state)
         assert_true(kinds[k] >= 20);
     coord_session_destroy(a);
     coord_session_destroy(b);
+    coord_session_destroy(c);
     rm_rf(dir_live);
     rm_rf(dir_cold);
+    rm_rf(dir_cache);
 }
 
 /* A root that goes away fails that run (exit 2, no results); once it is
