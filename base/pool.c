@@ -1,8 +1,10 @@
 /* pool — arena chunks from huge-page regions (see base/pool.h).
  *
- * Layout: a region is POOL_REGION bytes aligned to POOL_REGION; its first
- * REGION_HEAD bytes link it into the list of regions; chunks are carved
- * from the rest by a bump pointer.  When the current region cannot hold a
+ * Layout: a region is POOL_REGION bytes aligned to POOL_REGION, listed in
+ * `regions` (not in itself: mapping a region must not touch it, since the
+ * first write to it makes the kernel clear its 2 MiB, and that should be
+ * paid by the thread that uses the chunk, outside the lock); chunks are
+ * carved from it by a bump pointer.  When the current region cannot hold a
  * chunk of the class asked for, its tail is cut into chunks of the largest
  * classes that fit (they go on the free lists) and a new region is mapped.
  * A free chunk's first word links it into its class's list.
@@ -26,7 +28,7 @@
 #endif
 
 #define POOL_REGION ((size_t)2 << 20)      /* one transparent huge page */
-#define REGION_HEAD 64u
+#define MAX_REGIONS 65536u                  /* 128 GiB; past it, plain memory */
 /* Class k is (1 KiB or 1.5 KiB) << (k / 2), plus room for an arena chunk's
  * header, so an arena's power-of-two chunk fills its class exactly. */
 #define CLASS_SLACK 64u
@@ -38,14 +40,10 @@ static size_t class_size(uint32_t k)
     return (base << (k / 2)) + CLASS_SLACK;
 }
 
-typedef struct Region {
-    struct Region *next;
-} Region;
-
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 static bool enabled;
-static Region *regions;
+static char *regions[MAX_REGIONS];
 static char *bump, *bump_end;
 static void *free_lists[CLASS_COUNT];
 static size_t in_use, mapped, region_count;
@@ -71,6 +69,8 @@ static uint32_t class_of(size_t size)
 /* A fresh region (lock held); false when the system has no memory. */
 static bool region_new(void)
 {
+    if (region_count == MAX_REGIONS)
+        return false;
     size_t span = 2 * POOL_REGION;
     char *m = mmap(NULL, span, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
                    -1, 0);
@@ -84,11 +84,8 @@ static bool region_new(void)
 #ifdef MADV_HUGEPAGE
     madvise(r, POOL_REGION, MADV_HUGEPAGE);    /* a hint: small pages otherwise */
 #endif
-    Region *g = (Region *)r;
-    g->next = regions;
-    regions = g;
+    regions[region_count++] = r;
     mapped += POOL_REGION;
-    region_count++;
     /* What is left of the old region becomes free chunks, largest first. */
     for (uint32_t k = CLASS_COUNT; k-- > 0;) {
         while ((size_t)(bump_end - bump) >= class_size(k)) {
@@ -97,7 +94,7 @@ static bool region_new(void)
             bump += class_size(k);
         }
     }
-    bump = r + REGION_HEAD;
+    bump = r;
     bump_end = r + POOL_REGION;
     return true;
 }
@@ -105,11 +102,8 @@ static bool region_new(void)
 /* Every chunk is back: the regions go back to the system (lock held). */
 static void release_all(void)
 {
-    while (regions) {
-        Region *next = regions->next;
-        munmap(regions, POOL_REGION);
-        regions = next;
-    }
+    for (size_t i = 0; i < region_count; i++)
+        munmap(regions[i], POOL_REGION);
     memset(free_lists, 0, sizeof free_lists);
     bump = bump_end = NULL;
     mapped = 0;

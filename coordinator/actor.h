@@ -216,6 +216,8 @@ typedef struct Root {
 
 /* A value's printed type is built only when coord_value_get asks for it
  * (then kept in the session's types_arena); --emit-types streams it. */
+/* A value of a checked module: its name and printed type, both filled the
+ * first time coord_value_get asks (NULL until then). */
 typedef struct TypeLine { const char *name, *type; } TypeLine;
 typedef struct CheckedModule {
     const char *name;

@@ -440,6 +440,8 @@ bool coord_value_get(const CoordSession *s, uint32_t m, uint32_t v,
     if (m >= s->checked_count || v >= s->checked[m].count)
         return false;
     TypeLine *line = &s->checked[m].values[v];
+    if (!line->name)
+        line->name = artifact_value_name(s->checked[m].artifact, v);
     if (!line->type)
         line->type = artifact_value_type_string(s->checked[m].artifact, v, s->types_arena);
     if (!line->type)
@@ -455,7 +457,8 @@ void coord_print_types(const CoordSession *s, FILE *out)
     arena_init(&scratch, ARENA_DEFAULT_CHUNK, 0);
     for (uint32_t m = 0; m < s->checked_count; m++)
         for (uint32_t v = 0; v < s->checked[m].count; v++) {
-            fprintf(out, "%s.%s : ", s->checked[m].name, s->checked[m].values[v].name);
+            fprintf(out, "%s.%s : ", s->checked[m].name,
+                    artifact_value_name(s->checked[m].artifact, v));
             artifact_value_type_write(s->checked[m].artifact, v, out, &scratch);
             fputc('\n', out);
         }

@@ -116,14 +116,19 @@ void results_collect(CoordSession *s)
         c->name = artifact_module_name(m->artifact);   /* its identity (graph.c) */
         c->artifact = m->artifact;
         c->count = artifact_value_count(m->artifact);
+        /* names and printed types are filled when asked (coord_value_get):
+         * reading every value's name here touched every artifact's strings,
+         * most of them in the cache's mapped packs */
         TypeLine *lines = co_alloc(s, (c->count + 1) * sizeof *lines);
-        for (uint32_t v = 0; v < c->count; v++) {
-            lines[v].name = artifact_value_name(m->artifact, v);
-            lines[v].type = NULL;    /* printed when asked (coord_value_get) */
-        }
+        memset(lines, 0, (c->count + 1) * sizeof *lines);
         c->values = lines;
     }
-    qsort(s->checked, s->checked_count, sizeof *s->checked, cmp_checked);
+    /* Discovery order is mostly name order already: one pass tells. */
+    uint32_t sorted = 1;
+    while (sorted < s->checked_count && cmp_checked(&s->checked[sorted - 1], &s->checked[sorted]) <= 0)
+        sorted++;
+    if (sorted < s->checked_count)
+        qsort(s->checked, s->checked_count, sizeof *s->checked, cmp_checked);
     s->types_arena = co_alloc(s, sizeof *s->types_arena);
     arena_init(s->types_arena, ARENA_DEFAULT_CHUNK, 0);
 }
