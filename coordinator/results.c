@@ -178,10 +178,7 @@ static void checked_fill(CoordSession *s, CheckedModule *c, Module *m)
     TypeLine *lines = arena_alloc(&m->keep, (c->count + 1) * sizeof *lines, _Alignof(TypeLine));
     if (!lines)
         co_oom(s);
-    for (uint32_t v = 0; v < c->count; v++) {
-        lines[v].name = artifact_value_name(m->artifact, v);
-        lines[v].type = NULL;
-    }
+    memset(lines, 0, (c->count + 1) * sizeof *lines);  /* filled when asked */
     c->values = lines;
 }
 
