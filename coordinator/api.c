@@ -213,6 +213,7 @@ static void reset_run_state(CoordSession *s)
         arena_free(s->types_arena);
     results_free_owned(s);
     trace_free(s);
+    manifest_close(s->manifest);    /* (a repeated run does not reopen it) */
     arena_free(&s->arena);
     CoordOptions opts = s->opts;
     Runner *runner = s->runner;

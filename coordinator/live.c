@@ -511,7 +511,8 @@ void live_free(CoordSession *s)
 static bool usable(const Module *m)
 {
     return m->state == MS_DONE && !m->failed && m->artifact && m->keyed &&
-           m->dup_of == NONE && m->iface && m->src;  /* (not one the manifest left unread) */
+           m->dup_of == NONE && m->iface;   /* (src is NULL when the manifest spared
+                                             * reading it: read when needed) */
 }
 
 static void module_release(Module *m)
@@ -959,18 +960,28 @@ void live_same_bytes(CoordSession *s, Module *m, const Result *r)
     m->stamp = stamp;
 }
 
+/* m's bytes copied into a fresh arena (NULL when the manifest spared
+ * reading them: its canonicalize task reads the file). */
+static char *src_copy(CoordSession *s, Arena *fresh, const Module *m)
+{
+    if (!m->src)
+        return NULL;
+    char *copy = arena_alloc(fresh, (size_t)m->src_len + 1, 1);
+    if (!copy) {
+        arena_free(fresh);
+        co_oom(s);
+    }
+    memcpy(copy, m->src, m->src_len);
+    copy[m->src_len] = '\0';
+    return copy;
+}
+
 void live_stale(CoordSession *s, Module *m)
 {
     LiveFile *f = m->live;
     Arena fresh;
     arena_init(&fresh, LIVE_KEEP_CHUNK, 0);
-    char *copy = arena_alloc(&fresh, (size_t)m->src_len + 1, 1);
-    if (!copy) {
-        arena_free(&fresh);
-        co_oom(s);
-    }
-    memcpy(copy, m->src, m->src_len);
-    copy[m->src_len] = '\0';
+    char *copy = src_copy(s, &fresh, m);
     f->keep = m->keep;              /* the entry's result stays readable this run */
     f->lent = false;
     m->keep = fresh;
@@ -1230,13 +1241,7 @@ void live_patch_stale(CoordSession *s, Module *m)
 {
     Arena fresh;
     arena_init(&fresh, LIVE_KEEP_CHUNK, 0);
-    char *copy = arena_alloc(&fresh, (size_t)m->src_len + 1, 1);
-    if (!copy) {
-        arena_free(&fresh);
-        co_oom(s);
-    }
-    memcpy(copy, m->src, m->src_len);
-    copy[m->src_len] = '\0';
+    char *copy = src_copy(s, &fresh, m);
     live_retire(m);
     m->prev_keep = m->keep;         /* its result stays readable this run */
     m->prev_entries = m->entries;
@@ -1284,7 +1289,7 @@ int live_patch(CoordSession *s)
             if (x->in_patch)
                 continue;
             if (x->state != MS_DONE || x->failed || !x->artifact || !x->iface || !x->keyed ||
-                !x->src || x->self_iface || x->dup_of != NONE) {
+                x->self_iface || x->dup_of != NONE) {
                 ok = false;             /* no result of its own to validate */
                 break;
             }
