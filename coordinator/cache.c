@@ -258,9 +258,13 @@ static ImportDep *cache_import_deps(CoordSession *s, const Module *m)
 
 /* One remembered fingerprint (CoordSession.fp_memo).  A run's artifacts
  * stay where they are until it ends, so (artifact, kind, index) names one
- * definition for the whole run; the table is cleared when a run begins. */
+ * definition for the whole run; the table is cleared when a run begins, and
+ * a slot also holds its artifact's interface hash, in case a session frees
+ * an artifact during a run and another is made at the same address. */
 typedef struct FpMemoSlot {
     const Artifact *art;
+    uint64_t iface_hash;        /* the artifact's: an artifact freed and another
+                                 * made at its address in one run is told apart */
     uint32_t kind, index;
     uint64_t fp;
 } FpMemoSlot;
@@ -287,8 +291,11 @@ static uint64_t dep_artifact_fp(const CoordSession *s, const Artifact *a, DepKin
         return artifact_fingerprint_at(a, kind, i);
     uint64_t h = ((uint64_t)(uintptr_t)a ^ (uint64_t)kind << 32 ^ i) * 0x9e3779b97f4a7c15ull;
     FpMemoSlot *slot = &s->fp_memo[h >> 52];        /* 12 bits: FP_MEMO_SLOTS */
-    if (slot->art != a || slot->kind != (uint32_t)kind || slot->index != i) {
+    uint64_t tag = artifact_interface_hash(a);
+    if (slot->art != a || slot->iface_hash != tag || slot->kind != (uint32_t)kind ||
+        slot->index != i) {
         slot->art = a;
+        slot->iface_hash = tag;
         slot->kind = (uint32_t)kind;
         slot->index = i;
         slot->fp = artifact_fingerprint_at(a, kind, i);

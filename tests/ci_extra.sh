@@ -16,6 +16,9 @@
 #     hostile environments of tests/badinput/io.sh;
 #   - oom: a reduced allocation-failure walk (tests/oom/run.sh quick),
 #     uncached and over a warm result cache;
+#   - the chunk pool (base/pool.h), which ASan builds leave off: the quick
+#     stress and allocation-failure walk again with the optimized testing
+#     build (build/opt), whose arenas run on it;
 #   - fuzz: plain replay of tests/fuzz/regressions/ and the example sources
 #     through the fuzz target's phases, and of the cache entries of
 #     tests/fuzz/cache_corpus/ and tests/fuzz/cache_regressions/ through
@@ -34,7 +37,8 @@ B=${B:-build}
 MAKE=${MAKE:-make}
 coord=$B/asan/coord
 gen=$B/asan/tools/gen
-"$MAKE" --no-print-directory B="$B" "$coord" "$gen" "$B/asan/fuzz_replay" "$B/asan/fuzz_cache_replay" \
+pool_coord=$B/opt/coord
+"$MAKE" --no-print-directory B="$B" "$coord" "$gen" "$pool_coord" "$B/asan/fuzz_replay" "$B/asan/fuzz_cache_replay" \
     "$B/asan/remote/test_remote"
 
 t0=$(date +%s)
@@ -56,6 +60,9 @@ tests/badinput/io.sh "$coord"
 echo "== ci_extra: oom (quick)"
 tests/oom/run.sh quick "$coord" "$gen"
 OOM_CACHE=warm tests/oom/run.sh quick "$coord" "$gen"
+echo "== ci_extra: the chunk pool (optimized testing build: stress, oom)"
+tests/stress/run.sh quick "$pool_coord" "$gen"
+tests/oom/run.sh quick "$pool_coord" "$gen"
 echo "== ci_extra: fuzz regressions (replay)"
 "$B/asan/fuzz_replay" tests/fuzz/regressions $(find examples tests/golden -type d 2>/dev/null | sort)
 "$B/asan/fuzz_cache_replay" tests/fuzz/cache_corpus $(find tests/fuzz/cache_regressions -type f 2>/dev/null | sort)

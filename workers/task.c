@@ -128,9 +128,11 @@ static int read_source(const char *path, Arena *keep, const char **src, uint32_t
     }
     size_t size = (size_t)st.st_size;
     /* One chunk for the source and what stays of the module with it (name
-     * interface, artifact, reports: about as large again for Kite, capped so
-     * a huge file does not reserve twice its size). */
-    size_t rest = size < (1u << 20) ? size : (1u << 20);
+     * interface, artifact, dependency record, reports: about twice the
+     * source for Kite, measured on generated trees: 6.6 KiB kept of 2.1 KiB
+     * sources; capped so a huge file does not reserve three times its
+     * size).  Too little costs a second chunk, mostly empty. */
+    size_t rest = size < (1u << 19) ? 2 * size : (1u << 20);
     if (!arena_reserve(keep, size + 1 + rest + 1024)) {
         close(fd);
         return -1;
