@@ -4,12 +4,16 @@
 # variables it reads).  Prints wall time and stats.remote.* of:
 #   cold      --no-cache
 #   local     an empty local cache, no remote
+#   floor     that local cache again, warm, without its stat manifest: what
+#             machine B does besides the remote (every source read and
+#             hashed, every entry looked up and validated), its floor
 #   remote    an empty local cache and an empty remote (machine A: the
 #             write cost of the remote)
 #   warm      another empty local cache, the remote A filled (machine B)
-# BENCH_ROUNDS rounds (default 3), the four runs interleaved in each; then
+# BENCH_ROUNDS rounds (default 3), the five runs interleaved in each; then
 # the medians of the ratios, which are what to compare (timings on a shared
-# machine are noisy; ratios of neighbouring runs much less so).
+# machine are noisy; ratios of neighbouring runs much less so).  Run it on a
+# quiet machine (uptime) and give the load with the figures.
 set -eu
 coord=$1 gen=$2
 rounds=${BENCH_ROUNDS:-3}
@@ -29,21 +33,29 @@ while [ $round -lt "$rounds" ]; do
     cold=$(wall)
     "$coord" check -j2 --stats --cache-dir "$work/l" "$work/tree" >/dev/null 2>"$work/err" || true
     local_ms=$(wall)
+    rm -f "$work/l"/v2/m-*
+    "$coord" check -j2 --stats --cache-dir "$work/l" "$work/tree" >/dev/null 2>"$work/err" || true
+    floor_ms=$(wall)
     "$coord" check -j2 --stats --cache-dir "$work/a" --remote-cache "$REDIS_URL" "$work/tree" >/dev/null 2>"$work/err" || true
     remote_ms=$(wall) remote_wait=$(stat remote.wait_ms) written=$(stat remote.written)
     rt_a=$(stat remote.round_trips)
     "$coord" check -j2 --stats --cache-dir "$work/b" --remote-cache "$REDIS_URL" "$work/tree" >/dev/null 2>"$work/err" || true
     warm_ms=$(wall) warm_wait=$(stat remote.wait_ms) hits=$(stat remote.hits) checks=$(stat typecheck.tasks)
     rt_b=$(stat remote.round_trips)
-    echo "round $round: cold $cold ms; local cache cold $local_ms ms; + remote (A) $remote_ms ms" \
+    echo "round $round: cold $cold ms; local cache cold $local_ms ms; local warm without manifest $floor_ms ms;" \
+         "+ remote (A) $remote_ms ms" \
          "(written $written, wait $remote_wait ms, $rt_a round trips); machine B $warm_ms ms" \
          "(remote hits $hits, typecheck tasks $checks, wait $warm_wait ms, $rt_b round trips)"
-    awk -v c="$cold" -v l="$local_ms" -v r="$remote_ms" -v w="$warm_ms" -v m="$modules" \
-        -v ra="$rt_a" -v rb="$rt_b" 'BEGIN {
-        printf "  machine B / cold: %.1f%%   remote write cost over local only: %+.1f%%" \
+    awk -v c="$cold" -v l="$local_ms" -v f="$floor_ms" -v r="$remote_ms" -v w="$warm_ms" \
+        -v m="$modules" -v ra="$rt_a" -v rb="$rt_b" 'BEGIN {
+        printf "  machine B / cold: %.1f%%   floor / cold: %.1f%%   machine B / floor: %.2f" \
+               "   remote write cost over local only: %+.1f%%" \
                "   round trips a module: A %.4f, B %.4f\n",
-               100 * w / c, 100 * (r - l) / l, ra / m, rb / m
-        printf "%f %f\n", 100 * w / c, 100 * (r - l) / l >> "'"$work/ratios"'" }'
+               100 * w / c, 100 * f / c, w / f, 100 * (r - l) / l, ra / m, rb / m
+        printf "%f %f %f %f\n", 100 * w / c, 100 * (r - l) / l, 100 * f / c, w / f >> "'"$work/ratios"'" }'
 done
-sort -n -k1 "$work/ratios" | awk '{ b[NR] = $1 } END { printf "median machine B / cold: %.1f%%\n", b[int((NR + 1) / 2)] }'
-sort -n -k2 "$work/ratios" | awk '{ a[NR] = $2 } END { printf "median remote write cost: %+.1f%%\n", a[int((NR + 1) / 2)] }'
+med() { sort -n -k"$1" "$work/ratios" | awk -v k="$1" -v fmt="$2" '{ v[NR] = $k } END { printf fmt, v[int((NR + 1) / 2)] }'; }
+med 1 "median machine B / cold: %.1f%%\n"
+med 3 "median floor (warm local cache, no manifest) / cold: %.1f%%\n"
+med 4 "median machine B / floor: %.2f\n"
+med 2 "median remote write cost: %+.1f%%\n"

@@ -7,12 +7,16 @@
  *     shared Remote holds the read-only configuration, set in
  *     remote_open before any thread sees it, and the run's health: `errors`,
  *     `disabled` and `connected_once` are atomics; the first failure's text
- *     is written once under `lock` and read under it; the list of regions
- *     grows under `lock` (each region is filled by the one connection that
- *     made it).
+ *     is written once under `lock` and read under it; the regions (the
+ *     current one first) are taken from and added under `region_lock`.
  *   - A RemoteConn's context is either NULL (not connected) or connected,
  *     with its reply reader in sync: every command written has its reply
- *     read before the call returns.  Any failure that could leave a reply
+ *     read before the call returns, except the writes a full queue sent
+ *     (remote_put_queue): their value sizes wait in unacked[0..unacked_count)
+ *     and their replies are read first by the next call on the connection
+ *     (remote_get, remote_put, remote_flush, or the next full queue, which
+ *     so never has more than one batch unanswered); dropping the context
+ *     forgets them (they count as unwritten, like a failed batch).  Any failure that could leave a reply
  *     unread or half read frees the context (the next call reconnects while
  *     the Remote is enabled).  An error *reply* (-ERR ...) keeps the stream
  *     in sync, so the context stays.
@@ -20,16 +24,17 @@
  *     until they are sent: every request on the connection (remote_get,
  *     remote_flush) sends the queue first in the same pipeline and empties
  *     it, written or counted as failed; remote_conn_free drops what is
- *     left (its owner flushes first).  remote_put leaves the queue alone.
+ *     left, queued or unanswered (its owner flushes first).  remote_put leaves the queue alone.
  *   - getex is decided once per connection, by the probe pipelined with the
  *     connect's PING.
  *   - Replies are built by our own reader functions (reply_fns): strings
  *     land in a mem_alloc'd buffer that becomes the caller's RemoteValue
  *     (no copy), or, while remote_get_entries asks (c->place), in the
- *     connection's region (Reply.placed: never freed but by remote_close,
- *     which frees every region on the Remote's list); arrays are refused outright (no command here answers with
- *     one), as is a string over max_value, so a hostile server cannot
- *     make the reader allocate on its say-so.
+ *     Remote's current region (Reply.placed: never freed but by
+ *     remote_close, which frees every region on the Remote's list); arrays
+ *     are refused outright (no command here answers with one), as is a
+ *     string over max_value, so a hostile server cannot make the reader
+ *     allocate on its say-so.
  *   - Time: the connect is bounded by timeout_ms; then SO_RCVTIMEO and
  *     SO_SNDTIMEO bound each socket wait by io_ms = timeout_ms / 2; reading
  *     one reply is also bounded by io_ms + 1 ms per KiB buffered, and its
@@ -76,7 +81,8 @@ struct Remote {
     pthread_mutex_t lock;
     bool have_error;
     char first_error[200];
-    Region *regions;                    /* every region of every connection (lock) */
+    pthread_mutex_t region_lock;
+    Region *regions;                    /* the current region first (region_lock) */
 };
 
 typedef struct Reply {
@@ -100,12 +106,16 @@ struct RemoteConn {
     const char *refused;                /* why a reply object was refused */
     bool getex;                         /* the server knows GETEX (probed at connect) */
     bool place;                         /* string replies go to regions (remote_get_entries) */
-    Region *region;                     /* the current one (also in the Remote's list) */
     /* Writes queued by remote_put_queue (their buffers are owned here),
      * sent with the next request on this connection or by remote_flush. */
     PutItem queue[REMOTE_WRITE_BATCH];
     uint32_t queued;
     uint64_t queued_bytes;
+    /* Writes sent by remote_put_queue whose replies are not read yet (the
+     * sizes of their values): read first by the next call on this
+     * connection. */
+    uint64_t unacked[REMOTE_WRITE_BATCH];
+    uint32_t unacked_count;
 };
 
 /* ---------------------------------------------------------------- helpers */
@@ -253,6 +263,7 @@ Remote *remote_open(const RemoteConfig *cfg)
     atomic_init(&r->disabled, false);
     atomic_init(&r->connected_once, false);
     pthread_mutex_init(&r->lock, NULL);
+    pthread_mutex_init(&r->region_lock, NULL);
     return r;
 }
 
@@ -264,6 +275,7 @@ void remote_close(Remote *r)
         next = g->next;
         mem_free(g);
     }
+    pthread_mutex_destroy(&r->region_lock);
     pthread_mutex_destroy(&r->lock);
     mem_free(r);
 }
@@ -330,23 +342,28 @@ static void *reply_new(const redisReadTask *t, int type)
     return rep;
 }
 
-/* n bytes (8-byte aligned) of the connection's current region, or of a
- * new one; NULL when n is more than a quarter of a region (such a value
- * gets a buffer of its own) or there is no memory for a region.  A new
- * region asks for huge pages on its 2 MiB-aligned part (madvise; only a
- * hint: where transparent huge pages are off, it changes nothing), so the
+/* n bytes (8-byte aligned) of the Remote's current region, or of a new
+ * one; NULL when n is more than a quarter of a region (such a value gets a
+ * buffer of its own) or there is no memory for a region.  One current
+ * region for all connections (a lock per value), so a run touches about
+ * what it fetched, not a part-filled region per connection.  A new region
+ * asks for huge pages on its 2 MiB-aligned part (madvise; only a hint:
+ * where transparent huge pages are off, it changes nothing), so the
  * megabytes of entries a warm build fetches fault in a few pages, not one
  * fault per 4 KiB. */
-static void *region_alloc(RemoteConn *c, size_t n)
+static void *region_alloc(Remote *r, size_t n)
 {
     n = (n + 7u) & ~(size_t)7u;
     if (n > REMOTE_REGION_BYTES / 4)
         return NULL;
-    Region *g = c->region;
+    pthread_mutex_lock(&r->region_lock);
+    Region *g = r->regions;
     if (!g || g->size - g->used < n) {
         g = mem_alloc(REMOTE_REGION_BYTES);
-        if (!g)
+        if (!g) {
+            pthread_mutex_unlock(&r->region_lock);
             return NULL;
+        }
         g->size = REMOTE_REGION_BYTES - REGION_HEADER;
         g->used = 0;
 #ifdef MADV_HUGEPAGE
@@ -355,14 +372,12 @@ static void *region_alloc(RemoteConn *c, size_t n)
         if (hi > lo)
             madvise((void *)lo, hi - lo, MADV_HUGEPAGE);
 #endif
-        pthread_mutex_lock(&c->r->lock);
-        g->next = c->r->regions;
-        c->r->regions = g;
-        pthread_mutex_unlock(&c->r->lock);
-        c->region = g;
+        g->next = r->regions;
+        r->regions = g;
     }
     void *p = (char *)g + REGION_HEADER + g->used;
     g->used += n;
+    pthread_mutex_unlock(&r->region_lock);
     return p;
 }
 
@@ -377,7 +392,7 @@ static void *reply_string(const redisReadTask *t, char *s, size_t len)
     if (!rep)
         return NULL;
     if (c->place && t->type == REDIS_REPLY_STRING)
-        rep->str = region_alloc(c, len + 1);
+        rep->str = region_alloc(c->r, len + 1);
     rep->placed = rep->str != NULL;
     if (!rep->str)
         rep->str = mem_alloc(len + 1);
@@ -441,6 +456,7 @@ static void conn_drop(RemoteConn *c)
         redisFree(c->ctx);
         c->ctx = NULL;
     }
+    c->unacked_count = 0;       /* their replies are lost with the stream */
 }
 
 static void queue_clear(RemoteConn *c)
@@ -640,9 +656,33 @@ static void append(RemoteConn *c, int argc, const char **argv, const size_t *len
  * EXPIRE), pipelined: one write of every command, then every reply in
  * order.  out[i] is the value of gets[i] or NULL; *written counts the
  * writes acknowledged.  Returns the hit count. */
+/* Reads the replies of the writes sent without waiting (c->unacked), in
+ * order; 0, or -1 after a failure that dropped the connection. */
+static int acks_read(RemoteConn *c, RemoteCounters *cnt)
+{
+    for (uint32_t i = 0; i < c->unacked_count; i++) {
+        Reply *rep;
+        if (conn_read(c, cnt, false, &rep) != 0)
+            return -1;
+        if (rep->type == REDIS_REPLY_STATUS && strcmp(rep->str, "OK") == 0) {
+            cnt->written++;
+            cnt->bytes_written += c->unacked[i];
+        } else if (rep->type == REDIS_REPLY_ERROR) {    /* e.g. OOM: full */
+            remote_fail(c->r, cnt, false, "SET refused", rep->str);
+        } else {
+            reply_free(rep);
+            conn_fail(c, cnt, false, "unexpected reply", "wrong type for SET");
+            return -1;
+        }
+        reply_free(rep);
+    }
+    c->unacked_count = 0;
+    return 0;
+}
+
 static uint32_t exchange(RemoteConn *c, const PutItem *puts, uint32_t np, const CacheKey *gets,
                          uint32_t ng, RemoteValue *out, bool *placed, RemoteCounters *cnt,
-                         uint32_t *written)
+                         uint32_t *written, bool defer)
 {
     Remote *r = c->r;
     *written = 0;
@@ -653,13 +693,20 @@ static uint32_t exchange(RemoteConn *c, const PutItem *puts, uint32_t np, const 
     uint32_t sent = 0;
     for (uint32_t i = 0; i < np; i++)
         sent += puts[i].v.len <= r->cfg.max_value;   /* the server would refuse the others */
-    if (sent + ng == 0 || !remote_enabled(r)) {
+    if (!remote_enabled(r) && c->unacked_count) {
+        conn_drop(c);           /* disabled meanwhile: not read any more */
+    }
+    if ((sent + ng == 0 && c->unacked_count == 0) || !remote_enabled(r)) {
         cnt->misses += ng;
         return 0;
     }
     uint64_t t0 = now_ns();
     uint32_t hits = 0, answered = 0;
     if (conn_ensure(c, cnt) != 0)
+        goto done;
+    if (c->unacked_count && acks_read(c, cnt) != 0)
+        goto done;
+    if (sent + ng == 0)
         goto done;
     for (uint32_t i = 0; i < np; i++) {
         if (puts[i].v.len > r->cfg.max_value)
@@ -690,6 +737,12 @@ static uint32_t exchange(RemoteConn *c, const PutItem *puts, uint32_t np, const 
     cnt->round_trips++;
     if (conn_flush(c, cnt, false) != 0)
         goto done;
+    if (defer && ng == 0) {     /* their replies are read by the next call */
+        for (uint32_t i = 0; i < np; i++)
+            if (puts[i].v.len <= r->cfg.max_value)
+                c->unacked[c->unacked_count++] = puts[i].v.len;
+        goto done;
+    }
     for (uint32_t i = 0; i < np; i++) {
         if (puts[i].v.len > r->cfg.max_value)
             continue;
@@ -754,7 +807,7 @@ uint32_t remote_get(RemoteConn *c, const CacheKey *keys, uint32_t n, RemoteValue
                     RemoteCounters *cnt)
 {
     uint32_t written;
-    uint32_t hits = exchange(c, c->queue, c->queued, keys, n, out, NULL, cnt, &written);
+    uint32_t hits = exchange(c, c->queue, c->queued, keys, n, out, NULL, cnt, &written, false);
     queue_clear(c);             /* sent with the reads, or counted as failed */
     return hits;
 }
@@ -772,17 +825,17 @@ uint32_t remote_put(RemoteConn *c, const CacheKey *keys, const RemoteValue *vals
     for (uint32_t i = 0; i < n; i++)
         items[i] = (PutItem){ keys[i], vals[i] };
     uint32_t written;
-    exchange(c, items, n, NULL, 0, NULL, NULL, cnt, &written);
+    exchange(c, items, n, NULL, 0, NULL, NULL, cnt, &written, false);
     mem_free(items);
     return written;
 }
 
 void remote_flush(RemoteConn *c, RemoteCounters *cnt)
 {
-    if (c->queued == 0)
+    if (c->queued == 0 && c->unacked_count == 0)
         return;
     uint32_t written;
-    exchange(c, c->queue, c->queued, NULL, 0, NULL, NULL, cnt, &written);
+    exchange(c, c->queue, c->queued, NULL, 0, NULL, NULL, cnt, &written, false);
     queue_clear(c);
 }
 
@@ -795,8 +848,11 @@ void remote_put_queue(RemoteConn *c, CacheKey key, void *data, uint64_t len, Rem
     }
     c->queue[c->queued++] = (PutItem){ key, { data, len } };
     c->queued_bytes += len;
-    if (c->queued == REMOTE_WRITE_BATCH || c->queued_bytes >= REMOTE_WRITE_BYTES)
-        remote_flush(c, cnt);
+    if (c->queued == REMOTE_WRITE_BATCH || c->queued_bytes >= REMOTE_WRITE_BYTES) {
+        uint32_t written;       /* sent; the replies are read by the next call */
+        exchange(c, c->queue, c->queued, NULL, 0, NULL, NULL, cnt, &written, true);
+        queue_clear(c);
+    }
 }
 
 /* ------------------------------------------------------------ entries */
@@ -814,7 +870,7 @@ uint32_t remote_get_entries(RemoteConn *c, const CacheKey *keys, uint32_t n, Cac
         bool placed[ENTRY_BATCH] = { false };
         uint32_t written;
         c->place = true;            /* as remote_get, the values in regions */
-        exchange(c, c->queue, c->queued, keys + base, m, v, placed, cnt, &written);
+        exchange(c, c->queue, c->queued, keys + base, m, v, placed, cnt, &written, false);
         c->place = false;
         queue_clear(c);
         for (uint32_t i = 0; i < m; i++) {

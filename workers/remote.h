@@ -22,7 +22,10 @@
  * connection (remote_put_queue) and go out with its next read, or in a
  * batch of their own once REMOTE_WRITE_BATCH entries or REMOTE_WRITE_BYTES
  * are queued, or when the owner calls remote_flush (coord does at the end
- * of the run).  RemoteCounters.round_trips counts the exchanges (one per
+ * of the run).  A batch sent because the queue was full is not waited for:
+ * the thread goes back to its task while the server stores the values, and
+ * the replies are read (written and errors counted) by the next call on the
+ * connection, remote_flush included.  RemoteCounters.round_trips counts the exchanges (one per
  * pipeline, one per connect handshake).
  *
  * Failures.  Every failure (cannot connect, I/O error, timeout, a reply that
@@ -44,17 +47,18 @@
  *
  * Placing fetched entries.  remote_get_entries (not remote_get) places each
  * value of up to REMOTE_REGION_BYTES / 4 in a region: a block of
- * REMOTE_REGION_BYTES, the connection's current one, bump-allocated, with
- * madvise(MADV_HUGEPAGE) on its 2 MiB-aligned part.  A warm build fetches
- * tens of megabytes that stay in memory for the whole session (the
- * coordinator reads the entries in place); one malloc'd buffer each cost a
- * page fault per 4 KiB and a heap-growing mprotect per few values, a third
- * of machine B's CPU time.  The regions belong to the Remote: an entry
- * placed there is not a heap entry (cache_entry_release frees nothing), it
- * stays valid after its connection is freed, and remote_close frees every
- * region, so the Remote is closed only once no placed entry is read any
- * more (coord closes it at the end of the session, with the local store).
- * A value that failed validation keeps its place until then too.
+ * REMOTE_REGION_BYTES, bump-allocated under a lock, one current region for
+ * all the Remote's connections, with madvise(MADV_HUGEPAGE) on its 2
+ * MiB-aligned part.  A warm build fetches tens of megabytes that stay in
+ * memory for the whole session (the coordinator reads the entries in
+ * place); one malloc'd buffer each cost a page fault per 4 KiB and a
+ * heap-growing mprotect per few values, a third of machine B's CPU time.
+ * The regions belong to the Remote: an entry placed there is not a heap
+ * entry (cache_entry_release frees nothing), it stays valid after its
+ * connection is freed, and remote_close frees every region, so the Remote
+ * is closed only once no placed entry is read any more (coord closes it at
+ * the end of the session, with the local store).  A value that failed
+ * validation keeps its place until then too.
  *
  * SIGPIPE.  hiredis writes with write(2), which raises SIGPIPE when the peer
  * went away.  remote.c blocks SIGPIPE on the writing thread around its
@@ -143,12 +147,15 @@ uint32_t remote_get(RemoteConn *c, const CacheKey *keys, uint32_t n,
 uint32_t remote_put(RemoteConn *c, const CacheKey *keys, const RemoteValue *vals,
                     uint32_t n, RemoteCounters *cnt);
 /* Queues one write; takes data (mem_alloc'd, len bytes), freed once sent.
- * Flushes when the queue is full (REMOTE_WRITE_BATCH entries or
- * REMOTE_WRITE_BYTES).  Read-only or disabled: data is freed at once. */
+ * Sends the queue when it is full (REMOTE_WRITE_BATCH entries or
+ * REMOTE_WRITE_BYTES), without waiting for the replies (see Batching).
+ * Read-only or disabled: data is freed at once. */
 void     remote_put_queue(RemoteConn *c, CacheKey key, void *data, uint64_t len,
                           RemoteCounters *cnt);
-/* Sends the queued writes (one round trip; nothing when none).  A write
- * that fails is counted (errors) like any other, never dropped silently. */
+/* Sends the queued writes (one round trip; nothing when none) and reads
+ * every reply still due, also those of a batch sent earlier without
+ * waiting.  A write that fails is counted (errors) like any other, never
+ * dropped silently. */
 void     remote_flush(RemoteConn *c, RemoteCounters *cnt);
 uint32_t remote_queued(const RemoteConn *c);
 

@@ -40,6 +40,7 @@ entries_of() {
     echo $t
 }
 bytes_of() { find "$1/v2" -type f ! -name lru -printf '%s\n' | awk '{s += $1} END {print s + 0}'; }
+packs_of() { find "$1/v2" -name '*.pack' -printf '%s\n' | awk '{s += $1} END {print s + 0}'; }
 
 c=$work/c
 "$coord" cache info --cache-dir "$c" >"$work/out"
@@ -138,10 +139,14 @@ half=$((b / 2))
 "$coord" check --cache-dir "$c" --cache-max "$half" --emit-types "$tree" >"$work/auto.out" 2>"$work/auto.err" || true
 cmp -s "$work/auto.out" "$work/ref.out" && cmp -s "$work/auto.err" "$work/ref.err" &&
     ok "a run over the bound prints the uncached output" || bad "output of a run over the bound differs"
-left=$(bytes_of "$c")
-[ "$left" -le $((half - half / 10)) ] && [ "$left" -gt 0 ] &&
-    ok "the automatic trim left $left bytes (bound $half)" ||
-    bad "the automatic trim left $left bytes (bound $half, target $((half - half / 10)))"
+# The bound is the packs' size (docs/DECISIONS.md): the trim brings them to
+# 90% of it.  The run's stat manifest, written after the trim (64 bytes, or
+# about 700 once the sources are 2 s old and their records can be trusted),
+# is not part of it.
+left_packs=$(packs_of "$c")
+[ "$left_packs" -le $((half - half / 10)) ] && [ "$left_packs" -gt 0 ] &&
+    ok "the automatic trim left $left_packs bytes of entries (bound $half)" ||
+    bad "the automatic trim left $left_packs bytes of entries (bound $half, target $((half - half / 10)))"
 
 # Errors.
 status_of() { set +e; "$@" >"$work/out" 2>"$work/err"; echo $?; set -e; }
