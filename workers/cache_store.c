@@ -639,8 +639,9 @@ static void remove_rejected(int vfd, const char *name)
 
 typedef enum { PACK_OK, PACK_GONE, PACK_BAD, PACK_NOMEM } PackOpen;
 
-/* Maps and checks pack `name` into *p. */
-static PackOpen pack_open(int vfd, uint64_t build_id, const char *name, Pack *p)
+/* Maps and checks pack `name` into *p; `for_loads`: its entries are about
+ * to be read (below). */
+static PackOpen pack_open(int vfd, uint64_t build_id, const char *name, Pack *p, bool for_loads)
 {
     memset(p, 0, sizeof *p);
     int fd = openat(vfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
@@ -651,11 +652,13 @@ static PackOpen pack_open(int vfd, uint64_t build_id, const char *name, Pack *p)
     void *m = MAP_FAILED;
     if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size >= CACHE_PACK_OVERHEAD &&
         (uint64_t)st.st_size <= SIZE_MAX) {
-        /* A pack of usual size is mapped whole at once (MAP_POPULATE: one
-         * system call instead of a page fault per 64 KiB as entries are
-         * read; a warm run reads nearly all of them); a huge one, which a
-         * run may use a small part of, page by page. */
-        int populate = (uint64_t)st.st_size <= PACK_POPULATE_MAX ? MAP_POPULATE : 0;
+        /* A pack whose entries loads are about to read, of usual size, is
+         * mapped whole at once (MAP_POPULATE: one system call instead of a
+         * page fault per 64 KiB as entries are read; a warm run reads nearly
+         * all of them); a huge one, which a run may use a small part of,
+         * and one mapped for its index only (a trim, info, the pack a run
+         * just wrote), page by page. */
+        int populate = for_loads && (uint64_t)st.st_size <= PACK_POPULATE_MAX ? MAP_POPULATE : 0;
         m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE | populate, fd, 0);
         if (m == MAP_FAILED && errno == ENOMEM)
             rc = PACK_NOMEM;
@@ -713,7 +716,8 @@ static DIR *open_dir_at(int dfd, const char *name)
 static void packs_sort(CacheStore *s);
 
 /* Lists and maps every pack (under map_mu).  Rejected packs are counted and
- * removed.  Out of memory: the packs mapped so far are used. */
+ * removed.  Out of memory: the packs mapped so far are used.  c: the
+ * counters of the load that asks (NULL: not a load). */
 static void packs_scan(CacheStore *s, CacheCounters *c)
 {
     DIR *d = open_dir_at(s->vfd, ".");
@@ -725,7 +729,7 @@ static void packs_scan(CacheStore *s, CacheCounters *c)
             continue;
         if (!packs_room(s))
             break;
-        PackOpen rc = pack_open(s->vfd, s->build_id, de->d_name, &s->packs[s->pack_count]);
+        PackOpen rc = pack_open(s->vfd, s->build_id, de->d_name, &s->packs[s->pack_count], c != NULL);
         if (rc == PACK_OK) {
             s->pack_count++;
         } else if (rc == PACK_BAD) {
@@ -1050,7 +1054,7 @@ static int writer_finish(CacheStore *s)
     }
     rc = 0;
     /* Our own loads see it from now on (appended; the caller sorts). */
-    if (packs_room(s) && pack_open(s->vfd, s->build_id, name, &s->packs[s->pack_count]) == PACK_OK)
+    if (packs_room(s) && pack_open(s->vfd, s->build_id, name, &s->packs[s->pack_count], false) == PACK_OK)
         s->pack_count++;
 out:
     writer_discard(s);
@@ -1248,7 +1252,7 @@ int cache_store_info(CacheStore *s, uint64_t *entries, uint64_t *bytes)
             continue;
         b += (uint64_t)st.st_size;
         Pack p;
-        if (!pack || pack_open(s->vfd, s->build_id, name, &p) != PACK_OK)
+        if (!pack || pack_open(s->vfd, s->build_id, name, &p, false) != PACK_OK)
             continue;
         if (nrec + p.count > cap) {
             uint64_t ncap = cap ? 2 * cap : 1024;
