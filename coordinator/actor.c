@@ -200,15 +200,34 @@ static void finish(CoordSession *s, Module *m, bool failed)
 static void validate(CoordSession *s, Module *m)
 {
     assert(m->state == MS_LOADED && m->waiting_checked == 0 && m->waiting_parsed == 0);
-    bool live = m->live_lent;       /* the session's result (live.c) */
-    uint32_t k = live ? live_validate(s, m) : cache_validate(s, m);
+    bool lent = m->live_lent;       /* the session's result (live.c) */
+    bool live = lent || m->in_patch; /* ... or a patch run's module's own */
+    /* a patch run's module that is not lent: its own result is the one
+     * candidate (its cands, if any, are what a disk-cache load gave) */
+    const ModuleResult *own = m->in_patch && !lent ? m->patch_res : NULL;
+    uint32_t k;
+    if (m->in_patch && live_patch_holds(s, m)) {
+        k = 0;
+    } else if (lent) {
+        k = live_validate(s, m);
+    } else if (own) {
+        const ModuleResult *cands = m->cands;
+        uint32_t count = m->cand_count;
+        m->cands = own;
+        m->cand_count = 1;
+        k = cache_validate(s, m);
+        m->cands = cands;
+        m->cand_count = count;
+    } else {
+        k = cache_validate(s, m);
+    }
     if (k != NONE) {
         if (live)
             s->obs.session_reused++;
         else
             s->cache_obs.hits++;
         if (!s->opts.cache_verify) {
-            const ModuleResult *c = &m->cands[k];
+            const ModuleResult *c = own ? own : &m->cands[k];
             m->reused = c;
             m->artifact = c->artifact;
             m->deps = c->deps;
@@ -223,8 +242,10 @@ static void validate(CoordSession *s, Module *m)
     } else {
         s->cache_obs.stale++;
     }
-    if (live)
+    if (lent)
         live_stale(s, m);
+    else if (m->in_patch)
+        live_patch_stale(s, m);
     m->state = MS_PARSED;
     ready_push(s, m);
 }
@@ -449,7 +470,8 @@ static void dispatch(CoordSession *s, Module *m)
     }
     case MS_CANONICALIZED:
         check_task(s, m, &t);
-        cache_prepare_store(s, m, &t);
+        if (!m->in_patch)       /* (a patch run does not write the disk cache) */
+            cache_prepare_store(s, m, &t);
         if (t.cache)
             t.remote = cache_remote_take(s, true);
         else if (!s->cache)
@@ -688,6 +710,45 @@ void actor_run(CoordSession *s)
     s->obs.loop_ns = loop > idle ? loop - idle : 0;
     for (uint32_t i = 0; i < s->mod_count; i++)
         assert(s->mods[i]->state == MS_DONE && "a module was left waiting");
+}
+
+void actor_reserve_ready(CoordSession *s)
+{
+    for (int l = 0; l < LANE_COUNT; l++) {
+        ReadyQueue *q = &s->ready[l];
+        if (q->cap > s->mod_count)
+            continue;
+        assert(q->count == 0);
+        q->cap = s->mod_count + 1;
+        q->ids = co_alloc(s, q->cap * sizeof *q->ids);
+        q->head = 0;
+    }
+}
+
+void actor_run_patch(CoordSession *s, Module *const *list, uint32_t n, uint32_t changed)
+{
+    for (uint32_t k = 0; k < n; k++) {
+        Module *m = list[k];
+        assert(m->state == MS_DONE && m->in_patch);
+        m->state = k < changed ? MS_PARSED : MS_LOADED;
+        m->failed = false;
+        m->waiting_parsed = m->waiting_checked = 0;
+    }
+    for (uint32_t k = 0; k < n; k++) {
+        Module *m = list[k];
+        for (uint32_t i = 0; i < m->import_count; i++) {
+            uint32_t id = m->import_edge[i];
+            if (id == NONE || s->edges[id].in_cycle || !s->mods[s->edges[id].to]->in_patch)
+                continue;
+            s->edges[id].checked_done = false;
+            m->waiting_checked++;
+        }
+    }
+    s->open += n;
+    for (uint32_t k = 0; k < n; k++)
+        if (list[k]->waiting_checked == 0 || k < changed)
+            ready_push(s, list[k]);     /* (a PARSED one canonicalizes first) */
+    actor_run(s);
 }
 
 /* Collects the results of tasks still in flight after the coordinator ran

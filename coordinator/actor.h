@@ -166,6 +166,16 @@ typedef struct Module {
     const char *overlay;        /* coord_set_source text for its path, or NULL */
     uint32_t overlay_len;
     CacheKey overlay_key;
+    /* A patch run of the session tier (live.c, live_patch): */
+    bool in_patch;              /* in this patch run's affected set */
+    uint32_t patch_slot;        /* its candidate (live.c), while one is parsed */
+    Arena prev_keep;            /* the arena of the result it had before a
+                                 * patch run computed it again (not lent);
+                                 * freed when it is computed again or reset */
+    CacheEntry *prev_entries;   /* ... and the disk-cache mappings it pointed */
+    uint32_t prev_entry_count;  /* into (released with prev_keep) */
+    const ModuleResult *patch_res; /* its own result as a candidate (not lent),
+                                    * in keep; NULL once computed again */
     bool recordable;            /* keyed, and mstat may go into the manifest */
     ManifestStat mstat;         /* keyed: the source's stat data */
 } Module;
@@ -211,6 +221,7 @@ typedef struct Root {
 typedef struct TypeLine { const char *name, *type; } TypeLine;
 typedef struct CheckedModule {
     const char *name;
+    uint32_t module;            /* its module's id */
     const Artifact *artifact;
     TypeLine *values;
     uint32_t count;
@@ -276,6 +287,12 @@ struct CoordSession {
                                  * fails (exit 3) with one message, no reports */
     CheckedModule *checked;
     uint32_t checked_count;
+    /* Patch runs (results_patch): refs and checked rebuilt on the heap
+     * (these own them, else NULL), and module id -> index in checked
+     * (NONE: no artifact), heap, built by the first patch run. */
+    ReportRef *refs_owned;
+    CheckedModule *checked_owned;
+    uint32_t *checked_of;
     Arena *types_arena;         /* printed types asked for by coord_value_get */
 
     Obs obs;
@@ -345,6 +362,13 @@ uint32_t *cycles_report(CoordSession *s, uint32_t *count);
 /* results.c: the frozen report store and checked-module list (api.c's
  * invariants) from the finished modules. */
 void results_collect(CoordSession *s);
+/* After a patch run (live.c): the same store, brought up to date for the
+ * modules of `list` that ran a phase (the rest are as they were). */
+void results_patch(CoordSession *s, Module *const *list, uint32_t n);
+/* The first patch run over a module table: checked_of. */
+void results_index(CoordSession *s);
+/* What results_patch put on the heap (before the run state goes). */
+void results_free_owned(CoordSession *s);
 
 /* cache.c: what import i of m gives its phases (NULL: poisoned names) */
 const NameIface *import_iface(const CoordSession *s, const Module *m, uint32_t i);
@@ -381,6 +405,12 @@ int  live_rediscover(CoordSession *s);
 int  live_add_overlays(CoordSession *s);
 /* The run is over (ok: its results are complete). */
 void live_end_run(CoordSession *s, bool ok);
+/* A repeated run has nothing to look at: no_rescan, the last run completed,
+ * without an internal failure (E0901/E0902), and nothing was notified
+ * since (coord_set_source and coord_clear_source notify their path; roots
+ * cannot be added after a run).  Its results, reports and exit status
+ * stand. */
+bool live_unchanged(const CoordSession *s);
 void live_free(CoordSession *s);
 /* The first dispatch of a DISCOVERED module: LIVE_ADOPT when it adopted its
  * entry's result (then it is to be LOADED, no task), LIVE_PROBE (a load
@@ -395,6 +425,24 @@ const char *live_overlay_copy(CoordSession *s, Module *m);
 CacheKey live_probe_key(const Module *m);    /* LIVE_PROBE: the entry's key */
 /* cache_validate for an adopted result, O(imports) when no import changed. */
 uint32_t live_validate(const CoordSession *s, const Module *m);
+/* A repeated run may be a patch run: no_rescan, the last run completed
+ * without an internal failure, something was notified, no result cache. */
+bool live_patchable(const CoordSession *s);
+/* A patch run (no_rescan, only modules whose headers stayed the same
+ * changed): 0 when done (results in place), 1 when the run must be a full
+ * replay (nothing of the run state changed).  In the protected call, with
+ * the runner set. */
+int  live_patch(CoordSession *s);
+/* After a patch run failed as a whole: the parsed candidates' arenas. */
+void live_patch_abandon(CoordSession *s);
+/* A patch run's LOADED module whose imports of the run (in_patch) all
+ * kept their results: its own holds as it did (early cutoff). */
+bool live_patch_holds(const CoordSession *s, const Module *m);
+/* A patch run's module (not lent) whose result no longer holds: a fresh
+ * arena with a copy of its bytes; the old one is prev_keep. */
+void live_patch_stale(CoordSession *s, Module *m);
+/* prev_keep and prev_entries go (reset, session end). */
+void live_retire(Module *m);
 /* A load task found the bytes of the entry's result: adopt it. */
 void live_same_bytes(CoordSession *s, Module *m, const Result *r);
 /* An adopted result about to be computed again (stale, or --cache-verify):
@@ -412,6 +460,15 @@ void co_print_sarif(const CoordSession *s, FILE *out);
 
 /* actor.c */
 void actor_run(CoordSession *s);
+/* A patch run (live.c): every module of `list` (the changed modules, just
+ * parsed, PARSED with their new interface, then the modules that import
+ * them, directly or not) runs again from there: the others are DONE and
+ * stay so; a module of the list waits for the modules of the list it
+ * imports (not in a cycle with it), an importer is validated (LOADED) as
+ * in any repeated run.  Then the loop, as actor_run. */
+void actor_run_patch(CoordSession *s, Module *const *list, uint32_t n, uint32_t changed);
+/* Ready queue rings that hold every module (a patch run allocates none). */
+void actor_reserve_ready(CoordSession *s);
 void actor_drain(CoordSession *s);
 /* Tests: run with this runner instead of the one -j selects (not owned). */
 int  coord_run_with_runner(CoordSession *s, Runner *r);

@@ -45,11 +45,13 @@ void coord_session_destroy(CoordSession *s)
     for (uint32_t i = 0; i < s->mod_count; i++) {
         Module *m = s->mods[i];
         arena_free(&m->keep);
+        live_retire(m);
         arena_free(&m->ast_arena);
         arena_free(&m->ir_arena);
     }
     if (s->types_arena)
         arena_free(s->types_arena);
+    results_free_owned(s);
     arena_free(&s->arena);
     trace_free(s);
     mem_free(s);
@@ -203,12 +205,15 @@ static void reset_run_state(CoordSession *s)
     for (uint32_t i = 0; i < s->mod_count; i++) {
         Module *m = s->mods[i];
         arena_free(&m->keep);       /* live_absorb left nothing in it */
+        live_retire(m);
         arena_free(&m->ast_arena);
         arena_free(&m->ir_arena);
     }
     if (s->types_arena)
         arena_free(s->types_arena);
+    results_free_owned(s);
     trace_free(s);
+    manifest_close(s->manifest);    /* (a repeated run does not reopen it) */
     arena_free(&s->arena);
     CoordOptions opts = s->opts;
     Runner *runner = s->runner;
@@ -239,10 +244,107 @@ static void reset_run_state(CoordSession *s)
     s->obs.last_module = NONE;
 }
 
+/* A repeated run with nothing to look at (live_unchanged): the last run's
+ * results, reports and exit status stand; its stats say so (no task, no
+ * module rechecked or revalidated). */
+static int run_unchanged(CoordSession *s)
+{
+    trace_free(s);
+    uint32_t jobs = s->obs.jobs;
+    memset(&s->obs, 0, sizeof s->obs);
+    memset(&s->cache_obs, 0, sizeof s->cache_obs);
+    memset(&s->remote_obs, 0, sizeof s->remote_obs);
+    s->obs.last_module = NONE;
+    s->obs.jobs = jobs;
+    s->obs.session_patched = 1;
+    s->run_count++;
+    s->error[0] = '\0';
+    uint64_t t;
+    stats_entry_begin(s, &t);
+    s->obs.busy_since = t;
+    stats_entry_end(s, t);
+    if (s->opts.trace)
+        trace_busy(s, s->obs.busy_since, s->obs.t_end);
+    return s->status;
+}
+
+static void patch_body(void *ud)
+{
+    RunCall *c = ud;
+    c->rc = live_patch(c->s);
+}
+
+/* A repeated run that may patch the last run's state in place (live.c,
+ * live_patch: no_rescan, only modules whose headers stayed the same
+ * changed).  -1: it cannot; nothing of the run state changed, the caller
+ * replays the run in full. */
+static int run_patch(CoordSession *s, Runner *given)
+{
+    trace_free(s);
+    memset(&s->obs, 0, sizeof s->obs);
+    memset(&s->cache_obs, 0, sizeof s->cache_obs);  /* it reads no cache */
+    memset(&s->remote_obs, 0, sizeof s->remote_obs);
+    s->obs.last_module = NONE;
+    s->error[0] = '\0';
+    uint64_t t;
+    stats_entry_begin(s, &t);
+    s->obs.busy_since = t;
+    Runner *own = NULL;
+    if (!given) {
+        uint32_t jobs = s->opts.jobs ? s->opts.jobs : online_cpus();
+        char why[160];
+        own = jobs == 1 ? runner_inline_create() : runner_threads_create(jobs, why, sizeof why);
+        if (!own)
+            return -1;      /* the full replay says why */
+    }
+    s->runner = given ? given : own;
+    s->obs.jobs = runner_workers(s->runner);
+    Arena *const guarded[] = { &s->arena };
+    RunCall call = { s, true, 0 };
+    int status;
+    if (!protect_call(guarded, 1, patch_body, &call)) {
+        actor_drain(s);
+        live_patch_abandon(s);
+        runner_destroy(own);
+        s->runner = NULL;
+        live_end_run(s, false);
+        status = give_up(s, "out of memory");
+    } else {
+        runner_destroy(own);
+        s->runner = NULL;
+        if (call.rc)
+            return -1;
+        if (s->out_of_fds) {
+            live_end_run(s, false);
+            status = give_up(s, "out of file descriptors while reading source files "
+                                "(Too many open files; raise the limit: ulimit -n)");
+        } else {
+            live_end_run(s, true);
+            s->obs.session_patched = 1;
+            status = s->status = s->internal_failure ? COORD_EXIT_INTERNAL
+                               : s->errors ? COORD_EXIT_ERRORS : COORD_EXIT_OK;
+        }
+    }
+    s->run_count++;
+    if (s->opts.progress)
+        progress_erase(s);
+    stats_entry_end(s, t);
+    if (s->opts.trace)
+        trace_busy(s, s->obs.busy_since, s->obs.t_end);
+    return status;
+}
+
 /* The build proper, between the clock readings of the stats. */
 static int run_with(CoordSession *s, Runner *given)
 {
     bool repeat = s->ran;
+    if (repeat && live_unchanged(s))
+        return run_unchanged(s);
+    if (repeat && live_patchable(s)) {
+        int status = run_patch(s, given);
+        if (status >= 0)
+            return status;
+    }
     if (repeat)
         reset_run_state(s);
     s->ran = true;

@@ -2,8 +2,9 @@
  * coord_run of a session (editors, `coord check --watch`), overlays
  * (coord_set_source) and change notices (coord_notify).
  *
- * A repeated coord_run is a cold run whose modules may adopt the result the
- * session holds for their file, validated by exactly the rules of the local
+ * A repeated coord_run gives what a cold run gives; replayed in full, it is
+ * a cold run whose modules may adopt the result the session holds for
+ * their file, validated by exactly the rules of the local
  * cache (coordinator/cache.c: same bytes, every fingerprint of the
  * dependency record equal to the imports' current ones), in memory: no disk
  * round trip, no copy.
@@ -15,7 +16,36 @@
  * the module name), the stamp of the file when its bytes were read, and the
  * disk-cache mappings its result points into, if any.
  *
- * A repeated run, in order:
+ * A repeated run is one of three kinds:
+ *   - nothing to do (live_unchanged): no_rescan, nothing notified since a
+ *     completed run: the last run's results stand;
+ *   - a patch run (live_patchable, live_patch): no_rescan, every notified
+ *     path is a module of the last completed run's table, and its new
+ *     bytes (file or overlay, parsed by tasks first) give an interface
+ *     whose header is the same (declared name, import lines and their
+ *     spans: all discovery, the graph, the cycle pass and the E040x
+ *     reports read).  The module table, graph and every other result stay;
+ *     the changed modules run on from PARSED, and every module importing
+ *     one of them, directly or not, is LOADED again with its result as the
+ *     one candidate: it waits for its imports among them and is validated
+ *     on the same rules as any repeated run (early cutoff: one none of
+ *     whose imports was computed again holds as it did, else
+ *     cache_validate by names), or computed again.  Then results_patch
+ *     updates the frozen results for the modules that ran a phase.  Cost:
+ *     O(changed modules + their importers' closure), not O(modules) (the
+ *     first patch run over a table builds its path map and the results'
+ *     index once; a module gaining or losing its artifact re-sorts the
+ *     checked list).
+ *     Everything a patch run allocates in the session arena is transient:
+ *     each one rewinds to the mark taken before the first one over the
+ *     table.  A module computed again keeps its previous result readable
+ *     for the run (its entry's arena when lent, else prev_keep, freed when
+ *     it is computed again or at the next full replay).  A patch run
+ *     neither reads nor writes the result cache; a result a module had
+ *     from it stays mapped as long as its arena (prev_entries);
+ *   - anything else (a file created or deleted, a directory notified, a
+ *     header changed, an importer without a result of its own, the last
+ *     run failed, rescan on, --cache-verify): a full replay, in order:
  *   1. live_absorb (before the protected call): the modules of the last run
  *      hand their keep arenas to their files' entries: a module that adopted
  *      an entry gives it back; a module computed afresh that succeeded
@@ -62,6 +92,7 @@
 #include "base/hash.h"
 #include "base/mem.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <limits.h>
 #include <string.h>
@@ -195,6 +226,15 @@ typedef struct LiveAdd {
     bool search;
 } LiveAdd;
 
+/* A changed module of a patch run, parsed into its own arenas before the
+ * run decides it can patch. */
+typedef struct PatchCand {
+    Module *m;
+    Arena keep, ast, ir;
+    Result r;
+    bool got;                   /* r is its parse result */
+} PatchCand;
+
 typedef struct Live {
     StrMap files;               /* LiveFile* */
     StrMap overlays;            /* Overlay* */
@@ -203,7 +243,20 @@ typedef struct Live {
     uint32_t add_count, add_cap;
     bool prev_ok;               /* the last run completed */
     uint64_t next_serial;
+    /* Patch runs over the current module table (reset by live_absorb):
+     * by_path maps each module's normalized path to it (keys in the session
+     * arena; value AMBIGUOUS for a path of two modules); `mark` is the
+     * session arena's state before the first patch run, to which every
+     * later one rewinds (a patch run's own allocations are transient). */
+    bool table_ready;
+    StrMap by_path;
+    ArenaMark mark;
+    PatchCand *cands;
+    uint32_t cand_count, cand_cap;
 } Live;
+
+static const char ambiguous_[1];
+#define AMBIGUOUS ((void *)ambiguous_)
 
 static Live *live_get(CoordSession *s)
 {
@@ -442,6 +495,9 @@ void live_free(CoordSession *s)
     for (uint32_t i = 0; i < L->add_count; i++)
         mem_free(L->adds[i].path);
     mem_free(L->adds);
+    live_patch_abandon(s);
+    mem_free(L->cands);
+    map_free(&L->by_path);
     map_free(&L->files);
     map_free(&L->overlays);
     map_free(&L->notified);
@@ -455,7 +511,8 @@ void live_free(CoordSession *s)
 static bool usable(const Module *m)
 {
     return m->state == MS_DONE && !m->failed && m->artifact && m->keyed &&
-           m->dup_of == NONE && m->iface && m->src;  /* (not one the manifest left unread) */
+           m->dup_of == NONE && m->iface;   /* (src is NULL when the manifest spared
+                                             * reading it: read when needed) */
 }
 
 static void module_release(Module *m)
@@ -561,6 +618,8 @@ void live_absorb(CoordSession *s)
     Live *L = s->live;
     if (!L)
         return;
+    L->table_ready = false;         /* the run state goes: rebuilt by a full replay */
+    map_free(&L->by_path);
     bool ok = L->prev_ok;
     StrMap next;
     memset(&next, 0, sizeof next);
@@ -671,6 +730,20 @@ void live_end_run(CoordSession *s, bool ok)
         if (L->notified.slots[i].key && L->notified.slots[i].key != TOMB)
             mem_free(L->notified.slots[i].value);
     map_free(&L->notified);
+}
+
+bool live_unchanged(const CoordSession *s)
+{
+    const Live *L = s->live;
+    return s->opts.no_rescan && L && L->prev_ok && L->notified.count == 0 &&
+           !s->internal_failure;    /* (E0901/E0902: a cold run computes it again) */
+}
+
+bool live_patchable(const CoordSession *s)
+{
+    const Live *L = s->live;
+    return s->opts.no_rescan && L && L->prev_ok && L->notified.count > 0 &&
+           !s->internal_failure && !s->opts.cache_verify;
 }
 
 /* ---- a repeated run: discovery again -------------------------------------- */
@@ -887,22 +960,380 @@ void live_same_bytes(CoordSession *s, Module *m, const Result *r)
     m->stamp = stamp;
 }
 
+/* m's bytes copied into a fresh arena (NULL when the manifest spared
+ * reading them: its canonicalize task reads the file). */
+static char *src_copy(CoordSession *s, Arena *fresh, const Module *m)
+{
+    if (!m->src)
+        return NULL;
+    char *copy = arena_alloc(fresh, (size_t)m->src_len + 1, 1);
+    if (!copy) {
+        arena_free(fresh);
+        co_oom(s);
+    }
+    memcpy(copy, m->src, m->src_len);
+    copy[m->src_len] = '\0';
+    return copy;
+}
+
 void live_stale(CoordSession *s, Module *m)
 {
     LiveFile *f = m->live;
     Arena fresh;
     arena_init(&fresh, LIVE_KEEP_CHUNK, 0);
-    char *copy = arena_alloc(&fresh, (size_t)m->src_len + 1, 1);
-    if (!copy) {
-        arena_free(&fresh);
-        co_oom(s);
-    }
-    memcpy(copy, m->src, m->src_len);
-    copy[m->src_len] = '\0';
+    char *copy = src_copy(s, &fresh, m);
     f->keep = m->keep;              /* the entry's result stays readable this run */
     f->lent = false;
     m->keep = fresh;
     m->live_lent = false;
     m->src = copy;
     m->cand_count = 0;              /* nothing of the entry is m's to release */
+}
+
+/* ---- a patch run ------------------------------------------------------------ */
+
+static bool same_str(const NameIface *a, IStr x, const NameIface *b, IStr y)
+{
+    if (x == ISTR_NONE || y == ISTR_NONE)
+        return x == y;
+    return strcmp(iface_str(a, x), iface_str(b, y)) == 0;
+}
+
+/* Everything discovery, the graph, the cycle pass and the coordinator's own
+ * reports read of a module's interface: its declared name and where it is,
+ * whether the header parsed, and each import line's module, where, and
+ * whether it parsed. */
+static bool same_header(const NameIface *a, const NameIface *b)
+{
+    if (a->header_broken != b->header_broken || a->module_start != b->module_start ||
+        a->module_end != b->module_end || a->import_count != b->import_count ||
+        !same_str(a, a->module, b, b->module))
+        return false;
+    for (uint32_t i = 0; i < a->import_count; i++) {
+        const IfaceImport *x = &a->imports[i], *y = &b->imports[i];
+        if (x->broken != y->broken || x->name_start != y->name_start ||
+            x->name_end != y->name_end || !same_str(a, x->module, b, y->module))
+            return false;
+    }
+    return true;
+}
+
+static void cand_free(PatchCand *c)
+{
+    arena_free(&c->keep);
+    arena_free(&c->ast);
+    arena_free(&c->ir);
+}
+
+void live_patch_abandon(CoordSession *s)
+{
+    Live *L = s->live;
+    if (!L)
+        return;
+    for (uint32_t k = 0; k < L->cand_count; k++)
+        cand_free(&L->cands[k]);
+    L->cand_count = 0;
+}
+
+/* The first patch run over a module table: the path map, the ready rings,
+ * the results' index; then the mark every patch run rewinds to. */
+static void patch_prepare(CoordSession *s, Live *L)
+{
+    if (L->table_ready) {
+        arena_rewind(&s->arena, L->mark);
+        return;
+    }
+    map_free(&L->by_path);
+    if (!map_reserve(&L->by_path, s->mod_count))
+        co_oom(s);
+    for (uint32_t i = 0; i < s->mod_count; i++) {
+        Module *m = s->mods[i];
+        size_t size = strlen(m->path) + 2;
+        char *key = co_alloc(s, size);
+        if (!live_normalize(m->path, key, size))
+            continue;
+        uint64_t h = str_hash(key);
+        MapSlot *e = map_find_slot(&L->by_path, key, h);
+        if (e)
+            e->value = AMBIGUOUS;
+        else
+            map_put(&L->by_path, key, h, m);
+    }
+    actor_reserve_ready(s);
+    results_index(s);
+    for (uint32_t i = 0; i < s->mod_count; i++)
+        s->mods[i]->cp_parsed = s->mods[i]->cp_end = 0;     /* done before the run */
+    L->mark = arena_mark(&s->arena);
+    L->table_ready = true;
+}
+
+/* The changed modules: one candidate per notified path, each a module of
+ * the table whose interface the graph was built from.  False: not a patch. */
+static bool patch_candidates(CoordSession *s, Live *L)
+{
+    if (L->cand_cap < L->notified.count) {
+        PatchCand *more = mem_realloc(L->cands, L->notified.count * sizeof *more);
+        if (!more)
+            co_oom(s);
+        L->cands = more;
+        L->cand_cap = L->notified.count;
+    }
+    for (uint32_t i = 0; i <= L->notified.mask; i++) {
+        const MapSlot *e = &L->notified.slots[i];
+        if (!e->key || e->key == TOMB)
+            continue;
+        Module *m = map_get(&L->by_path, e->key, e->hash);
+        if (!m || m == AMBIGUOUS || m->state != MS_DONE || !m->iface || m->dup_of != NONE ||
+            m->self_iface || m->in_patch)
+            return false;       /* a new file, a directory, a duplicate, E0403 ... */
+        PatchCand *c = &L->cands[L->cand_count++];
+        memset(c, 0, sizeof *c);
+        c->m = m;
+        arena_init(&c->keep, LIVE_KEEP_CHUNK, 0);
+        arena_init(&c->ast, ARENA_DEFAULT_CHUNK, 0);
+        arena_init(&c->ir, ARENA_DEFAULT_CHUNK, 0);
+        m->patch_slot = L->cand_count - 1;
+        m->in_patch = true;
+    }
+    return true;
+}
+
+static void cand_submit(CoordSession *s, PatchCand *c)
+{
+    Module *m = c->m;
+    Task t;
+    memset(&t, 0, sizeof t);
+    t.kind = TASK_PARSE;
+    t.module = m->id;
+    t.keep = &c->keep;
+    t.ast_arena = &c->ast;
+    t.ir_arena = &c->ir;
+    t.measure_cpu = s->obs.measure_cpu;
+    t.path = m->path;
+    t.name = m->name;
+    uint32_t len;
+    const char *text = live_overlay(s, m->path, &len);
+    if (text) {
+        if (len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0) {
+            text += 3;          /* a byte-order mark, as the file read skips it */
+            len -= 3;
+        }
+        char *copy = arena_alloc(&c->keep, (size_t)len + 1, 1);
+        if (!copy)
+            co_oom(s);
+        memcpy(copy, text, len);
+        copy[len] = '\0';
+        t.src = copy;
+        t.src_len = len;
+    }
+    bool ok = runner_submit(s->runner, &t);
+    assert(ok && "runner refused a task below its capacity");
+    (void)ok;
+}
+
+/* Parses every candidate (tasks, as any parse). */
+static void patch_parse(CoordSession *s, Live *L)
+{
+    uint32_t next = 0, got = 0;
+    while (got < L->cand_count) {
+        while (next < L->cand_count && runner_in_flight(s->runner) < runner_capacity(s->runner))
+            cand_submit(s, &L->cands[next++]);
+        Result r;
+        runner_wait(s->runner, &r);
+        PatchCand *c = &L->cands[s->mods[r.module]->patch_slot];
+        c->r = r;
+        c->got = true;
+        got++;
+    }
+}
+
+/* m's own result as a candidate, as the session would keep it (what its
+ * imports gave it is what they give now: none of them changed since m
+ * was checked, or m would have been checked again). */
+static void own_result(CoordSession *s, Module *m)
+{
+    if (m->patch_res)
+        return;
+    ModuleResult *r = arena_alloc(&m->keep, sizeof *r, _Alignof(ModuleResult));
+    const ImportDep *imports = r ? import_deps_keep(s, m) : NULL;
+    if (!imports)
+        co_oom(s);
+    memset(r, 0, sizeof *r);
+    r->iface = m->iface;
+    r->artifact = m->artifact;
+    for (int p = 0; p < COORD_PHASE_COUNT; p++)
+        r->reports[p] = m->phase_reports[p];
+    r->lines = m->lines;
+    r->iface_fp = m->iface_fp;
+    r->imports = imports;
+    r->deps = m->deps;
+    m->patch_res = r;
+}
+
+/* m takes its candidate's parse: its previous result goes to its entry
+ * (lent) or to prev_keep. */
+static void patch_commit(CoordSession *s, PatchCand *c)
+{
+    Module *m = c->m;
+    const Result *r = &c->r;
+    if (m->live_lent) {
+        LiveFile *f = m->live;
+        f->keep = m->keep;
+        f->lent = false;
+        m->live_lent = false;
+    } else {
+        live_retire(m);
+        m->prev_keep = m->keep;
+        m->prev_entries = m->entries;
+        m->prev_entry_count = m->entries ? m->cand_count : 0;
+    }
+    m->keep = c->keep;
+    arena_free(&m->ast_arena);
+    arena_free(&m->ir_arena);
+    m->ast_arena = c->ast;
+    m->ir_arena = c->ir;
+    memset(&c->keep, 0, sizeof c->keep);
+    memset(&c->ast, 0, sizeof c->ast);
+    memset(&c->ir, 0, sizeof c->ir);
+    m->src = r->src;
+    m->src_len = r->src_len;
+    m->lines = r->lines;
+    m->keyed = true;
+    m->key = r->key;
+    m->stamp = r->stamp;
+    m->ast = r->ast;
+    m->iface = r->iface;
+    m->iface_fp = r->iface_fp;
+    memset(m->phase_reports, 0, sizeof m->phase_reports);
+    m->phase_reports[TASK_PARSE] = r->reports;
+    m->artifact = NULL;
+    memset(&m->deps, 0, sizeof m->deps);
+    m->ir = NULL;
+    m->reused = NULL;
+    m->cands = NULL;
+    m->cand_count = 0;
+    m->entries = NULL;
+    m->patch_res = NULL;
+    m->serial = 0;
+}
+
+bool live_patch_holds(const CoordSession *s, const Module *m)
+{
+    for (uint32_t i = 0; i < m->import_count; i++) {
+        uint32_t e = m->import_edge[i];
+        const Module *to = e == NONE ? NULL : s->mods[s->edges[e].to];
+        if (to && to->in_patch && to->ran_phase)
+            return false;       /* computed again this run: the names decide */
+    }
+    return true;
+}
+
+void live_retire(Module *m)
+{
+    for (uint32_t k = 0; k < m->prev_entry_count; k++)
+        cache_entry_release(&m->prev_entries[k]);
+    m->prev_entries = NULL;
+    m->prev_entry_count = 0;
+    arena_free(&m->prev_keep);
+}
+
+void live_patch_stale(CoordSession *s, Module *m)
+{
+    Arena fresh;
+    arena_init(&fresh, LIVE_KEEP_CHUNK, 0);
+    char *copy = src_copy(s, &fresh, m);
+    live_retire(m);
+    m->prev_keep = m->keep;         /* its result stays readable this run */
+    m->prev_entries = m->entries;
+    m->prev_entry_count = m->entries ? m->cand_count : 0;
+    m->keep = fresh;
+    m->src = copy;
+    m->cands = NULL;
+    m->cand_count = 0;
+    m->entries = NULL;
+    m->reused = NULL;
+    m->patch_res = NULL;
+}
+
+int live_patch(CoordSession *s)
+{
+    Live *L = s->live;
+    patch_prepare(s, L);
+    bool ok = patch_candidates(s, L);
+    if (ok)
+        patch_parse(s, L);
+    /* each candidate parsed; its header as before, else a full replay */
+    uint32_t changed = 0;
+    for (uint32_t k = 0; ok && k < L->cand_count; k++) {
+        PatchCand *c = &L->cands[k];
+        ok = c->r.kind == RESULT_PARSED && same_header(c->m->iface, c->r.iface);
+    }
+    /* the modules to run again: the changed ones (bytes not those of their
+     * result), then everything that imports them, directly or not */
+    Module **list = co_alloc(s, (s->mod_count + 1) * sizeof *list);
+    for (uint32_t k = 0; ok && k < L->cand_count; k++) {
+        PatchCand *c = &L->cands[k];
+        if (c->m->keyed && c->r.key.hi == c->m->key.hi && c->r.key.lo == c->m->key.lo) {
+            c->m->in_patch = false;         /* the same bytes: its result stands */
+            cand_free(c);
+            continue;
+        }
+        list[changed++] = c->m;
+        c->m->ran_phase = false;
+        stats_on_result(s, c->m, &c->r);    /* its parse counts */
+    }
+    uint32_t n = changed;
+    for (uint32_t k = 0; ok && k < n; k++) {
+        for (uint32_t id = list[k]->first_in; id != NONE; id = s->edges[id].next_in) {
+            Module *x = s->mods[s->edges[id].from];
+            if (x->in_patch)
+                continue;
+            if (x->state != MS_DONE || x->failed || !x->artifact || !x->iface || !x->keyed ||
+                x->self_iface || x->dup_of != NONE) {
+                ok = false;             /* no result of its own to validate */
+                break;
+            }
+            x->in_patch = true;
+            list[n++] = x;
+        }
+    }
+    for (uint32_t k = changed; ok && k < n; k++)
+        if (!list[k]->live_lent)
+            own_result(s, list[k]);
+    if (!ok) {
+        for (uint32_t k = 0; k < L->cand_count; k++)
+            L->cands[k].m->in_patch = false;
+        for (uint32_t k = changed; k < n; k++)
+            list[k]->in_patch = false;
+        live_patch_abandon(s);
+        return 1;
+    }
+    for (uint32_t k = 0; k < L->cand_count; k++)
+        if (L->cands[k].m->in_patch)
+            patch_commit(s, &L->cands[k]);
+    L->cand_count = 0;
+    for (uint32_t k = changed; k < n; k++) {
+        Module *m = list[k];
+        m->ran_phase = false;
+        m->reused = NULL;
+        m->verify = NONE;
+        if (m->live_lent) {
+            m->cands = &m->live->res;
+            m->cand_count = 1;
+        }
+    }
+    actor_run_patch(s, list, n, changed);
+    uint64_t begin = worker_now_nanos();
+    results_patch(s, list, n);
+    s->obs.finish_ns = worker_now_nanos() - begin;
+    for (uint32_t k = 0; k < n; k++) {
+        Module *m = list[k];
+        m->in_patch = false;
+        if (m->ran_phase) {             /* computed again: a new result */
+            m->serial = 0;
+            m->patch_res = NULL;
+        }
+        m->cp_parsed = m->cp_end = 0;
+    }
+    return 0;
 }

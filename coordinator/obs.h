@@ -60,6 +60,7 @@ typedef struct Obs {
     uint64_t rechecked;         /* modules that ran a phase task */
     uint64_t session_reused;    /* the session's results reused (live.c) */
     uint64_t session_stale;     /* ... whose dependency record no longer held */
+    uint64_t session_patched;   /* 1: a patch run, or one with nothing to do */
     uint32_t jobs;
     TraceBlock *trace_head, *trace_tail;
     uint64_t trace_lost;        /* spans dropped for want of memory */

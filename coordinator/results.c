@@ -12,6 +12,8 @@
  */
 #include "coordinator/actor.h"
 
+#include "base/mem.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -36,9 +38,10 @@ static bool from_cycle_import(const CoordSession *s, const Module *m, const Repo
     return import_in_cycle(s, m, r->import) || import_in_cycle(s, m, r->import2);
 }
 
-static void add_ref(CoordSession *s, const ReportContext *ctx, const Report *r)
+static void add_ref_to(CoordSession *s, ReportRef *refs, const ReportContext *ctx,
+                       const Report *r)
 {
-    ReportRef *ref = &s->refs[s->ref_count++];
+    ReportRef *ref = &refs[s->ref_count++];
     memset(ref, 0, sizeof *ref);
     ref->ctx = ctx;
     ref->report = r;
@@ -48,6 +51,11 @@ static void add_ref(CoordSession *s, const ReportContext *ctx, const Report *r)
         s->warnings++;
     if (r->code == RC_E0901 || r->code == RC_E0902)
         s->internal_failure = true;
+}
+
+static void add_ref(CoordSession *s, const ReportContext *ctx, const Report *r)
+{
+    add_ref_to(s, s->refs, ctx, r);
 }
 
 void results_collect(CoordSession *s)
@@ -104,6 +112,7 @@ void results_collect(CoordSession *s)
         if (!m->artifact)
             continue;
         CheckedModule *c = &s->checked[s->checked_count++];
+        c->module = m->id;
         c->name = artifact_module_name(m->artifact);   /* its identity (graph.c) */
         c->artifact = m->artifact;
         c->count = artifact_value_count(m->artifact);
@@ -122,4 +131,152 @@ void results_collect(CoordSession *s)
         qsort(s->checked, s->checked_count, sizeof *s->checked, cmp_checked);
     s->types_arena = co_alloc(s, sizeof *s->types_arena);
     arena_init(s->types_arena, ARENA_DEFAULT_CHUNK, 0);
+}
+
+/* ---- after a patch run (coordinator/live.c) ------------------------------- */
+
+void results_free_owned(CoordSession *s)
+{
+    mem_free(s->refs_owned);
+    mem_free(s->checked_owned);
+    mem_free(s->checked_of);
+    s->refs_owned = NULL;
+    s->checked_owned = NULL;
+    s->checked_of = NULL;
+}
+
+void results_index(CoordSession *s)
+{
+    mem_free(s->checked_of);
+    s->checked_of = mem_alloc((s->mod_count + 1) * sizeof *s->checked_of);
+    if (!s->checked_of)
+        co_oom(s);
+    for (uint32_t i = 0; i < s->mod_count; i++)
+        s->checked_of[i] = NONE;
+    for (uint32_t j = 0; j < s->checked_count; j++)
+        s->checked_of[s->checked[j].module] = j;
+}
+
+/* m's reports as results_collect counts them. */
+static uint32_t report_count(const Module *m)
+{
+    uint32_t count = 0;
+    for (OwnReport *o = m->own; o; o = o->next)
+        count++;
+    for (int k = 0; k < COORD_PHASE_COUNT; k++)
+        count += m->phase_reports[k].count;
+    return count;
+}
+
+/* c shows m's artifact; its lines in m's keep arena. */
+static void checked_fill(CoordSession *s, CheckedModule *c, Module *m)
+{
+    c->module = m->id;
+    c->name = artifact_module_name(m->artifact);
+    c->artifact = m->artifact;
+    c->count = artifact_value_count(m->artifact);
+    TypeLine *lines = arena_alloc(&m->keep, (c->count + 1) * sizeof *lines, _Alignof(TypeLine));
+    if (!lines)
+        co_oom(s);
+    memset(lines, 0, (c->count + 1) * sizeof *lines);  /* filled when asked */
+    c->values = lines;
+}
+
+static bool recomputed(const CoordSession *s, const ReportContext *ctx)
+{
+    const Module *m = s->mods[ctx - s->ctxs];
+    return m->in_patch && m->ran_phase;
+}
+
+void results_patch(CoordSession *s, Module *const *list, uint32_t n)
+{
+    bool reports = false, membership = false;
+    for (uint32_t k = 0; k < n; k++) {
+        Module *m = list[k];
+        if (!m->ran_phase)
+            continue;       /* its result stands, and so does what shows it */
+        ReportContext *ctx = &s->ctxs[m->id];
+        uint32_t count = report_count(m);
+        reports |= count > 0;
+        ctx->module = co_display_name(m);
+        ctx->src = m->src;
+        ctx->src_len = m->src_len;
+        ctx->lines = NULL;
+        if (m->src && count > 0) {
+            LineTable *lt = arena_alloc(&m->keep, sizeof *lt, _Alignof(LineTable));
+            if (!lt || !line_table_build(lt, m->src, m->src_len, &m->keep))
+                co_oom(s);
+            ctx->lines = lt;
+        }
+        uint32_t j = s->checked_of[m->id];
+        if ((j != NONE) != (m->artifact != NULL))
+            membership = true;
+        else if (j != NONE)
+            checked_fill(s, &s->checked[j], m);
+    }
+    for (uint32_t i = 0; !reports && i < s->ref_count; i++)
+        reports = recomputed(s, s->refs[i].ctx);
+    if (reports) {
+        uint32_t total = 0;
+        for (uint32_t i = 0; i < s->ref_count; i++)
+            total += !recomputed(s, s->refs[i].ctx);
+        for (uint32_t k = 0; k < n; k++)
+            if (list[k]->ran_phase)
+                total += report_count(list[k]);
+        ReportRef *refs = mem_alloc((total + 1) * sizeof *refs);
+        if (!refs)
+            co_oom(s);
+        uint32_t old = s->ref_count;
+        s->ref_count = s->errors = s->warnings = 0;
+        s->internal_failure = false;
+        for (uint32_t i = 0; i < old; i++)
+            if (!recomputed(s, s->refs[i].ctx))
+                add_ref_to(s, refs, s->refs[i].ctx, s->refs[i].report);
+        for (uint32_t k = 0; k < n; k++) {
+            Module *m = list[k];
+            if (!m->ran_phase)
+                continue;
+            const ReportContext *ctx = &s->ctxs[m->id];
+            for (OwnReport *o = m->own; o; o = o->next)
+                add_ref_to(s, refs, ctx, &o->r);
+            for (int p = 0; p < COORD_PHASE_COUNT; p++)
+                for (uint32_t j = 0; j < m->phase_reports[p].count; j++)
+                    if (!from_cycle_import(s, m, &m->phase_reports[p].items[j]))
+                        add_ref_to(s, refs, ctx, &m->phase_reports[p].items[j]);
+        }
+        report_refs_sort(refs, s->ref_count);
+        mem_free(s->refs_owned);
+        s->refs = s->refs_owned = refs;
+    }
+    if (membership) {       /* a module gained or lost its artifact: all again */
+        CheckedModule *checked = mem_alloc((s->mod_count + 1) * sizeof *checked);
+        if (!checked)
+            co_oom(s);
+        uint32_t count = 0;
+        for (uint32_t i = 0; i < s->mod_count; i++) {
+            Module *m = s->mods[i];
+            if (!m->artifact)
+                continue;
+            if (m->in_patch && m->ran_phase) {
+                checked_fill(s, &checked[count++], m);
+            } else {
+                checked[count++] = s->checked[s->checked_of[i]];
+            }
+        }
+        qsort(checked, count, sizeof *checked, cmp_checked);
+        mem_free(s->checked_owned);
+        s->checked = s->checked_owned = checked;
+        s->checked_count = count;
+        for (uint32_t i = 0; i < s->mod_count; i++)
+            s->checked_of[i] = NONE;
+        for (uint32_t j = 0; j < count; j++)
+            s->checked_of[checked[j].module] = j;
+    }
+    /* printed types asked for: printed again when asked */
+    if (s->types_arena && arena_stats(s->types_arena).in_use > 0) {
+        arena_reset(s->types_arena);
+        for (uint32_t j = 0; j < s->checked_count; j++)
+            for (uint32_t v = 0; v < s->checked[j].count; v++)
+                s->checked[j].values[v].type = NULL;
+    }
 }

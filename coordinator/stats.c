@@ -172,6 +172,7 @@ bool coord_stats(const CoordSession *s, CoordStats *out)
     out->rechecked = o->rechecked;
     out->session_reused = o->session_reused;
     out->session_stale = o->session_stale;
+    out->session_patched = o->session_patched;
     return true;
 }
 
@@ -211,6 +212,7 @@ void coord_print_stats(const CoordSession *s, FILE *out)
         fprintf(out, "stats.session.run: %llu\n", (unsigned long long)st.run);
         fprintf(out, "stats.session.reused: %llu\n", (unsigned long long)st.session_reused);
         fprintf(out, "stats.session.stale: %llu\n", (unsigned long long)st.session_stale);
+        fprintf(out, "stats.session.patched: %llu\n", (unsigned long long)st.session_patched);
     }
     if (st.cache) {
         const struct { const char *key; uint64_t v; } c[] = {

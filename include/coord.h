@@ -286,11 +286,15 @@ typedef struct CoordStats {
      * the first); rechecked: modules that ran a phase task (parse,
      * canonicalize or typecheck) in it; session_reused / session_stale:
      * modules whose result the session held from the previous run, reused /
-     * checked again because a fingerprint of an import changed. */
+     * checked again because a fingerprint of an import changed;
+     * session_patched: 1 when the run kept the previous run's module table
+     * and graph (no_rescan: only modules whose headers stayed the same
+     * changed, or nothing at all), 0 when it rebuilt them. */
     uint64_t run;
     uint64_t rechecked;
     uint64_t session_reused;
     uint64_t session_stale;
+    uint64_t session_patched;
 } CoordStats;
 
 /* Why the run went on without its cache ("" when it did not): the

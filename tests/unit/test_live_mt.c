@@ -1,13 +1,17 @@
 /* test_live_mt — live sessions (coord_run again and again on one session,
  * coord_set_source, coord_clear_source, coord_notify; DESIGN.md section 7,
  * coordinator/live.c) against the oracle: after every step of a seeded edit
- * sequence, two live sessions (-j1 re-scanning, -j2 with no_rescan and
- * coord_notify) print exactly what cold sessions at -j1 and -j2 print over
+ * sequence, four live sessions (-j1 re-scanning, -j2 with no_rescan and
+ * coord_notify, the same with a result cache, and the same again opened
+ * after the first step on that cache: its modules start unread, keyed by
+ * the stat manifest) print exactly what cold sessions at -j1 and -j2 print over
  * a copy of the same files with the overlays written out.  Steps: body
  * edits (then exactly one module is checked again), interface edits, type
  * and syntax errors injected and fixed, files created and deleted, import
  * cycles made and broken, overlays set (also for files not on disk) and
- * cleared.  Runs under `make tsan` too (the name ends in _mt).
+ * cleared, and runs with no change at all (then nothing is checked again;
+ * with no_rescan not even a task runs).  Runs under `make tsan` too (the
+ * name ends in _mt).
  * test_racy_rewrite can only fail on a file system whose timestamps are as
  * coarse as the kernel tick (without multigrain timestamps).
  */
@@ -18,9 +22,11 @@
 
 #include "tests/unit/live_fixture.h"
 
+#include <time.h>
+
 #define STEPS 520
 
-static char dir_live[64], dir_cold[64];
+static char dir_live[64], dir_cold[64], dir_cache[64];
 static LiveMod mods[LIVE_N], overlay[LIVE_N];
 static bool has_overlay[LIVE_N];
 static uint64_t rng_state = 0x2545f4914f6cdd1dull;
@@ -89,20 +95,33 @@ static void test_edit_sequence(void **state)
 {
     snprintf(dir_live, sizeof dir_live, "/tmp/coord_live_XXXXXX");
     snprintf(dir_cold, sizeof dir_cold, "/tmp/coord_cold_XXXXXX");
+    snprintf(dir_cache, sizeof dir_cache, "/tmp/coord_lcache_XXXXXX");
     assert_non_null(mkdtemp(dir_live));
     assert_non_null(mkdtemp(dir_cold));
+    assert_non_null(mkdtemp(dir_cache));
     for (int i = 0; i < LIVE_N; i++) {
         mods[i] = (LiveMod){ .exists = true, .body = i, .back = -1 };
         live_write(dir_live, &mods[i], i);
     }
-    CoordOptions o1 = { .jobs = 1 }, o2 = { .jobs = 2, .no_rescan = true };
-    CoordSession *a = coord_session_create(&o1), *b = coord_session_create(&o2);
+    /* older than the stat manifest's racy margin (2 s) when c's first run
+     * records them: d's first run then reads only what changed since */
+    struct timespec age = { 2, 200000000 };
+    nanosleep(&age, NULL);
+    CoordOptions o1 = { .jobs = 1 }, o2 = { .jobs = 2, .no_rescan = true },
+                 o3 = { .jobs = 2, .no_rescan = true, .cache = true, .cache_dir = dir_cache };
+    CoordSession *a = coord_session_create(&o1), *b = coord_session_create(&o2),
+                 *c = coord_session_create(&o3), *d = NULL;
     assert_int_equal(coord_add_root(a, dir_live), 0);
     assert_int_equal(coord_add_root(b, dir_live), 0);
-    uint32_t body_steps = 0, kinds[10] = { 0 };
+    assert_int_equal(coord_add_root(c, dir_live), 0);
+    uint32_t body_steps = 0, still_steps = 0, patched = 0, body_patched = 0, kinds[11] = { 0 };
     for (int step = 0; step <= STEPS; step++) {
         bool body_only = false;
-        int i = (int)rng(LIVE_N), kind = step == 0 ? -1 : (int)rng(13);
+        if (step == 1) {        /* the cache and its manifest are c's first run's */
+            d = coord_session_create(&o3);
+            assert_int_equal(coord_add_root(d, dir_live), 0);
+        }
+        int i = (int)rng(LIVE_N), kind = step == 0 ? -1 : (int)rng(14);
         kind = kind >= 6 ? kind - 3 : kind < 0 ? -1 : kind % 3;   /* 0..2: body edits */
         LiveMod *m = &mods[i];
         bool disk = true;
@@ -134,6 +153,8 @@ static void test_edit_sequence(void **state)
             has_overlay[i] = true;
             set_overlay(a, i);
             set_overlay(b, i);
+            set_overlay(c, i);
+            set_overlay(d, i);
             disk = false;
             break;
         case 9: {
@@ -145,10 +166,12 @@ static void test_edit_sequence(void **state)
             has_overlay[i] = false;
             assert_int_equal(coord_clear_source(a, path), 0);
             assert_int_equal(coord_clear_source(b, path), 0);
+            assert_int_equal(coord_clear_source(c, path), 0);
+            assert_int_equal(coord_clear_source(d, path), 0);
             disk = false;
             break;
         }
-        default:
+        default:                    /* 10: no change at all */
             disk = false;
             break;
         }
@@ -157,8 +180,11 @@ static void test_edit_sequence(void **state)
         if (disk) {
             live_write(dir_live, m, i);
             notify(b, i);
+            notify(c, i);
+            if (d)
+                notify(d, i);
         }
-        int sa = coord_run(a), sb = coord_run(b);
+        int sa = coord_run(a), sb = coord_run(b), sc = coord_run(c), sd = d ? coord_run(d) : 0;
         materialize();
         char *cold1 = live_cold(dir_cold, 1, dir_live);
         char *cold2 = live_cold(dir_cold, 2, dir_live);
@@ -166,10 +192,49 @@ static void test_edit_sequence(void **state)
             fail_msg("step %d: the cold runs differ at -j1 and -j2", step);
         compare(a, sa, cold1, "-j1 (re-scan)", step);
         compare(b, sb, cold1, "-j2 (no_rescan, notified)", step);
+        compare(c, sc, cold1, "-j2 (no_rescan, notified, result cache)", step);
+        if (d)
+            compare(d, sd, cold1, "-j2 (no_rescan, notified, a warm result cache)", step);
+        CoordStats sbst, scst;
+        assert_true(coord_stats(b, &sbst));
+        assert_true(coord_stats(c, &scst));
+        if (sbst.session_patched != scst.session_patched)
+            fail_msg("step %d: patched %d without the result cache, %d with it", step,
+                     (int)sbst.session_patched, (int)scst.session_patched);
+        CoordStats sdst;
+        if (step == 1 && (!coord_stats(d, &sdst) || sdst.cache_unread == 0))
+            fail_msg("the warm session's first run read every source");
+        if (step >= 2 && coord_stats(d, &sdst) && sdst.session_patched != sbst.session_patched)
+            fail_msg("step %d: patched %d without the result cache, %d with a warm one", step,
+                     (int)sbst.session_patched, (int)sdst.session_patched);
+        patched += (uint32_t)sbst.session_patched;
+        body_patched += body_only && sbst.session_patched;
+        if ((body_only || kind == 10) && !sbst.session_patched)
+            fail_msg("step %d: a %s with no_rescan rebuilt the module table", step,
+                     body_only ? "body edit" : "run with no change");
+        if (kind == 10) {
+            /* nothing changed: nothing is checked again; with no_rescan
+             * and nothing notified, the last run's results stand: no task,
+             * no kept result even revalidated */
+            CoordStats st;
+            for (int k = 0; k < 4; k++) {
+                if (k == 3 && step < 2)
+                    continue;       /* (d's first run is cold) */
+                assert_true(coord_stats(k == 3 ? d : k == 2 ? c : k ? b : a, &st));
+                if (st.rechecked != 0 || (k && (st.tasks != 0 || st.session_reused != 0)))
+                    fail_msg("step %d: a run with no change ran %llu tasks (rechecked %llu, "
+                             "revalidated %llu)", step, (unsigned long long)st.tasks,
+                             (unsigned long long)st.rechecked,
+                             (unsigned long long)st.session_reused);
+            }
+            still_steps++;
+        }
         if (body_only) {
             CoordStats st;
-            for (int k = 0; k < 2; k++) {
-                assert_true(coord_stats(k ? b : a, &st));
+            for (int k = 0; k < 4; k++) {
+                if (k == 3 && step < 2)
+                    continue;       /* (d's first run is cold) */
+                assert_true(coord_stats(k == 3 ? d : k == 2 ? c : k ? b : a, &st));
                 if (st.phase_tasks[COORD_PHASE_TYPECHECK] != 1 ||
                     (!any_syntax_error() && st.rechecked != 1))
                     fail_msg("step %d: a body edit of M%d checked %llu modules (rechecked %llu)",
@@ -182,17 +247,22 @@ static void test_edit_sequence(void **state)
         free(cold2);
     }
     /* the sequence did what it says */
-    printf("body-only steps: %u; steps by kind 3..9:", body_steps);
-    for (int k = 3; k < 10; k++)
+    printf("body-only steps: %u (%u patched), no-change steps: %u, patched runs: %u; steps by "
+           "kind 3..10:", body_steps, body_patched, still_steps, patched);
+    for (int k = 3; k < 11; k++)
         printf(" %u", kinds[k]);
     printf("\n");
     assert_true(body_steps >= 80);
-    for (int k = 3; k < 10; k++)
+    assert_true(patched >= STEPS / 2);
+    for (int k = 3; k < 11; k++)
         assert_true(kinds[k] >= 20);
     coord_session_destroy(a);
     coord_session_destroy(b);
+    coord_session_destroy(c);
+    coord_session_destroy(d);
     rm_rf(dir_live);
     rm_rf(dir_cold);
+    rm_rf(dir_cache);
 }
 
 /* A root that goes away fails that run (exit 2, no results); once it is
