@@ -387,6 +387,8 @@ RemoteConn *cache_remote_take(CoordSession *s, bool write);
  * against its imports now, or NONE. */
 /* Clears what validation remembers (a new run; cache.c). */
 void cache_memo_begin(CoordSession *s);
+/* Opens the stat manifest again for a repeated run's replayed roots. */
+void cache_manifest_reopen(CoordSession *s);
 uint32_t cache_validate(const CoordSession *s, const Module *m);
 /* Makes a typecheck task of a fresh module also publish its result. */
 void cache_prepare_store(CoordSession *s, Module *m, Task *t);

@@ -138,6 +138,8 @@ static void run_body(void *ud)
         c->rc = live_rediscover(s);
         s->obs.setup_ns += worker_now_nanos() - begin;
         s->obs.setup_files += s->mod_count;
+        if (!c->rc)
+            cache_manifest_reopen(s);   /* the roots are known again */
     } else {
         c->rc = live_add_overlays(s);
     }
@@ -213,7 +215,7 @@ static void reset_run_state(CoordSession *s)
         arena_free(s->types_arena);
     results_free_owned(s);
     trace_free(s);
-    manifest_close(s->manifest);    /* (a repeated run does not reopen it) */
+    manifest_close(s->manifest);    /* (run_body opens it again for the replayed roots) */
     arena_free(&s->arena);
     CoordOptions opts = s->opts;
     Runner *runner = s->runner;

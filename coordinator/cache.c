@@ -134,6 +134,16 @@ void cache_open(CoordSession *s)
     remote_open_tier(s);
 }
 
+/* A repeated run (a live session's full replay) starts with the run state
+ * reset, the store still open: the manifest of its roots is opened again
+ * once they are replayed, so its loads may use it and the run writes it
+ * under its own shape (not under shape 0). */
+void cache_manifest_reopen(CoordSession *s)
+{
+    if (s->cache && !s->manifest)
+        manifest_open_for(s);
+}
+
 /* A connection for a load or typecheck task (NULL: none; the task runs
  * without the remote).  Taken from the free ones, else made (no I/O).
  * Writes queued on a connection travel with it; cache_finish sends what is

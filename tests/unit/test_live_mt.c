@@ -20,6 +20,8 @@
 #include <stddef.h>
 #include <cmocka.h>
 
+#include <unistd.h>
+
 #include "tests/unit/live_fixture.h"
 
 #include <time.h>
@@ -260,6 +262,12 @@ static void test_edit_sequence(void **state)
     coord_session_destroy(b);
     coord_session_destroy(c);
     coord_session_destroy(d);
+    /* the full replays of c and d wrote their manifest under their roots'
+     * shape, as their first runs did: never under shape 0 (a reset run
+     * state without the manifest reopened) */
+    char zero[160];
+    snprintf(zero, sizeof zero, "%s/v2/m-0000000000000000", dir_cache);
+    assert_int_equal(access(zero, F_OK), -1);
     rm_rf(dir_live);
     rm_rf(dir_cold);
     rm_rf(dir_cache);
