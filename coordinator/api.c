@@ -151,18 +151,35 @@ static void run_body(void *ud)
     s->obs.finish_ns = worker_now_nanos() - collect_begin;
 }
 
+/* The runner a run makes for itself: inline at -j1, else worker threads;
+ * NULL with the reason in why. */
+static Runner *own_runner(const CoordSession *s, char *why, size_t why_size)
+{
+    uint32_t jobs = s->opts.jobs ? s->opts.jobs : online_cpus();
+    snprintf(why, why_size, "out of memory");
+    return jobs == 1 ? runner_inline_create() : runner_threads_create(jobs, why, why_size);
+}
+
+/* What ends every run that ran (full or patched): the progress line goes,
+ * the stats and the trace get its end. */
+static void run_end(CoordSession *s, uint64_t t)
+{
+    if (s->opts.progress)
+        progress_erase(s);
+    stats_entry_end(s, t);
+    if (s->opts.trace)
+        trace_busy(s, s->obs.busy_since, s->obs.t_end);
+}
+
 static int run_build(CoordSession *s, Runner *given, bool repeat)
 {
     Runner *own = NULL;
     cache_open(s);
     if (!given) {
-        uint32_t jobs = s->opts.jobs ? s->opts.jobs : online_cpus();
         char why[160];
-        own = jobs == 1 ? runner_inline_create()
-                        : runner_threads_create(jobs, why, sizeof why);
+        own = own_runner(s, why, sizeof why);
         if (!own) {
-            snprintf(s->error, sizeof s->error, "cannot start the worker pool: %s",
-                     jobs == 1 ? "out of memory" : why);
+            snprintf(s->error, sizeof s->error, "cannot start the worker pool: %s", why);
             return s->status = COORD_EXIT_INTERNAL;
         }
     }
@@ -293,9 +310,8 @@ static int run_patch(CoordSession *s, Runner *given)
     s->obs.busy_since = t;
     Runner *own = NULL;
     if (!given) {
-        uint32_t jobs = s->opts.jobs ? s->opts.jobs : online_cpus();
         char why[160];
-        own = jobs == 1 ? runner_inline_create() : runner_threads_create(jobs, why, sizeof why);
+        own = own_runner(s, why, sizeof why);
         if (!own)
             return -1;      /* the full replay says why */
     }
@@ -328,11 +344,7 @@ static int run_patch(CoordSession *s, Runner *given)
         }
     }
     s->run_count++;
-    if (s->opts.progress)
-        progress_erase(s);
-    stats_entry_end(s, t);
-    if (s->opts.trace)
-        trace_busy(s, s->obs.busy_since, s->obs.t_end);
+    run_end(s, t);
     return status;
 }
 
@@ -355,11 +367,7 @@ static int run_with(CoordSession *s, Runner *given)
     stats_entry_begin(s, &t);
     s->obs.busy_since = t;
     int status = run_build(s, given, repeat);
-    if (s->opts.progress)
-        progress_erase(s);
-    stats_entry_end(s, t);
-    if (s->opts.trace)
-        trace_busy(s, s->obs.busy_since, s->obs.t_end);
+    run_end(s, t);
     return status;
 }
 
