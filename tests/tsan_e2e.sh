@@ -16,6 +16,9 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 coord=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 export TSAN_OPTIONS="halt_on_error=1 exitcode=66 second_deadlock_stack=1"
 work=$(mktemp -d /tmp/coord_tsan.XXXXXX)
+# Never the user's result cache, also when this script is run by hand (make
+# exports a test cache of its own).
+export COORD_CACHE_DIR="${COORD_CACHE_DIR:-$work/cache}"
 trap 'rm -rf "$work"' EXIT INT TERM
 failed=0
 

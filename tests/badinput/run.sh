@@ -19,6 +19,9 @@ fi
 coord=$1
 timeout_s=${BADINPUT_TIMEOUT:-120}
 work=$(mktemp -d "${TMPDIR:-/tmp}/coord-badinput.XXXXXX")
+# Never the user's result cache, also when this script is run by hand (make
+# exports a test cache of its own).
+export COORD_CACHE_DIR="${COORD_CACHE_DIR:-$work/cache}"
 trap 'rm -rf "$work"' EXIT
 all=$work/all
 mkdir -p "$all/Good" "$all/Bad"

@@ -30,6 +30,9 @@ set -eu
 export LC_ALL=C
 coord=$(cd "$(dirname "$1")" && pwd)/$(basename "$1") gen=$2 steps=${3:-200} modules=${4:-200} seed=${5:-12}
 work=$(mktemp -d "${TMPDIR:-/tmp}/coord-edits.XXXXXX")
+# Never the user's result cache, also when this script is run by hand (make
+# exports a test cache of its own).
+export COORD_CACHE_DIR="${COORD_CACHE_DIR:-$work/cache}"
 trap '[ -n "${EDITS_KEEP:-}" ] || rm -rf "$work"' EXIT
 tree=$work/tree cache=$work/cache
 "$gen" --out "$tree" --modules "$modules" --shape layered --fanout 3 --lines 20 --seed "$seed" >/dev/null

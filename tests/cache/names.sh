@@ -30,6 +30,9 @@ set -eu
 export LC_ALL=C
 coord=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 work=$(mktemp -d "${TMPDIR:-/tmp}/coord-names.XXXXXX")
+# Never the user's result cache, also when this script is run by hand (make
+# exports a test cache of its own).
+export COORD_CACHE_DIR="${COORD_CACHE_DIR:-$work/cache}"
 trap '[ -n "${NAMES_KEEP:-}" ] || rm -rf "$work"' EXIT
 tree=$work/tree cache=$work/cache seen=$work/seen
 mkdir -p "$tree" "$seen"

@@ -21,6 +21,9 @@ set -u
 [ $# -eq 1 ] || { echo "usage: $0 path/to/coord" >&2; exit 2; }
 coord=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 work=$(mktemp -d /tmp/coord_watch.XXXXXX)
+# Never the user's result cache, also when this script is run by hand (make
+# exports a test cache of its own).
+export COORD_CACHE_DIR="${COORD_CACHE_DIR:-$work/cache}"
 pid=
 cleanup() { [ -n "$pid" ] && kill -KILL "$pid" 2>/dev/null; rm -rf "$work"; }
 trap cleanup EXIT

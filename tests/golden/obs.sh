@@ -21,6 +21,9 @@ set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 coord=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 work=$(mktemp -d /tmp/coord_obs.XXXXXX)
+# Never the user's result cache, also when this script is run by hand (make
+# exports a test cache of its own).
+export COORD_CACHE_DIR="${COORD_CACHE_DIR:-$work/cache}"
 trap 'rm -rf "$work"' EXIT INT TERM
 failed=0
 have_py=0

@@ -23,6 +23,9 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 coord=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 [ -x "$coord" ] || { echo "golden: $coord is not executable" >&2; exit 2; }
 work=$(mktemp -d /tmp/coord_golden.XXXXXX)
+# Never the user's result cache, also when this script is run by hand (make
+# exports a test cache of its own).
+export COORD_CACHE_DIR="${COORD_CACHE_DIR:-$work/cache}"
 trap 'rm -rf "$work"' EXIT INT TERM
 failed=0
 cases=0

@@ -41,6 +41,9 @@ export ASAN_OPTIONS="exitcode=86:detect_leaks=1${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
 export UBSAN_OPTIONS="exitcode=87:print_stacktrace=1${UBSAN_OPTIONS:+:$UBSAN_OPTIONS}"
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/coord-oom.XXXXXX")
+# Never the user's result cache, also when this script is run by hand (make
+# exports a test cache of its own).
+export COORD_CACHE_DIR="${COORD_CACHE_DIR:-$work/cache}"
 trap 'rm -rf "$work"' EXIT
 tree=$work/tree
 "$gen" --out "$tree" --shape layered --modules "$modules" --fanout 3 --lines 25 \

@@ -35,6 +35,9 @@ fi
 coord=$1
 timeout_s=${LONG_TIMEOUT:-60}
 work=$(mktemp -d "${TMPDIR:-/tmp}/coord-long.XXXXXX")
+# Never the user's result cache, also when this script is run by hand (make
+# exports a test cache of its own).
+export COORD_CACHE_DIR="${COORD_CACHE_DIR:-$work/cache}"
 trap 'rm -rf "$work"' EXIT
 fail=0
 

@@ -15,6 +15,9 @@ gen=$2
 base=/dev/shm
 [ -d "$base" ] && [ -w "$base" ] || base=${TMPDIR:-/tmp}
 work=$(mktemp -d "$base/coord-order.XXXXXX")
+# Never the user's result cache, also when this script is run by hand (make
+# exports a test cache of its own).
+export COORD_CACHE_DIR="${COORD_CACHE_DIR:-$work/cache}"
 trap 'rm -rf "$work"' EXIT INT TERM
 
 "$gen" --out "$work/src" --modules 300 --shape random --fanout 3 --lines 25 --seed 7 \
