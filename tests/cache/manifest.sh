@@ -29,32 +29,16 @@ n=$(find "$tree" -name '*.kite' | wc -l)
 cache=$work/cache
 
 fail() { echo "cache manifest: FAIL: $*" >&2; exit 1; }
-run() { # run OUT ARGS...: stdout+status into OUT.out, stderr without stats into OUT.err
-    o=$1
-    shift
-    set +e
-    "$coord" check --emit-types "$@" "$tree" >"$o.out" 2>"$o.all"
-    echo "status $?" >>"$o.out"
-    set -e
-    grep -v '^stats\.' "$o.all" >"$o.err" || true
-}
-stat_of() { sed -n "s/^stats\.$1: //p" "$2.all"; }
-same_as() { # same_as OUT REF WHAT
-    cmp -s "$1.out" "$2.out" && cmp -s "$1.err" "$2.err" || {
-        diff "$2.out" "$1.out" | head -10 >&2 || true
-        diff "$2.err" "$1.err" | head -10 >&2 || true
-        fail "$3: output differs from the cold run"
-    }
-}
+. "$(dirname "$0")/runs.sh"
 
 run "$work/ref" -j1 --no-cache
 grep -q '^status 1$' "$work/ref.out" || fail "the tree should have errors"
 run "$work/cold" -j2 --cache-dir "$cache" --stats
-same_as "$work/cold" "$work/ref" "cold"
+same_output "$work/cold" "$work/ref" "cold"
 [ "$(stat_of cache.unread "$work/cold")" = 0 ] || fail "a cold run left sources unread"
 ls "$cache"/v2/m-* >/dev/null 2>&1 || fail "no manifest written"
 run "$work/warm" -j2 --cache-dir "$cache" --stats
-same_as "$work/warm" "$work/ref" "warm"
+same_output "$work/warm" "$work/ref" "warm"
 [ "$(stat_of cache.unread "$work/warm")" = "$n" ] ||
     fail "warm: $(stat_of cache.unread "$work/warm") of $n sources unread"
 [ "$(stat_of typecheck.tasks "$work/warm")" = 0 ] || fail "warm: modules re-checked"
@@ -85,7 +69,7 @@ mt=$(stat -c %Y "$victim")
 cat "$work/b.kite" >"$victim"
 touch -d "@$mt" "$victim"
 run "$work/o" -j2 --cache-dir "$cache" --stats
-same_as "$work/o" "$work/ref_b" "same-size edit, mtime put back"
+same_output "$work/o" "$work/ref_b" "same-size edit, mtime put back"
 [ "$(stat_of cache.unread "$work/o")" = $((n - 1)) ] || fail "mtime put back: the edited file was not read"
 echo "cache manifest: a same-size edit with its old mtime put back is seen"
 
@@ -94,9 +78,9 @@ for round in 1 2 3 4 5 6; do
     for t in a b; do
         cat "$work/$t.kite" >"$victim"
         run "$work/o" -j2 --cache-dir "$cache" --stats
-        same_as "$work/o" "$work/ref_$t" "same-size edit $round$t"
+        same_output "$work/o" "$work/ref_$t" "same-size edit $round$t"
         run "$work/o" -j1 --cache-dir "$cache" --stats
-        same_as "$work/o" "$work/ref_$t" "the run after same-size edit $round$t"
+        same_output "$work/o" "$work/ref_$t" "the run after same-size edit $round$t"
         [ "$(stat_of cache.unread "$work/o")" = $((n - 1)) ] ||
             fail "round $round$t: a file edited just before a run was trusted by the next ($(stat_of cache.unread "$work/o") unread)"
     done
@@ -115,7 +99,7 @@ for m in "$cache"/v2/m-*; do
     printf 'X' | dd of="$m" bs=1 seek=100 conv=notrunc 2>/dev/null
 done
 run "$work/o" -j2 --cache-dir "$cache" --stats
-same_as "$work/o" "$work/ref_b" "damaged manifest"
+same_output "$work/o" "$work/ref_b" "damaged manifest"
 [ "$(stat_of cache.unread "$work/o")" = 0 ] || fail "a damaged manifest was used"
 run "$work/o" -j2 --cache-dir "$cache" --stats
 [ "$(stat_of cache.unread "$work/o")" = "$n" ] || fail "the damaged manifest was not rewritten"

@@ -28,23 +28,8 @@ tree=$work/tree
 rm -f "$tree/expected.txt"
 
 fail() { echo "cache robust: FAIL: $*" >&2; exit 1; }
-run() { # run OUT ARGS...: stdout+status into OUT.out, stderr without stats into OUT.err
-    o=$1
-    shift
-    set +e
-    "$coord" check --emit-types "$@" "$tree" >"$o.out" 2>"$o.all"
-    echo "status $?" >>"$o.out"
-    set -e
-    grep -v '^stats\.' "$o.all" >"$o.err" || true
-}
-stat_of() { sed -n "s/^stats\.$1: //p" "$2.all"; }
-same() { # same OUT WHAT
-    cmp -s "$1.out" "$work/ref.out" && cmp -s "$1.err" "$work/ref.err" || {
-        diff "$work/ref.out" "$1.out" | head -10 >&2 || true
-        diff "$work/ref.err" "$1.err" | head -10 >&2 || true
-        fail "$2: output differs from the cold run"
-    }
-}
+. "$(dirname "$0")/runs.sh"
+same() { same_output "$1" "$work/ref" "$2"; }
 run "$work/ref" -j1 --no-cache
 grep -q '^status 1$' "$work/ref.out" || fail "the tree should have errors"
 
