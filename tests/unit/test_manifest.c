@@ -13,6 +13,7 @@
 
 #include "base/mem.h"
 #include "workers/manifest.h"
+#include "tests/unit/cache_fixture.h"
 
 #include <fcntl.h>
 #include <stdio.h>
@@ -184,19 +185,6 @@ static void test_racy(void **state)
     assert_int_equal(a, manifest_shape_add(manifest_shape("/w"), 'R', "src"));
 }
 
-static unsigned char *read_all(const char *path, size_t *len)
-{
-    FILE *fp = fopen(path, "rb");
-    assert_non_null(fp);
-    fseek(fp, 0, SEEK_END);
-    long n = ftell(fp);
-    fseek(fp, 0, SEEK_SET);
-    unsigned char *p = malloc((size_t)n + 1);
-    *len = fread(p, 1, (size_t)n, fp);
-    fclose(fp);
-    return p;
-}
-
 static void put_all(const char *path, const void *p, size_t len, int64_t mtime)
 {
     FILE *fp = fopen(path, "wb");
@@ -213,7 +201,7 @@ static void test_damaged(void **state)
     int64_t t0 = 1700000000;
     write_n(f, 3, t0, t0 + 10);
     size_t len;
-    unsigned char *good = read_all(f->path, &len);
+    unsigned char *good = fix_read(f->path, &len);
     for (size_t n = 0; n < len; n++) {
         put_all(f->path, good, n, t0 + 10);
         Manifest *m = manifest_open(f->vfd, 7);
