@@ -323,7 +323,7 @@ static bool load_read_key(Arena *scratch, const Task *t, Result *r, bool to_pars
  * the file (one stat), the record's key, and the file is not read
  * (r->unread); else the source is read and hashed.  False: r is final,
  * answered as a parse (E0001 or no memory). */
-static bool load_key(Arena *scratch, const Task *t, Result *r)
+static bool load_key(Arena *scratch, const Task *t, Result *r, bool expect_miss)
 {
     struct stat st;
     ManifestRec rec;
@@ -337,7 +337,7 @@ static bool load_key(Arena *scratch, const Task *t, Result *r)
         r->unread = true;
         return true;
     }
-    return load_read_key(scratch, t, r, false);
+    return load_read_key(scratch, t, r, expect_miss);
 }
 
 /* A source a load read (for a lookup) is parsed after all: the room its
@@ -430,15 +430,21 @@ static void run_load_batch(Arena *scratch, const Task *t, Result *r)
     uint32_t n = t->load_count < LOAD_BATCH_MAX ? t->load_count : LOAD_BATCH_MAX;
     CacheKey keys[LOAD_BATCH_MAX];
     uint32_t ask[LOAD_BATCH_MAX], asked = 0;
+    bool expect_miss = false;
     for (uint32_t i = 0; i < n; i++) {
         const Task *lt = &t->loads[i];
         Result *sub = &t->load_results[i];
         memset(sub, 0, sizeof *sub);
         sub->task = TASK_LOAD;
         sub->module = lt->module;
+        /* Nothing to find (no disk cache, or an empty one and no remote):
+         * a source is read for its parse (read_source's to_parse). */
+        if (i == 0)
+            expect_miss = !lt->cache ||
+                          (!t->remote && !cache_store_has_entries(lt->cache, &sub->cache));
         uint64_t cpu = t->measure_cpu ? worker_thread_cpu_nanos() : 0;
         sub->start_nanos = worker_now_nanos();
-        if (!load_key(scratch, lt, sub)) {
+        if (!load_key(scratch, lt, sub, expect_miss)) {
             /* answered: the source could not be read */
         } else if (lt->live && sub->key.hi == lt->live_key.hi && sub->key.lo == lt->live_key.lo) {
             sub->kind = RESULT_LOADED;  /* the session tier has its result */
