@@ -513,6 +513,11 @@ static void run_load_batch(Arena *scratch, const Task *t, Result *r)
     r->kind = RESULT_LOADED;
     r->loaded = t->load_results;
     r->loaded_count = n;
+    /* (a live session's loads find its own results: not "nothing") */
+    uint32_t parsed = 0;
+    for (uint32_t i = 0; i < n; i++)
+        parsed += t->load_results[i].task == TASK_PARSE;
+    r->found_nothing = expect_miss && parsed == n;
 }
 
 /* Publishes a finished module's result; a failure is only counted. */
