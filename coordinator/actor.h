@@ -49,7 +49,7 @@
  *
  * Edges
  *   One Edge per import that resolved to a module (not for missing or
- *   duplicate imports).  waiting_parsed / waiting_checked of the importer count
+ *   duplicate imports), by id (edge_at), in blocks that never move.  waiting_parsed / waiting_checked of the importer count
  *   its edges whose parsed_done / checked_done flag is still clear.  A flag is
  *   set exactly once (asserted), when the target is parsed (or failed), when
  *   the target is done, or — checked_done only — when the cycle pass puts
@@ -70,6 +70,7 @@
 #include "workers/worker.h"
 
 #include <setjmp.h>
+#include <stdalign.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -108,6 +109,8 @@ typedef struct OwnReport {
     struct OwnReport *next;
 } OwnReport;
 
+#define MODULE_ALIGN 64u            /* a cache line */
+
 typedef struct Module {
     uint32_t id;                /* discovery order */
     const char *name;           /* the name its path implies (table key) */
@@ -117,7 +120,6 @@ typedef struct Module {
     ModState state;
     bool failed;
 
-    Arena keep, ast_arena, ir_arena;
     const char *src;
     uint32_t src_len;
     const Ast *ast;
@@ -135,8 +137,18 @@ typedef struct Module {
     uint32_t waiting_parsed, waiting_checked;
     uint64_t nanos;             /* total task time */
     /* stats.c: earliest finish of this module's parse / latest phase on an
-     * ideal machine, from measured task CPU times (the critical path). */
-    uint64_t cp_parsed, cp_end;
+     * ideal machine, from measured task CPU times (the critical path).
+     * cp_begin: when its canonicalize or typecheck in flight could begin,
+     * from its imports (actor.c computes it at dispatch, walking them
+     * anyway); cp_after: the import whose typecheck precedes its own in a
+     * sequence (not known at dispatch; NONE otherwise). */
+    uint64_t cp_parsed, cp_end, cp_begin;
+    uint32_t cp_after;
+    /* The import array (ifaces or artifacts) of its canonicalize or
+     * typecheck task in flight, from the actor's free lists (actor.c),
+     * and its size class; NULL when none. */
+    void **task_imports;
+    uint8_t task_imports_class;
 
     /* The result cache (coordinator/cache.c). */
     bool keyed;                 /* key is set: the source was hashed */
@@ -178,6 +190,13 @@ typedef struct Module {
                                     * in keep; NULL once computed again */
     bool recordable;            /* keyed, and mstat may go into the manifest */
     ManifestStat mstat;         /* keyed: the source's stat data */
+
+    /* Last, on cache lines of their own (a Module is MODULE_ALIGN-aligned):
+     * a worker writes these while a task of the module runs, and this
+     * thread reads the fields above (e.g. the state of an importer in
+     * flight) meanwhile. */
+    alignas(MODULE_ALIGN) Arena keep;
+    Arena ast_arena, ir_arena;
 } Module;
 
 typedef struct ReadyQueue {
@@ -245,10 +264,20 @@ struct CoordSession {
     struct SeenFile *seen;      /* files and directories already seen: */
     uint32_t seen_count, seen_mask; /* open addressing on (dev, inode) */
 
-    Edge *edges;
-    uint32_t edge_count, edge_cap;
+    /* Edges by id, in blocks of EDGE_BLOCK (edge_at): an edge never moves,
+     * and a growing graph never copies its edges into fresh memory (fresh
+     * pages are what costs on this thread: each is a page fault). */
+    Edge **edge_blocks;
+    uint32_t edge_count, edge_block_cap;
 
     ReadyQueue ready[LANE_COUNT];
+    /* Import arrays of tasks (actor.c): free lists by size class (class k
+     * holds 4 << k pointers), linked through their first element; in the
+     * session arena, reused as results come back. */
+    void **imports_free[32];
+    /* graph.c's table of the imports seen so far, reused by every parse */
+    uint32_t *import_seen;
+    uint32_t import_seen_cap;
     uint32_t ready_count;       /* over all lanes */
     uint32_t admitted;          /* modules [0, admitted) were queued to parse */
     uint32_t unparsed;          /* admitted modules not yet past parsing */
@@ -327,6 +356,16 @@ struct CoordSession {
         uint64_t hits, misses, stale, corrupt, written, bytes_read, bytes_written, unread;
     } cache_obs;
 };
+
+/* Edges are kept in blocks of this many (EDGE_BLOCK * sizeof(Edge) bytes:
+ * within one chunk of the session arena). */
+#define EDGE_BLOCK_SHIFT 10u
+#define EDGE_BLOCK (1u << EDGE_BLOCK_SHIFT)
+
+static inline Edge *edge_at(const CoordSession *s, uint32_t id)
+{
+    return &s->edge_blocks[id >> EDGE_BLOCK_SHIFT][id & (EDGE_BLOCK - 1)];
+}
 
 /* session.c: session arena allocation (longjmps to the arena's out-of-memory
  * target on failure) and the coordinator's own reports */

@@ -108,7 +108,7 @@ static bool seen_add(CoordSession *s, const struct stat *st)
 static Module *new_module(CoordSession *s, const char *name, const char *path, uint32_t root)
 {
     s->mods = co_grow(s, s->mods, s->mod_count, &s->mod_cap, sizeof *s->mods, 64);
-    Module *m = co_alloc(s, sizeof *m);
+    Module *m = arena_alloc(&s->arena, sizeof *m, MODULE_ALIGN);
     memset(m, 0, sizeof *m);
     m->id = s->mod_count;
     m->name = co_strdup(s, name);

@@ -19,9 +19,15 @@
 
 static void new_edge(CoordSession *s, Module *from, Module *to, uint32_t import_index)
 {
-    s->edges = co_grow(s, s->edges, s->edge_count, &s->edge_cap, sizeof *s->edges, 256);
-    uint32_t id = s->edge_count++;
-    Edge *e = &s->edges[id];
+    uint32_t id = s->edge_count;
+    if ((id & (EDGE_BLOCK - 1)) == 0) {
+        uint32_t block = id >> EDGE_BLOCK_SHIFT;
+        s->edge_blocks = co_grow(s, s->edge_blocks, block, &s->edge_block_cap,
+                                 sizeof *s->edge_blocks, 16);
+        s->edge_blocks[block] = co_alloc(s, EDGE_BLOCK * sizeof(Edge));
+    }
+    s->edge_count++;
+    Edge *e = edge_at(s, id);
     memset(e, 0, sizeof *e);
     e->from = from->id;
     e->to = to->id;
@@ -103,7 +109,11 @@ void graph_resolve_imports(CoordSession *s, Module *m)
     uint32_t cap = 16;
     while (cap < 2 * f->import_count)
         cap *= 2;
-    uint32_t *seen = co_alloc(s, cap * sizeof *seen);
+    if (cap > s->import_seen_cap) {     /* one table, reused by every parse */
+        s->import_seen = co_alloc(s, cap * sizeof *s->import_seen);
+        s->import_seen_cap = cap;
+    }
+    uint32_t *seen = s->import_seen;
     memset(seen, 0, cap * sizeof *seen);
     for (uint32_t i = 0; i < f->import_count; i++) {
         const IfaceImport *imp = &f->imports[i];

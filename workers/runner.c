@@ -17,7 +17,14 @@
  *     than either ring holds, so no send ever finds a full ring; a
  *     sequence of k tasks is one inbox message, k results and k of those
  *     PER_WORKER slots.
- *   - Waking.  A worker sends its results without ringing the coordinator's
+ *   - Waking.  runner_submit sends a task quietly (chan_send_quiet) and
+ *     runner_wait wakes the workers that got tasks since its last call
+ *     before it looks for a result (chan_wake: one fence per worker for all
+ *     the tasks of one round of dispatching, not one per task); the
+ *     coordinator always waits after it submits, so no task is left
+ *     unannounced to a sleeping worker.  A worker sends its results quietly
+ *     too (the coordinator never sleeps in chan_recv on an outbox), without
+ *     ringing the coordinator's
  *     doorbell, and rings it once its inbox is down to LOW_WATER tasks: the
  *     coordinator then collects every waiting result in one wake-up and
  *     refills the inbox while the worker runs what it has (a wake-up per
@@ -63,6 +70,8 @@ typedef struct Worker {
     Chan *inbox, *outbox;
     Doorbell *bell;                 /* the coordinator's */
     uint32_t in_flight;             /* coordinator's count */
+    bool unwoken;                   /* coordinator's: tasks sent quietly since
+                                     * its last chan_wake of the inbox */
     uint64_t last_result;           /* coordinator's: results_seen at its last result */
     bool started;
 } Worker;
@@ -153,7 +162,9 @@ void worker_run_sequence(Arena *scratch, const Task *t,
 static void send_result(void *ud, const Result *res)
 {
     Worker *w = ud;
-    bool sent = chan_send_unrung(w->outbox, res);
+    /* quiet: the coordinator never sleeps in chan_recv on an outbox, it
+     * polls them and sleeps on the doorbell (rung below) */
+    bool sent = chan_send_quiet(w->outbox, res);
     assert(sent && "outbox full: more tasks in flight than the ring holds");
     (void)sent;
 }
@@ -280,9 +291,10 @@ bool runner_submit(Runner *r, const Task *t)
         return false;
     if (r->kind == RUNNER_THREADS) {
         Worker *best = least_loaded(r);
-        if (best->in_flight + len > PER_WORKER || !chan_send(best->inbox, t))
+        if (best->in_flight + len > PER_WORKER || !chan_send_quiet(best->inbox, t))
             return false;
         best->in_flight += len;
+        best->unwoken = true;
     } else {
         worker_run_sequence(&r->scratch, t, keep_pending, r);
         r->seq_next++;
@@ -319,10 +331,25 @@ static bool threads_try_reap(Runner *r, Result *out)
     return false;
 }
 
+/* The inboxes that got tasks since the last call: their workers are woken
+ * if they sleep (one fence each for all the tasks the coordinator just
+ * sent them, instead of one per task). */
+static void threads_wake(Runner *r)
+{
+    for (uint32_t i = 0; i < r->worker_count; i++) {
+        Worker *w = &r->workers[i];
+        if (w->unwoken) {
+            w->unwoken = false;
+            chan_wake(w->inbox);
+        }
+    }
+}
+
 void runner_wait(Runner *r, Result *out)
 {
     assert(r->in_flight > 0);
     if (r->kind == RUNNER_THREADS) {
+        threads_wake(r);
         for (;;) {
             if (threads_try_reap(r, out))
                 return;
