@@ -830,7 +830,7 @@ void actor_drain(CoordSession *s)
         for (uint32_t i = 0; r.task == TASK_LOAD && i < r.loaded_count; i++) {
             const Result *sub = &r.loaded[i];
             for (uint32_t k = 0; sub->kind == RESULT_LOADED && k < sub->cand_count; k++)
-                cache_entry_release(&sub->entries[k]);
+                cache_hold_release(&sub->entries[k]);
         }
     }
 }

@@ -157,7 +157,7 @@ typedef struct Module {
     uint32_t lines;
     uint32_t cand_count;        /* LOADED: candidate results, most recent first */
     const ModuleResult *cands;
-    CacheEntry *entries;        /* their mappings (released with the session) */
+    CacheHold *entries;         /* their mappings (released with the session) */
     uint32_t verify;            /* --cache-verify: the valid candidate to compare, or NONE */
     const ModuleResult *reused; /* DONE from LOADED: the candidate it reused */
     DepList deps;               /* checked: the names typecheck looked up */
@@ -184,7 +184,7 @@ typedef struct Module {
     Arena prev_keep;            /* the arena of the result it had before a
                                  * patch run computed it again (not lent);
                                  * freed when it is computed again or reset */
-    CacheEntry *prev_entries;   /* ... and the disk-cache mappings it pointed */
+    CacheHold *prev_entries;    /* ... and the disk-cache mappings it pointed */
     uint32_t prev_entry_count;  /* into (released with prev_keep) */
     const ModuleResult *patch_res; /* its own result as a candidate (not lent),
                                     * in keep; NULL once computed again */
@@ -233,16 +233,15 @@ typedef struct Root {
     bool walked;                /* a directory PATH: all its files are known */
 } Root;
 
-/* A value's printed type is built only when coord_value_get asks for it
- * (then kept in the session's types_arena); --emit-types streams it. */
 /* A value of a checked module: its name and printed type, both filled the
- * first time coord_value_get asks (NULL until then). */
+ * first time coord_value_get asks (NULL until then), in the session's
+ * types_arena; --emit-types streams them instead. */
 typedef struct TypeLine { const char *name, *type; } TypeLine;
 typedef struct CheckedModule {
     const char *name;
     uint32_t module;            /* its module's id */
     const Artifact *artifact;
-    TypeLine *values;
+    TypeLine *values;           /* count lines, made when the first is asked; NULL before */
     uint32_t count;
 } CheckedModule;
 
@@ -415,6 +414,9 @@ const Artifact  *import_artifact(const CoordSession *s, const Module *m, uint32_
 /* How import i of m resolved, as a dependency record states it
  * (IMPORT_DEP_* of modules/result.h). */
 uint32_t import_flags(const CoordSession *s, const Module *m, uint32_t i);
+/* The same with the digests of what it gives (modules/deps.h), as a record
+ * made now would hold them. */
+ImportDep import_dep(const CoordSession *s, const Module *m, uint32_t i);
 void cache_open(CoordSession *s);               /* at the start of coord_run */
 void cache_finish(CoordSession *s);             /* at its end: the automatic trim */
 void cache_close(CoordSession *s);              /* with the session: every mapping */

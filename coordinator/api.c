@@ -450,7 +450,15 @@ bool coord_value_get(const CoordSession *s, uint32_t m, uint32_t v,
 {
     if (m >= s->checked_count || v >= s->checked[m].count)
         return false;
-    TypeLine *line = &s->checked[m].values[v];
+    CheckedModule *c = &s->checked[m];
+    if (!c->values) {           /* the first value asked of this module */
+        c->values = arena_alloc(s->types_arena, (size_t)c->count * sizeof *c->values,
+                                _Alignof(TypeLine));
+        if (!c->values)
+            return false;
+        memset(c->values, 0, (size_t)c->count * sizeof *c->values);
+    }
+    TypeLine *line = &c->values[v];
     if (!line->name)
         line->name = artifact_value_name(s->checked[m].artifact, v);
     if (!line->type)

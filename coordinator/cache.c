@@ -190,7 +190,7 @@ void cache_close(CoordSession *s)
     for (uint32_t i = 0; i < s->mod_count; i++) {
         Module *m = s->mods[i];
         for (uint32_t k = 0; m->entries && k < m->cand_count; k++)
-            cache_entry_release(&m->entries[k]);
+            cache_hold_release(&m->entries[k]);
         m->cand_count = 0;
     }
     manifest_close(s->manifest);
@@ -256,15 +256,6 @@ uint32_t import_flags(const CoordSession *s, const Module *m, uint32_t i)
     return flags;
 }
 
-static ImportDep *cache_import_deps(CoordSession *s, const Module *m)
-{
-    ImportDep *d = co_alloc(s, (m->import_count + 1) * sizeof *d);
-    for (uint32_t i = 0; i < m->import_count; i++) {
-        memset(&d[i], 0, sizeof d[i]);
-        d[i].flags = import_flags(s, m, i);
-    }
-    return d;
-}
 
 /* One remembered fingerprint (CoordSession.fp_memo).  A run's artifacts
  * stay where they are until it ends, so (artifact, kind, index) names one
@@ -292,6 +283,25 @@ void cache_memo_begin(CoordSession *s)
     }
 }
 
+/* The memo's slot of (a, kind, i), holding its fingerprint: computed by
+ * `fill` when the slot held something else.  The pseudo-kind DEP__COUNT
+ * (index 0) is a's artifact_deps_digest. */
+static uint64_t memo_fp(const CoordSession *s, const Artifact *a, uint32_t kind, uint32_t i)
+{
+    uint64_t h = ((uint64_t)(uintptr_t)a ^ (uint64_t)kind << 32 ^ i) * 0x9e3779b97f4a7c15ull;
+    FpMemoSlot *slot = &s->fp_memo[h >> 52];        /* 12 bits: FP_MEMO_SLOTS */
+    uint64_t tag = artifact_interface_hash(a);
+    if (slot->art != a || slot->iface_hash != tag || slot->kind != kind || slot->index != i) {
+        slot->art = a;
+        slot->iface_hash = tag;
+        slot->kind = kind;
+        slot->index = i;
+        slot->fp = kind == DEP__COUNT ? artifact_deps_digest(a)
+                                      : artifact_fingerprint_at(a, (DepKind)kind, i);
+    }
+    return slot->fp;
+}
+
 /* artifact_fingerprint(a, kind, name), remembered: the importers of a
  * module look up the same few names (a hub's exports thousands of times);
  * the name is found each time, its definition hashed once. */
@@ -301,18 +311,35 @@ static uint64_t dep_artifact_fp(const CoordSession *s, const Artifact *a, DepKin
     uint32_t i = artifact_dep_index(a, kind, name);
     if (!s->fp_memo || i == UINT32_MAX)
         return artifact_fingerprint_at(a, kind, i);
-    uint64_t h = ((uint64_t)(uintptr_t)a ^ (uint64_t)kind << 32 ^ i) * 0x9e3779b97f4a7c15ull;
-    FpMemoSlot *slot = &s->fp_memo[h >> 52];        /* 12 bits: FP_MEMO_SLOTS */
-    uint64_t tag = artifact_interface_hash(a);
-    if (slot->art != a || slot->iface_hash != tag || slot->kind != (uint32_t)kind ||
-        slot->index != i) {
-        slot->art = a;
-        slot->iface_hash = tag;
-        slot->kind = (uint32_t)kind;
-        slot->index = i;
-        slot->fp = artifact_fingerprint_at(a, kind, i);
-    }
-    return slot->fp;
+    return memo_fp(s, a, (uint32_t)kind, i);
+}
+
+/* artifact_deps_digest(a), remembered the same way. */
+static uint64_t art_digest(const CoordSession *s, const Artifact *a)
+{
+    return s->fp_memo ? memo_fp(s, a, DEP__COUNT, 0) : artifact_deps_digest(a);
+}
+
+/* What import i gives m's phases (flags) and the digests of it (result.h). */
+ImportDep import_dep(const CoordSession *s, const Module *m, uint32_t i)
+{
+    ImportDep d;
+    memset(&d, 0, sizeof d);
+    d.flags = import_flags(s, m, i);
+    if (d.flags & IMPORT_DEP_IFACE)
+        d.iface_digest = iface_deps_digest(s->mods[s->edges[m->import_edge[i]].to]->iface_fp);
+    const Artifact *a = import_artifact(s, m, i);
+    if (a)
+        d.art_digest = art_digest(s, a);
+    return d;
+}
+
+static ImportDep *cache_import_deps(CoordSession *s, const Module *m)
+{
+    ImportDep *d = co_alloc(s, (m->import_count + 1) * sizeof *d);
+    for (uint32_t i = 0; i < m->import_count; i++)
+        d[i] = import_dep(s, m, i);
+    return d;
 }
 
 static bool candidate_holds(const CoordSession *s, const Module *m, const ModuleResult *c)
@@ -322,8 +349,21 @@ static bool candidate_holds(const CoordSession *s, const Module *m, const Module
     for (uint32_t i = 0; i < m->import_count; i++)
         if (c->imports[i].flags != import_flags(s, m, i))
             return false;
+    /* The names of an import whose digest is the recorded one hold
+     * without a lookup (deps.h); the list is sorted by import. */
+    uint32_t at = NONE;
+    bool same_iface = false, same_art = false;
     for (uint32_t k = 0; k < c->deps.count; k++) {
         const NameDep *d = &c->deps.items[k];
+        if (d->import != at) {
+            at = d->import;
+            ImportDep now = import_dep(s, m, at);
+            const ImportDep *rec = &c->imports[at];
+            same_iface = rec->iface_digest != 0 && rec->iface_digest == now.iface_digest;
+            same_art = rec->art_digest != 0 && rec->art_digest == now.art_digest;
+        }
+        if (dep_kind_reads_iface(d->kind) ? same_iface : same_art)
+            continue;
         const char *name = c->deps.strings + d->name;
         if (dep_kind_reads_iface(d->kind)) {
             const NameIface *f = import_iface(s, m, d->import);

@@ -205,7 +205,7 @@ typedef struct LiveFile {
     CacheKey key;
     FileStamp stamp;            /* set: read from the file; unset: an overlay */
     ModuleResult res;
-    CacheEntry *entries;        /* disk-cache mappings res points into (in keep) */
+    CacheHold *entries;         /* disk-cache mappings res points into (in keep) */
     uint32_t entry_count;
     /* serial: names this result (never 0, never reused); dep_serials: per
      * import, the serial of the import's result that the dependency record
@@ -318,7 +318,7 @@ static char *normalized_copy(const char *path)
 static void file_release(LiveFile *f)
 {
     for (uint32_t k = 0; k < f->entry_count; k++)
-        cache_entry_release(&f->entries[k]);
+        cache_hold_release(&f->entries[k]);
     f->entry_count = 0;
     arena_free(&f->keep);
 }
@@ -518,7 +518,7 @@ static bool usable(const Module *m)
 static void module_release(Module *m)
 {
     for (uint32_t k = 0; m->entries && k < m->cand_count; k++)
-        cache_entry_release(&m->entries[k]);
+        cache_hold_release(&m->entries[k]);
     m->cand_count = 0;
     m->entries = NULL;
     /* its interface is in keep: what an importer absorbed after it records
@@ -543,8 +543,8 @@ static const ImportDep *import_deps_keep(const CoordSession *s, Module *m)
             d[i].flags = (import_iface(s, m, i) ? IMPORT_DEP_IFACE : 0u) |
                          (to->released_header_broken ? IMPORT_DEP_HEADER_BROKEN : 0u) |
                          (import_artifact(s, m, i) ? IMPORT_DEP_ARTIFACT : 0u);
-        else
-            d[i].flags = import_flags(s, m, i);
+        else                        /* digests only of what is still there */
+            d[i] = import_dep(s, m, i);
     }
     return d;
 }
@@ -587,7 +587,7 @@ static bool file_take(const CoordSession *s, LiveFile *f, Module *m)
         f->entry_count = m->cand_count;
     } else {
         for (uint32_t k = 0; m->entries && k < m->cand_count; k++)
-            cache_entry_release(&m->entries[k]);     /* stale candidates */
+            cache_hold_release(&m->entries[k]);     /* stale candidates */
         memset(&f->res, 0, sizeof f->res);
         f->res.iface = m->iface;
         f->res.artifact = m->artifact;
@@ -1231,7 +1231,7 @@ bool live_patch_holds(const CoordSession *s, const Module *m)
 void live_retire(Module *m)
 {
     for (uint32_t k = 0; k < m->prev_entry_count; k++)
-        cache_entry_release(&m->prev_entries[k]);
+        cache_hold_release(&m->prev_entries[k]);
     m->prev_entries = NULL;
     m->prev_entry_count = 0;
     arena_free(&m->prev_keep);

@@ -116,12 +116,11 @@ void results_collect(CoordSession *s)
         c->name = artifact_module_name(m->artifact);   /* its identity (graph.c) */
         c->artifact = m->artifact;
         c->count = artifact_value_count(m->artifact);
-        /* names and printed types are filled when asked (coord_value_get):
-         * reading every value's name here touched every artifact's strings,
-         * most of them in the cache's mapped packs */
-        TypeLine *lines = co_alloc(s, (c->count + 1) * sizeof *lines);
-        memset(lines, 0, (c->count + 1) * sizeof *lines);
-        c->values = lines;
+        /* names and printed types, and the array of them, are made when
+         * asked (coord_value_get): reading every value's name here touched
+         * every artifact's strings, most of them in the cache's mapped
+         * packs, and the arrays were fresh memory for every module */
+        c->values = NULL;
     }
     /* Discovery order is mostly name order already: one pass tells. */
     uint32_t sorted = 1;
@@ -175,11 +174,7 @@ static void checked_fill(CoordSession *s, CheckedModule *c, Module *m)
     c->name = artifact_module_name(m->artifact);
     c->artifact = m->artifact;
     c->count = artifact_value_count(m->artifact);
-    TypeLine *lines = arena_alloc(&m->keep, (c->count + 1) * sizeof *lines, _Alignof(TypeLine));
-    if (!lines)
-        co_oom(s);
-    memset(lines, 0, (c->count + 1) * sizeof *lines);  /* filled when asked */
-    c->values = lines;
+    c->values = NULL;           /* made when asked (coord_value_get) */
 }
 
 static bool recomputed(const CoordSession *s, const ReportContext *ctx)
@@ -274,9 +269,8 @@ void results_patch(CoordSession *s, Module *const *list, uint32_t n)
     }
     /* printed types asked for: printed again when asked */
     if (s->types_arena && arena_stats(s->types_arena).in_use > 0) {
-        arena_reset(s->types_arena);
+        arena_reset(s->types_arena);    /* the value arrays were there too */
         for (uint32_t j = 0; j < s->checked_count; j++)
-            for (uint32_t v = 0; v < s->checked[j].count; v++)
-                s->checked[j].values[v].type = NULL;
+            s->checked[j].values = NULL;
     }
 }

@@ -547,6 +547,36 @@ uint32_t artifact_dep_index(const struct Artifact *a, DepKind kind, const char *
     }
 }
 
+uint64_t artifact_deps_digest(const struct Artifact *a)
+{
+    HashChain h;
+    hash_chain_init(&h, 0x6469676573747321ull);
+    hash_chain_str(&h, a->strings + a->module);
+    hash_chain_u32(&h, a->exp_value_count);
+    for (uint32_t k = 0; k < a->exp_value_count; k++) {
+        uint32_t i = a->exp_values[k];
+        uint64_t fp = artifact_fingerprint_at(a, DEP_VALUE, i);
+        hash_chain_str(&h, a->strings + a->values[i].name);
+        hash_chain_add(&h, &fp, sizeof fp);
+    }
+    hash_chain_u32(&h, a->exp_type_count);
+    for (uint32_t k = 0; k < a->exp_type_count; k++) {
+        uint32_t i = a->exp_types[k];
+        uint64_t fp = artifact_fingerprint_at(a, DEP_TYPE, i);
+        hash_chain_str(&h, a->strings + a->types[i].name);
+        hash_chain_add(&h, &fp, sizeof fp);
+    }
+    hash_chain_u32(&h, a->exp_ctor_count);
+    for (uint32_t k = 0; k < a->exp_ctor_count; k++) {
+        uint32_t i = a->exp_ctors[k];
+        uint64_t fp = artifact_fingerprint_at(a, DEP_CTOR, i);
+        hash_chain_str(&h, a->strings + a->ctors[i].name);
+        hash_chain_add(&h, &fp, sizeof fp);
+    }
+    uint64_t d = hash_chain_end(&h);
+    return d ? d : 1;
+}
+
 uint64_t artifact_fingerprint_at(const struct Artifact *a, DepKind kind, uint32_t i)
 {
     HashChain h;

@@ -111,6 +111,12 @@ DepList dep_seal_ifaces(DepRecorder *r, const struct NameIface *const *ifaces, u
     return seal(r, (const void *const *)ifaces, count, true, fp_iface, keep, scratch);
 }
 
+uint64_t iface_deps_digest(uint64_t iface_fp)
+{
+    uint64_t d = hash_bytes_seed(&iface_fp, sizeof iface_fp, 0x69666469676573ull);
+    return d ? d : 1;
+}
+
 /* What canonicalize reads of an interface's name (deps.h).  An absent name
  * hashes to a fixed value per kind (IF_CTOR: and the interface's
  * poisoned_types flag, which silences an unknown qualified constructor). */

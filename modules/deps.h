@@ -126,4 +126,18 @@ uint64_t artifact_fingerprint_at(const struct Artifact *a, DepKind kind, uint32_
  * O(log names), IF_CTOR O(exposed constructors). */
 uint64_t iface_dep_fingerprint(const struct NameIface *f, DepKind kind, const char *name);
 
+/* Import digests: one hash per import that stands for every fingerprint a
+ * record could hold of it, so a record whose import shows the digest it was
+ * made against holds for all that import's names without looking one up
+ * (the early cutoff per import; the names decide only when it differs).
+ *   artifact_deps_digest: the module's name and every exported value,
+ *     type and constructor with its artifact_fingerprint_at (an absent
+ *     name's fingerprint is a function of the kind and the module's name);
+ *   iface_deps_digest: from iface_fingerprint(f), which covers every field
+ *     iface_dep_fingerprint reads (poisoned_types is whether a type of the
+ *     interface is poisoned, each of which it hashes).
+ * Never 0: a record's digest 0 means "not known" and never matches. */
+uint64_t artifact_deps_digest(const struct Artifact *a);
+uint64_t iface_deps_digest(uint64_t iface_fp);
+
 #endif

@@ -36,7 +36,7 @@
 #include <stdint.h>
 
 /* Bump when any section's layout or meaning changes. */
-#define RESULT_LAYOUT 3u
+#define RESULT_LAYOUT 4u
 
 #define RESULT_SECTIONS(X) \
     X(HEAD)                \
@@ -71,11 +71,14 @@ typedef enum {
 /* How import i was given to the phases when the result was computed: an
  * interface (to canonicalize), one whose header failed to parse (every name
  * poisoned), an artifact (to typecheck).  What was read of them is in the
- * name deps. */
+ * name deps; the digests (deps.h) of what was given stand for all of them
+ * at once (0: not known, then the names decide). */
 enum { IMPORT_DEP_IFACE = 1u, IMPORT_DEP_ARTIFACT = 2u, IMPORT_DEP_HEADER_BROKEN = 4u };
 typedef struct ImportDep {
     uint32_t flags;         /* IMPORT_DEP_* */
     uint32_t pad;           /* 0 */
+    uint64_t iface_digest;  /* iface_deps_digest of the interface given, or 0 */
+    uint64_t art_digest;    /* artifact_deps_digest of the artifact given, or 0 */
 } ImportDep;
 
 typedef struct ModuleResult {

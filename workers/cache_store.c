@@ -427,6 +427,9 @@ static bool entry_validate(const uint8_t *p, size_t len, uint64_t build_id, Cach
         h->key_lo != key.lo || (want_variant && h->variant != *want_variant) ||
         h->payload_len != len - CACHE_HEADER_SIZE || h->payload_len < (uint64_t)h->count * 8u)
         return false;
+    /* Bounds first (the lengths only), then one pass over the payload in
+     * order (the hash), then the padding, by then in the CPU's cache: read
+     * out of order, a fresh mapping's lines cost a miss each. */
     const uint64_t *lens = (const uint64_t *)(p + CACHE_HEADER_SIZE);
     uint64_t off = CACHE_HEADER_SIZE + (uint64_t)h->count * 8u;
     for (uint32_t i = 0; i < h->count; i++) {
@@ -434,9 +437,6 @@ static bool entry_validate(const uint8_t *p, size_t len, uint64_t build_id, Cach
             return false;
         out->sections[i].data = p + off;
         out->sections[i].len = lens[i];
-        for (uint64_t k = lens[i]; k < PAD8(lens[i]); k++)
-            if (p[off + k] != 0)
-                return false;
         off += PAD8(lens[i]);
     }
     if (off != len)
@@ -446,6 +446,12 @@ static bool entry_validate(const uint8_t *p, size_t len, uint64_t build_id, Cach
         c = hash_bytes_seed(out->sections[i].data, (size_t)lens[i], c);
     if (c != h->checksum)
         return false;
+    for (uint32_t i = 0; i < h->count; i++) {
+        const uint8_t *sec = out->sections[i].data;
+        for (uint64_t k = lens[i]; k < PAD8(lens[i]); k++)
+            if (sec[k] != 0)
+                return false;
+    }
     out->variant = h->variant;
     out->section_count = h->count;
     for (uint32_t i = h->count; i < CACHE_MAX_SECTIONS; i++)
@@ -500,6 +506,18 @@ void cache_entry_release(CacheEntry *e)
     if (e->map && e->heap)
         mem_free(e->map);
     memset(e, 0, sizeof *e);
+}
+
+CacheHold cache_entry_hold(const CacheEntry *e)
+{
+    return (CacheHold){ e->map, e->map_len, e->heap };
+}
+
+void cache_hold_release(CacheHold *h)
+{
+    if (h->map && h->heap)
+        mem_free(h->map);
+    *h = (CacheHold){ NULL, 0, false };
 }
 
 /* ---------------------------------------------------------------------------

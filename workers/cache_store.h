@@ -144,6 +144,16 @@ typedef struct CacheEntry {
     CacheSection sections[CACHE_MAX_SECTIONS];
 } CacheEntry;
 
+/* What a result kept in memory needs of the entry its view points into:
+ * the bytes to give back (a heap buffer is freed; a pack's bytes stay until
+ * the store closes).  A loaded module keeps one per candidate, not the
+ * whole CacheEntry (whose section table is only read while viewing it). */
+typedef struct CacheHold {
+    void *map;
+    size_t map_len;
+    bool heap;
+} CacheHold;
+
 /* Resolve the directory: dir_or_null, else $COORD_CACHE_DIR, else
  * $XDG_CACHE_HOME/coord, else $HOME/.cache/coord (empty variables count as
  * unset).  -1 with a message when none applies or it does not fit.  Pure: no
@@ -185,6 +195,10 @@ uint32_t cache_store_load(CacheStore *s, CacheKey key, CacheEntry *out, uint32_t
                           CacheCounters *c);
 /* Frees a heap entry; leaves *e zeroed.  A zeroed entry is fine. */
 void cache_entry_release(CacheEntry *e);
+/* The hold of e's bytes (e itself can then be dropped). */
+CacheHold cache_entry_hold(const CacheEntry *e);
+/* Frees a held heap buffer; leaves *h zeroed.  A zeroed hold is fine. */
+void cache_hold_release(CacheHold *h);
 /* Marks an entry used for the LRU: its slot becomes now when it is more than
  * an hour behind (an atomic store into the shared lru table). */
 void cache_store_touch(CacheStore *s, CacheKey key, uint64_t variant);

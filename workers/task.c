@@ -348,7 +348,7 @@ static void load_finish(Arena *scratch, const Task *t, Result *r, CacheEntry *fo
 {
     /* The module's kept structs are small (about 1 KB): one chunk of their
      * size, not a fresh page of the default chunk per module. */
-    size_t need = n ? n * (sizeof(ModuleResult) + sizeof(CacheEntry) + 32) : 0;
+    size_t need = n ? n * (sizeof(ModuleResult) + sizeof(CacheHold)) + 32 : 0;
     for (uint32_t i = 0; i < n; i++) {
         ResultSection secs[CACHE_MAX_SECTIONS];
         entry_sections(&found[i], secs);
@@ -356,7 +356,7 @@ static void load_finish(Arena *scratch, const Task *t, Result *r, CacheEntry *fo
     }
     bool room = n == 0 || arena_reserve_exact(t->keep, need);
     ModuleResult *cands = n && room ? ARENA_ARRAY(t->keep, ModuleResult, n) : NULL;
-    CacheEntry *kept = n && room ? ARENA_ARRAY(t->keep, CacheEntry, n) : NULL;
+    CacheHold *kept = n && room ? ARENA_ARRAY(t->keep, CacheHold, n) : NULL;
     uint32_t valid = 0;
     for (uint32_t i = 0; i < n; i++) {
         ResultSection secs[CACHE_MAX_SECTIONS];
@@ -368,7 +368,7 @@ static void load_finish(Arena *scratch, const Task *t, Result *r, CacheEntry *fo
                                   found[i].section_count, &r->cache);
             else if (found[i].mtime + 3600 < (int64_t)time(NULL))
                 cache_store_touch(t->cache, r->key, found[i].variant);
-            kept[valid++] = found[i];
+            kept[valid++] = cache_entry_hold(&found[i]);
         } else {
             if (remote) {       /* a valid entry whose result does not load */
                 rc->hits--;

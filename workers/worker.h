@@ -170,7 +170,7 @@ typedef struct Result {
     CacheKey key;
     uint32_t cand_count;                /* loaded: valid candidates, most recent first */
     const ModuleResult *cands;          /* in keep */
-    CacheEntry *entries;                /* in keep: their mappings, released by the owner */
+    CacheHold *entries;                 /* in keep: their mappings, released by the owner */
     CacheCounters cache;                /* load/typecheck: what the store counted */
     bool unread;                        /* load: keyed by the manifest; src is NULL */
     bool recordable;                    /* keyed: mstat may go into the manifest */

@@ -47,7 +47,8 @@ static ModuleResult result_of(HModule *m, ImportDep *imps)
     r.lines = 7;
     r.iface_fp = iface_fingerprint(m->po.iface);
     for (uint32_t i = 0; i < m->po.iface->import_count; i++)
-        imps[i] = (ImportDep){ IMPORT_DEP_IFACE | (i % 3 == 1 ? IMPORT_DEP_ARTIFACT : 0u), 0 };
+        imps[i] = (ImportDep){ IMPORT_DEP_IFACE | (i % 3 == 1 ? IMPORT_DEP_ARTIFACT : 0u), 0,
+                               0x1111u * (i + 1), i % 3 == 1 ? 0x2222u * (i + 1) : 0 };
     r.imports = imps;
     r.deps = m->ko.deps;
     return r;
@@ -86,7 +87,11 @@ static void round_trip(const char *path)
         assert_int_equal(v.deps.count, m->ko.deps.count);
         assert_int_equal(v.iface->poisoned_types, m->po.iface->poisoned_types);
         for (uint32_t k = 0; k < v.iface->import_count; k++)
+        {
             assert_int_equal(v.imports[k].flags, imps[k].flags);
+            assert_true(v.imports[k].iface_digest == imps[k].iface_digest);
+            assert_true(v.imports[k].art_digest == imps[k].art_digest);
+        }
         /* print from the copy only */
         m->po.iface = v.iface;
         m->po.reports = v.reports[0];
@@ -309,6 +314,73 @@ static void test_iface_deps(void **state)
                 cfp(broken, V, "f", NULL) == f);
 }
 
+/* A's import digests (deps.h) and, for a set of names M could look up
+ * (present and absent, every kind), A's fingerprints of them. */
+typedef struct Digests {
+    uint64_t art, iface;
+    uint64_t fps[12];
+} Digests;
+
+static Digests digests_of(const char *lib)
+{
+    static const struct { DepKind kind; const char *name; } names[] = {
+        { DEP_VALUE, "f" }, { DEP_VALUE, "g" }, { DEP_VALUE, "zz" }, { DEP_TYPE, "T" },
+        { DEP_TYPE, "U" }, { DEP_TYPE, "Nope" }, { DEP_CTOR, "X" }, { DEP_CTOR, "U1" },
+        { DEP_CTOR, "Gone" }, { DEP_IF_VALUE, "f" }, { DEP_IF_TYPE_ALL, "T" }, { DEP_IF_CTOR, "Gone" },
+    };
+    Harness h;
+    harness_init(&h);
+    harness_add_source(&h, "A.kite", lib, (uint32_t)strlen(lib));
+    harness_run(&h);
+    HModule *a = &h.mods[harness_find(&h, "A")];
+    assert_int_equal(a->ks, PHASE_OK);
+    Digests d;
+    memset(&d, 0, sizeof d);
+    d.art = artifact_deps_digest(a->ko.artifact);
+    d.iface = iface_deps_digest(iface_fingerprint(a->po.iface));
+    assert_true(d.art != 0 && d.iface != 0);
+    for (uint32_t i = 0; i < 12; i++)
+        d.fps[i] = dep_kind_reads_iface(names[i].kind)
+                       ? iface_dep_fingerprint(a->po.iface, names[i].kind, names[i].name)
+                       : artifact_fingerprint(a->ko.artifact, names[i].kind, names[i].name);
+    harness_free(&h);
+    return d;
+}
+
+/* An import's digest stands for every name's fingerprint: equal digests
+ * come with equal fingerprints; a change of any exported item changes it. */
+static void test_import_digests(void **state)
+{
+    Digests base = digests_of(LIB);
+    /* bodies and private items change: both digests and all names stay */
+    Digests body = digests_of("module A exposing (f, g, T(..), U)\n"
+                              "type T = X | Y(Int)\ntype U = U1\n"
+                              "fn f(x) = x * 3 - 2\nfn g(x) = x\nfn priv() = true\n");
+    assert_true(body.art == base.art && body.iface == base.iface);
+    assert_memory_equal(body.fps, base.fps, sizeof base.fps);
+    /* f's scheme: the artifact digest, not the interface's */
+    Digests f2 = digests_of("module A exposing (f, g, T(..), U)\n"
+                            "type T = X | Y(Int)\ntype U = U1\n"
+                            "fn f(x) = x > 1\nfn g(x) = x\n");
+    assert_true(f2.art != base.art && f2.iface == base.iface && f2.fps[0] != base.fps[0]);
+    /* a new exported name (one nobody looked up yet): both digests */
+    Digests more = digests_of("module A exposing (f, g, T(..), U, zz)\n"
+                              "type T = X | Y(Int)\ntype U = U1\n"
+                              "fn f(x) = x + 1\nfn g(x) = x\nfn zz() = 0\n");
+    assert_true(more.art != base.art && more.iface != base.iface && more.fps[2] != base.fps[2]);
+    /* U's constructors become visible: both digests */
+    Digests ctors = digests_of("module A exposing (f, g, T(..), U(..))\n"
+                               "type T = X | Y(Int)\ntype U = U1\n"
+                               "fn f(x) = x + 1\nfn g(x) = x\n");
+    assert_true(ctors.art != base.art && ctors.iface != base.iface && ctors.fps[7] != base.fps[7]);
+    /* a broken exposed type: both (the absent constructor's lookup changes) */
+    Digests broken = digests_of("module A exposing (f, g, T(..), U, B(..))\n"
+                                "type T = X | Y(Int)\ntype U = U1\ntype B = (\n"
+                                "fn f(x) = x + 1\nfn g(x) = x\n");
+    assert_true(broken.art != base.art && broken.iface != base.iface &&
+                broken.fps[11] != base.fps[11]);
+}
+
 static void test_iface_fingerprint(void **state)
 {
     Harness h;
@@ -388,6 +460,7 @@ int main(void)
         cmocka_unit_test(test_round_trip),
         cmocka_unit_test(test_deps_fingerprints),
         cmocka_unit_test(test_iface_deps),
+        cmocka_unit_test(test_import_digests),
         cmocka_unit_test(test_iface_fingerprint),
         cmocka_unit_test(test_view_rejects),
     };
