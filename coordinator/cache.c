@@ -327,7 +327,7 @@ ImportDep import_dep(const CoordSession *s, const Module *m, uint32_t i)
     memset(&d, 0, sizeof d);
     d.flags = import_flags(s, m, i);
     if (d.flags & IMPORT_DEP_IFACE)
-        d.iface_digest = iface_deps_digest(s->mods[s->edges[m->import_edge[i]].to]->iface_fp);
+        d.iface_digest = iface_deps_digest(s->mods[edge_at(s, m->import_edge[i])->to]->iface_fp);
     const Artifact *a = import_artifact(s, m, i);
     if (a)
         d.art_digest = art_digest(s, a);
