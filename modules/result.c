@@ -264,7 +264,7 @@ size_t result_view_bytes(const ResultSection *s, uint32_t n)
         uint32_t cnt = h->report_count[p];
         if (cnt > UINT32_MAX / sizeof(Report))
             return 0;
-        bytes += (size_t)(cnt ? cnt : 1) * sizeof(Report) + 16;
+        bytes += cnt ? (size_t)cnt * sizeof(Report) + 16 : 0;
     }
     return bytes;
 }
@@ -344,8 +344,8 @@ bool result_view(const ResultSection *s, uint32_t n, uint32_t src_len,
     uint32_t at = 0;
     for (int p = 0; p < 3; p++) {
         uint32_t cnt = h->report_count[p];
-        Report *items = ARENA_ARRAY(arena, Report, cnt ? cnt : 1);
-        if (!items)
+        Report *items = NULL;   /* most results have no reports: no memory */
+        if (cnt && !(items = ARENA_ARRAY(arena, Report, cnt)))
             return false;
         for (uint32_t i = 0; i < cnt; i++, at++) {
             const ResultReport *o = &rr[at];

@@ -788,6 +788,15 @@ uint64_t cache_store_estimate(CacheStore *s)
     return n;
 }
 
+bool cache_store_has_entries(CacheStore *s, CacheCounters *c)
+{
+    packs_ready(s, c);
+    for (uint32_t i = 0; i < s->pack_count; i++)
+        if (!s->packs[i].gone)
+            return true;
+    return false;
+}
+
 /* ---------------------------------------------------------------------------
  * Loading. */
 

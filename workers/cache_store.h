@@ -193,6 +193,9 @@ int         cache_store_vfd(const CacheStore *s);
  * released.  Safe to call from several threads at once. */
 uint32_t cache_store_load(CacheStore *s, CacheKey key, CacheEntry *out, uint32_t max,
                           CacheCounters *c);
+/* Whether the store holds any pack (mapping them first, as a lookup does,
+ * counting a corrupt one in c): in an empty store every lookup misses. */
+bool cache_store_has_entries(CacheStore *s, CacheCounters *c);
 /* Frees a heap entry; leaves *e zeroed.  A zeroed entry is fine. */
 void cache_entry_release(CacheEntry *e);
 /* The hold of e's bytes (e itself can then be dropped). */

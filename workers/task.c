@@ -89,8 +89,25 @@ static uint32_t count_lines(const char *src, uint32_t len)
 
 /* Reads the whole file into `keep` (NUL-terminated).  Returns 0, an errno
  * value, READ_NOT_REGULAR, or -1 when out of memory. */
+/* Room kept after a source read for a lookup: a loaded result's structs
+ * (load_finish: about 650 bytes) fit in the source's chunk. */
+#define LOAD_VIEW_ROOM 1024u
+
+/* The keep chunk a module's parse outputs go to, for a source of `size`
+ * bytes: about twice the source for Kite, measured on generated trees (6.6
+ * KiB kept of 2.1 KiB sources), capped so a huge file does not reserve
+ * three times its size.  Too little costs a second chunk, mostly empty. */
+static size_t parse_room(size_t size)
+{
+    return (size < (1u << 19) ? 2 * size : (1u << 20)) + 1024;
+}
+
+/* to_parse: the source will be parsed, so its chunk also has room for
+ * what the parse keeps; else (a load: a lookup decides) only for a loaded
+ * result's structs: a module whose result is found never faults in room
+ * it does not use (parse_after_load makes it when it is not found). */
 static int read_source(const char *path, Arena *keep, const char **src, uint32_t *len,
-                       struct stat *out_st)
+                       struct stat *out_st, bool to_parse)
 {
     /* O_NONBLOCK: opening a FIFO must not wait for a writer (it is then
      * rejected below as not a regular file).  Reads of a regular file
@@ -128,12 +145,9 @@ static int read_source(const char *path, Arena *keep, const char **src, uint32_t
     }
     size_t size = (size_t)st.st_size;
     /* One chunk for the source and what stays of the module with it (name
-     * interface, artifact, dependency record, reports: about twice the
-     * source for Kite, measured on generated trees: 6.6 KiB kept of 2.1 KiB
-     * sources; capped so a huge file does not reserve three times its
-     * size).  Too little costs a second chunk, mostly empty. */
-    size_t rest = size < (1u << 19) ? 2 * size : (1u << 20);
-    if (!arena_reserve(keep, size + 1 + rest + 1024)) {
+     * interface, artifact, dependency record, reports), or a loaded result */
+    if (!(to_parse ? arena_reserve(keep, size + 1 + parse_room(size))
+                   : arena_reserve_exact(keep, size + 1 + LOAD_VIEW_ROOM))) {
         close(fd);
         return -1;
     }
@@ -184,18 +198,18 @@ static int64_t realtime_ns(void)
 
 int worker_read_source(const char *path, Arena *keep, const char **src, uint32_t *len)
 {
-    return read_source(path, keep, src, len, NULL);
+    return read_source(path, keep, src, len, NULL, true);
 }
 
 /* Reads the task's source into r->src (false: r is final, E0001 or OOM),
  * with its stat data for the manifest. */
-static bool read_step(Arena *scratch, const Task *t, Result *r)
+static bool read_step(Arena *scratch, const Task *t, Result *r, bool to_parse)
 {
     const char *src = NULL;
     uint32_t len = 0;
     struct stat st;
     int64_t read_ns = realtime_ns();
-    int err = read_source(t->path, t->keep, &src, &len, &st);
+    int err = read_source(t->path, t->keep, &src, &len, &st, to_parse);
     if (err == 0) {
         r->mstat = manifest_stat_of(&st);
         r->recordable = !manifest_racy(&r->mstat, read_ns);
@@ -277,7 +291,7 @@ static void run_parse(Arena *scratch, const Task *t, Result *r)
         r->src = t->src;
         r->src_len = t->src_len;
         r->lines = count_lines(t->src, t->src_len);
-    } else if (!read_step(scratch, t, r)) {
+    } else if (!read_step(scratch, t, r, true)) {
         return;
     }
     if (t->name) {  /* the key the session tier keeps its result under */
@@ -290,10 +304,10 @@ static void run_parse(Arena *scratch, const Task *t, Result *r)
 
 /* Reads the source and hashes it into r->key.  False: r is final, answered
  * as a parse (E0001 or no memory). */
-static bool load_read_key(Arena *scratch, const Task *t, Result *r)
+static bool load_read_key(Arena *scratch, const Task *t, Result *r, bool to_parse)
 {
     r->unread = false;
-    if (!read_step(scratch, t, r)) {
+    if (!read_step(scratch, t, r, to_parse)) {
         r->task = TASK_PARSE;
         return false;
     }
@@ -309,7 +323,7 @@ static bool load_read_key(Arena *scratch, const Task *t, Result *r)
  * the file (one stat), the record's key, and the file is not read
  * (r->unread); else the source is read and hashed.  False: r is final,
  * answered as a parse (E0001 or no memory). */
-static bool load_key(Arena *scratch, const Task *t, Result *r)
+static bool load_key(Arena *scratch, const Task *t, Result *r, bool expect_miss)
 {
     struct stat st;
     ManifestRec rec;
@@ -323,7 +337,17 @@ static bool load_key(Arena *scratch, const Task *t, Result *r)
         r->unread = true;
         return true;
     }
-    return load_read_key(scratch, t, r);
+    return load_read_key(scratch, t, r, expect_miss);
+}
+
+/* A source a load read (for a lookup) is parsed after all: the room its
+ * parse keeps, one chunk (false: out of memory, r is final). */
+static bool parse_room_after_load(const Task *t, Result *r)
+{
+    if (arena_reserve(t->keep, parse_room(r->src_len)))
+        return true;
+    fail(r, FAIL_OOM);
+    return false;
 }
 
 /* An entry's sections as a result's (at most CACHE_MAX_SECTIONS). */
@@ -381,7 +405,7 @@ static void load_finish(Arena *scratch, const Task *t, Result *r, CacheEntry *fo
         }
     }
     if (valid == 0) {
-        if (r->unread && !load_read_key(scratch, t, r))
+        if (r->unread ? !load_read_key(scratch, t, r, true) : !parse_room_after_load(t, r))
             return;
         r->task = TASK_PARSE;       /* a parse task that looked first */
         parse_step(scratch, t, r);
@@ -406,22 +430,29 @@ static void run_load_batch(Arena *scratch, const Task *t, Result *r)
     uint32_t n = t->load_count < LOAD_BATCH_MAX ? t->load_count : LOAD_BATCH_MAX;
     CacheKey keys[LOAD_BATCH_MAX];
     uint32_t ask[LOAD_BATCH_MAX], asked = 0;
+    bool expect_miss = false;
     for (uint32_t i = 0; i < n; i++) {
         const Task *lt = &t->loads[i];
         Result *sub = &t->load_results[i];
         memset(sub, 0, sizeof *sub);
         sub->task = TASK_LOAD;
         sub->module = lt->module;
+        /* Nothing to find (no disk cache, or an empty one and no remote):
+         * a source is read for its parse (read_source's to_parse). */
+        if (i == 0)
+            expect_miss = !lt->cache ||
+                          (!t->remote && !cache_store_has_entries(lt->cache, &sub->cache));
         uint64_t cpu = t->measure_cpu ? worker_thread_cpu_nanos() : 0;
         sub->start_nanos = worker_now_nanos();
-        if (!load_key(scratch, lt, sub)) {
+        if (!load_key(scratch, lt, sub, expect_miss)) {
             /* answered: the source could not be read */
         } else if (lt->live && sub->key.hi == lt->live_key.hi && sub->key.lo == lt->live_key.lo) {
             sub->kind = RESULT_LOADED;  /* the session tier has its result */
             sub->same_bytes = true;
         } else if (!lt->cache) {        /* (no manifest either: the source was read) */
             sub->task = TASK_PARSE;
-            parse_step(scratch, lt, sub);
+            if (parse_room_after_load(lt, sub))
+                parse_step(scratch, lt, sub);
         } else {
             CacheEntry *found = ARENA_ARRAY(scratch, CacheEntry, LOAD_CANDIDATES);
             uint32_t got = found ? cache_store_load(lt->cache, sub->key, found, LOAD_CANDIDATES,
@@ -504,7 +535,7 @@ static void run_canon(Arena *scratch, const Task *t, Result *r)
         const char *src = t->src;
         uint32_t src_len = t->src_len;
         if (!src) {                 /* its load did not read it (the manifest) */
-            int err = read_source(t->path, t->keep, &src, &src_len, NULL);
+            int err = read_source(t->path, t->keep, &src, &src_len, NULL, true);
             if (err != 0) {
                 fail(r, err == -1 ? FAIL_OOM : err == READ_NO_FD ? FAIL_NOFILE : FAIL_INTERNAL);
                 return;
