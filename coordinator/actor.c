@@ -267,7 +267,7 @@ static void validate(CoordSession *s, Module *m)
 static uint32_t load_batch_size(const CoordSession *s)
 {
     uint32_t waiting = 1 + s->ready[LANE_PARSE].count;
-    uint32_t slots = runner_capacity(s->runner) - runner_in_flight(s->runner);
+    uint32_t slots = runner_free_slots(s->runner);
     uint32_t k = (waiting + slots - 1) / (slots ? slots : 1);
     return k < 1 ? 1 : k > LOAD_BATCH_MAX ? LOAD_BATCH_MAX : k;
 }
@@ -346,30 +346,22 @@ static void dispatch_load_one(CoordSession *s, Module *m, Task *t, int mode)
 
 static void interface_known(CoordSession *s, Module *m, ModState st);
 
-/* Takes a free follow-up task slot for module m (one exists: a sequence's
- * tasks count against the runner's capacity, which is the slot count). */
-static Task *seq_slot_take(CoordSession *s, uint32_t module)
+/* Takes a free follow-up task slot for module m (one exists: there are
+ * runner_sequence_max slots, the most follow-up tasks in flight at once). */
+static Task *seq_slot_take(CoordSession *s, Module *m)
 {
-    for (uint32_t k = 0; k < s->seq_slots; k++) {
-        if (s->seq_module[k] == NONE) {
-            s->seq_module[k] = module;
-            s->seq_busy++;
-            return &s->seq_tasks[k];
-        }
-    }
-    assert(0 && "no free sequence slot below the runner's capacity");
-    return NULL;
+    assert(s->seq_busy < s->seq_slots && "no free sequence slot");
+    uint32_t k = s->seq_free[s->seq_slots - 1 - s->seq_busy++];
+    m->seq_slot = k;
+    return &s->seq_tasks[k];
 }
 
-static void seq_slot_release(CoordSession *s, uint32_t module)
+static void seq_slot_release(CoordSession *s, Module *m)
 {
-    for (uint32_t k = 0; s->seq_busy > 0 && k < s->seq_slots; k++) {
-        if (s->seq_module[k] == module) {
-            s->seq_module[k] = NONE;
-            s->seq_busy--;
-            return;
-        }
-    }
+    if (m->seq_slot == NONE)
+        return;
+    s->seq_free[s->seq_slots - s->seq_busy--] = m->seq_slot;
+    m->seq_slot = NONE;
 }
 
 /* An import array for m's task (room for n + 1 pointers): a free one of
@@ -461,7 +453,7 @@ static void extend_sequence(CoordSession *s, Module *m, Task *t)
     uint32_t slot;
     Module *next;
     for (uint32_t len = 1; len < room && (next = sole_waiter(s, m, &slot)) != NULL; len++) {
-        Task *nt = seq_slot_take(s, next->id);
+        Task *nt = seq_slot_take(s, next);
         const Artifact **arts = check_task(s, next, nt);
         t->then = nt;
         t->fill = &arts[slot];
@@ -676,8 +668,7 @@ static void on_result(CoordSession *s, const Result *r)
     case TASK_CHECK:
         assert(m->state == MS_CHECKING);
         imports_release(s, m);
-        if (s->seq_busy > 0)
-            seq_slot_release(s, m->id);
+        seq_slot_release(s, m);
         m->phase_reports[TASK_CHECK] = r->reports;
         if (r->kind == RESULT_CHECKED) {
             m->artifact = r->artifact;
@@ -731,11 +722,14 @@ void actor_run(CoordSession *s)
 {
     uint64_t loop_begin = worker_now_nanos();
     uint64_t idle_before = s->obs.wait_ns + s->obs.inline_ns;
-    s->seq_slots = runner_capacity(s->runner);
-    s->seq_tasks = co_alloc(s, s->seq_slots * sizeof *s->seq_tasks);
-    s->seq_module = co_alloc(s, s->seq_slots * sizeof *s->seq_module);
-    for (uint32_t k = 0; k < s->seq_slots; k++)
-        s->seq_module[k] = NONE;
+    uint32_t slots = runner_sequence_max(s->runner);
+    if (s->seq_slots != slots) {    /* (a patch run reuses the last run's) */
+        s->seq_slots = slots;
+        s->seq_tasks = co_alloc(s, slots * sizeof *s->seq_tasks);
+        s->seq_free = co_alloc(s, slots * sizeof *s->seq_free);
+    }
+    for (uint32_t k = 0; k < slots; k++)     /* a stack of free slots */
+        s->seq_free[k] = slots - 1 - k;
     s->seq_busy = 0;
     s->window = WINDOW_PER_TASK * runner_capacity(s->runner);
     actor_reserve_ready(s);     /* rings that hold every module known now */
@@ -743,7 +737,7 @@ void actor_run(CoordSession *s)
     admit_discovered(s);
     for (;;) {
         Module *m;
-        while (s->ready_count > 0 && runner_in_flight(s->runner) < runner_capacity(s->runner) &&
+        while (s->ready_count > 0 && runner_free_slots(s->runner) > 0 &&
                (m = ready_pop(s)) != NULL)
             dispatch(s, m);
         if (runner_in_flight(s->runner) == 0) {

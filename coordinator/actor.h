@@ -112,29 +112,27 @@ typedef struct OwnReport {
 #define MODULE_ALIGN 64u            /* a cache line */
 
 typedef struct Module {
+    /* What the loop reads or writes at every dispatch and result first, on
+     * the struct's first two cache lines (this thread's working set is one
+     * Module per task: a line missed is a line fetched from memory). */
     uint32_t id;                /* discovery order */
-    const char *name;           /* the name its path implies (table key) */
-    const char *path;           /* as given / discovered */
-    uint32_t root;              /* index into the session's roots; NONE for -I */
-    uint32_t dup_of;            /* E0405: the module this file duplicates, or NONE */
     ModState state;
     bool failed;
-
-    const char *src;
-    uint32_t src_len;
-    const Ast *ast;
-    const NameIface *iface;
-    const NameIface *self_iface; /* what its own canonicalize sees: iface, or after
-                                  * E0403 a copy named by the path (graph.c) */
-    const CanonModule *ir;
-    const Artifact *artifact;
-    ReportSpan phase_reports[COORD_PHASE_COUNT]; /* by TaskKind */
-    OwnReport *own;
-
-    uint32_t import_count;      /* = iface->import_count once parsed */
-    uint32_t *import_edge;      /* per import: edge id, or NONE (missing/duplicate) */
+    bool ran_phase;             /* a phase task ran for it this run */
+    bool in_patch;              /* in this patch run's affected set (live.c) */
+    uint8_t task_imports_class; /* (task_imports' size class) */
     uint32_t first_in;          /* edges into this module */
     uint32_t waiting_parsed, waiting_checked;
+    uint32_t import_count;      /* = iface->import_count once parsed */
+    uint32_t *import_edge;      /* per import: edge id, or NONE (missing/duplicate) */
+    uint32_t cp_after;          /* (see cp_begin) */
+    uint32_t seq_slot;          /* its typecheck's sequence slot, or NONE */
+    uint32_t dup_of;            /* E0405: the module this file duplicates, or NONE */
+    uint32_t lines;
+    /* The import array (ifaces or artifacts) of its canonicalize or
+     * typecheck task in flight, from the actor's free lists (actor.c),
+     * and its size class; NULL when none. */
+    void **task_imports;
     uint64_t nanos;             /* total task time */
     /* stats.c: earliest finish of this module's parse / latest phase on an
      * ideal machine, from measured task CPU times (the critical path).
@@ -143,18 +141,25 @@ typedef struct Module {
      * anyway); cp_after: the import whose typecheck precedes its own in a
      * sequence (not known at dispatch; NONE otherwise). */
     uint64_t cp_parsed, cp_end, cp_begin;
-    uint32_t cp_after;
-    /* The import array (ifaces or artifacts) of its canonicalize or
-     * typecheck task in flight, from the actor's free lists (actor.c),
-     * and its size class; NULL when none. */
-    void **task_imports;
-    uint8_t task_imports_class;
+    const Ast *ast;
+    const NameIface *iface;
+    const CanonModule *ir;
+    const Artifact *artifact;
+
+    const char *name;           /* the name its path implies (table key) */
+    const char *path;           /* as given / discovered */
+    uint32_t root;              /* index into the session's roots; NONE for -I */
+    const char *src;
+    uint32_t src_len;
+    const NameIface *self_iface; /* what its own canonicalize sees: iface, or after
+                                  * E0403 a copy named by the path (graph.c) */
+    ReportSpan phase_reports[COORD_PHASE_COUNT]; /* by TaskKind */
+    OwnReport *own;
 
     /* The result cache (coordinator/cache.c). */
     bool keyed;                 /* key is set: the source was hashed */
     CacheKey key;
     uint64_t iface_fp;          /* iface_fingerprint(iface), once parsed or loaded */
-    uint32_t lines;
     uint32_t cand_count;        /* LOADED: candidate results, most recent first */
     const ModuleResult *cands;
     CacheHold *entries;         /* their mappings (released with the session) */
@@ -174,12 +179,10 @@ typedef struct Module {
     bool released_header_broken; /* then: whether its interface's header was broken */
     uint64_t serial;            /* its result's serial (live.c), 0: none yet */
     uint64_t *dep_serials;      /* live_absorb's scratch */
-    bool ran_phase;             /* a phase task ran for it this run */
     const char *overlay;        /* coord_set_source text for its path, or NULL */
     uint32_t overlay_len;
     CacheKey overlay_key;
-    /* A patch run of the session tier (live.c, live_patch): */
-    bool in_patch;              /* in this patch run's affected set */
+    /* A patch run of the session tier (live.c, live_patch): in_patch, and */
     uint32_t patch_slot;        /* its candidate (live.c), while one is parsed */
     Arena prev_keep;            /* the arena of the result it had before a
                                  * patch run computed it again (not lent);
@@ -257,9 +260,10 @@ struct CoordSession {
 
     Module **mods;
     uint32_t mod_count, mod_cap;
-    InternTable names;          /* module names (the session arena) ... */
-    uint32_t *module_of_name;   /* ... name id -> module id (first file) */
-    uint32_t module_of_name_cap;
+    /* Module names -> the first module of that name (discover.c): open
+     * addressing on the name's hash, linear probing, at most half full. */
+    struct NameSlot *name_slots;
+    uint32_t name_mask, name_count;
     struct SeenFile *seen;      /* files and directories already seen: */
     uint32_t seen_count, seen_mask; /* open addressing on (dev, inode) */
 
@@ -274,8 +278,9 @@ struct CoordSession {
      * holds 4 << k pointers), linked through their first element; in the
      * session arena, reused as results come back. */
     void **imports_free[32];
-    /* graph.c's table of the imports seen so far, reused by every parse */
-    uint32_t *import_seen;
+    /* graph.c's table of the imports seen so far and their names' hashes,
+     * reused by every parse */
+    uint32_t *import_seen, *import_hash;
     uint32_t import_seen_cap;
     uint32_t ready_count;       /* over all lanes */
     uint32_t admitted;          /* modules [0, admitted) were queued to parse */
@@ -285,10 +290,10 @@ struct CoordSession {
     bool cycles_done;
     Runner *runner;             /* set by tests to use a scripted runner */
     /* Typecheck sequences (actor.c): the follow-up tasks of sequences in
-     * flight, one slot per task the runner can hold; seq_module[k] is the
-     * module whose task slot k holds (NONE: free). */
+     * flight, runner_sequence_max slots; seq_free[0, seq_slots - seq_busy)
+     * are the free ones (a stack), a module holding one has it in seq_slot. */
     Task *seq_tasks;
-    uint32_t *seq_module;
+    uint32_t *seq_free;
     uint32_t seq_slots, seq_busy;
     /* Tests: the cost the stats count for a task instead of its measured CPU
      * time, so the critical path can be checked exactly; NULL otherwise. */
@@ -385,6 +390,12 @@ const char *co_display_name(const Module *m);
 int      discover_root(CoordSession *s, const char *path);
 int      discover_search_dir(CoordSession *s, const char *dir);
 uint32_t discover_lookup(CoordSession *s, const char *name);   /* known or found, else NONE */
+/* The same with the name's hash (discover_name_hash), which a caller with
+ * many names computes first, prefetching each one's slot (discover_prefetch)
+ * so that their cache misses overlap. */
+uint32_t discover_name_hash(const char *name);
+void     discover_prefetch(const CoordSession *s, uint32_t hash);
+uint32_t discover_lookup_hashed(CoordSession *s, const char *name, uint32_t hash);
 Module  *discover_module(CoordSession *s, const char *name, const char *path, uint32_t root);
 
 /* graph.c: the import edges of a module that was just parsed (its state is

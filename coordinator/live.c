@@ -1136,7 +1136,7 @@ static void patch_parse(CoordSession *s, Live *L)
 {
     uint32_t next = 0, got = 0;
     while (got < L->cand_count) {
-        while (next < L->cand_count && runner_in_flight(s->runner) < runner_capacity(s->runner))
+        while (next < L->cand_count && runner_free_slots(s->runner) > 0)
             cand_submit(s, &L->cands[next++]);
         Result r;
         runner_wait(s->runner, &r);
