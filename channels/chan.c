@@ -23,10 +23,14 @@
  *    the epoch after clearing it, so the sleeper that raised the flag
  *    cannot go on sleeping on an unchanged epoch.  No wake-up is lost,
  *    no timer is used, and a send to a receiver that is not sleeping costs
- *    one fence and one load beyond the ring operation.  For a doorbell the
- *    work is the epoch itself: ring bumps it with a seq_cst read-modify-
- *    write (a full barrier) before it reads `waiting`; the owner remembers
- *    in `seen` the epoch its last wait returned on.
+ *    one fence and one load beyond the ring operation.  A quiet send
+ *    (chan_send_quiet) is the ring operation alone and the waker's half
+ *    (fence, load of `waiting`, wake) runs in the sender's later
+ *    chan_wake: the fence still lies between publishing and looking, so
+ *    the argument above holds, for any number of quiet sends before it.
+ *    For a doorbell the work is the epoch itself: ring bumps it with a
+ *    seq_cst read-modify-write (a full barrier) before it reads `waiting`;
+ *    the owner remembers in `seen` the epoch its last wait returned on.
  *  - closed only goes 0 -> 1.  A send that races with a close by the
  *    receiving side may still be accepted and never be received; a send
  *    before the close (in the sender's order) is always received.
@@ -207,22 +211,25 @@ void chan_destroy(Chan *c)
         mem_free(c->raw);
 }
 
-bool chan_send_unrung(Chan *c, const void *msg)
+bool chan_send_quiet(Chan *c, const void *msg)
 {
     if (atomic_load_explicit(&c->closed, memory_order_acquire))
         return false;
     /* ck_ring's size-generic single-producer enqueue: the public spsc
      * wrappers fix the element size at compile time, ours is per channel. */
-    if (!_ck_ring_enqueue_sp(&c->ring, c->slots, msg, c->msg_size, NULL))
-        return false;
+    return _ck_ring_enqueue_sp(&c->ring, c->slots, msg, c->msg_size, NULL);
+}
+
+void chan_wake(Chan *c)
+{
     wake_if_waiting(&c->epoch, &c->waiting);
-    return true;
 }
 
 bool chan_send(Chan *c, const void *msg)
 {
-    if (!chan_send_unrung(c, msg))
+    if (!chan_send_quiet(c, msg))
         return false;
+    chan_wake(c);
     if (c->bell)
         doorbell_ring(c->bell);
     return true;

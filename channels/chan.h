@@ -33,11 +33,16 @@ void      doorbell_wait(Doorbell *d);
 Chan *chan_create(uint32_t capacity, uint32_t msg_size, Doorbell *bell);
 void  chan_destroy(Chan *c);                  /* after both sides are done */
 bool  chan_send(Chan *c, const void *msg);    /* false when full or closed; never blocks */
-/* Like chan_send, but leaves the channel's doorbell alone: the sender rings
- * it itself (doorbell_ring) when the receiver should look, so that several
- * messages cost the receiver one wake-up.  A receiver sleeping in chan_recv
- * on this channel is still woken. */
-bool  chan_send_unrung(Chan *c, const void *msg);
+/* Only the ring operation: wakes nobody and leaves the channel's doorbell
+ * alone.  A receiver sleeping in chan_recv on this channel is not woken
+ * until the sender calls chan_wake, which it must do before it waits for
+ * anything that depends on the message; several quiet sends then cost one
+ * fence and one check instead of one each.  A receiver that never sleeps in
+ * chan_recv (it polls with chan_try_recv and sleeps on a doorbell the
+ * sender rings) needs no chan_wake at all. */
+bool  chan_send_quiet(Chan *c, const void *msg);
+/* Wakes the receiver if it sleeps in chan_recv (after chan_send_quiet). */
+void  chan_wake(Chan *c);
 /* Messages waiting; exact when called by the receiving thread (the sender
  * can only add to it meanwhile). */
 uint32_t chan_count(const Chan *c);

@@ -66,8 +66,19 @@
  *     then read and parsed as by a parse task, and its canonicalize (the
  *     lane before parse) finds its AST still in the CPU's cache, not behind
  *     63 other modules parsed in the same task.
+ *   - Memory of this thread in the loop: a fresh page costs a page fault
+ *     (on the virtual machines measured, 10 us for 4 KiB, more for a huge
+ *     page), so the loop reuses what it can: the import array of a
+ *     canonicalize or typecheck task (ifaces / artifacts) is taken from a
+ *     free list by size class at dispatch and goes back when its result is
+ *     applied (the worker is done with it then; a sequence's follower has
+ *     its own); the ready lanes are sized for every known module before the
+ *     loop; edges live in fixed blocks (never copied, see actor.h).
  *   - Observability (stats.c, trace.c, progress.c) only reads results and
- *     the clock: it never influences what is dispatched or reported.
+ *     the clock: it never influences what is dispatched or reported.  The
+ *     dispatch of a canonicalize or typecheck computes the task's earliest
+ *     begin on the critical path (cp_begin, cp_after) while it walks the
+ *     imports for the task's array, so stats.c does not walk them again.
  */
 #include "coordinator/actor.h"
 
@@ -149,8 +160,8 @@ static void admit_discovered(CoordSession *s)
 /* m is parsed (or done after a failed parse): complete the edges into it. */
 static void release_parsed(CoordSession *s, Module *m)
 {
-    for (uint32_t id = m->first_in; id != NONE; id = s->edges[id].next_in) {
-        Edge *e = &s->edges[id];
+    for (uint32_t id = m->first_in; id != NONE; id = edge_at(s, id)->next_in) {
+        Edge *e = edge_at(s, id);
         if (e->parsed_done)
             continue;
         e->parsed_done = true;
@@ -174,9 +185,9 @@ static void release_edge_checked(CoordSession *s, Edge *e)
 
 static void release_checked(CoordSession *s, Module *m)
 {
-    for (uint32_t id = m->first_in; id != NONE; id = s->edges[id].next_in)
-        if (!s->edges[id].checked_done)
-            release_edge_checked(s, &s->edges[id]);
+    for (uint32_t id = m->first_in; id != NONE; id = edge_at(s, id)->next_in)
+        if (!edge_at(s, id)->checked_done)
+            release_edge_checked(s, edge_at(s, id));
 }
 
 /* ---- transitions ---------------------------------------------------------- */
@@ -263,7 +274,7 @@ static uint32_t load_batch_size(const CoordSession *s)
     if (s->loads_find_nothing)
         return 1;
     uint32_t waiting = 1 + s->ready[LANE_PARSE].count;
-    uint32_t slots = runner_capacity(s->runner) - runner_in_flight(s->runner);
+    uint32_t slots = runner_free_slots(s->runner);
     uint32_t k = (waiting + slots - 1) / (slots ? slots : 1);
     return k < 1 ? 1 : k > LOAD_BATCH_MAX ? LOAD_BATCH_MAX : k;
 }
@@ -342,33 +353,58 @@ static void dispatch_load_one(CoordSession *s, Module *m, Task *t, int mode)
 
 static void interface_known(CoordSession *s, Module *m, ModState st);
 
-/* Takes a free follow-up task slot for module m (one exists: a sequence's
- * tasks count against the runner's capacity, which is the slot count). */
-static Task *seq_slot_take(CoordSession *s, uint32_t module)
+/* Takes a free follow-up task slot for module m (one exists: there are
+ * runner_sequence_max slots, the most follow-up tasks in flight at once). */
+static Task *seq_slot_take(CoordSession *s, Module *m)
 {
-    for (uint32_t k = 0; k < s->seq_slots; k++) {
-        if (s->seq_module[k] == NONE) {
-            s->seq_module[k] = module;
-            s->seq_busy++;
-            return &s->seq_tasks[k];
-        }
-    }
-    assert(0 && "no free sequence slot below the runner's capacity");
-    return NULL;
+    assert(s->seq_busy < s->seq_slots && "no free sequence slot");
+    uint32_t k = s->seq_free[s->seq_slots - 1 - s->seq_busy++];
+    m->seq_slot = k;
+    return &s->seq_tasks[k];
 }
 
-static void seq_slot_release(CoordSession *s, uint32_t module)
+static void seq_slot_release(CoordSession *s, Module *m)
 {
-    for (uint32_t k = 0; s->seq_busy > 0 && k < s->seq_slots; k++) {
-        if (s->seq_module[k] == module) {
-            s->seq_module[k] = NONE;
-            s->seq_busy--;
-            return;
-        }
-    }
+    if (m->seq_slot == NONE)
+        return;
+    s->seq_free[s->seq_slots - s->seq_busy--] = m->seq_slot;
+    m->seq_slot = NONE;
 }
 
-/* Fills t with m's typecheck; returns its artifacts array. */
+/* An import array for m's task (room for n + 1 pointers): a free one of
+ * its size class, else a new one in the session arena.  It is m's until
+ * imports_release at the task's result. */
+static void **imports_take(CoordSession *s, Module *m, uint32_t n)
+{
+    uint8_t k = 0;
+    while ((4ull << k) < (uint64_t)n + 1)
+        k++;
+    void **p = s->imports_free[k];
+    if (p)
+        s->imports_free[k] = *p;
+    else
+        p = co_alloc(s, (4ull << k) * sizeof *p);
+    m->task_imports = p;
+    m->task_imports_class = k;
+    return p;
+}
+
+/* m's task is over: its import array goes back to the free list. */
+static void imports_release(CoordSession *s, Module *m)
+{
+    void **p = m->task_imports;
+    if (!p)
+        return;
+    *p = s->imports_free[m->task_imports_class];
+    s->imports_free[m->task_imports_class] = p;
+    m->task_imports = NULL;
+}
+
+/* Fills t with m's typecheck; returns its artifacts array.  While walking
+ * the imports it finds where the task could begin on an ideal machine
+ * (stats.c: the critical path), from every import not in a cycle with m;
+ * an import still to be checked (the one that precedes m in a sequence)
+ * counts when the result comes (cp_after). */
 static const Artifact **check_task(CoordSession *s, Module *m, Task *t)
 {
     memset(t, 0, sizeof *t);
@@ -380,9 +416,22 @@ static const Artifact **check_task(CoordSession *s, Module *m, Task *t)
     t->measure_cpu = s->obs.measure_cpu;
     t->ir = m->ir;
     t->import_count = m->import_count;
-    const Artifact **arts = co_alloc(s, (m->import_count + 1) * sizeof *arts);
-    for (uint32_t i = 0; i < m->import_count; i++)
+    const Artifact **arts = (const Artifact **)imports_take(s, m, m->import_count);
+    uint64_t begin = m->cp_end;
+    m->cp_after = NONE;
+    for (uint32_t i = 0; i < m->import_count; i++) {
         arts[i] = import_artifact(s, m, i);
+        uint32_t id = m->import_edge[i];
+        const Edge *e = id == NONE ? NULL : edge_at(s, id);
+        if (!e || e->in_cycle)
+            continue;
+        const Module *to = s->mods[e->to];
+        if (!e->checked_done)
+            m->cp_after = to->id;
+        else if (to->cp_end > begin)
+            begin = to->cp_end;
+    }
+    m->cp_begin = begin;
     t->artifacts = arts;
     m->state = MS_CHECKING;
     return arts;
@@ -393,8 +442,8 @@ static const Artifact **check_task(CoordSession *s, Module *m, Task *t)
  * place in its artifacts. */
 static Module *sole_waiter(CoordSession *s, const Module *m, uint32_t *slot)
 {
-    for (uint32_t id = m->first_in; id != NONE; id = s->edges[id].next_in) {
-        const Edge *e = &s->edges[id];
+    for (uint32_t id = m->first_in; id != NONE; id = edge_at(s, id)->next_in) {
+        const Edge *e = edge_at(s, id);
         Module *from = s->mods[e->from];
         if (!e->checked_done && from->state == MS_CANONICALIZED && from->waiting_checked == 1) {
             *slot = e->import_index;
@@ -411,7 +460,7 @@ static void extend_sequence(CoordSession *s, Module *m, Task *t)
     uint32_t slot;
     Module *next;
     for (uint32_t len = 1; len < room && (next = sole_waiter(s, m, &slot)) != NULL; len++) {
-        Task *nt = seq_slot_take(s, next->id);
+        Task *nt = seq_slot_take(s, next);
         const Artifact **arts = check_task(s, next, nt);
         t->then = nt;
         t->fill = &arts[slot];
@@ -468,9 +517,16 @@ static void dispatch(CoordSession *s, Module *m)
         t.path = m->path;           /* read first when src is NULL (not read by its load) */
         t.self = m->self_iface ? m->self_iface : m->iface;
         t.import_count = m->import_count;
-        const NameIface **ifaces = co_alloc(s, (m->import_count + 1) * sizeof *ifaces);
-        for (uint32_t i = 0; i < m->import_count; i++)
+        const NameIface **ifaces = (const NameIface **)imports_take(s, m, m->import_count);
+        uint64_t begin = m->cp_end;     /* (the critical path, as in check_task) */
+        for (uint32_t i = 0; i < m->import_count; i++) {
             ifaces[i] = import_iface(s, m, i);
+            uint32_t id = m->import_edge[i];
+            const Module *to = id == NONE ? NULL : s->mods[edge_at(s, id)->to];
+            if (to && to->cp_parsed > begin)
+                begin = to->cp_parsed;
+        }
+        m->cp_begin = begin;
         t.ifaces = ifaces;
         m->state = MS_CANONICALIZING;
         break;
@@ -586,6 +642,7 @@ static void on_result(CoordSession *s, const Result *r)
         break;
     case TASK_CANON:
         assert(m->state == MS_CANONICALIZING);
+        imports_release(s, m);
         m->phase_reports[TASK_CANON] = r->reports;
         if (r->src && !m->src) {    /* read now: its load did not */
             m->src = r->src;
@@ -617,8 +674,8 @@ static void on_result(CoordSession *s, const Result *r)
         break;
     case TASK_CHECK:
         assert(m->state == MS_CHECKING);
-        if (s->seq_busy > 0)
-            seq_slot_release(s, m->id);
+        imports_release(s, m);
+        seq_slot_release(s, m);
         m->phase_reports[TASK_CHECK] = r->reports;
         if (r->kind == RESULT_CHECKED) {
             m->artifact = r->artifact;
@@ -665,7 +722,7 @@ static bool cycles_once(CoordSession *s)
     uint32_t count = 0;
     uint32_t *edges = cycles_report(s, &count);
     for (uint32_t i = 0; i < count; i++)
-        release_edge_checked(s, &s->edges[edges[i]]);
+        release_edge_checked(s, edge_at(s, edges[i]));
     return true;
 }
 
@@ -673,19 +730,23 @@ void actor_run(CoordSession *s)
 {
     uint64_t loop_begin = worker_now_nanos();
     uint64_t idle_before = s->obs.wait_ns + s->obs.inline_ns;
-    s->seq_slots = runner_capacity(s->runner);
-    s->seq_tasks = co_alloc(s, s->seq_slots * sizeof *s->seq_tasks);
-    s->seq_module = co_alloc(s, s->seq_slots * sizeof *s->seq_module);
-    for (uint32_t k = 0; k < s->seq_slots; k++)
-        s->seq_module[k] = NONE;
+    uint32_t slots = runner_sequence_max(s->runner);
+    if (s->seq_slots != slots) {    /* (a patch run reuses the last run's) */
+        s->seq_slots = slots;
+        s->seq_tasks = co_alloc(s, slots * sizeof *s->seq_tasks);
+        s->seq_free = co_alloc(s, slots * sizeof *s->seq_free);
+    }
+    for (uint32_t k = 0; k < slots; k++)     /* a stack of free slots */
+        s->seq_free[k] = slots - 1 - k;
     s->seq_busy = 0;
     s->window = WINDOW_PER_TASK * runner_capacity(s->runner);
+    actor_reserve_ready(s);     /* rings that hold every module known now */
     cache_memo_begin(s);
     s->loads_find_nothing = false;
     admit_discovered(s);
     for (;;) {
         Module *m;
-        while (s->ready_count > 0 && runner_in_flight(s->runner) < runner_capacity(s->runner) &&
+        while (s->ready_count > 0 && runner_free_slots(s->runner) > 0 &&
                (m = ready_pop(s)) != NULL)
             dispatch(s, m);
         if (runner_in_flight(s->runner) == 0) {
@@ -747,9 +808,9 @@ void actor_run_patch(CoordSession *s, Module *const *list, uint32_t n, uint32_t 
         Module *m = list[k];
         for (uint32_t i = 0; i < m->import_count; i++) {
             uint32_t id = m->import_edge[i];
-            if (id == NONE || s->edges[id].in_cycle || !s->mods[s->edges[id].to]->in_patch)
+            if (id == NONE || edge_at(s, id)->in_cycle || !s->mods[edge_at(s, id)->to]->in_patch)
                 continue;
-            s->edges[id].checked_done = false;
+            edge_at(s, id)->checked_done = false;
             m->waiting_checked++;
         }
     }

@@ -49,7 +49,7 @@
  *
  * Edges
  *   One Edge per import that resolved to a module (not for missing or
- *   duplicate imports).  waiting_parsed / waiting_checked of the importer count
+ *   duplicate imports), by id (edge_at), in blocks that never move.  waiting_parsed / waiting_checked of the importer count
  *   its edges whose parsed_done / checked_done flag is still clear.  A flag is
  *   set exactly once (asserted), when the target is parsed (or failed), when
  *   the target is done, or — checked_done only — when the cycle pass puts
@@ -70,6 +70,7 @@
 #include "workers/worker.h"
 
 #include <setjmp.h>
+#include <stdalign.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -108,41 +109,57 @@ typedef struct OwnReport {
     struct OwnReport *next;
 } OwnReport;
 
+#define MODULE_ALIGN 64u            /* a cache line */
+
 typedef struct Module {
+    /* What the loop reads or writes at every dispatch and result first, on
+     * the struct's first two cache lines (this thread's working set is one
+     * Module per task: a line missed is a line fetched from memory). */
     uint32_t id;                /* discovery order */
+    ModState state;
+    bool failed;
+    bool ran_phase;             /* a phase task ran for it this run */
+    bool in_patch;              /* in this patch run's affected set (live.c) */
+    uint8_t task_imports_class; /* (task_imports' size class) */
+    uint32_t first_in;          /* edges into this module */
+    uint32_t waiting_parsed, waiting_checked;
+    uint32_t import_count;      /* = iface->import_count once parsed */
+    uint32_t *import_edge;      /* per import: edge id, or NONE (missing/duplicate) */
+    uint32_t cp_after;          /* (see cp_begin) */
+    uint32_t seq_slot;          /* its typecheck's sequence slot, or NONE */
+    uint32_t dup_of;            /* E0405: the module this file duplicates, or NONE */
+    uint32_t lines;
+    /* The import array (ifaces or artifacts) of its canonicalize or
+     * typecheck task in flight, from the actor's free lists (actor.c),
+     * and its size class; NULL when none. */
+    void **task_imports;
+    uint64_t nanos;             /* total task time */
+    /* stats.c: earliest finish of this module's parse / latest phase on an
+     * ideal machine, from measured task CPU times (the critical path).
+     * cp_begin: when its canonicalize or typecheck in flight could begin,
+     * from its imports (actor.c computes it at dispatch, walking them
+     * anyway); cp_after: the import whose typecheck precedes its own in a
+     * sequence (not known at dispatch; NONE otherwise). */
+    uint64_t cp_parsed, cp_end, cp_begin;
+    const Ast *ast;
+    const NameIface *iface;
+    const CanonModule *ir;
+    const Artifact *artifact;
+
     const char *name;           /* the name its path implies (table key) */
     const char *path;           /* as given / discovered */
     uint32_t root;              /* index into the session's roots; NONE for -I */
-    uint32_t dup_of;            /* E0405: the module this file duplicates, or NONE */
-    ModState state;
-    bool failed;
-
-    Arena keep, ast_arena, ir_arena;
     const char *src;
     uint32_t src_len;
-    const Ast *ast;
-    const NameIface *iface;
     const NameIface *self_iface; /* what its own canonicalize sees: iface, or after
                                   * E0403 a copy named by the path (graph.c) */
-    const CanonModule *ir;
-    const Artifact *artifact;
     ReportSpan phase_reports[COORD_PHASE_COUNT]; /* by TaskKind */
     OwnReport *own;
-
-    uint32_t import_count;      /* = iface->import_count once parsed */
-    uint32_t *import_edge;      /* per import: edge id, or NONE (missing/duplicate) */
-    uint32_t first_in;          /* edges into this module */
-    uint32_t waiting_parsed, waiting_checked;
-    uint64_t nanos;             /* total task time */
-    /* stats.c: earliest finish of this module's parse / latest phase on an
-     * ideal machine, from measured task CPU times (the critical path). */
-    uint64_t cp_parsed, cp_end;
 
     /* The result cache (coordinator/cache.c). */
     bool keyed;                 /* key is set: the source was hashed */
     CacheKey key;
     uint64_t iface_fp;          /* iface_fingerprint(iface), once parsed or loaded */
-    uint32_t lines;
     uint32_t cand_count;        /* LOADED: candidate results, most recent first */
     const ModuleResult *cands;
     CacheHold *entries;         /* their mappings (released with the session) */
@@ -162,12 +179,10 @@ typedef struct Module {
     bool released_header_broken; /* then: whether its interface's header was broken */
     uint64_t serial;            /* its result's serial (live.c), 0: none yet */
     uint64_t *dep_serials;      /* live_absorb's scratch */
-    bool ran_phase;             /* a phase task ran for it this run */
     const char *overlay;        /* coord_set_source text for its path, or NULL */
     uint32_t overlay_len;
     CacheKey overlay_key;
-    /* A patch run of the session tier (live.c, live_patch): */
-    bool in_patch;              /* in this patch run's affected set */
+    /* A patch run of the session tier (live.c, live_patch): in_patch, and */
     uint32_t patch_slot;        /* its candidate (live.c), while one is parsed */
     Arena prev_keep;            /* the arena of the result it had before a
                                  * patch run computed it again (not lent);
@@ -178,6 +193,13 @@ typedef struct Module {
                                     * in keep; NULL once computed again */
     bool recordable;            /* keyed, and mstat may go into the manifest */
     ManifestStat mstat;         /* keyed: the source's stat data */
+
+    /* Last, on cache lines of their own (a Module is MODULE_ALIGN-aligned):
+     * a worker writes these while a task of the module runs, and this
+     * thread reads the fields above (e.g. the state of an importer in
+     * flight) meanwhile. */
+    alignas(MODULE_ALIGN) Arena keep;
+    Arena ast_arena, ir_arena;
 } Module;
 
 typedef struct ReadyQueue {
@@ -238,16 +260,28 @@ struct CoordSession {
 
     Module **mods;
     uint32_t mod_count, mod_cap;
-    InternTable names;          /* module names (the session arena) ... */
-    uint32_t *module_of_name;   /* ... name id -> module id (first file) */
-    uint32_t module_of_name_cap;
+    /* Module names -> the first module of that name (discover.c): open
+     * addressing on the name's hash, linear probing, at most half full. */
+    struct NameSlot *name_slots;
+    uint32_t name_mask, name_count;
     struct SeenFile *seen;      /* files and directories already seen: */
     uint32_t seen_count, seen_mask; /* open addressing on (dev, inode) */
 
-    Edge *edges;
-    uint32_t edge_count, edge_cap;
+    /* Edges by id, in blocks of EDGE_BLOCK (edge_at): an edge never moves,
+     * and a growing graph never copies its edges into fresh memory (fresh
+     * pages are what costs on this thread: each is a page fault). */
+    Edge **edge_blocks;
+    uint32_t edge_count, edge_block_cap;
 
     ReadyQueue ready[LANE_COUNT];
+    /* Import arrays of tasks (actor.c): free lists by size class (class k
+     * holds 4 << k pointers), linked through their first element; in the
+     * session arena, reused as results come back. */
+    void **imports_free[32];
+    /* graph.c's table of the imports seen so far and their names' hashes,
+     * reused by every parse */
+    uint32_t *import_seen, *import_hash;
+    uint32_t import_seen_cap;
     uint32_t ready_count;       /* over all lanes */
     uint32_t admitted;          /* modules [0, admitted) were queued to parse */
     uint32_t unparsed;          /* admitted modules not yet past parsing */
@@ -257,10 +291,10 @@ struct CoordSession {
     bool loads_find_nothing;    /* a load task found nothing to look in (actor.c) */
     Runner *runner;             /* set by tests to use a scripted runner */
     /* Typecheck sequences (actor.c): the follow-up tasks of sequences in
-     * flight, one slot per task the runner can hold; seq_module[k] is the
-     * module whose task slot k holds (NONE: free). */
+     * flight, runner_sequence_max slots; seq_free[0, seq_slots - seq_busy)
+     * are the free ones (a stack), a module holding one has it in seq_slot. */
     Task *seq_tasks;
-    uint32_t *seq_module;
+    uint32_t *seq_free;
     uint32_t seq_slots, seq_busy;
     /* Tests: the cost the stats count for a task instead of its measured CPU
      * time, so the critical path can be checked exactly; NULL otherwise. */
@@ -328,6 +362,16 @@ struct CoordSession {
     } cache_obs;
 };
 
+/* Edges are kept in blocks of this many (EDGE_BLOCK * sizeof(Edge) bytes:
+ * within one chunk of the session arena). */
+#define EDGE_BLOCK_SHIFT 10u
+#define EDGE_BLOCK (1u << EDGE_BLOCK_SHIFT)
+
+static inline Edge *edge_at(const CoordSession *s, uint32_t id)
+{
+    return &s->edge_blocks[id >> EDGE_BLOCK_SHIFT][id & (EDGE_BLOCK - 1)];
+}
+
 /* session.c: session arena allocation (longjmps to the arena's out-of-memory
  * target on failure) and the coordinator's own reports */
 void *co_alloc(CoordSession *s, size_t size);
@@ -347,6 +391,12 @@ const char *co_display_name(const Module *m);
 int      discover_root(CoordSession *s, const char *path);
 int      discover_search_dir(CoordSession *s, const char *dir);
 uint32_t discover_lookup(CoordSession *s, const char *name);   /* known or found, else NONE */
+/* The same with the name's hash (discover_name_hash), which a caller with
+ * many names computes first, prefetching each one's slot (discover_prefetch)
+ * so that their cache misses overlap. */
+uint32_t discover_name_hash(const char *name);
+void     discover_prefetch(const CoordSession *s, uint32_t hash);
+uint32_t discover_lookup_hashed(CoordSession *s, const char *name, uint32_t hash);
 Module  *discover_module(CoordSession *s, const char *name, const char *path, uint32_t root);
 
 /* graph.c: the import edges of a module that was just parsed (its state is

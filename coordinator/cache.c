@@ -35,14 +35,14 @@
 const NameIface *import_iface(const CoordSession *s, const Module *m, uint32_t i)
 {
     uint32_t e = m->import_edge[i];
-    return e == NONE ? NULL : s->mods[s->edges[e].to]->iface;
+    return e == NONE ? NULL : s->mods[edge_at(s, e)->to]->iface;
 }
 
 const Artifact *import_artifact(const CoordSession *s, const Module *m, uint32_t i)
 {
     uint32_t e = m->import_edge[i];
-    const Module *to = e == NONE ? NULL : s->mods[s->edges[e].to];
-    return (!to || s->edges[e].in_cycle || to->failed) ? NULL : to->artifact;
+    const Module *to = e == NONE ? NULL : s->mods[edge_at(s, e)->to];
+    return (!to || edge_at(s, e)->in_cycle || to->failed) ? NULL : to->artifact;
 }
 
 /* The remote tier: only behind a local cache (what it fetches is stored
@@ -275,7 +275,9 @@ typedef struct FpMemoSlot {
 void cache_memo_begin(CoordSession *s)
 {
     s->fp_memo = NULL;
-    if (s->cache || s->live) {
+    /* (not in a session's first run, where nothing can be reused: its 128
+     * KiB would be fresh memory, a huge page cleared on this thread) */
+    if (s->cache || (s->live && !live_idle(s))) {
         s->fp_memo = co_alloc(s, FP_MEMO_SLOTS * sizeof *s->fp_memo);
         memset(s->fp_memo, 0, FP_MEMO_SLOTS * sizeof *s->fp_memo);
     }
@@ -325,7 +327,7 @@ ImportDep import_dep(const CoordSession *s, const Module *m, uint32_t i)
     memset(&d, 0, sizeof d);
     d.flags = import_flags(s, m, i);
     if (d.flags & IMPORT_DEP_IFACE)
-        d.iface_digest = iface_deps_digest(s->mods[s->edges[m->import_edge[i]].to]->iface_fp);
+        d.iface_digest = iface_deps_digest(s->mods[edge_at(s, m->import_edge[i])->to]->iface_fp);
     const Artifact *a = import_artifact(s, m, i);
     if (a)
         d.art_digest = art_digest(s, a);

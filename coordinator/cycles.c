@@ -41,7 +41,7 @@ static uint32_t edge_to(CoordSession *s, uint32_t from, uint32_t to)
     Module *m = s->mods[from];
     for (uint32_t i = 0; i < m->import_count; i++) {
         uint32_t e = m->import_edge[i];
-        if (e != NONE && s->edges[e].to == to)
+        if (e != NONE && edge_at(s, e)->to == to)
             return e;
     }
     return NONE;
@@ -72,7 +72,7 @@ static void report_cycle(CoordSession *s, Scc *scc, const uint32_t *members, uin
 
     uint32_t second = len > 1 ? path[1] : smallest;
     Module *sm = s->mods[smallest];
-    const IfaceImport *imp = &sm->iface->imports[s->edges[edge_to(s, smallest, second)].import_index];
+    const IfaceImport *imp = &sm->iface->imports[edge_at(s, edge_to(s, smallest, second))->import_index];
     co_add_report(s, sm, RC_E0402, imp->name_start, imp->name_end, "%s", msg);
 }
 
@@ -88,10 +88,10 @@ static void on_component(Scc *scc, void *ud, const uint32_t *members, uint32_t c
         Module *m = s->mods[members[i]];
         for (uint32_t k = 0; k < m->import_count; k++) {
             uint32_t e = m->import_edge[k];
-            if (e == NONE || scc->comp[s->edges[e].to] != c)
+            if (e == NONE || scc->comp[edge_at(s, e)->to] != c)
                 continue;
-            s->edges[e].in_cycle = true;
-            if (s->edges[e].checked_done)
+            edge_at(s, e)->in_cycle = true;
+            if (edge_at(s, e)->checked_done)
                 continue;
             w->release = co_grow(s, w->release, w->release_count, &w->release_cap,
                                  sizeof *w->release, 16);
@@ -115,7 +115,7 @@ uint32_t *cycles_report(CoordSession *s, uint32_t *release_count)
         start[v] = k;
         for (uint32_t i = 0; i < m->import_count; i++)
             if (m->import_edge[i] != NONE)
-                adj[k++] = s->edges[m->import_edge[i]].to;
+                adj[k++] = edge_at(s, m->import_edge[i])->to;
         len[v] = k - start[v];
         qsort_r(adj + start[v], len[v], sizeof *adj, cmp_by_name, s);
     }

@@ -45,24 +45,59 @@
 
 /* ---- name table ---------------------------------------------------------- */
 
-static uint32_t name_find(CoordSession *s, const char *name)
+/* A slot: the low 32 bits of the name's hash, its module's id + 1 (0:
+ * empty) and its name (the module's).  A lookup reads the slot and the name
+ * it compares: the loop resolves every import here, and each cache miss on
+ * the way counts. */
+typedef struct NameSlot { uint32_t hash, module; const char *name; } NameSlot;
+
+uint32_t discover_name_hash(const char *name)
 {
-    if (!s->module_of_name)
-        return NONE;
-    uint32_t id = intern_lookup(&s->names, name, strlen(name));
-    return id == INTERN_NONE ? NONE : s->module_of_name[id];
+    return (uint32_t)hash_bytes(name, strlen(name));
 }
 
-static void name_insert(CoordSession *s, Module *m)
+void discover_prefetch(const CoordSession *s, uint32_t hash)
 {
-    if (!s->module_of_name)
-        intern_init(&s->names, &s->arena, 1024);
-    uint32_t id = intern(&s->names, m->name, strlen(m->name));
-    if (id == INTERN_NONE)
-        co_oom(s);
-    s->module_of_name = co_grow(s, s->module_of_name, id, &s->module_of_name_cap,
-                                sizeof *s->module_of_name, 1024);
-    s->module_of_name[id] = m->id;
+    if (s->name_slots)
+        __builtin_prefetch(&s->name_slots[hash & s->name_mask]);
+}
+
+static uint32_t name_find(const CoordSession *s, const char *name, uint32_t h)
+{
+    if (!s->name_slots)
+        return NONE;
+    for (uint32_t i = h & s->name_mask;; i = (i + 1) & s->name_mask) {
+        const NameSlot *e = &s->name_slots[i];
+        if (e->module == 0)
+            return NONE;
+        if (e->hash == h && strcmp(e->name, name) == 0)
+            return e->module - 1;
+    }
+}
+
+static void name_place(NameSlot *slots, uint32_t mask, const NameSlot *e)
+{
+    uint32_t i = e->hash & mask;
+    while (slots[i].module != 0)
+        i = (i + 1) & mask;
+    slots[i] = *e;
+}
+
+/* m's name is not in the table yet. */
+static void name_insert(CoordSession *s, Module *m, uint32_t h)
+{
+    if (!s->name_slots || 2 * (s->name_count + 1) > s->name_mask + 1) {
+        uint32_t size = s->name_slots ? 2 * (s->name_mask + 1) : 1024;
+        NameSlot *slots = co_alloc(s, size * sizeof *slots);
+        memset(slots, 0, size * sizeof *slots);
+        for (uint32_t i = 0; s->name_slots && i <= s->name_mask; i++)
+            if (s->name_slots[i].module != 0)
+                name_place(slots, size - 1, &s->name_slots[i]);
+        s->name_slots = slots;      /* the old array stays in the arena */
+        s->name_mask = size - 1;
+    }
+    name_place(s->name_slots, s->name_mask, &(NameSlot){ h, m->id + 1, m->name });
+    s->name_count++;
 }
 
 /* ---- files already seen (dev, inode) ------------------------------------- */
@@ -108,7 +143,7 @@ static bool seen_add(CoordSession *s, const struct stat *st)
 static Module *new_module(CoordSession *s, const char *name, const char *path, uint32_t root)
 {
     s->mods = co_grow(s, s->mods, s->mod_count, &s->mod_cap, sizeof *s->mods, 64);
-    Module *m = co_alloc(s, sizeof *m);
+    Module *m = arena_alloc(&s->arena, sizeof *m, MODULE_ALIGN);
     memset(m, 0, sizeof *m);
     m->id = s->mod_count;
     m->name = co_strdup(s, name);
@@ -117,6 +152,7 @@ static Module *new_module(CoordSession *s, const char *name, const char *path, u
     m->dup_of = NONE;
     m->verify = NONE;
     m->first_in = NONE;
+    m->seq_slot = NONE;
     m->state = MS_DISCOVERED;   /* its first state; the actor admits it */
     arena_init(&m->keep, KEEP_CHUNK, 0);
     arena_init(&m->ast_arena, PHASE_CHUNK, 0);
@@ -127,10 +163,11 @@ static Module *new_module(CoordSession *s, const char *name, const char *path, u
 
 Module *discover_module(CoordSession *s, const char *name, const char *path, uint32_t root)
 {
-    uint32_t known = name_find(s, name);
+    uint32_t h = discover_name_hash(name);
+    uint32_t known = name_find(s, name, h);
     Module *m = new_module(s, name, path, root);
     if (known == NONE)
-        name_insert(s, m);
+        name_insert(s, m, h);
     else
         m->dup_of = known;
     return m;
@@ -522,7 +559,12 @@ static uint32_t try_dir(CoordSession *s, const char *dir, const char *rel, const
 
 uint32_t discover_lookup(CoordSession *s, const char *name)
 {
-    uint32_t id = name_find(s, name);
+    return discover_lookup_hashed(s, name, discover_name_hash(name));
+}
+
+uint32_t discover_lookup_hashed(CoordSession *s, const char *name, uint32_t hash)
+{
+    uint32_t id = name_find(s, name, hash);
     if (id != NONE)
         return id;
     const char *rel = rel_from_name(s, name);

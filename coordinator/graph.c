@@ -19,9 +19,15 @@
 
 static void new_edge(CoordSession *s, Module *from, Module *to, uint32_t import_index)
 {
-    s->edges = co_grow(s, s->edges, s->edge_count, &s->edge_cap, sizeof *s->edges, 256);
-    uint32_t id = s->edge_count++;
-    Edge *e = &s->edges[id];
+    uint32_t id = s->edge_count;
+    if ((id & (EDGE_BLOCK - 1)) == 0) {
+        uint32_t block = id >> EDGE_BLOCK_SHIFT;
+        s->edge_blocks = co_grow(s, s->edge_blocks, block, &s->edge_block_cap,
+                                 sizeof *s->edge_blocks, 16);
+        s->edge_blocks[block] = co_alloc(s, EDGE_BLOCK * sizeof(Edge));
+    }
+    s->edge_count++;
+    Edge *e = edge_at(s, id);
     memset(e, 0, sizeof *e);
     e->from = from->id;
     e->to = to->id;
@@ -62,12 +68,14 @@ static const NameIface *renamed_iface(CoordSession *s, const NameIface *f, const
 }
 
 /* Whether an earlier unbroken import of f names the same module as import
- * i; `seen` is an open-addressing table (cap a power of two, entries import
- * index + 1) of the imports checked so far: 30 000 imports take linear time. */
-static bool imported_before(const NameIface *f, uint32_t i, uint32_t *seen, uint32_t cap)
+ * i (whose name hashes to `hash`); `seen` is an open-addressing table (cap a
+ * power of two, entries import index + 1) of the imports checked so far:
+ * 30 000 imports take linear time. */
+static bool imported_before(const NameIface *f, uint32_t i, uint32_t hash, uint32_t *seen,
+                            uint32_t cap)
 {
     const char *name = iface_str(f, f->imports[i].module);
-    uint32_t h = (uint32_t)hash_bytes(name, strlen(name)) & (cap - 1);
+    uint32_t h = hash & (cap - 1);
     while (seen[h]) {
         if (strcmp(iface_str(f, f->imports[seen[h] - 1].module), name) == 0)
             return true;
@@ -103,19 +111,30 @@ void graph_resolve_imports(CoordSession *s, Module *m)
     uint32_t cap = 16;
     while (cap < 2 * f->import_count)
         cap *= 2;
-    uint32_t *seen = co_alloc(s, cap * sizeof *seen);
+    if (cap > s->import_seen_cap) {     /* tables reused by every parse */
+        s->import_seen = co_alloc(s, cap * sizeof *s->import_seen);
+        s->import_hash = co_alloc(s, cap * sizeof *s->import_hash);
+        s->import_seen_cap = cap;
+    }
+    uint32_t *seen = s->import_seen, *hash = s->import_hash;
     memset(seen, 0, cap * sizeof *seen);
+    /* every name's hash first, and its slot in the module table on its way
+     * into the cache while the others are hashed */
+    for (uint32_t i = 0; i < f->import_count; i++) {
+        hash[i] = discover_name_hash(iface_str(f, f->imports[i].module));
+        discover_prefetch(s, hash[i]);
+    }
     for (uint32_t i = 0; i < f->import_count; i++) {
         const IfaceImport *imp = &f->imports[i];
         const char *name = iface_str(f, imp->module);
         if (imp->broken)
             continue;   /* poisoned by its syntax error: no edge, no E0401/E0404 */
-        if (imported_before(f, i, seen, cap)) {
+        if (imported_before(f, i, hash[i], seen, cap)) {
             co_add_report(s, m, RC_E0404, imp->name_start, imp->name_end,
                           "module %s is imported twice", name);
             continue;
         }
-        uint32_t target = discover_lookup(s, name);
+        uint32_t target = discover_lookup_hashed(s, name, hash[i]);
         if (target == NONE) {
             co_add_report(s, m, RC_E0401, imp->name_start, imp->name_end,
                           "module %s not found", name);

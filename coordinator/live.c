@@ -538,7 +538,7 @@ static const ImportDep *import_deps_keep(const CoordSession *s, Module *m)
     for (uint32_t i = 0; i < m->import_count; i++) {
         memset(&d[i], 0, sizeof d[i]);
         uint32_t e = m->import_edge[i];
-        const Module *to = e == NONE ? NULL : s->mods[s->edges[e].to];
+        const Module *to = e == NONE ? NULL : s->mods[edge_at(s, e)->to];
         if (to && to->released)     /* as import_flags, from what release kept */
             d[i].flags = (import_iface(s, m, i) ? IMPORT_DEP_IFACE : 0u) |
                          (to->released_header_broken ? IMPORT_DEP_HEADER_BROKEN : 0u) |
@@ -565,7 +565,7 @@ static void record_dep_serials(const CoordSession *s, Module *m)
         return;             /* the next run validates by fingerprints */
     for (uint32_t i = 0; i < m->import_count; i++) {
         uint32_t e = m->import_edge[i];
-        d[i] = e != NONE && import_artifact(s, m, i) ? s->mods[s->edges[e].to]->serial : 0;
+        d[i] = e != NONE && import_artifact(s, m, i) ? s->mods[edge_at(s, e)->to]->serial : 0;
     }
     m->dep_serials = d;
 }
@@ -935,7 +935,7 @@ uint32_t live_validate(const CoordSession *s, const Module *m)
              * for an import without an artifact: then the names decide) */
             const ImportDep *d = &c->imports[i];
             uint32_t flags = import_flags(s, m, i);
-            const Module *to = m->import_edge[i] != NONE ? s->mods[s->edges[m->import_edge[i]].to] : NULL;
+            const Module *to = m->import_edge[i] != NONE ? s->mods[edge_at(s, m->import_edge[i])->to] : NULL;
             same = d->flags == flags &&
                    (!(flags & IMPORT_DEP_IFACE) ||
                     (to && to->serial != 0 && to->serial == f->dep_serials[i]));
@@ -1136,7 +1136,7 @@ static void patch_parse(CoordSession *s, Live *L)
 {
     uint32_t next = 0, got = 0;
     while (got < L->cand_count) {
-        while (next < L->cand_count && runner_in_flight(s->runner) < runner_capacity(s->runner))
+        while (next < L->cand_count && runner_free_slots(s->runner) > 0)
             cand_submit(s, &L->cands[next++]);
         Result r;
         runner_wait(s->runner, &r);
@@ -1221,7 +1221,7 @@ bool live_patch_holds(const CoordSession *s, const Module *m)
 {
     for (uint32_t i = 0; i < m->import_count; i++) {
         uint32_t e = m->import_edge[i];
-        const Module *to = e == NONE ? NULL : s->mods[s->edges[e].to];
+        const Module *to = e == NONE ? NULL : s->mods[edge_at(s, e)->to];
         if (to && to->in_patch && to->ran_phase)
             return false;       /* computed again this run: the names decide */
     }
@@ -1284,8 +1284,8 @@ int live_patch(CoordSession *s)
     }
     uint32_t n = changed;
     for (uint32_t k = 0; ok && k < n; k++) {
-        for (uint32_t id = list[k]->first_in; id != NONE; id = s->edges[id].next_in) {
-            Module *x = s->mods[s->edges[id].from];
+        for (uint32_t id = list[k]->first_in; id != NONE; id = edge_at(s, id)->next_in) {
+            Module *x = s->mods[edge_at(s, id)->from];
             if (x->in_patch)
                 continue;
             if (x->state != MS_DONE || x->failed || !x->artifact || !x->iface || !x->keyed ||

@@ -30,7 +30,7 @@ static bool import_in_cycle(const CoordSession *s, const Module *m, uint32_t i)
     if (i == REPORT_NO_IMPORT || i >= m->import_count)
         return false;
     uint32_t e = m->import_edge[i];
-    return e != NONE && s->edges[e].in_cycle;
+    return e != NONE && edge_at(s, e)->in_cycle;
 }
 
 static bool from_cycle_import(const CoordSession *s, const Module *m, const Report *r)

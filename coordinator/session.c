@@ -9,7 +9,8 @@
  *   ends the call for failures that are not the arena's own.
  *   - A growing array is re-allocated at double size and the old block is
  *   abandoned in the arena: the coordinator's total memory stays
- *   O(modules + edges).
+ *   O(modules + edges).  (The edges themselves are not one array: they
+ *   grow by fixed blocks during the loop, graph.c.)
  */
 #include "coordinator/actor.h"
 

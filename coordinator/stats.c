@@ -21,10 +21,12 @@
  *     minus waiting and inline tasks).  Thread CPU clocks (a system call,
  *     not a vDSO read) are read only with opts.stats: without it every
  *     task's cost is its wall time and the coordinator's CPU time is 0.
- *   - The critical path is computed online, in result order: a module's
- *     canonicalize result arrives only after every import was parsed, and its
- *     typecheck result only after every import not in a cycle with it is
- *     done, so the values it reads from its imports are final.  cp_parsed is
+ *   - The critical path is computed online: a module's canonicalize is
+ *     dispatched only after every import was parsed, and its typecheck only
+ *     after every import not in a cycle with it is done (but for the one
+ *     that precedes it in a typecheck sequence, whose result comes first),
+ *     so the values the dispatch reads from its imports (actor.c: cp_begin,
+ *     cp_after, while it walks them for the task anyway) are final.  cp_parsed is
  *     the end of the module's parse on an ideal machine with unbounded
  *     workers and free scheduling; cp_end the end of its latest phase so far.
  */
@@ -79,29 +81,17 @@ void stats_on_result(CoordSession *s, Module *m, const Result *r)
     uint64_t cost = s->task_cost ? s->task_cost(s, r) : r->cpu_nanos;
     o->phase_tasks[r->task]++;
     o->phase_cpu[r->task] += cost;
-    uint64_t begin = 0;
     switch (r->task) {
     case TASK_PARSE:
         o->lines += r->lines;
         m->cp_parsed = m->cp_end = cost;
         break;
     case TASK_CANON:
-        begin = m->cp_end;
-        for (uint32_t i = 0; i < m->import_count; i++) {
-            uint32_t e = m->import_edge[i];
-            if (e != NONE)
-                begin = max_u64(begin, s->mods[s->edges[e].to]->cp_parsed);
-        }
-        m->cp_end = begin + cost;
+        m->cp_end = m->cp_begin + cost;
         break;
     case TASK_CHECK:
-        begin = m->cp_end;
-        for (uint32_t i = 0; i < m->import_count; i++) {
-            uint32_t e = m->import_edge[i];
-            if (e != NONE && !s->edges[e].in_cycle)
-                begin = max_u64(begin, s->mods[s->edges[e].to]->cp_end);
-        }
-        m->cp_end = begin + cost;
+        m->cp_end = (m->cp_after == NONE ? m->cp_begin
+                     : max_u64(m->cp_begin, s->mods[m->cp_after]->cp_end)) + cost;
         break;
     default:
         break;

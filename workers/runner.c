@@ -13,22 +13,36 @@
  *     earliest pending result of the picked result's sequence.
  *   - threads: worker i owns its scratch arena and is the only receiver on
  *     inbox[i] and the only sender on outbox[i]; the coordinator is the other
- *     end of both.  At most PER_WORKER tasks are in flight per worker, fewer
- *     than either ring holds, so no send ever finds a full ring; a
- *     sequence of k tasks is one inbox message, k results and k of those
- *     PER_WORKER slots.
- *   - Waking.  A worker sends its results without ringing the coordinator's
+ *     end of both.  At most PER_WORKER submissions (inbox messages) are in
+ *     flight per worker, fewer than the inbox holds, and at most OUT_CAP
+ *     tasks, what the outbox holds, so no send ever finds a full ring; a
+ *     sequence of k tasks (k <= SEQ_MAX) is one inbox message and k results.
+ *     A worker's results come back in the order of its submissions, so the
+ *     coordinator knows a submission is over when its last task's result
+ *     arrives (sub_len).  Long sequences are the point: a chain of modules
+ *     each waiting only for the one before runs SEQ_MAX typechecks on one
+ *     worker per round trip, while the other workers' inboxes stay filled.
+ *   - Waking.  runner_submit sends a task quietly (chan_send_quiet) and
+ *     runner_wait wakes the workers that got tasks since its last call
+ *     before it looks for a result (chan_wake: one fence per worker for all
+ *     the tasks of one round of dispatching, not one per task); the
+ *     coordinator always waits after it submits, so no task is left
+ *     unannounced to a sleeping worker.  A worker sends its results quietly
+ *     too (the coordinator never sleeps in chan_recv on an outbox), without
+ *     ringing the coordinator's
  *     doorbell, and rings it once its inbox is down to LOW_WATER tasks: the
  *     coordinator then collects every waiting result in one wake-up and
  *     refills the inbox while the worker runs what it has (a wake-up per
- *     result cost more than a whole task).  No result is stranded: a worker
+ *     result cost more than a whole task), and at once after a sequence
+ *     (the importers of its last module wait for the coordinator to see
+ *     it).  No result is stranded: a worker
  *     always reaches LOW_WATER before it runs dry, and rings then.  The
  *     coordinator scans the outboxes before sleeping, and the doorbell
  *     remembers a ring that happened since its last wait, so no wakeup is
  *     lost.
  *   - Spinning.  A worker whose inbox ran dry spins for WORKER_SPIN_NS before
  *     it sleeps, and the coordinator spins for COORD_SPIN_NS before it sleeps
- *     when no more tasks are in flight than there are workers (the workers
+ *     when no more submissions are in flight than there are workers (the workers
  *     are starving, so a core is free and the next result is urgent — a
  *     chain of dependent modules).  Ties in dispatch go to the worker that
  *     returned a result most recently: it is the one still spinning.
@@ -48,10 +62,14 @@
 #include <string.h>
 
 #define SCRATCH_KEEP (1u << 20)     /* scratch capacity kept across tasks */
-#define PER_WORKER 6u               /* tasks in flight per worker thread: enough
-                                     * that a busy worker rarely sleeps between
-                                     * tasks (measured with make bench) */
-#define RING_SIZE 8u                /* > PER_WORKER + the stop message */
+#define PER_WORKER 6u               /* submissions in flight per worker thread:
+                                     * enough that a busy worker rarely sleeps
+                                     * between tasks (measured with make bench) */
+#define RING_SIZE 8u                /* inbox: > PER_WORKER + the stop message */
+#define SEQ_MAX 64u                 /* tasks in one submission (a sequence) */
+#define OUT_RING 256u               /* outbox: results of tasks in flight */
+#define OUT_CAP (OUT_RING - 1u)     /* ... which it holds (ck_ring keeps one
+                                     * slot empty): tasks in flight per worker */
 #define LOW_WATER 2u                /* inbox level at which a worker rings */
 #define WORKER_SPIN_NS 100000u      /* idle worker: spin before sleeping */
 #define COORD_SPIN_NS 200000u       /* starving workers: coordinator spin */
@@ -62,7 +80,14 @@ typedef struct Worker {
     pthread_t thread;
     Chan *inbox, *outbox;
     Doorbell *bell;                 /* the coordinator's */
-    uint32_t in_flight;             /* coordinator's count */
+    uint32_t in_flight;             /* coordinator's count of tasks */
+    uint32_t subs;                  /* ... of submissions (inbox messages) */
+    /* ... and their lengths in tasks, oldest first (results come back in
+     * submission order, each submission's in its tasks' order): a ring */
+    uint32_t sub_len[PER_WORKER];
+    uint32_t sub_head;
+    bool unwoken;                   /* coordinator's: tasks sent quietly since
+                                     * its last chan_wake of the inbox */
     uint64_t last_result;           /* coordinator's: results_seen at its last result */
     bool started;
 } Worker;
@@ -81,6 +106,7 @@ struct Runner {
     Worker *workers;
     uint32_t worker_count;
     uint32_t next_scan;
+    uint32_t subs;                  /* submissions in flight, all workers */
     uint64_t results_seen;
     Doorbell *bell;
 };
@@ -153,7 +179,9 @@ void worker_run_sequence(Arena *scratch, const Task *t,
 static void send_result(void *ud, const Result *res)
 {
     Worker *w = ud;
-    bool sent = chan_send_unrung(w->outbox, res);
+    /* quiet: the coordinator never sleeps in chan_recv on an outbox, it
+     * polls them and sleeps on the doorbell (rung below) */
+    bool sent = chan_send_quiet(w->outbox, res);
     assert(sent && "outbox full: more tasks in flight than the ring holds");
     (void)sent;
 }
@@ -168,7 +196,9 @@ static void *worker_main(void *arg)
         if (t.kind == TASK_STOP)
             break;
         worker_run_sequence(&scratch, &t, send_result, w);
-        if (chan_count(w->inbox) <= LOW_WATER)
+        /* after a sequence at once: its last module's importers (a chain
+         * going on) wait for the coordinator to see it */
+        if (chan_count(w->inbox) <= LOW_WATER || t.then)
             doorbell_ring(w->bell);
     }
     arena_free(&scratch);
@@ -214,7 +244,7 @@ Runner *runner_threads_create(uint32_t workers, char *why, size_t why_size)
         Worker *w = &r->workers[i];
         w->bell = r->bell;
         w->inbox = chan_create(RING_SIZE, sizeof(Task), NULL);
-        w->outbox = chan_create(RING_SIZE, sizeof(Result), NULL);
+        w->outbox = chan_create(OUT_CAP, sizeof(Result), NULL);
         if (!w->inbox || !w->outbox)
             goto fail;
         int err = pthread_create(&w->thread, NULL, worker_main, w);
@@ -240,28 +270,51 @@ uint32_t runner_workers(const Runner *r)
     return r->kind == RUNNER_THREADS ? r->worker_count : 1;
 }
 
-/* the least loaded worker; ties go to the one that returned a result most
- * recently (it is still spinning for work) */
+/* Whether worker w can take one more submission (of one task at least). */
+static bool can_take(const Worker *w)
+{
+    return w->subs < PER_WORKER && w->in_flight < OUT_CAP;
+}
+
+/* the least loaded worker (fewest tasks) of those that can take a
+ * submission; ties go to the one that returned a result most recently (it
+ * is still spinning for work); NULL when none can */
 static Worker *least_loaded(const Runner *r)
 {
-    Worker *best = &r->workers[0];
-    for (uint32_t i = 1; i < r->worker_count; i++) {
+    Worker *best = NULL;
+    for (uint32_t i = 0; i < r->worker_count; i++) {
         Worker *w = &r->workers[i];
-        if (w->in_flight < best->in_flight ||
-            (w->in_flight == best->in_flight && w->last_result > best->last_result))
+        if (can_take(w) && (!best || w->in_flight < best->in_flight ||
+                            (w->in_flight == best->in_flight && w->last_result > best->last_result)))
             best = w;
     }
     return best;
 }
 
+uint32_t runner_free_slots(const Runner *r)
+{
+    if (r->kind != RUNNER_THREADS)
+        return r->capacity - r->in_flight;
+    uint32_t free = 0;
+    for (uint32_t i = 0; i < r->worker_count; i++)
+        if (can_take(&r->workers[i]))
+            free += PER_WORKER - r->workers[i].subs;
+    return free;
+}
+
 uint32_t runner_sequence_room(const Runner *r)
 {
-    uint32_t room = r->capacity - r->in_flight;
-    if (r->kind == RUNNER_THREADS) {
-        uint32_t w = PER_WORKER - least_loaded(r)->in_flight;
-        room = w < room ? w : room;
-    }
-    return room;
+    if (r->kind != RUNNER_THREADS)
+        return r->capacity - r->in_flight;
+    const Worker *w = least_loaded(r);
+    if (!w)
+        return 0;
+    return OUT_CAP - w->in_flight < SEQ_MAX ? OUT_CAP - w->in_flight : SEQ_MAX;
+}
+
+uint32_t runner_sequence_max(const Runner *r)
+{
+    return r->kind == RUNNER_THREADS ? r->worker_count * OUT_CAP : r->capacity;
 }
 
 static void keep_pending(void *ud, const Result *res)
@@ -276,14 +329,19 @@ bool runner_submit(Runner *r, const Task *t)
     uint32_t len = 0;
     for (const Task *k = t; k; k = k->then)
         len++;
-    if (r->in_flight + len > r->capacity)
-        return false;
     if (r->kind == RUNNER_THREADS) {
         Worker *best = least_loaded(r);
-        if (best->in_flight + len > PER_WORKER || !chan_send(best->inbox, t))
+        if (!best || best->in_flight + len > OUT_CAP || len > SEQ_MAX ||
+            !chan_send_quiet(best->inbox, t))
             return false;
         best->in_flight += len;
+        best->sub_len[(best->sub_head + best->subs) % PER_WORKER] = len;
+        best->subs++;
+        r->subs++;
+        best->unwoken = true;
     } else {
+        if (r->in_flight + len > r->capacity)
+            return false;
         worker_run_sequence(&r->scratch, t, keep_pending, r);
         r->seq_next++;
     }
@@ -310,6 +368,11 @@ static bool threads_try_reap(Runner *r, Result *out)
         if (w->in_flight > 0 && chan_try_recv(w->outbox, out)) {
             out->worker = i + 1;
             w->in_flight--;
+            if (--w->sub_len[w->sub_head] == 0) {   /* its submission's last */
+                w->sub_head = (w->sub_head + 1) % PER_WORKER;
+                w->subs--;
+                r->subs--;
+            }
             w->last_result = ++r->results_seen;
             r->in_flight--;
             r->next_scan = i + 1;   /* fairness between workers */
@@ -319,14 +382,29 @@ static bool threads_try_reap(Runner *r, Result *out)
     return false;
 }
 
+/* The inboxes that got tasks since the last call: their workers are woken
+ * if they sleep (one fence each for all the tasks the coordinator just
+ * sent them, instead of one per task). */
+static void threads_wake(Runner *r)
+{
+    for (uint32_t i = 0; i < r->worker_count; i++) {
+        Worker *w = &r->workers[i];
+        if (w->unwoken) {
+            w->unwoken = false;
+            chan_wake(w->inbox);
+        }
+    }
+}
+
 void runner_wait(Runner *r, Result *out)
 {
     assert(r->in_flight > 0);
     if (r->kind == RUNNER_THREADS) {
+        threads_wake(r);
         for (;;) {
             if (threads_try_reap(r, out))
                 return;
-            if (r->in_flight <= r->worker_count) {
+            if (r->subs <= r->worker_count) {
                 uint64_t deadline = spin_now_ns() + COORD_SPIN_NS;
                 do {
                     for (int i = 0; i < 16; i++) {

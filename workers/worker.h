@@ -14,11 +14,14 @@
  * task, so nothing allocated there escapes.
  *
  * Runners (ninja's Plan/Builder/CommandRunner split): the coordinator submits
- * tasks while runner_in_flight < runner_capacity and otherwise waits for one
- * result.  runner_submit never blocks and never fails below capacity.  A
- * submission may be a sequence (Task.then) of at most runner_sequence_room
- * tasks: they run in order on one thread, each with its own result, handed
- * back in order; every task of it counts in runner_in_flight.
+ * while runner_free_slots > 0 and otherwise waits for one result.
+ * runner_submit never blocks and never fails then.  A submission may be a
+ * sequence (Task.then) of at most runner_sequence_room tasks: they run in
+ * order on one thread, each with its own result, handed back in order; every
+ * task of it counts in runner_in_flight.  runner_capacity is how many
+ * submissions can be in flight at once (inline and scripted: tasks, a
+ * sequence's each counting; threads: submissions, whatever their length, so
+ * a long sequence on one worker does not keep the others' inboxes empty).
  */
 #ifndef COORD_WORKERS_WORKER_H
 #define COORD_WORKERS_WORKER_H
@@ -230,9 +233,14 @@ Runner  *runner_scripted_create(uint64_t seed, uint32_t capacity);
 
 uint32_t runner_capacity(const Runner *r);
 uint32_t runner_workers(const Runner *r);  /* threads; 1 for inline/scripted */
-uint32_t runner_in_flight(const Runner *r);
-/* How many tasks one runner_submit may carry now (>= 1 below capacity). */
+uint32_t runner_in_flight(const Runner *r); /* tasks */
+/* How many more submissions runner_submit takes now (0: wait first). */
+uint32_t runner_free_slots(const Runner *r);
+/* How many tasks one runner_submit may carry now (>= 1 with a free slot). */
 uint32_t runner_sequence_room(const Runner *r);
+/* The most tasks that can be in flight as the second or later tasks of
+ * sequences, all submissions together. */
+uint32_t runner_sequence_max(const Runner *r);
 bool     runner_submit(Runner *r, const Task *t);
 /* Runs t and the tasks of its sequence in order (filling each `fill`),
  * handing each result to emit; the caller's scratch arena. */

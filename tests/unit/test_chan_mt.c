@@ -309,6 +309,7 @@ static void test_eight_producers_one_doorbell(void **state)
 typedef struct Sleeper {
     Chan *c;
     atomic_int returned;
+    atomic_int received_all;    /* set once it has received 3 messages */
     int result;
     uint64_t value;
     int received;
@@ -320,7 +321,8 @@ static void *sleeper(void *arg)
     uint64_t v;
     while ((s->result = chan_recv(s->c, &v))) {
         s->value = v;
-        s->received++;
+        if (++s->received == 3)
+            atomic_store(&s->received_all, 1);
     }
     atomic_store(&s->returned, 1);
     return NULL;
@@ -343,6 +345,27 @@ static void test_close_wakes_sleeper(void **state)
     assert_int_equal(s.result, 0);
     assert_int_equal(s.received, 1);
     assert_int_equal(s.value, 42);
+    chan_destroy(s.c);
+}
+
+/* Quiet sends to a receiver asleep in chan_recv: chan_wake, once, wakes it
+ * for all of them (the runner's tasks of one dispatch round). */
+static void test_quiet_sends_then_wake(void **state)
+{
+    Sleeper s = { .c = chan_create(4, sizeof(uint64_t), NULL) };
+    pthread_t th;
+    assert_int_equal(pthread_create(&th, NULL, sleeper, &s), 0);
+    sleep_ms(100);  /* long enough for the receiver to be in the futex */
+    for (uint64_t v = 1; v <= 3; v++)
+        assert_true(chan_send_quiet(s.c, &v));
+    chan_wake(s.c);
+    for (int i = 0; i < 1000 && atomic_load(&s.received_all) == 0; i++)
+        sleep_ms(1);
+    assert_int_equal(atomic_load(&s.received_all), 1);   /* before any close */
+    assert_int_equal(s.value, 3);
+    chan_close(s.c);
+    assert_int_equal(pthread_join(th, NULL), 0);
+    assert_int_equal(s.received, 3);
     chan_destroy(s.c);
 }
 
@@ -375,6 +398,7 @@ int main(void)
         cmocka_unit_test(test_two_threads_checksum),
         cmocka_unit_test(test_eight_producers_one_doorbell),
         cmocka_unit_test(test_close_wakes_sleeper),
+        cmocka_unit_test(test_quiet_sends_then_wake),
         cmocka_unit_test(test_doorbell_wakes_sleeper),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
