@@ -341,11 +341,13 @@ static bool load_key(Arena *scratch, const Task *t, Result *r, bool expect_miss)
 }
 
 /* A source a load read (for a lookup) is parsed after all: the room its
- * parse keeps, one chunk (false: out of memory, r is final). */
+ * parse keeps, one chunk (false: out of memory, r is final, answered as a
+ * parse that failed). */
 static bool parse_room_after_load(const Task *t, Result *r)
 {
     if (arena_reserve(t->keep, parse_room(r->src_len)))
         return true;
+    r->task = TASK_PARSE;
     fail(r, FAIL_OOM);
     return false;
 }
