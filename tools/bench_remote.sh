@@ -1,7 +1,8 @@
 #!/bin/sh
 # bench_remote.sh COORD GEN — the remote cache on a 10 000-module generated
 # tree (make bench-remote; needs the server of tests/remote/redis.sh, whose
-# variables it reads).  Prints wall time and stats.remote.* of:
+# variables it reads).  Prints whole-process wall time (runs without
+# --stats) and, from one more run of A and B with --stats, stats.remote.* of:
 #   cold      --no-cache
 #   local     an empty local cache, no remote
 #   floor     that local cache again, warm, without its stat manifest: what
@@ -21,7 +22,17 @@ modules=${BENCH_MODULES:-10000}
 work=$REDIS_DIR/bench
 mkdir -p "$work"
 "$gen" --out "$work/tree" --modules "$modules" --shape layered --fanout 4 --seed 5 >/dev/null
-wall() { sed -n 's/^stats.wall_ms: //p' "$work/err"; }
+# timed ARGS...: coord check -j2 ARGS on the tree, whole process, without
+# --stats (what users run: --stats reads each thread's CPU clock, a system
+# call, around every task); its wall time in ms into $ms.
+now() { date +%s%N; }
+timed() {
+    t0=$(now)
+    "$coord" check -j2 "$@" "$work/tree" >/dev/null 2>&1 || true
+    ms=$(( ($(now) - t0) / 1000000 ))
+}
+# counted ARGS...: the same, untimed, with --stats for stat() to read.
+counted() { "$coord" check -j2 --stats "$@" "$work/tree" >/dev/null 2>"$work/err" || true; }
 stat() { sed -n "s/^stats.$1: //p" "$work/err"; }
 : >"$work/ratios"
 round=0
@@ -29,18 +40,24 @@ while [ $round -lt "$rounds" ]; do
     round=$((round + 1))
     rm -rf "$work/l" "$work/a" "$work/b"
     redis-cli -s "$REDIS_SOCK" flushall >/dev/null
-    "$coord" check -j2 --stats --no-cache "$work/tree" >/dev/null 2>"$work/err" || true
-    cold=$(wall)
-    "$coord" check -j2 --stats --cache-dir "$work/l" "$work/tree" >/dev/null 2>"$work/err" || true
-    local_ms=$(wall)
+    timed --no-cache
+    cold=$ms
+    timed --cache-dir "$work/l"
+    local_ms=$ms
     rm -f "$work/l"/v2/m-*
-    "$coord" check -j2 --stats --cache-dir "$work/l" "$work/tree" >/dev/null 2>"$work/err" || true
-    floor_ms=$(wall)
-    "$coord" check -j2 --stats --cache-dir "$work/a" --remote-cache "$REDIS_URL" "$work/tree" >/dev/null 2>"$work/err" || true
-    remote_ms=$(wall) remote_wait=$(stat remote.wait_ms) written=$(stat remote.written)
-    rt_a=$(stat remote.round_trips)
-    "$coord" check -j2 --stats --cache-dir "$work/b" --remote-cache "$REDIS_URL" "$work/tree" >/dev/null 2>"$work/err" || true
-    warm_ms=$(wall) warm_wait=$(stat remote.wait_ms) hits=$(stat remote.hits) checks=$(stat typecheck.tasks)
+    timed --cache-dir "$work/l"
+    floor_ms=$ms
+    timed --cache-dir "$work/a" --remote-cache "$REDIS_URL"
+    remote_ms=$ms
+    rm -rf "$work/a"            # machine A again, counted (it writes the same entries)
+    redis-cli -s "$REDIS_SOCK" flushall >/dev/null
+    counted --cache-dir "$work/a" --remote-cache "$REDIS_URL"
+    remote_wait=$(stat remote.wait_ms) written=$(stat remote.written) rt_a=$(stat remote.round_trips)
+    timed --cache-dir "$work/b" --remote-cache "$REDIS_URL"
+    warm_ms=$ms
+    rm -rf "$work/b"            # machine B again, counted
+    counted --cache-dir "$work/b" --remote-cache "$REDIS_URL"
+    warm_wait=$(stat remote.wait_ms) hits=$(stat remote.hits) checks=$(stat typecheck.tasks)
     rt_b=$(stat remote.round_trips)
     echo "round $round: cold $cold ms; local cache cold $local_ms ms; local warm without manifest $floor_ms ms;" \
          "+ remote (A) $remote_ms ms" \
