@@ -288,6 +288,7 @@ struct CoordSession {
     uint32_t open;              /* modules whose first task was dispatched, not DONE */
     uint32_t window;            /* the parse lane is served while open < window */
     bool cycles_done;
+    bool loads_find_nothing;    /* a load task found nothing to look in (actor.c) */
     Runner *runner;             /* set by tests to use a scripted runner */
     /* Typecheck sequences (actor.c): the follow-up tasks of sequences in
      * flight, runner_sequence_max slots; seq_free[0, seq_slots - seq_busy)

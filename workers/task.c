@@ -425,12 +425,30 @@ static void load_finish(Arena *scratch, const Task *t, Result *r, CacheEntry *fo
  * writes queued on the connection); then those are answered.  Each
  * module's result carries its own time: its own steps, plus an equal share
  * of the remote request. */
+/* Each module's share of a span of the batch: its wall time, and (with
+ * measure_cpu) the span's thread CPU time split in proportion to the wall
+ * times: the CPU clock is a system call, read twice per span, not twice
+ * per module. */
+static void load_cpu_shares(const Task *t, const uint32_t *idx, uint32_t count,
+                            const uint64_t *wall, uint64_t cpu_span, uint64_t wall_span)
+{
+    for (uint32_t k = 0; k < count; k++) {
+        Result *sub = &t->load_results[idx ? idx[k] : k];
+        sub->cpu_nanos += !t->measure_cpu ? wall[k]
+                          : wall_span == 0 ? cpu_span / count
+                                           : (uint64_t)((double)cpu_span * (double)wall[k] /
+                                                        (double)wall_span);
+    }
+}
+
 static void run_load_batch(Arena *scratch, const Task *t, Result *r)
 {
     uint32_t n = t->load_count < LOAD_BATCH_MAX ? t->load_count : LOAD_BATCH_MAX;
     CacheKey keys[LOAD_BATCH_MAX];
     uint32_t ask[LOAD_BATCH_MAX], asked = 0;
+    uint64_t wall[LOAD_BATCH_MAX] = { 0 };
     bool expect_miss = false;
+    uint64_t cpu0 = t->measure_cpu ? worker_thread_cpu_nanos() : 0, wall0 = worker_now_nanos();
     for (uint32_t i = 0; i < n; i++) {
         const Task *lt = &t->loads[i];
         Result *sub = &t->load_results[i];
@@ -442,7 +460,6 @@ static void run_load_batch(Arena *scratch, const Task *t, Result *r)
         if (i == 0)
             expect_miss = !lt->cache ||
                           (!t->remote && !cache_store_has_entries(lt->cache, &sub->cache));
-        uint64_t cpu = t->measure_cpu ? worker_thread_cpu_nanos() : 0;
         sub->start_nanos = worker_now_nanos();
         if (!load_key(scratch, lt, sub, expect_miss)) {
             /* answered: the source could not be read */
@@ -466,35 +483,41 @@ static void run_load_batch(Arena *scratch, const Task *t, Result *r)
             }
         }
         arena_reset(scratch);
-        sub->nanos = worker_now_nanos() - sub->start_nanos;
-        sub->cpu_nanos = t->measure_cpu ? worker_thread_cpu_nanos() - cpu : sub->nanos;
+        sub->nanos = wall[i] = worker_now_nanos() - sub->start_nanos;
     }
+    load_cpu_shares(t, NULL, n, wall, t->measure_cpu ? worker_thread_cpu_nanos() - cpu0 : 0,
+                    worker_now_nanos() - wall0);
     if (asked > 0) {
-        uint64_t cpu = t->measure_cpu ? worker_thread_cpu_nanos() : 0, start = worker_now_nanos();
+        uint64_t cpu1 = t->measure_cpu ? worker_thread_cpu_nanos() : 0, start = worker_now_nanos();
         CacheEntry *got = ARENA_ARRAY(scratch, CacheEntry, asked);
         if (got)
             remote_get_entries(t->remote, keys, asked, got, &r->remote_cnt);
         else
             r->remote_cnt.misses += asked;      /* no memory to ask: misses */
         uint64_t wall_share = (worker_now_nanos() - start) / asked;
-        uint64_t cpu_share = t->measure_cpu ? (worker_thread_cpu_nanos() - cpu) / asked : wall_share;
         ArenaMark mark = arena_mark(scratch);
         for (uint32_t k = 0; k < asked; k++) {
             const Task *lt = &t->loads[ask[k]];
             Result *sub = &t->load_results[ask[k]];
-            uint64_t c0 = t->measure_cpu ? worker_thread_cpu_nanos() : 0, t0 = worker_now_nanos();
+            uint64_t t0 = worker_now_nanos();
             bool hit = got && got[k].map;
             load_finish(scratch, lt, sub, hit ? &got[k] : NULL, hit ? 1 : 0, true,
                         &r->remote_cnt);
             arena_rewind(scratch, mark);
-            uint64_t wall = worker_now_nanos() - t0;
-            sub->nanos += wall + wall_share;
-            sub->cpu_nanos += (t->measure_cpu ? worker_thread_cpu_nanos() - c0 : wall) + cpu_share;
+            wall[k] = worker_now_nanos() - t0 + wall_share;
+            sub->nanos += wall[k];
         }
+        load_cpu_shares(t, ask, asked, wall, t->measure_cpu ? worker_thread_cpu_nanos() - cpu1 : 0,
+                        worker_now_nanos() - start);
     }
     r->kind = RESULT_LOADED;
     r->loaded = t->load_results;
     r->loaded_count = n;
+    /* (a live session's loads find its own results: not "nothing") */
+    uint32_t parsed = 0;
+    for (uint32_t i = 0; i < n; i++)
+        parsed += t->load_results[i].task == TASK_PARSE;
+    r->found_nothing = expect_miss && parsed == n;
 }
 
 /* Publishes a finished module's result; a failure is only counted. */

@@ -176,6 +176,9 @@ typedef struct Result {
     CacheHold *entries;                 /* in keep: their mappings, released by the owner */
     CacheCounters cache;                /* load/typecheck: what the store counted */
     bool unread;                        /* load: keyed by the manifest; src is NULL */
+    bool found_nothing;                 /* a load task's: nothing could be found (no disk
+                                         * cache or an empty one, and no remote) and
+                                         * every module of it was parsed */
     bool recordable;                    /* keyed: mstat may go into the manifest */
     ManifestStat mstat;                 /* keyed: the file's stat data */
     RemoteConn *remote;                 /* the task's connection, handed back */
