@@ -310,6 +310,7 @@ oom: $(B)/asan/coord $(B)/asan/tools/gen
 	tests/oom/run.sh full $(B)/asan/coord $(B)/asan/tools/gen
 	OOM_CACHE=cold tests/oom/run.sh full $(B)/asan/coord $(B)/asan/tools/gen
 	OOM_CACHE=warm tests/oom/run.sh full $(B)/asan/coord $(B)/asan/tools/gen
+	OOM_CACHE=stale tests/oom/run.sh full $(B)/asan/coord $(B)/asan/tools/gen
 	REMOTE_RUN_TIMEOUT=7200 OOM_CACHE=remote-cold tests/remote/run.sh tests/oom/run.sh full $(B)/asan/coord $(B)/asan/tools/gen
 	REMOTE_RUN_TIMEOUT=7200 OOM_CACHE=remote-warm tests/remote/run.sh tests/oom/run.sh full $(B)/asan/coord $(B)/asan/tools/gen
 

@@ -207,7 +207,8 @@ COORD_API void        coord_print_version(FILE *out);
 COORD_API uint32_t    coord_module_count(const CoordSession *s);
 COORD_API const char *coord_module_name(const CoordSession *s, uint32_t m);
 /* Top-level values of module m in source order, with their printed types
- * (LANGUAGE.md section 7). */
+ * (LANGUAGE.md section 7).  coord_value_get is false when m or v is out of
+ * range or memory ran out; the strings stay until the next coord_run. */
 COORD_API uint32_t    coord_value_count(const CoordSession *s, uint32_t m);
 COORD_API bool        coord_value_get(const CoordSession *s, uint32_t m, uint32_t v,
                             const char **name, const char **type);

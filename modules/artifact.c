@@ -18,6 +18,7 @@
 #include "modules/deps.h"
 #include "modules/types.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -547,32 +548,32 @@ uint32_t artifact_dep_index(const struct Artifact *a, DepKind kind, const char *
     }
 }
 
+/* One kind's exported items into a deps digest: each name with its
+ * fingerprint (idx: the exported indices, names: the items' name offsets,
+ * stride apart). */
+static void digest_kind(HashChain *h, const struct Artifact *a, DepKind kind, const uint32_t *idx,
+                        uint32_t count, const void *items, size_t stride)
+{
+    hash_chain_u32(h, count);
+    for (uint32_t k = 0; k < count; k++) {
+        uint64_t fp = artifact_fingerprint_at(a, kind, idx[k]);
+        uint32_t name;
+        memcpy(&name, (const char *)items + (size_t)idx[k] * stride, sizeof name);
+        hash_chain_str(h, a->strings + name);
+        hash_chain_add(h, &fp, sizeof fp);
+    }
+}
+
 uint64_t artifact_deps_digest(const struct Artifact *a)
 {
+    _Static_assert(offsetof(ArtValue, name) == 0 && offsetof(ArtType, name) == 0 &&
+                   offsetof(ArtCtor, name) == 0, "digest_kind reads the name first");
     HashChain h;
     hash_chain_init(&h, 0x6469676573747321ull);
     hash_chain_str(&h, a->strings + a->module);
-    hash_chain_u32(&h, a->exp_value_count);
-    for (uint32_t k = 0; k < a->exp_value_count; k++) {
-        uint32_t i = a->exp_values[k];
-        uint64_t fp = artifact_fingerprint_at(a, DEP_VALUE, i);
-        hash_chain_str(&h, a->strings + a->values[i].name);
-        hash_chain_add(&h, &fp, sizeof fp);
-    }
-    hash_chain_u32(&h, a->exp_type_count);
-    for (uint32_t k = 0; k < a->exp_type_count; k++) {
-        uint32_t i = a->exp_types[k];
-        uint64_t fp = artifact_fingerprint_at(a, DEP_TYPE, i);
-        hash_chain_str(&h, a->strings + a->types[i].name);
-        hash_chain_add(&h, &fp, sizeof fp);
-    }
-    hash_chain_u32(&h, a->exp_ctor_count);
-    for (uint32_t k = 0; k < a->exp_ctor_count; k++) {
-        uint32_t i = a->exp_ctors[k];
-        uint64_t fp = artifact_fingerprint_at(a, DEP_CTOR, i);
-        hash_chain_str(&h, a->strings + a->ctors[i].name);
-        hash_chain_add(&h, &fp, sizeof fp);
-    }
+    digest_kind(&h, a, DEP_VALUE, a->exp_values, a->exp_value_count, a->values, sizeof(ArtValue));
+    digest_kind(&h, a, DEP_TYPE, a->exp_types, a->exp_type_count, a->types, sizeof(ArtType));
+    digest_kind(&h, a, DEP_CTOR, a->exp_ctors, a->exp_ctor_count, a->ctors, sizeof(ArtCtor));
     uint64_t d = hash_chain_end(&h);
     return d ? d : 1;
 }

@@ -15,7 +15,7 @@
 #   - bad input: every hostile file of tests/badinput/run.sh, and the
 #     hostile environments of tests/badinput/io.sh;
 #   - oom: a reduced allocation-failure walk (tests/oom/run.sh quick),
-#     uncached and over a warm result cache;
+#     uncached, over a warm result cache and over a stale one;
 #   - the chunk pool (base/pool.h), which ASan builds leave off: the quick
 #     stress and allocation-failure walk again with the optimized testing
 #     build (build/opt), whose arenas run on it;
@@ -60,6 +60,7 @@ tests/badinput/io.sh "$coord"
 echo "== ci_extra: oom (quick)"
 tests/oom/run.sh quick "$coord" "$gen"
 OOM_CACHE=warm tests/oom/run.sh quick "$coord" "$gen"
+OOM_CACHE=stale tests/oom/run.sh quick "$coord" "$gen"
 echo "== ci_extra: the chunk pool (optimized testing build: stress, oom)"
 tests/stress/run.sh quick "$pool_coord" "$gen"
 tests/oom/run.sh quick "$pool_coord" "$gen"

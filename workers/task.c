@@ -87,8 +87,6 @@ static uint32_t count_lines(const char *src, uint32_t len)
 #define READ_NO_FD (-3)
 #define NOFILE_WAIT_MS 200u
 
-/* Reads the whole file into `keep` (NUL-terminated).  Returns 0, an errno
- * value, READ_NOT_REGULAR, or -1 when out of memory. */
 /* Room kept after a source read for a lookup: a loaded result's structs
  * (load_finish: about 650 bytes) fit in the source's chunk. */
 #define LOAD_VIEW_ROOM 1024u
@@ -102,10 +100,12 @@ static size_t parse_room(size_t size)
     return (size < (1u << 19) ? 2 * size : (1u << 20)) + 1024;
 }
 
-/* to_parse: the source will be parsed, so its chunk also has room for
- * what the parse keeps; else (a load: a lookup decides) only for a loaded
- * result's structs: a module whose result is found never faults in room
- * it does not use (parse_after_load makes it when it is not found). */
+/* Reads the whole file into `keep` (NUL-terminated).  Returns 0, an errno
+ * value, READ_NOT_REGULAR, or -1 when out of memory.  to_parse: the source
+ * will be parsed, so its chunk also has room for what the parse keeps;
+ * else (a load: a lookup decides) only for a loaded result's structs: a
+ * module whose result is found never faults in room it does not use
+ * (parse_room_after_load makes it when it is not found). */
 static int read_source(const char *path, Arena *keep, const char **src, uint32_t *len,
                        struct stat *out_st, bool to_parse)
 {
@@ -341,11 +341,13 @@ static bool load_key(Arena *scratch, const Task *t, Result *r, bool expect_miss)
 }
 
 /* A source a load read (for a lookup) is parsed after all: the room its
- * parse keeps, one chunk (false: out of memory, r is final). */
+ * parse keeps, one chunk (false: out of memory, r is final, answered as a
+ * parse that failed). */
 static bool parse_room_after_load(const Task *t, Result *r)
 {
     if (arena_reserve(t->keep, parse_room(r->src_len)))
         return true;
+    r->task = TASK_PARSE;
     fail(r, FAIL_OOM);
     return false;
 }
@@ -417,14 +419,6 @@ static void load_finish(Arena *scratch, const Task *t, Result *r, CacheEntry *fo
     r->entries = kept;
 }
 
-/* A load task: loads[0..load_count), each to its own result in
- * load_results.  First every module's key (load_key: the manifest's, or
- * read and hashed) and local lookup (a module with a local
- * entry, or with none and no remote, is answered at once); then ONE request
- * to the remote for every module that found nothing locally (with the
- * writes queued on the connection); then those are answered.  Each
- * module's result carries its own time: its own steps, plus an equal share
- * of the remote request. */
 /* Each module's share of a span of the batch: its wall time, and (with
  * measure_cpu) the span's thread CPU time split in proportion to the wall
  * times: the CPU clock is a system call, read twice per span, not twice
@@ -441,6 +435,14 @@ static void load_cpu_shares(const Task *t, const uint32_t *idx, uint32_t count,
     }
 }
 
+/* A load task: loads[0..load_count), each to its own result in
+ * load_results.  First every module's key (load_key: the manifest's, or
+ * read and hashed) and local lookup (a module with a local
+ * entry, or with none and no remote, is answered at once); then ONE request
+ * to the remote for every module that found nothing locally (with the
+ * writes queued on the connection); then those are answered.  Each
+ * module's result carries its own time: its own steps, plus an equal share
+ * of the remote request (load_cpu_shares). */
 static void run_load_batch(Arena *scratch, const Task *t, Result *r)
 {
     uint32_t n = t->load_count < LOAD_BATCH_MAX ? t->load_count : LOAD_BATCH_MAX;

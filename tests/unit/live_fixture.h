@@ -90,6 +90,16 @@ static char *live_output(CoordSession *s, int status, const char *from, const ch
     coord_print_reports(s, f, COORD_FORMAT_JSON, false);
     coord_print_reports(s, f, COORD_FORMAT_TEXT, false);
     coord_print_types(s, f);
+    /* the same through the getters (made when first asked, again after a
+     * patch run) */
+    for (uint32_t m = 0; m < coord_module_count(s); m++)
+        for (uint32_t v = 0; v < coord_value_count(s, m); v++) {
+            const char *name, *type;
+            if (coord_value_get(s, m, v, &name, &type))
+                fprintf(f, "%s.%s : %s\n", coord_module_name(s, m), name, type);
+            else
+                fprintf(f, "%s value %u: not available\n", coord_module_name(s, m), v);
+        }
     fprintf(f, "modules %u errors %u warnings %u reports %u\n", coord_module_count(s),
             coord_error_count(s), coord_warning_count(s), coord_report_count(s));
     for (uint32_t i = 0; i < coord_report_count(s); i++) {
