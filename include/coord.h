@@ -217,7 +217,9 @@ COORD_API void        coord_print_types(const CoordSession *s, FILE *out);
 
 /* ---- observability (valid after coord_run) ----
  * Task times are thread CPU times measured on the worker around the phase
- * function when CoordOptions.stats is set, else the tasks' wall times.  The build's wall time runs from the session's first
+ * function when CoordOptions.stats is set (the modules of one load task
+ * share its CPU time in proportion to their wall times), else the tasks'
+ * wall times.  The build's wall time runs from the session's first
  * coord_add_root / coord_add_search_dir / coord_run call to the end of
  * coord_run.  Measuring never changes any other result. */
 typedef enum { COORD_PHASE_PARSE, COORD_PHASE_CANONICALIZE, COORD_PHASE_TYPECHECK,
