@@ -166,6 +166,10 @@ typedef struct Module {
     uint32_t verify;            /* --cache-verify: the valid candidate to compare, or NONE */
     const ModuleResult *reused; /* DONE from LOADED: the candidate it reused */
     DepList deps;               /* checked: the names typecheck looked up */
+    /* artifact_deps_digest of artifact digest_of (whose interface hash is
+     * digest_tag), once an importer's record needed it (cache.c) */
+    const Artifact *digest_of;
+    uint64_t digest_tag, digest;
     FileStamp stamp;            /* the file as its bytes were read (or the
                                  * session tier's stamp of them) */
 

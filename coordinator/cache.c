@@ -283,9 +283,8 @@ void cache_memo_begin(CoordSession *s)
     }
 }
 
-/* The memo's slot of (a, kind, i), holding its fingerprint: computed by
- * `fill` when the slot held something else.  The pseudo-kind DEP__COUNT
- * (index 0) is a's artifact_deps_digest. */
+/* The memo's slot of (a, kind, i), holding its fingerprint: computed when
+ * the slot held something else. */
 static uint64_t memo_fp(const CoordSession *s, const Artifact *a, uint32_t kind, uint32_t i)
 {
     uint64_t h = ((uint64_t)(uintptr_t)a ^ (uint64_t)kind << 32 ^ i) * 0x9e3779b97f4a7c15ull;
@@ -296,8 +295,7 @@ static uint64_t memo_fp(const CoordSession *s, const Artifact *a, uint32_t kind,
         slot->iface_hash = tag;
         slot->kind = kind;
         slot->index = i;
-        slot->fp = kind == DEP__COUNT ? artifact_deps_digest(a)
-                                      : artifact_fingerprint_at(a, (DepKind)kind, i);
+        slot->fp = artifact_fingerprint_at(a, (DepKind)kind, i);
     }
     return slot->fp;
 }
@@ -314,10 +312,19 @@ static uint64_t dep_artifact_fp(const CoordSession *s, const Artifact *a, DepKin
     return memo_fp(s, a, (uint32_t)kind, i);
 }
 
-/* artifact_deps_digest(a), remembered the same way. */
-static uint64_t art_digest(const CoordSession *s, const Artifact *a)
+/* artifact_deps_digest of module `to`'s artifact a, remembered in the
+ * module (it hashes every export: never once per importer, and never
+ * evicted by the names' memo; a live session may free an artifact and make
+ * another at its address: the interface hash tells them apart). */
+static uint64_t art_digest(Module *to, const Artifact *a)
 {
-    return s->fp_memo ? memo_fp(s, a, DEP__COUNT, 0) : artifact_deps_digest(a);
+    uint64_t tag = artifact_interface_hash(a);
+    if (to->digest_of != a || to->digest_tag != tag) {
+        to->digest_of = a;
+        to->digest_tag = tag;
+        to->digest = artifact_deps_digest(a);
+    }
+    return to->digest;
 }
 
 /* What import i gives m's phases (flags) and the digests of it (result.h). */
@@ -326,11 +333,13 @@ ImportDep import_dep(const CoordSession *s, const Module *m, uint32_t i)
     ImportDep d;
     memset(&d, 0, sizeof d);
     d.flags = import_flags(s, m, i);
-    if (d.flags & IMPORT_DEP_IFACE)
-        d.iface_digest = iface_deps_digest(s->mods[edge_at(s, m->import_edge[i])->to]->iface_fp);
+    uint32_t e = m->import_edge[i];
+    Module *to = e == NONE ? NULL : s->mods[edge_at(s, e)->to];
+    if (d.flags & IMPORT_DEP_IFACE)         /* (to is then set) */
+        d.iface_digest = iface_deps_digest(to->iface_fp);
     const Artifact *a = import_artifact(s, m, i);
     if (a)
-        d.art_digest = art_digest(s, a);
+        d.art_digest = art_digest(to, a);
     return d;
 }
 
