@@ -17,6 +17,19 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* c shows m's artifact.  Its value names and printed types, and the array
+ * of them, are made when asked (coord_value_get): reading every value's
+ * name here touched every artifact's strings, most of them in the cache's
+ * mapped packs, and the arrays were fresh memory for every module. */
+static void checked_fill(CheckedModule *c, const Module *m)
+{
+    c->module = m->id;
+    c->name = artifact_module_name(m->artifact);   /* its identity (graph.c) */
+    c->artifact = m->artifact;
+    c->count = artifact_value_count(m->artifact);
+    c->values = NULL;
+}
+
 static int cmp_checked(const void *a, const void *b)
 {
     return strcmp(((const CheckedModule *)a)->name, ((const CheckedModule *)b)->name);
@@ -111,16 +124,7 @@ void results_collect(CoordSession *s)
         Module *m = s->mods[i];
         if (!m->artifact)
             continue;
-        CheckedModule *c = &s->checked[s->checked_count++];
-        c->module = m->id;
-        c->name = artifact_module_name(m->artifact);   /* its identity (graph.c) */
-        c->artifact = m->artifact;
-        c->count = artifact_value_count(m->artifact);
-        /* names and printed types, and the array of them, are made when
-         * asked (coord_value_get): reading every value's name here touched
-         * every artifact's strings, most of them in the cache's mapped
-         * packs, and the arrays were fresh memory for every module */
-        c->values = NULL;
+        checked_fill(&s->checked[s->checked_count++], m);
     }
     /* Discovery order is mostly name order already: one pass tells. */
     uint32_t sorted = 1;
@@ -167,16 +171,6 @@ static uint32_t report_count(const Module *m)
     return count;
 }
 
-/* c shows m's artifact; its lines in m's keep arena. */
-static void checked_fill(CoordSession *s, CheckedModule *c, Module *m)
-{
-    c->module = m->id;
-    c->name = artifact_module_name(m->artifact);
-    c->artifact = m->artifact;
-    c->count = artifact_value_count(m->artifact);
-    c->values = NULL;           /* made when asked (coord_value_get) */
-}
-
 static bool recomputed(const CoordSession *s, const ReportContext *ctx)
 {
     const Module *m = s->mods[ctx - s->ctxs];
@@ -207,7 +201,7 @@ void results_patch(CoordSession *s, Module *const *list, uint32_t n)
         if ((j != NONE) != (m->artifact != NULL))
             membership = true;
         else if (j != NONE)
-            checked_fill(s, &s->checked[j], m);
+            checked_fill(&s->checked[j], m);
     }
     for (uint32_t i = 0; !reports && i < s->ref_count; i++)
         reports = recomputed(s, s->refs[i].ctx);
@@ -253,7 +247,7 @@ void results_patch(CoordSession *s, Module *const *list, uint32_t n)
             if (!m->artifact)
                 continue;
             if (m->in_patch && m->ran_phase) {
-                checked_fill(s, &checked[count++], m);
+                checked_fill(&checked[count++], m);
             } else {
                 checked[count++] = s->checked[s->checked_of[i]];
             }
