@@ -327,19 +327,26 @@ static uint64_t art_digest(Module *to, const Artifact *a)
     return to->digest;
 }
 
+/* d's digests of import i of m, for d->flags (import_flags). */
+static void import_digests(const CoordSession *s, const Module *m, uint32_t i, ImportDep *d)
+{
+    d->iface_digest = d->art_digest = 0;
+    uint32_t e = m->import_edge[i];
+    Module *to = e == NONE ? NULL : s->mods[edge_at(s, e)->to];
+    if (d->flags & IMPORT_DEP_IFACE)        /* (to is then set) */
+        d->iface_digest = iface_deps_digest(to->iface_fp);
+    const Artifact *a = import_artifact(s, m, i);
+    if (a)
+        d->art_digest = art_digest(to, a);
+}
+
 /* What import i gives m's phases (flags) and the digests of it (result.h). */
 ImportDep import_dep(const CoordSession *s, const Module *m, uint32_t i)
 {
     ImportDep d;
     memset(&d, 0, sizeof d);
     d.flags = import_flags(s, m, i);
-    uint32_t e = m->import_edge[i];
-    Module *to = e == NONE ? NULL : s->mods[edge_at(s, e)->to];
-    if (d.flags & IMPORT_DEP_IFACE)         /* (to is then set) */
-        d.iface_digest = iface_deps_digest(to->iface_fp);
-    const Artifact *a = import_artifact(s, m, i);
-    if (a)
-        d.art_digest = art_digest(to, a);
+    import_digests(s, m, i, &d);
     return d;
 }
 
@@ -366,8 +373,9 @@ static bool candidate_holds(const CoordSession *s, const Module *m, const Module
         const NameDep *d = &c->deps.items[k];
         if (d->import != at) {
             at = d->import;
-            ImportDep now = import_dep(s, m, at);
             const ImportDep *rec = &c->imports[at];
+            ImportDep now = { .flags = rec->flags };    /* (equal to import_flags: above) */
+            import_digests(s, m, at, &now);
             same_iface = rec->iface_digest != 0 && rec->iface_digest == now.iface_digest;
             same_art = rec->art_digest != 0 && rec->art_digest == now.art_digest;
         }
