@@ -501,13 +501,6 @@ int cache_entry_adopt(uint64_t build_id, CacheKey key, void *buf, size_t len,
 }
 
 
-void cache_entry_release(CacheEntry *e)
-{
-    if (e->map && e->heap)
-        mem_free(e->map);
-    memset(e, 0, sizeof *e);
-}
-
 CacheHold cache_entry_hold(const CacheEntry *e)
 {
     return (CacheHold){ e->map, e->map_len, e->heap };
@@ -518,6 +511,13 @@ void cache_hold_release(CacheHold *h)
     if (h->map && h->heap)
         mem_free(h->map);
     *h = (CacheHold){ NULL, 0, false };
+}
+
+void cache_entry_release(CacheEntry *e)
+{
+    CacheHold h = cache_entry_hold(e);
+    cache_hold_release(&h);
+    memset(e, 0, sizeof *e);
 }
 
 /* ---------------------------------------------------------------------------
