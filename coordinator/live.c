@@ -1170,6 +1170,26 @@ static void own_result(CoordSession *s, Module *m)
     m->patch_res = r;
 }
 
+/* m's result stays readable this run in prev_keep (and the disk-cache
+ * mappings it points into in prev_entries); what was there before goes. */
+static void result_to_prev(Module *m)
+{
+    live_retire(m);
+    m->prev_keep = m->keep;
+    m->prev_entries = m->entries;
+    m->prev_entry_count = m->entries ? m->cand_count : 0;
+}
+
+/* m points at no candidate and no reused or own earlier result. */
+static void forget_candidates(Module *m)
+{
+    m->cands = NULL;
+    m->cand_count = 0;
+    m->entries = NULL;
+    m->reused = NULL;
+    m->patch_res = NULL;
+}
+
 /* m takes its candidate's parse: its previous result goes to its entry
  * (lent) or to prev_keep. */
 static void patch_commit(CoordSession *s, PatchCand *c)
@@ -1182,10 +1202,7 @@ static void patch_commit(CoordSession *s, PatchCand *c)
         f->lent = false;
         m->live_lent = false;
     } else {
-        live_retire(m);
-        m->prev_keep = m->keep;
-        m->prev_entries = m->entries;
-        m->prev_entry_count = m->entries ? m->cand_count : 0;
+        result_to_prev(m);
     }
     m->keep = c->keep;
     arena_free(&m->ast_arena);
@@ -1209,11 +1226,7 @@ static void patch_commit(CoordSession *s, PatchCand *c)
     m->artifact = NULL;
     memset(&m->deps, 0, sizeof m->deps);
     m->ir = NULL;
-    m->reused = NULL;
-    m->cands = NULL;
-    m->cand_count = 0;
-    m->entries = NULL;
-    m->patch_res = NULL;
+    forget_candidates(m);
     m->serial = 0;
 }
 
@@ -1242,17 +1255,10 @@ void live_patch_stale(CoordSession *s, Module *m)
     Arena fresh;
     arena_init(&fresh, LIVE_KEEP_CHUNK, 0);
     char *copy = src_copy(s, &fresh, m);
-    live_retire(m);
-    m->prev_keep = m->keep;         /* its result stays readable this run */
-    m->prev_entries = m->entries;
-    m->prev_entry_count = m->entries ? m->cand_count : 0;
+    result_to_prev(m);
     m->keep = fresh;
     m->src = copy;
-    m->cands = NULL;
-    m->cand_count = 0;
-    m->entries = NULL;
-    m->reused = NULL;
-    m->patch_res = NULL;
+    forget_candidates(m);
 }
 
 int live_patch(CoordSession *s)
