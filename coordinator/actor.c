@@ -75,7 +75,10 @@
  *     its own); the ready lanes are sized for every known module before the
  *     loop; edges live in fixed blocks (never copied, see actor.h).
  *   - Observability (stats.c, trace.c, progress.c) only reads results and
- *     the clock: it never influences what is dispatched or reported.  The
+ *     the clock: it never influences what is dispatched or reported.  A
+ *     result of a task this thread ran inside runner_wait (worker 0, begun
+ *     after the wait did: the threads runner's own share) is inline time,
+ *     not waiting.  The
  *     dispatch of a canonicalize or typecheck computes the task's earliest
  *     begin on the critical path (cp_begin, cp_after) while it walks the
  *     imports for the task's array, so stats.c does not walk them again.
@@ -764,7 +767,12 @@ void actor_run(CoordSession *s)
             trace_busy(s, s->obs.busy_since, wait_begin);
         runner_wait(s->runner, &r);
         s->obs.busy_since = worker_now_nanos();
-        s->obs.wait_ns += s->obs.busy_since - wait_begin;
+        uint64_t waited = s->obs.busy_since - wait_begin;
+        /* a task this thread ran itself inside the wait (the threads
+         * runner's own share) is inline time (stats.c), not waiting */
+        if (r.worker == 0 && r.start_nanos >= wait_begin)
+            waited = waited > r.nanos ? waited - r.nanos : 0;
+        s->obs.wait_ns += waited;
         /* a load task: one result per module it loaded */
         s->obs.loop_tasks += r.task == TASK_LOAD ? r.loaded_count : 1;
         if (r.task == TASK_LOAD)

@@ -34,7 +34,7 @@ static const char usage_text[] =
     "every *.kite file below it is checked) or a single .kite file.\n"
     "\n"
     "options:\n"
-    "  -j N, --jobs N        worker threads (1 = inline; default: online CPUs)\n"
+    "  -j N, --jobs N        tasks at once (1 = inline; default: online CPUs)\n"
     "  --format FORMAT       diagnostics format: text (on stderr), json (one object\n"
     "                        per line on stdout) or sarif (one SARIF 2.1.0 log on stdout)\n"
     "  --color WHEN          colour text diagnostics: auto (default: when stderr is a\n"

@@ -10,7 +10,9 @@
  *     the build (coord_add_root, coord_add_search_dir, coord_run) and stops
  *     when coord_run returns.  Coordinator busy time is the time spent inside
  *     those entry points, minus the time blocked in runner_wait, minus the
- *     time of tasks run inline on this thread (-j1): what is left is the
+ *     time of tasks run inline on this thread (-j1, and at -jN the share the
+ *     threads runner runs on it inside runner_wait, which actor.c takes out
+ *     of the waiting time): what is left is the
  *     coordinator's own bookkeeping (wall time, so it also counts time the
  *     thread was runnable but had no core).  Its CPU time is the thread's
  *     CPU clock over the same entry points minus the inline tasks' CPU; it

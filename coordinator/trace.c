@@ -3,7 +3,9 @@
  * Invariants
  *   - Spans are recorded on the session's thread only, from the results the
  *     workers send back (start and duration measured on the worker) and from
- *     the coordinator's own clock around runner_wait (its busy spans).
+ *     the coordinator's own clock around runner_wait (its busy spans).  At
+ *     -jN the tasks run on N - 1 worker threads (tid 1 .. N-1) and on the
+ *     coordinator's (tid 0, between its busy spans: workers/runner.c).
  *   - Recording never fails a build: the blocks come from mem_alloc, not the
  *     session arena (whose out-of-memory target ends the run), and a span
  *     that finds no memory is dropped and counted in the document's metadata.
@@ -96,8 +98,9 @@ int coord_write_trace(const CoordSession *s, FILE *out)
     fputs("{\"traceEvents\":[", out);
     begin_event(out, &first);
     fputs("\"name\":\"process_name\",\"ph\":\"M\",\"pid\":1,\"tid\":0,\"args\":{\"name\":\"coord\"}}", out);
-    thread_name(out, &first, 0, jobs == 1 ? "coordinator (runs the tasks)" : "coordinator");
-    for (uint32_t w = 1; jobs > 1 && w <= jobs; w++) {
+    thread_name(out, &first, 0, jobs == 1 ? "coordinator (runs the tasks)"
+                                          : "coordinator (and a share of the tasks)");
+    for (uint32_t w = 1; jobs > 1 && w < jobs; w++) {
         char name[32];
         snprintf(name, sizeof name, "worker %u", w);
         thread_name(out, &first, w, name);

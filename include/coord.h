@@ -48,7 +48,9 @@ typedef struct CoordSession CoordSession;
 typedef enum { COORD_FORMAT_TEXT, COORD_FORMAT_JSON, COORD_FORMAT_SARIF } CoordFormat;
 
 typedef struct CoordOptions {
-    uint32_t jobs;          /* worker threads; 1 = inline on the caller; 0 = online CPUs */
+    uint32_t jobs;          /* tasks at once: jobs - 1 worker threads and the caller's
+                             * thread, which runs a share of them; 1 = all inline
+                             * on the caller; 0 = online CPUs */
     bool trace;             /* record every task for coord_write_trace */
     /* A progress line (`[tasks done/total] checking Foo.Bar`, rewritten in place
      * with \r and erase-to-end-of-line) on this stream, which should be a

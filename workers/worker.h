@@ -222,17 +222,20 @@ typedef struct Runner Runner;
 
 /* -j1: runs each task at once on the caller's thread; creates no thread. */
 Runner  *runner_inline_create(void);
-/* N worker threads, an inbox and an outbox channel each, one doorbell for the
- * coordinator.  NULL when a thread or channel cannot be had; then `why`
+/* -jN (N >= 2): N - 1 worker threads, an inbox and an outbox channel each,
+ * one doorbell for the coordinator, whose thread runs a share of the tasks
+ * itself (inside runner_wait, when every inbox is full and no result is
+ * waiting; runner.c).  NULL when a thread or channel cannot be had; then `why`
  * (why_size bytes) says which ("out of memory", or "cannot create worker
  * thread 3 of 8: <strerror>"). */
-Runner  *runner_threads_create(uint32_t workers, char *why, size_t why_size);
+Runner  *runner_threads_create(uint32_t jobs, char *why, size_t why_size);
 /* Tests: runs tasks inline at submission but hands the results back in a
  * seeded pseudo-random order, up to `capacity` pending at once. */
 Runner  *runner_scripted_create(uint64_t seed, uint32_t capacity);
 
 uint32_t runner_capacity(const Runner *r);
-uint32_t runner_workers(const Runner *r);  /* threads; 1 for inline/scripted */
+uint32_t runner_workers(const Runner *r);  /* threads running tasks, the
+                                             * coordinator's included: -j */
 uint32_t runner_in_flight(const Runner *r); /* tasks */
 /* How many more submissions runner_submit takes now (0: wait first). */
 uint32_t runner_free_slots(const Runner *r);
@@ -246,7 +249,9 @@ bool     runner_submit(Runner *r, const Task *t);
  * handing each result to emit; the caller's scratch arena. */
 void     worker_run_sequence(Arena *scratch, const Task *t,
                              void (*emit)(void *ud, const Result *r), void *ud);
-/* Blocks until a result is available; only with runner_in_flight > 0. */
+/* Blocks until a result is available; only with runner_in_flight > 0.  The
+ * threads runner may run a task of the coordinator's own share meanwhile
+ * (its result: worker 0, start_nanos after the call began). */
 void     runner_wait(Runner *r, Result *out);
 /* Stops and joins every thread (after all results were collected). */
 void     runner_destroy(Runner *r);

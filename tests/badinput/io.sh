@@ -192,7 +192,7 @@ check nofile-read 3
 rc=0
 (cd "$work" && ulimit -s 1000000000 && exec timeout "$timeout_s" "$coord" check -j 2 good) \
     > "$work/out" 2> "$work/err" || rc=$?
-echo 'coord: cannot start the worker pool: cannot create worker thread 1 of 2: Resource temporarily unavailable' > "$work/want_err"
+echo 'coord: cannot start the worker pool: cannot create worker thread 1 of 1: Resource temporarily unavailable' > "$work/want_err"
 check thread-create 3
 
 # strict_json FILE...: every line of each FILE is UTF-8 and parses as JSON
