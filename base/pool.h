@@ -9,8 +9,8 @@
  * faulting also contend for the process's memory map lock.  A region
  * advised for huge pages faults once per 2 MiB.
  *
- * Chunks are carved from the current region in size classes (1, 1.25,
- * 1.5, 1.75, 2, 2.5 ... 256 KiB: at most a fifth wasted); a freed
+ * Chunks are carved from the current region in size classes (0.5,
+ * 0.625, 0.75, 0.875, 1, 1.25 ... 256 KiB: at most a fifth wasted); a freed
  * chunk goes on its class's free list and is the next of that class handed
  * out.  Larger requests are plain mem_alloc, and so is everything when the
  * pool is off: in AddressSanitizer builds (so overflows of arena chunks are

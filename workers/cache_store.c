@@ -18,6 +18,7 @@
 
 #include "base/hash.h"
 #include "base/mem.h"
+#include "base/search.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -817,18 +818,23 @@ static int cand_cmp(const void *x, const void *y)
     return a->pack < b->pack ? -1 : a->pack > b->pack; /* the newest copy first */
 }
 
-/* The first record of key in p, or p->count. */
+typedef struct KeyBelow {
+    const PackRec *recs;
+    CacheKey key;
+} KeyBelow;
+
+static bool key_below(const void *ctx, uint64_t i)
+{
+    const KeyBelow *b = ctx;
+    return rec_cmp_key(&b->recs[i], b->key.hi, b->key.lo, 0) < 0;
+}
+
+/* The first record of key in p, or p->count (keys are xxh3 hashes: the
+ * search starts where key.hi would sit, base/search.h). */
 static uint64_t lower_bound(const Pack *p, CacheKey key)
 {
-    uint64_t lo = 0, hi = p->count;
-    while (lo < hi) {
-        uint64_t mid = lo + (hi - lo) / 2;
-        if (rec_cmp_key(&p->recs[mid], key.hi, key.lo, 0) < 0)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo;
+    KeyBelow below = { p->recs, key };
+    return search_from(p->count, search_guess(key.hi, p->count), key_below, &below);
 }
 
 uint32_t cache_store_load(CacheStore *s, CacheKey key, CacheEntry *out, uint32_t max,

@@ -5,13 +5,15 @@
  * - A manifest is mapped once and never modified; a new one replaces it by
  *   rename, so a mapping stays valid.
  * - Records are sorted by (path hash, path) when written; a lookup is a
- *   binary search on the hash, then compares the path's bytes, so a record
- *   is only ever used for its own path (a forged order only loses hits).
+ *   search on the hash from where a uniform hash would sit (base/search.h),
+ *   then compares the path's bytes, so a record is only ever used for its
+ *   own path (a forged order only loses hits).
  */
 #include "workers/manifest.h"
 
 #include "base/hash.h"
 #include "base/mem.h"
+#include "base/search.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -159,20 +161,25 @@ static uint64_t path_hash(const char *path, size_t len)
     return hash_bytes(path, len);
 }
 
+typedef struct HashBelow {
+    const MRec *recs;
+    uint64_t hash;
+} HashBelow;
+
+static bool hash_below(const void *ctx, uint64_t i)
+{
+    const HashBelow *b = ctx;
+    return b->recs[i].path_hash < b->hash;
+}
+
 bool manifest_lookup(const Manifest *m, const char *path, const struct stat *st, ManifestRec *out)
 {
     if (!m || !S_ISREG(st->st_mode))
         return false;
     size_t len = strlen(path);
     uint64_t h = path_hash(path, len);
-    uint64_t lo = 0, hi = m->count;
-    while (lo < hi) {
-        uint64_t mid = lo + (hi - lo) / 2;
-        if (m->recs[mid].path_hash < h)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
+    HashBelow below = { m->recs, h };
+    uint64_t lo = search_from(m->count, search_guess(h, m->count), hash_below, &below);
     ManifestStat now = manifest_stat_of(st);
     for (; lo < m->count && m->recs[lo].path_hash == h; lo++) {
         const MRec *r = &m->recs[lo];

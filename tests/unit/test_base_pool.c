@@ -21,9 +21,13 @@ static void test_classes_and_reuse(void **state)
     size_t got_a, got_b, got_c;
     char *a = pool_alloc(4096 + 32, &got_a);
     char *b = pool_alloc(1000, &got_b);
+    size_t got_d;
+    char *d = pool_alloc(500, &got_d);          /* below 1 KiB: the smallest classes */
     assert_non_null(a);
     assert_non_null(b);
+    assert_non_null(d);
     assert_int_equal((uintptr_t)a % 16, 0);
+    assert_int_equal((uintptr_t)d % 16, 0);
     assert_int_equal((uintptr_t)b % 16, 0);
     memset(a, 1, got_a);
     memset(b, 2, got_b);
@@ -32,10 +36,13 @@ static void test_classes_and_reuse(void **state)
         assert_int_equal(got_b, 1000);
         pool_free(a, got_a);
         pool_free(b, got_b);
+        pool_free(d, got_d);
         return;
     }
     assert_int_equal(got_a, 4096 + 64);         /* an arena's 4 KiB chunk fits its class */
     assert_int_equal(got_b, 1024 + 64);
+    assert_int_equal(got_d, 512 + 64);
+    pool_free(d, got_d);
     PoolStats mid = pool_stats();
     assert_int_equal(mid.in_use, got_a + got_b);
     assert_int_equal(mid.regions, 1);
