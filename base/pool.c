@@ -52,6 +52,10 @@ static char *regions[MAX_REGIONS];
 static char *bump, *bump_end;
 static void *free_lists[CLASS_COUNT];
 static size_t in_use, mapped, region_count;
+/* pool_ahead: a region touched ahead of use, by the toucher thread */
+static pthread_cond_t ahead_cond = PTHREAD_COND_INITIALIZER;
+static char *ahead;
+static bool ahead_on, toucher_alive;
 
 static void decide(void)
 {
@@ -71,16 +75,15 @@ static uint32_t class_of(size_t size)
     return CLASS_COUNT;
 }
 
-/* A fresh region (lock held); false when the system has no memory. */
-static bool region_new(void)
+/* A region mapped and advised for huge pages, not touched yet; NULL when
+ * the system has no memory. */
+static char *region_map(void)
 {
-    if (region_count == MAX_REGIONS)
-        return false;
     size_t span = 2 * POOL_REGION;
     char *m = mmap(NULL, span, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
                    -1, 0);
     if (m == MAP_FAILED)
-        return false;
+        return NULL;
     char *r = (char *)(((uintptr_t)m + POOL_REGION - 1) & ~(uintptr_t)(POOL_REGION - 1));
     if (r > m)
         munmap(m, (size_t)(r - m));
@@ -89,8 +92,69 @@ static bool region_new(void)
 #ifdef MADV_HUGEPAGE
     madvise(r, POOL_REGION, MADV_HUGEPAGE);    /* a hint: small pages otherwise */
 #endif
+    return r;
+}
+
+/* The toucher (pool_ahead): while it is wanted and the pool holds regions,
+ * it keeps one more region mapped and touched in `ahead`, outside the lock,
+ * so that the kernel clears it on this thread rather than on the one that
+ * will carve chunks from it.  It ends itself when it is no longer wanted or
+ * every region went back (release_all): no thread outlives its use. */
+static void *toucher(void *unused)
+{
+    (void)unused;
+    pthread_mutex_lock(&lock);
+    for (;;) {
+        while (ahead_on && region_count > 0 && ahead)
+            pthread_cond_wait(&ahead_cond, &lock);
+        if (!ahead_on || region_count == 0)
+            break;
+        pthread_mutex_unlock(&lock);
+        char *r = region_map();
+        if (r)      /* one write a page: a huge page, or else each small one */
+            for (size_t off = 0; off < POOL_REGION; off += 4096)
+                ((volatile char *)r)[off] = 0;
+        pthread_mutex_lock(&lock);
+        if (!r)
+            break;
+        if (ahead || region_count == 0)
+            munmap(r, POOL_REGION);
+        else
+            ahead = r;
+    }
+    toucher_alive = false;
+    pthread_mutex_unlock(&lock);
+    return NULL;
+}
+
+static void toucher_start(void)
+{
+    pthread_attr_t a;
+    pthread_t t;
+    if (pthread_attr_init(&a) != 0)
+        return;
+    if (pthread_attr_setdetachstate(&a, PTHREAD_CREATE_DETACHED) == 0 &&
+        pthread_create(&t, &a, toucher, NULL) == 0)
+        toucher_alive = true;
+    pthread_attr_destroy(&a);
+}
+
+/* A fresh region (lock held); false when the system has no memory. */
+static bool region_new(void)
+{
+    if (region_count == MAX_REGIONS)
+        return false;
+    char *r = ahead;
+    ahead = NULL;
+    if (!r && !(r = region_map()))
+        return false;
     regions[region_count++] = r;
     mapped += POOL_REGION;
+    if (ahead_on) {     /* the next one, meanwhile */
+        if (!toucher_alive)
+            toucher_start();
+        pthread_cond_signal(&ahead_cond);
+    }
     /* What is left of the old region becomes free chunks, largest first. */
     for (uint32_t k = CLASS_COUNT; k-- > 0;) {
         while ((size_t)(bump_end - bump) >= class_size(k)) {
@@ -113,6 +177,10 @@ static void release_all(void)
     bump = bump_end = NULL;
     mapped = 0;
     region_count = 0;
+    if (ahead)
+        munmap(ahead, POOL_REGION);
+    ahead = NULL;
+    pthread_cond_signal(&ahead_cond);      /* the toucher ends */
 }
 
 void *pool_alloc(size_t size, size_t *got)
@@ -159,11 +227,24 @@ void pool_free(void *p, size_t size)
     pthread_mutex_unlock(&lock);
 }
 
+void pool_ahead(bool on)
+{
+    pthread_once(&once, decide);
+    if (!enabled)
+        return;
+    pthread_mutex_lock(&lock);
+    ahead_on = on;
+    if (on && region_count > 0 && !ahead && !toucher_alive)
+        toucher_start();
+    pthread_cond_signal(&ahead_cond);
+    pthread_mutex_unlock(&lock);
+}
+
 PoolStats pool_stats(void)
 {
     pthread_once(&once, decide);
     pthread_mutex_lock(&lock);
-    PoolStats s = { in_use, mapped, region_count, enabled };
+    PoolStats s = { in_use, mapped, region_count, ahead ? POOL_REGION : 0, enabled };
     pthread_mutex_unlock(&lock);
     return s;
 }

@@ -17,6 +17,7 @@
 #include "coordinator/actor.h"
 
 #include "base/mem.h"
+#include "base/pool.h"
 #include "base/protect.h"
 
 #include <string.h>
@@ -87,8 +88,10 @@ static int add_path(CoordSession *s, const char *path, bool search)
     uint32_t known = s->mod_count;
     AddCall call = { s, path, search, 0 };
     Arena *const guarded[] = { &s->arena };
-    if (!protect_call(guarded, 1, add_body, &call) ||
-        (call.rc == 0 && live_record_add(s, path, search) != 0)) {
+    pool_ahead(true);           /* discovery is serial: the other cores idle */
+    bool ok = protect_call(guarded, 1, add_body, &call);
+    pool_ahead(false);
+    if (!ok || (call.rc == 0 && live_record_add(s, path, search) != 0)) {
         snprintf(s->error, sizeof s->error, "out of memory");
         return COORD_EXIT_INTERNAL;
     }
@@ -126,6 +129,7 @@ static int give_up(CoordSession *s, const char *why)
 typedef struct RunCall {
     CoordSession *s;
     bool repeat;
+    bool spare_core;    /* fewer runners than cores: pool_ahead during the run */
     int rc;             /* a repeated discovery failed: its exit status */
 } RunCall;
 
@@ -135,7 +139,9 @@ static void run_body(void *ud)
     CoordSession *s = c->s;
     if (c->repeat) {    /* discovery again, as a cold run does (live.c) */
         uint64_t begin = worker_now_nanos();
+        pool_ahead(true);
         c->rc = live_rediscover(s);
+        pool_ahead(c->spare_core);
         s->obs.setup_ns += worker_now_nanos() - begin;
         s->obs.setup_files += s->mod_count;
         if (!c->rc)
@@ -186,8 +192,13 @@ static int run_build(CoordSession *s, Runner *given, bool repeat)
     s->runner = given ? given : own;
     s->obs.jobs = runner_workers(s->runner);
     Arena *const guarded[] = { &s->arena };
-    RunCall call = { s, repeat, 0 };
-    if (!protect_call(guarded, 1, run_body, &call)) {
+    /* Fresh memory is paid for on first touch (base/pool.h): with a core
+     * to spare, a pool thread touches the next region meanwhile. */
+    RunCall call = { s, repeat, runner_workers(s->runner) < online_cpus(), 0 };
+    pool_ahead(call.spare_core);
+    bool ran = protect_call(guarded, 1, run_body, &call);
+    pool_ahead(false);
+    if (!ran) {
         /* the coordinator itself ran out of memory: collect what is in
          * flight, then give up on this build */
         actor_drain(s);
@@ -318,7 +329,7 @@ static int run_patch(CoordSession *s, Runner *given)
     s->runner = given ? given : own;
     s->obs.jobs = runner_workers(s->runner);
     Arena *const guarded[] = { &s->arena };
-    RunCall call = { s, true, 0 };
+    RunCall call = { s, true, false, 0 };
     int status;
     if (!protect_call(guarded, 1, patch_body, &call)) {
         actor_drain(s);

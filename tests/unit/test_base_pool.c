@@ -10,6 +10,9 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include <dirent.h>
+#include <time.h>
+
 #include "base/arena.h"
 #include "base/mem.h"
 #include "base/pool.h"
@@ -130,6 +133,62 @@ static void test_arena_on_pool(void **state)
     assert_int_equal(pool_stats().in_use, 0);
 }
 
+static int threads_now(void)
+{
+    DIR *d = opendir("/proc/self/task");
+    int n = 0;
+    if (!d)
+        return -1;
+    for (struct dirent *e; (e = readdir(d)) != NULL;)
+        n += e->d_name[0] != '.';
+    closedir(d);
+    return n;
+}
+
+/* Polls (up to 5 s) until the pool's region touched ahead is `bytes`. */
+static bool ahead_becomes(size_t bytes)
+{
+    for (int i = 0; i < 5000 && pool_stats().ahead != bytes; i++)
+        nanosleep(&(struct timespec){ 0, 1000000 }, NULL);
+    return pool_stats().ahead == bytes;
+}
+
+/* pool_ahead: once a region is in use, the next one is touched ahead by
+ * the pool's thread; a new region takes it (and the one after is touched
+ * meanwhile); turned off, with every chunk back, nothing stays: no region,
+ * no region ahead, no thread. */
+static void test_ahead(void **state)
+{
+    if (!pool_stats().on)
+        return;                             /* ASan builds: plain memory */
+    int threads = threads_now();
+    enum { N = 40 };                        /* 40 x 64 KiB: two regions */
+    static char *ptr[N];
+    static size_t got[N];
+    pool_ahead(true);
+    ptr[0] = pool_alloc(65536, &got[0]);
+    assert_non_null(ptr[0]);
+    assert_int_equal(pool_stats().regions, 1);
+    assert_true(ahead_becomes((size_t)2 << 20));
+    for (int i = 1; i < N; i++) {
+        ptr[i] = pool_alloc(65536, &got[i]);
+        assert_non_null(ptr[i]);
+        memset(ptr[i], i, got[i]);
+    }
+    assert_int_equal(pool_stats().regions, 2);
+    assert_true(ahead_becomes((size_t)2 << 20));   /* the third, meanwhile */
+    pool_ahead(false);
+    for (int i = 0; i < N; i++)
+        pool_free(ptr[i], got[i]);
+    PoolStats after = pool_stats();
+    assert_int_equal(after.in_use, 0);
+    assert_int_equal(after.mapped, 0);
+    assert_int_equal(after.ahead, 0);
+    for (int i = 0; i < 5000 && threads_now() != threads; i++)
+        nanosleep(&(struct timespec){ 0, 1000000 }, NULL);
+    assert_int_equal(threads_now(), threads);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -138,6 +197,7 @@ int main(void)
         cmocka_unit_test(test_many_regions),
         cmocka_unit_test(test_failpoint),
         cmocka_unit_test(test_arena_on_pool),
+        cmocka_unit_test(test_ahead),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
