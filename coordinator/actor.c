@@ -56,7 +56,9 @@
  *     flight and only parse tasks are ready, the window doubles (an import
  *     discovered late keeps many modules open: never a stall).  A load
  *     task opens each module it takes, and stops taking modules from the
- *     parse lane when the window closes.
+ *     parse lane when the window closes; while loads are batched, the first
+ *     window is at least LOAD_BATCH_MAX per task slot, so that every slot
+ *     can hold a full batch.
  *   - Load tasks are batches: one takes m and up to LOAD_BATCH_MAX - 1
  *     modules behind it in the parse lane (load_batch_size: the lane
  *     spread over the free task slots); its result carries one result per
@@ -752,6 +754,13 @@ void actor_run(CoordSession *s)
         s->seq_free[k] = slots - 1 - k;
     s->seq_busy = 0;
     s->window = WINDOW_PER_TASK * runner_capacity(s->runner);
+    /* Batched loads (dispatch_load) put up to LOAD_BATCH_MAX modules in one
+     * task: the window lets every slot of the runner hold a full batch, or
+     * a warm run's loads would leave slots empty (with the coordinator's
+     * own share at -j2, half the runners idle: a no-manifest warm run took
+     * as long at -j2 as at -j1). */
+    if (s->cache && live_idle(s) && s->window < LOAD_BATCH_MAX * runner_capacity(s->runner))
+        s->window = LOAD_BATCH_MAX * runner_capacity(s->runner);
     actor_reserve_ready(s);     /* rings that hold every module known now */
     cache_memo_begin(s);
     s->loads_find_nothing = false;
