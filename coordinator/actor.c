@@ -406,6 +406,13 @@ static void imports_release(CoordSession *s, Module *m)
     m->task_imports = NULL;
 }
 
+/* A session that runs once without a result cache reuses nothing: its
+ * canonicalize and typecheck tasks make no dependency records. */
+static bool no_deps(const CoordSession *s)
+{
+    return s->opts.single_run && !s->cache;
+}
+
 /* Fills t with m's typecheck; returns its artifacts array.  While walking
  * the imports it finds where the task could begin on an ideal machine
  * (stats.c: the critical path), from every import not in a cycle with m;
@@ -420,6 +427,7 @@ static const Artifact **check_task(CoordSession *s, Module *m, Task *t)
     t->ast_arena = &m->ast_arena;
     t->ir_arena = &m->ir_arena;
     t->measure_cpu = s->obs.measure_cpu;
+    t->no_deps = no_deps(s);
     t->ir = m->ir;
     t->import_count = m->import_count;
     const Artifact **arts = (const Artifact **)imports_take(s, m, m->import_count);
@@ -485,6 +493,7 @@ static void dispatch(CoordSession *s, Module *m)
     t.ast_arena = &m->ast_arena;
     t.ir_arena = &m->ir_arena;
     t.measure_cpu = s->obs.measure_cpu;
+    t.no_deps = no_deps(s);
     switch (m->state) {
     case MS_DISCOVERED: {
         if (s->cache && live_idle(s)) {     /* every module FRESH: batched loads */

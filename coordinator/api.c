@@ -363,6 +363,11 @@ static int run_patch(CoordSession *s, Runner *given)
 static int run_with(CoordSession *s, Runner *given)
 {
     bool repeat = s->ran;
+    if (repeat && s->opts.single_run) {
+        snprintf(s->error, sizeof s->error,
+                 "coord_run: this session was created with single_run and has run");
+        return COORD_EXIT_USAGE;
+    }
     if (repeat && live_unchanged(s))
         return run_unchanged(s);
     if (repeat && live_patchable(s)) {

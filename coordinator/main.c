@@ -402,7 +402,8 @@ int main(int argc, char **argv)
                           .cache_dir = cache_dir, .cache_max = cache_max,
                           .cache_verify = cache_verify, .remote_cache = remote,
                           .remote_readonly = remote_readonly,
-                          .remote_timeout_ms = remote_timeout, .remote_ttl_s = remote_ttl };
+                          .remote_timeout_ms = remote_timeout, .remote_ttl_s = remote_ttl,
+                          .single_run = !watch };
     if (isatty(STDERR_FILENO) == 1)
         opts.progress = stderr;
 #ifdef COORD_TESTING

@@ -23,6 +23,8 @@
  *     minus waiting and inline tasks).  Thread CPU clocks (a system call,
  *     not a vDSO read) are read only with opts.stats: without it every
  *     task's cost is its wall time and the coordinator's CPU time is 0.
+ *     A task's two reads fall inside its own wall time (workers/task.c), so
+ *     a task run on this thread does not charge them to the coordinator.
  *   - The critical path is computed online: a module's canonicalize is
  *     dispatched only after every import was parsed, and its typecheck only
  *     after every import not in a cycle with it is done (but for the one

@@ -95,6 +95,12 @@ typedef struct CoordOptions {
      * (files created or deleted are still found: the directories of the
      * roots are listed again); a change nobody notified goes unseen. */
     bool no_rescan;
+    /* The session runs once: a second coord_run fails with COORD_EXIT_USAGE
+     * (coord_error says why).  Without a result cache nothing is then kept
+     * for a later run: no dependency records (what each module looked up in
+     * its imports) are made, which is about a seventh of a cold check's CPU
+     * time and a sixth of its memory.  coord check sets it (not --watch). */
+    bool single_run;
 } CoordOptions;
 
 /* Exit statuses (LANGUAGE.md section 8). */

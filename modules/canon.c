@@ -161,6 +161,7 @@ typedef struct Canon {
     uint32_t cur_value;      /* value whose body is being resolved, or NONE */
     Builder edges;           /* uint32 pairs (user, used) */
     DepRecorder deps;        /* every name looked up in an import's interface */
+    bool record_deps;        /* (deps is off otherwise) */
     uint32_t *dep_last;      /* per AST name: (import << 2 | kind) noted last */
 } Canon;
 
@@ -1570,7 +1571,7 @@ static CanonModule *canon_run(Canon *C, const NameIface *self, const NameIface *
     BUILDER_INIT(&C->owned, s, uint32_t);
     BUILDER_INIT(&C->frames, s, Frame);
     BUILDER_INIT(&C->edges, s, uint32_t);
-    dep_recorder_init(&C->deps, s);
+    dep_recorder_init(&C->deps, s, C->record_deps);
     report_list_init(&C->rep, s, C->keep);
     ast_all_spans(A, s, &C->span_start, &C->span_end);
     presize(C);
@@ -1664,7 +1665,7 @@ static void canon_body(void *ud)
 PhaseStatus canon_module(const Ast *ast, const NameIface *self,
                          const NameIface *const *imports, uint32_t import_count,
                          Arena *keep, Arena *ir, Arena *scratch,
-                         CanonOutput *out)
+                         bool record_deps, CanonOutput *out)
 {
     CanonCall call;
     memset(&call, 0, sizeof call);
@@ -1673,6 +1674,7 @@ PhaseStatus canon_module(const Ast *ast, const NameIface *self,
     call.ctx.keep = keep;
     call.ctx.ir = ir;
     call.ctx.scratch = scratch;
+    call.ctx.record_deps = record_deps;
     call.self = self;
     call.imports = imports;
     call.import_count = import_count;

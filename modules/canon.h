@@ -300,7 +300,8 @@ struct CanonModule {
 
     /* What was read of the imports' name interfaces: every name looked up,
      * with the fingerprint of what the lookup found (modules/deps.h,
-     * interface kinds).  check_module merges it into its own record. */
+     * interface kinds).  check_module merges it into its own record.  Empty
+     * when canon_module was told not to record. */
     DepList deps;
 };
 

@@ -887,6 +887,7 @@ typedef struct CheckCall {
     const Artifact *const *imports;
     uint32_t import_count;
     Arena *keep, *scratch;
+    bool record_deps;
     CheckOutput *out;
 } CheckCall;
 
@@ -903,7 +904,7 @@ static void check_body(void *ud)
     /* Measured: a store ends with about 0.75 nodes per IR expression. */
     ty_store_reserve(&c->ts, ir->expr.count + 64);
     report_list_init(&c->rl, scratch, call->keep);
-    dep_recorder_init(&c->deps, scratch);
+    dep_recorder_init(&c->deps, scratch, call->record_deps);
     dep_note_sealed(&c->deps, &ir->deps);   /* canonicalize's part of the record */
     ex_init(&c->ex, scratch);
     c->imp = ARENA_ZARRAY(scratch, ImportCache, ir->import_count + 1);
@@ -932,10 +933,10 @@ static void check_body(void *ud)
 PhaseStatus check_module(const CanonModule *ir,
                          const Artifact *const *imports, uint32_t import_count,
                          Arena *keep, Arena *scratch,
-                         CheckOutput *out)
+                         bool record_deps, CheckOutput *out)
 {
     memset(out, 0, sizeof *out);
-    CheckCall call = { ir, imports, import_count, keep, scratch, out };
+    CheckCall call = { ir, imports, import_count, keep, scratch, record_deps, out };
     Arena *const guarded[] = { keep, scratch };
     if (protect_call(guarded, 2, check_body, &call))
         return PHASE_OK;

@@ -20,14 +20,17 @@ const char *dep_kind_name(DepKind k)
     return names[k];
 }
 
-void dep_recorder_init(DepRecorder *r, Arena *scratch)
+void dep_recorder_init(DepRecorder *r, Arena *scratch, bool on)
 {
     BUILDER_INIT(&r->items, scratch, NameDep);
     BUILDER_INIT(&r->strings, scratch, char);
+    r->on = on;
 }
 
 void dep_note(DepRecorder *r, uint32_t import, DepKind kind, const char *name)
 {
+    if (!r->on)
+        return;
     NameDep d = { 0, import, (uint32_t)kind, r->strings.count, 0 };
     builder_push_n(&r->strings, name, (uint32_t)strlen(name) + 1);
     BUILDER_PUSH(&r->items, NameDep, d);
@@ -35,7 +38,7 @@ void dep_note(DepRecorder *r, uint32_t import, DepKind kind, const char *name)
 
 void dep_note_sealed(DepRecorder *r, const DepList *l)
 {
-    for (uint32_t i = 0; i < l->count; i++) {
+    for (uint32_t i = 0; r->on && i < l->count; i++) {
         NameDep d = l->items[i];
         const char *name = l->strings + d.name;
         d.name = r->strings.count;
@@ -72,6 +75,8 @@ static uint64_t fp_iface(const void *src, DepKind kind, const char *name)
 static DepList seal(DepRecorder *r, const void *const *srcs, uint32_t count, bool iface_kinds,
                     FingerprintFn fp, Arena *keep, Arena *scratch)
 {
+    if (!r->on)
+        return (DepList){ NULL, 0, NULL, 0 };
     NameDep *items = (NameDep *)r->items.data;
     const char *from = r->strings.data;
     uint32_t n = r->items.count;

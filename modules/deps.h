@@ -40,6 +40,7 @@
 
 #include "base/arena.h"
 #include "base/builder.h"
+#include <stdbool.h>
 #include <stdint.h>
 
 #define DEP_KINDS(X)                                      \
@@ -84,13 +85,16 @@ typedef struct DepList {
     uint32_t strings_len;
 } DepList;
 
-/* Collects lookups during one canonicalize or typecheck (in scratch). */
+/* Collects lookups during one canonicalize or typecheck (in scratch).  One
+ * that is off (nobody will use the record: a session that runs once,
+ * without a result cache) notes nothing and seals an empty list. */
 typedef struct DepRecorder {
     Builder items;          /* NameDep, fp not set yet */
     Builder strings;        /* char */
+    bool on;
 } DepRecorder;
 
-void dep_recorder_init(DepRecorder *r, Arena *scratch);
+void dep_recorder_init(DepRecorder *r, Arena *scratch, bool on);
 /* Notes a lookup of `name` in import `import`'s interface or artifact
  * (by kind). */
 void dep_note(DepRecorder *r, uint32_t import, DepKind kind, const char *name);

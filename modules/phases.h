@@ -62,11 +62,13 @@ typedef struct CanonOutput {
  * (same order as ast->imports and self->imports), or NULL when that import
  * is failed, missing, a duplicate, or otherwise unusable: its names are then
  * poisoned (resolve silently to the error type).  `self` is the module's own
- * interface from its parse. */
+ * interface from its parse.  record_deps: the IR's deps record what was
+ * looked up in the imports (modules/deps.h); false leaves it empty (for a
+ * caller that never reuses the result: nothing else changes). */
 PhaseStatus canon_module(const Ast *ast, const NameIface *self,
                          const NameIface *const *imports, uint32_t import_count,
                          Arena *keep, Arena *ir, Arena *scratch,
-                         CanonOutput *out);
+                         bool record_deps, CanonOutput *out);
 
 /* ---- typecheck -------------------------------------------------------- */
 typedef struct Artifact Artifact;         /* checked artifact, see modules/artifact.h */
@@ -80,10 +82,11 @@ typedef struct CheckOutput {
 
 /* imports[i]: the checked artifact of import i (same order as above), or NULL
  * when that import failed, is missing, or is inside an import cycle with this
- * module: its names have the error type and cause no reports. */
+ * module: its names have the error type and cause no reports.  record_deps
+ * as for canon_module (out->deps empty when false). */
 PhaseStatus check_module(const CanonModule *ir,
                          const Artifact *const *imports, uint32_t import_count,
                          Arena *keep, Arena *scratch,
-                         CheckOutput *out);
+                         bool record_deps, CheckOutput *out);
 
 #endif

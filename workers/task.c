@@ -94,10 +94,14 @@ static uint32_t count_lines(const char *src, uint32_t len)
 /* The keep chunk a module's parse outputs go to, for a source of `size`
  * bytes: about twice the source for Kite, measured on generated trees (6.6
  * KiB kept of 2.1 KiB sources), capped so a huge file does not reserve
- * three times its size.  Too little costs a second chunk, mostly empty. */
-static size_t parse_room(size_t size)
+ * three times its size.  Without dependency records (Task.no_deps) what
+ * stays is 1.1 to 1.5 times the source (the four trees of make bench):
+ * three quarters of that room.  Too little costs a second chunk, mostly
+ * empty. */
+static size_t parse_room(size_t size, bool deps)
 {
-    return (size < (1u << 19) ? 2 * size : (1u << 20)) + 1024;
+    size_t room = size < (1u << 19) ? 2 * size : (1u << 20);
+    return (deps ? room : room * 3 / 4) + 1024;
 }
 
 /* Reads the whole file into `keep` (NUL-terminated).  Returns 0, an errno
@@ -107,7 +111,7 @@ static size_t parse_room(size_t size)
  * module whose result is found never faults in room it does not use
  * (parse_room_after_load makes it when it is not found). */
 static int read_source(const char *path, Arena *keep, const char **src, uint32_t *len,
-                       struct stat *out_st, bool to_parse)
+                       struct stat *out_st, bool to_parse, bool deps)
 {
     /* O_NONBLOCK: opening a FIFO must not wait for a writer (it is then
      * rejected below as not a regular file).  Reads of a regular file
@@ -146,7 +150,7 @@ static int read_source(const char *path, Arena *keep, const char **src, uint32_t
     size_t size = (size_t)st.st_size;
     /* One chunk for the source and what stays of the module with it (name
      * interface, artifact, dependency record, reports), or a loaded result */
-    if (!(to_parse ? arena_reserve(keep, size + 1 + parse_room(size))
+    if (!(to_parse ? arena_reserve(keep, size + 1 + parse_room(size, deps))
                    : arena_reserve_exact(keep, size + 1 + LOAD_VIEW_ROOM))) {
         close(fd);
         return -1;
@@ -198,7 +202,7 @@ static int64_t realtime_ns(void)
 
 int worker_read_source(const char *path, Arena *keep, const char **src, uint32_t *len)
 {
-    return read_source(path, keep, src, len, NULL, true);
+    return read_source(path, keep, src, len, NULL, true, true);
 }
 
 /* Reads the task's source into r->src (false: r is final, E0001 or OOM),
@@ -209,7 +213,7 @@ static bool read_step(Arena *scratch, const Task *t, Result *r, bool to_parse)
     uint32_t len = 0;
     struct stat st;
     int64_t read_ns = realtime_ns();
-    int err = read_source(t->path, t->keep, &src, &len, &st, to_parse);
+    int err = read_source(t->path, t->keep, &src, &len, &st, to_parse, !t->no_deps);
     if (err == 0) {
         r->mstat = manifest_stat_of(&st);
         r->recordable = !manifest_racy(&r->mstat, read_ns);
@@ -345,7 +349,7 @@ static bool load_key(Arena *scratch, const Task *t, Result *r, bool expect_miss)
  * parse that failed). */
 static bool parse_room_after_load(const Task *t, Result *r)
 {
-    if (arena_reserve(t->keep, parse_room(r->src_len)))
+    if (arena_reserve(t->keep, parse_room(r->src_len, !t->no_deps)))
         return true;
     r->task = TASK_PARSE;
     fail(r, FAIL_OOM);
@@ -563,7 +567,7 @@ static void run_canon(Arena *scratch, const Task *t, Result *r)
         const char *src = t->src;
         uint32_t src_len = t->src_len;
         if (!src) {                 /* its load did not read it (the manifest) */
-            int err = read_source(t->path, t->keep, &src, &src_len, NULL, true);
+            int err = read_source(t->path, t->keep, &src, &src_len, NULL, true, !t->no_deps);
             if (err != 0) {
                 fail(r, err == -1 ? FAIL_OOM : err == READ_NO_FD ? FAIL_NOFILE : FAIL_INTERNAL);
                 return;
@@ -589,7 +593,7 @@ static void run_canon(Arena *scratch, const Task *t, Result *r)
     CanonOutput out;
     memset(&out, 0, sizeof out);
     PhaseStatus st = canon_module(ast, t->self, t->ifaces, t->import_count,
-                                  t->keep, t->ir_arena, scratch, &out);
+                                  t->keep, t->ir_arena, scratch, !t->no_deps, &out);
     /* The AST is dead now (the IR holds no pointer into it).  Released here,
      * by the thread that allocated most of it, rather than by the
      * coordinator: no cross-thread frees into this worker's malloc arena. */
@@ -609,7 +613,7 @@ static void run_check(Arena *scratch, const Task *t, Result *r)
     CheckOutput out;
     memset(&out, 0, sizeof out);
     PhaseStatus st = check_module(t->ir, t->artifacts, t->import_count,
-                                  t->keep, scratch, &out);
+                                  t->keep, scratch, !t->no_deps, &out);
     arena_reset(t->ir_arena);       /* the IR is dead now, as the AST above */
     r->reports = out.reports;
     if (st == PHASE_OK && out.artifact) {
@@ -628,8 +632,11 @@ void worker_run_task(Arena *scratch, const Task *t, Result *r)
     memset(r, 0, sizeof *r);
     r->task = t->kind;
     r->module = t->module;
-    uint64_t cpu = t->measure_cpu ? worker_thread_cpu_nanos() : 0;
+    /* The thread CPU clock (a system call, --stats only) is read inside the
+     * task's wall time: measuring a task is the task's cost, not the
+     * coordinator's (stats.c: a task run on its thread is inline time). */
     uint64_t start = worker_now_nanos();
+    uint64_t cpu = t->measure_cpu ? worker_thread_cpu_nanos() : 0;
     switch (t->kind) {
     case TASK_PARSE: run_parse(scratch, t, r); break;
     case TASK_CANON: run_canon(scratch, t, r); break;
@@ -638,8 +645,10 @@ void worker_run_task(Arena *scratch, const Task *t, Result *r)
     case TASK_STOP:  fail(r, FAIL_INTERNAL); break;
     }
     r->remote = t->remote;          /* the connection goes back with the result */
+    r->cpu_nanos = t->measure_cpu ? worker_thread_cpu_nanos() - cpu : 0;
     r->nanos = worker_now_nanos() - start;
-    r->cpu_nanos = t->measure_cpu ? worker_thread_cpu_nanos() - cpu : r->nanos;
+    if (!t->measure_cpu)
+        r->cpu_nanos = r->nanos;
     r->start_nanos = start;
     arena_reset(scratch);
 }

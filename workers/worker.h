@@ -138,6 +138,9 @@ typedef struct Task {
     Arena *keep, *ast_arena, *ir_arena;
     bool measure_cpu;                   /* fill Result.cpu_nanos from the
                                          * thread CPU clock (a system call) */
+    bool no_deps;                       /* canonicalize, typecheck: make no
+                                         * dependency record (Result.deps
+                                         * empty): nobody will reuse the result */
     /* A sequence the coordinator chose (typecheck only): once this task's
      * result is made, `fill` receives its artifact (NULL unless it was
      * checked) — an import slot of `then`'s artifacts — and `then` runs

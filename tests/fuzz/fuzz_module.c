@@ -146,14 +146,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         CanonOutput co;
         memset(&co, 0, sizeof co);
         st = canon_module(po.ast, po.iface, (const NameIface *const *)ifaces, n,
-                          &keep, &ir, &scratch, &co);
+                          &keep, &ir, &scratch, true, &co);
         bug_if_internal(st, "canon_module");
         check_span(co.reports, size, "canon");
         arena_reset(&scratch);
         if (st == PHASE_OK) {
             CheckOutput ck;
             memset(&ck, 0, sizeof ck);
-            st = check_module(co.ir, (const Artifact *const *)arts, n, &keep, &scratch, &ck);
+            st = check_module(co.ir, (const Artifact *const *)arts, n, &keep, &scratch, true, &ck);
             bug_if_internal(st, "check_module");
             check_span(ck.reports, size, "check");
         }

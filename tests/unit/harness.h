@@ -253,7 +253,7 @@ static inline void harness_run(Harness *h)
         for (uint32_t k = 0; k < m->imp_count; k++)
             ifs[k] = m->imp[k] == UINT32_MAX ? NULL : h->mods[m->imp[k]].po.iface;
         m->cs = canon_module(m->po.ast, m->po.iface, ifs, m->imp_count, &m->keep, &m->ir,
-                             &h->scratch, &m->co);
+                             &h->scratch, true, &m->co);
         arena_reset(&h->scratch);
         if (h->release_phase_data) {
             m->po.ast = NULL;
@@ -274,7 +274,7 @@ static inline void harness_run(Harness *h)
                 uint32_t w = m->imp[k];
                 arts[k] = w == UINT32_MAX || h->mods[w].scc == comp ? NULL : h->mods[w].ko.artifact;
             }
-            m->ks = check_module(m->co.ir, arts, m->imp_count, &m->keep, &h->scratch, &m->ko);
+            m->ks = check_module(m->co.ir, arts, m->imp_count, &m->keep, &h->scratch, true, &m->ko);
             m->checked = true;
             arena_reset(&h->scratch);
             if (h->release_phase_data) {

@@ -62,7 +62,7 @@ static void test_oom_walk(void **state)
         arena_init(&scratch, 256, 0);
         CanonOutput out;
         mem_fail_at(n);
-        PhaseStatus st = canon_module(p.out.ast, p.out.iface, NULL, 0, &keep, &ir, &scratch, &out);
+        PhaseStatus st = canon_module(p.out.ast, p.out.iface, NULL, 0, &keep, &ir, &scratch, true, &out);
         int hit = mem_failpoint_hit();
         mem_fail_at(0);
         assert_null(keep.oom);
@@ -117,7 +117,7 @@ static void test_deep_order(void **state)
         Arena ir;
         arena_init(&ir, ARENA_DEFAULT_CHUNK, 0);
         CanonOutput out;
-        assert_int_equal(canon_module(p.out.ast, p.out.iface, NULL, 0, &p.keep, &ir, &p.scratch, &out), PHASE_OK);
+        assert_int_equal(canon_module(p.out.ast, p.out.iface, NULL, 0, &p.keep, &ir, &p.scratch, true, &out), PHASE_OK);
         const CanonModule *m = out.ir;
         assert_int_equal(out.reports.count, 0);
         assert_int_equal(m->value_count, CHAIN);
@@ -151,7 +151,7 @@ static void test_spans_and_accessors(void **state)
     Arena ir;
     arena_init(&ir, ARENA_DEFAULT_CHUNK, 0);
     CanonOutput out;
-    assert_int_equal(canon_module(p.out.ast, p.out.iface, NULL, 0, &p.keep, &ir, &p.scratch, &out), PHASE_OK);
+    assert_int_equal(canon_module(p.out.ast, p.out.iface, NULL, 0, &p.keep, &ir, &p.scratch, true, &out), PHASE_OK);
     const CanonModule *m = out.ir;
     assert_string_equal(m->name, "M");
     assert_int_equal(m->value_count, 1);

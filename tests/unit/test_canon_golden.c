@@ -105,7 +105,7 @@ static int run_alone(const char *path, const char *outpath, bool update)
     if (parse_module(src, (uint32_t)len, &keep, &ast, &scratch, &po) == PHASE_OK) {
         arena_reset(&scratch);
         o.status = canon_module(po.ast, po.iface, NULL, po.iface->import_count, &keep, &ir,
-                                &scratch, &co);
+                                &scratch, true, &co);
         if (o.status == PHASE_OK)
             dump_ir(&o, co.ir);
     }

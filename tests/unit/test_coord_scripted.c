@@ -95,13 +95,24 @@ static char *observe(CoordSession *s)
     return buf;
 }
 
-static CoordSession *session(void)
+static CoordSession *session_with(bool single_run)
 {
-    CoordOptions o = { .jobs = 1 };
+    CoordOptions o = { .jobs = 1, .single_run = single_run };
     CoordSession *s = coord_session_create(&o);
     assert_non_null(s);
     assert_int_equal(coord_add_root(s, tree), 0);
     return s;
+}
+
+static CoordSession *session(void) { return session_with(false); }
+
+/* The dependency records of a run's checked modules: how many items. */
+static uint64_t dep_items(const CoordSession *s)
+{
+    uint64_t n = 0;
+    for (uint32_t i = 0; i < s->mod_count; i++)
+        n += s->mods[i]->deps.count;
+    return n;
 }
 
 static bool has_report(CoordSession *s, const char *code, const char *module,
@@ -186,6 +197,40 @@ static void test_shuffled_orders_agree(void **state)
     free(expect);
 }
 
+/* single_run: the same results in every completion order, without a
+ * dependency record; a second coord_run is refused and leaves the results
+ * of the first as they were. */
+static void test_single_run(void **state)
+{
+    CoordSession *ref = session();
+    coord_run(ref);
+    char *expect = observe(ref);
+    assert_true(dep_items(ref) > 0);
+    coord_session_destroy(ref);
+    for (uint64_t seed = 0; seed <= 10; seed++) {
+        CoordSession *s = session_with(true);
+        Runner *r = seed ? runner_scripted_create(seed, 1 + (uint32_t)(seed % 7)) : NULL;
+        assert_int_equal(r ? coord_run_with_runner(s, r) : coord_run(s), COORD_EXIT_ERRORS);
+        runner_destroy(r);
+        assert_int_equal(dep_items(s), 0);
+        char *got = observe(s);
+        if (strcmp(got, expect) != 0)
+            fail_msg("seed %llu differs:\n--- reference\n%s--- single run\n%s",
+                     (unsigned long long)seed, expect, got);
+        free(got);
+        if (seed == 0) {
+            assert_int_equal(coord_run(s), COORD_EXIT_USAGE);
+            assert_string_equal(coord_error(s),
+                                "coord_run: this session was created with single_run and has run");
+            got = observe(s);
+            assert_string_equal(got, expect);
+            free(got);
+        }
+        coord_session_destroy(s);
+    }
+    free(expect);
+}
+
 /* A session runs once: adding a root or a search directory afterwards is
  * refused (until sessions support runs again). */
 static void test_add_after_run(void **state)
@@ -204,6 +249,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_reference),
         cmocka_unit_test(test_add_after_run),
+        cmocka_unit_test(test_single_run),
         cmocka_unit_test(test_shuffled_orders_agree),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -216,7 +216,7 @@ int sgraph_canon(SGraph *g, uint32_t i, void *scratch)
     SModule *m = &g->mods[i];
     for (uint32_t k = 0; k < m->dep_count; k++) m->dep_ifaces[k] = g->mods[m->deps[k]].parsed.iface;
     PhaseStatus st = canon_module(m->parsed.ast, m->parsed.iface, m->dep_ifaces, m->dep_count,
-                                  &m->keep, &m->ir, scratch, &m->canon);
+                                  &m->keep, &m->ir, scratch, false, &m->canon);
     arena_reset(scratch);
     arena_reset(&m->ast);   /* as coord does: the AST goes once canonicalized */
     return st == PHASE_OK ? 0 : -1;
@@ -228,7 +228,7 @@ int sgraph_check(SGraph *g, uint32_t i, void *scratch)
     if (!m->canon.ir) return -1;
     for (uint32_t k = 0; k < m->dep_count; k++) m->dep_artifacts[k] = g->mods[m->deps[k]].checked.artifact;
     PhaseStatus st = check_module(m->canon.ir, m->dep_artifacts, m->dep_count, &m->keep, scratch,
-                                  &m->checked);
+                                  false, &m->checked);
     arena_reset(scratch);
     arena_reset(&m->ir);    /* the canonical IR goes once checked */
     return st == PHASE_OK ? 0 : -1;
