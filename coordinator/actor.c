@@ -285,6 +285,20 @@ static uint32_t load_batch_size(const CoordSession *s)
     return k < 1 ? 1 : k > LOAD_BATCH_MAX ? LOAD_BATCH_MAX : k;
 }
 
+/* A session that runs once without a result cache reuses nothing: its
+ * canonicalize and typecheck tasks make no dependency records. */
+static bool no_deps(const CoordSession *s)
+{
+    return s->opts.single_run && !s->cache;
+}
+
+/* ... and with a result cache it makes them only for the entries it
+ * writes: in the typecheck task's scratch, not in the modules' memory. */
+static bool deps_transient(const CoordSession *s)
+{
+    return s->opts.single_run && s->cache;
+}
+
 /* Load item `lt` for module x, which becomes LOADING (the caller counts it
  * in s->open). */
 static void load_item(CoordSession *s, Module *x, Task *lt)
@@ -299,6 +313,7 @@ static void load_item(CoordSession *s, Module *x, Task *lt)
     lt->name = x->name;
     lt->cache = s->cache;
     lt->manifest = s->manifest;
+    lt->deps_transient = deps_transient(s);    /* (its parse room, on a miss) */
     x->state = MS_LOADING;
 }
 
@@ -406,13 +421,6 @@ static void imports_release(CoordSession *s, Module *m)
     m->task_imports = NULL;
 }
 
-/* A session that runs once without a result cache reuses nothing: its
- * canonicalize and typecheck tasks make no dependency records. */
-static bool no_deps(const CoordSession *s)
-{
-    return s->opts.single_run && !s->cache;
-}
-
 /* Fills t with m's typecheck; returns its artifacts array.  While walking
  * the imports it finds where the task could begin on an ideal machine
  * (stats.c: the critical path), from every import not in a cycle with m;
@@ -428,6 +436,7 @@ static const Artifact **check_task(CoordSession *s, Module *m, Task *t)
     t->ir_arena = &m->ir_arena;
     t->measure_cpu = s->obs.measure_cpu;
     t->no_deps = no_deps(s);
+    t->deps_transient = deps_transient(s);
     t->ir = m->ir;
     t->import_count = m->import_count;
     const Artifact **arts = (const Artifact **)imports_take(s, m, m->import_count);
@@ -494,6 +503,7 @@ static void dispatch(CoordSession *s, Module *m)
     t.ir_arena = &m->ir_arena;
     t.measure_cpu = s->obs.measure_cpu;
     t.no_deps = no_deps(s);
+    t.deps_transient = deps_transient(s);
     switch (m->state) {
     case MS_DISCOVERED: {
         if (s->cache && live_idle(s)) {     /* every module FRESH: batched loads */

@@ -887,7 +887,7 @@ typedef struct CheckCall {
     const Artifact *const *imports;
     uint32_t import_count;
     Arena *keep, *scratch;
-    bool record_deps;
+    DepsMode deps_mode;
     CheckOutput *out;
 } CheckCall;
 
@@ -904,7 +904,7 @@ static void check_body(void *ud)
     /* Measured: a store ends with about 0.75 nodes per IR expression. */
     ty_store_reserve(&c->ts, ir->expr.count + 64);
     report_list_init(&c->rl, scratch, call->keep);
-    dep_recorder_init(&c->deps, scratch, call->record_deps);
+    dep_recorder_init(&c->deps, scratch, call->deps_mode != DEPS_NONE);
     dep_note_sealed(&c->deps, &ir->deps);   /* canonicalize's part of the record */
     ex_init(&c->ex, scratch);
     c->imp = ARENA_ZARRAY(scratch, ImportCache, ir->import_count + 1);
@@ -927,16 +927,17 @@ static void check_body(void *ud)
         check_group(c, g);
     call->out->artifact = seal_artifact(c);
     call->out->reports = report_list_seal(&c->rl, call->keep);
-    call->out->deps = dep_seal(&c->deps, call->imports, call->import_count, call->keep, scratch);
+    call->out->deps = dep_seal(&c->deps, call->imports, call->import_count,
+                               call->deps_mode == DEPS_SCRATCH ? scratch : call->keep, scratch);
 }
 
 PhaseStatus check_module(const CanonModule *ir,
                          const Artifact *const *imports, uint32_t import_count,
                          Arena *keep, Arena *scratch,
-                         bool record_deps, CheckOutput *out)
+                         DepsMode deps, CheckOutput *out)
 {
     memset(out, 0, sizeof *out);
-    CheckCall call = { ir, imports, import_count, keep, scratch, record_deps, out };
+    CheckCall call = { ir, imports, import_count, keep, scratch, deps, out };
     Arena *const guarded[] = { keep, scratch };
     if (protect_call(guarded, 2, check_body, &call))
         return PHASE_OK;

@@ -76,17 +76,24 @@ typedef struct Artifact Artifact;         /* checked artifact, see modules/artif
 typedef struct CheckOutput {
     const Artifact *artifact;  /* in `keep`; NULL unless PHASE_OK */
     ReportSpan reports;        /* in `keep` */
-    DepList deps;              /* in `keep`: what canonicalize (ir->deps) and
-                                * typecheck looked up in imports (deps.h) */
+    DepList deps;              /* in `keep` or `scratch` (DepsMode): what
+                                * canonicalize (ir->deps) and typecheck looked
+                                * up in imports (deps.h) */
 } CheckOutput;
+
+/* Where check_module puts the dependency record (out->deps): nowhere (as
+ * record_deps false for canon_module: out->deps empty), in `keep` (a later
+ * run reuses the result: a session's next run), or in `scratch` (only the
+ * task that made it writes it into the result cache: it lives until the
+ * caller resets scratch, and keeps no memory of the module). */
+typedef enum { DEPS_NONE, DEPS_KEEP, DEPS_SCRATCH } DepsMode;
 
 /* imports[i]: the checked artifact of import i (same order as above), or NULL
  * when that import failed, is missing, or is inside an import cycle with this
- * module: its names have the error type and cause no reports.  record_deps
- * as for canon_module (out->deps empty when false). */
+ * module: its names have the error type and cause no reports. */
 PhaseStatus check_module(const CanonModule *ir,
                          const Artifact *const *imports, uint32_t import_count,
                          Arena *keep, Arena *scratch,
-                         bool record_deps, CheckOutput *out);
+                         DepsMode deps, CheckOutput *out);
 
 #endif

@@ -85,9 +85,9 @@ typedef struct ModuleResult {
     const NameIface *iface;
     const Artifact *artifact;
     /* artifact_deps_digest(artifact) (deps.h), which the importers' records
-     * are compared with: stored in the entry, so a loaded module's
-     * importers do not hash its exports again; 0: not known (computed when
-     * an entry is written, or an importer asks) */
+     * are compared with: stored in the entry (by the task that writes it),
+     * so a loaded module's importers do not hash its exports again; 0: not
+     * known (hashed when an importer asks) */
     uint64_t art_digest;
     ReportSpan reports[3];  /* parse, canonicalize, typecheck */
     uint32_t lines;

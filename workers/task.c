@@ -94,10 +94,16 @@ static uint32_t count_lines(const char *src, uint32_t len)
 /* The keep chunk a module's parse outputs go to, for a source of `size`
  * bytes: about twice the source for Kite, measured on generated trees (6.6
  * KiB kept of 2.1 KiB sources), capped so a huge file does not reserve
- * three times its size.  Without dependency records (Task.no_deps) what
+ * three times its size.  Without a dependency record kept (deps_kept) what
  * stays is 1.1 to 1.5 times the source (the four trees of make bench):
  * three quarters of that room.  Too little costs a second chunk, mostly
  * empty. */
+/* Whether the module's keep arena will hold its dependency record. */
+static bool deps_kept(const Task *t)
+{
+    return !t->no_deps && !t->deps_transient;
+}
+
 static size_t parse_room(size_t size, bool deps)
 {
     size_t room = size < (1u << 19) ? 2 * size : (1u << 20);
@@ -213,7 +219,7 @@ static bool read_step(Arena *scratch, const Task *t, Result *r, bool to_parse)
     uint32_t len = 0;
     struct stat st;
     int64_t read_ns = realtime_ns();
-    int err = read_source(t->path, t->keep, &src, &len, &st, to_parse, !t->no_deps);
+    int err = read_source(t->path, t->keep, &src, &len, &st, to_parse, deps_kept(t));
     if (err == 0) {
         r->mstat = manifest_stat_of(&st);
         r->recordable = !manifest_racy(&r->mstat, read_ns);
@@ -349,7 +355,7 @@ static bool load_key(Arena *scratch, const Task *t, Result *r, bool expect_miss)
  * parse that failed). */
 static bool parse_room_after_load(const Task *t, Result *r)
 {
-    if (arena_reserve(t->keep, parse_room(r->src_len, !t->no_deps)))
+    if (arena_reserve(t->keep, parse_room(r->src_len, deps_kept(t))))
         return true;
     r->task = TASK_PARSE;
     fail(r, FAIL_OOM);
@@ -534,7 +540,10 @@ static void store_step(Arena *scratch, const Task *t, Result *r)
     res.reports[TASK_CHECK] = r->reports;
     res.deps = r->deps;
     /* hashed here, on a worker: the entry holds it, and the coordinator
-     * compares this module's importers with it (cache_note_digest) */
+     * compares the module's importers with it (cache_note_digest).  (Only
+     * for modules with importers would save this run 2% of its CPU, but
+     * whether a module has any is not known yet when its typecheck runs:
+     * an importer's edge appears when it is parsed.) */
     res.art_digest = r->art_digest = artifact_deps_digest(r->artifact);
     ResultSection secs[RS__COUNT];
     CacheSection cs[RS__COUNT];
@@ -567,7 +576,7 @@ static void run_canon(Arena *scratch, const Task *t, Result *r)
         const char *src = t->src;
         uint32_t src_len = t->src_len;
         if (!src) {                 /* its load did not read it (the manifest) */
-            int err = read_source(t->path, t->keep, &src, &src_len, NULL, true, !t->no_deps);
+            int err = read_source(t->path, t->keep, &src, &src_len, NULL, true, deps_kept(t));
             if (err != 0) {
                 fail(r, err == -1 ? FAIL_OOM : err == READ_NO_FD ? FAIL_NOFILE : FAIL_INTERNAL);
                 return;
@@ -613,7 +622,9 @@ static void run_check(Arena *scratch, const Task *t, Result *r)
     CheckOutput out;
     memset(&out, 0, sizeof out);
     PhaseStatus st = check_module(t->ir, t->artifacts, t->import_count,
-                                  t->keep, scratch, !t->no_deps, &out);
+                                  t->keep, scratch,
+                                  t->no_deps ? DEPS_NONE : t->deps_transient ? DEPS_SCRATCH : DEPS_KEEP,
+                                  &out);
     arena_reset(t->ir_arena);       /* the IR is dead now, as the AST above */
     r->reports = out.reports;
     if (st == PHASE_OK && out.artifact) {
@@ -622,6 +633,8 @@ static void run_check(Arena *scratch, const Task *t, Result *r)
         r->deps = out.deps;
         if (t->cache)
             store_step(scratch, t, r);
+        if (t->deps_transient)      /* (in scratch: gone with this task) */
+            memset(&r->deps, 0, sizeof r->deps);
         return;
     }
     fail(r, st == PHASE_OOM ? FAIL_OOM : FAIL_INTERNAL);

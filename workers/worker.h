@@ -141,6 +141,11 @@ typedef struct Task {
     bool no_deps;                       /* canonicalize, typecheck: make no
                                          * dependency record (Result.deps
                                          * empty): nobody will reuse the result */
+    bool deps_transient;                /* typecheck: the record only goes into
+                                         * the result cache's entry (made in
+                                         * scratch, Result.deps empty); parse,
+                                         * load: the module's keep arena holds
+                                         * no record (deps_kept in task.c) */
     /* A sequence the coordinator chose (typecheck only): once this task's
      * result is made, `fill` receives its artifact (NULL unless it was
      * checked) — an import slot of `then`'s artifacts — and `then` runs

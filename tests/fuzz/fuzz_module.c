@@ -153,7 +153,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (st == PHASE_OK) {
             CheckOutput ck;
             memset(&ck, 0, sizeof ck);
-            st = check_module(co.ir, (const Artifact *const *)arts, n, &keep, &scratch, true, &ck);
+            st = check_module(co.ir, (const Artifact *const *)arts, n, &keep, &scratch, DEPS_KEEP, &ck);
             bug_if_internal(st, "check_module");
             check_span(ck.reports, size, "check");
         }

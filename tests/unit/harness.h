@@ -274,7 +274,7 @@ static inline void harness_run(Harness *h)
                 uint32_t w = m->imp[k];
                 arts[k] = w == UINT32_MAX || h->mods[w].scc == comp ? NULL : h->mods[w].ko.artifact;
             }
-            m->ks = check_module(m->co.ir, arts, m->imp_count, &m->keep, &h->scratch, true, &m->ko);
+            m->ks = check_module(m->co.ir, arts, m->imp_count, &m->keep, &h->scratch, DEPS_KEEP, &m->ko);
             m->checked = true;
             arena_reset(&h->scratch);
             if (h->release_phase_data) {

@@ -115,7 +115,7 @@ static void test_check_oom(void **state)
         arena_init(&scratch, 1024, 0);
         CheckOutput out;
         mem_fail_at(n);
-        PhaseStatus st = check_module(ir, NULL, 0, &keep, &scratch, true, &out);
+        PhaseStatus st = check_module(ir, NULL, 0, &keep, &scratch, DEPS_KEEP, &out);
         int hit = mem_failpoint_hit();
         mem_fail_at(0);
         if (st == PHASE_OOM) {

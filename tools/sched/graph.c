@@ -228,7 +228,7 @@ int sgraph_check(SGraph *g, uint32_t i, void *scratch)
     if (!m->canon.ir) return -1;
     for (uint32_t k = 0; k < m->dep_count; k++) m->dep_artifacts[k] = g->mods[m->deps[k]].checked.artifact;
     PhaseStatus st = check_module(m->canon.ir, m->dep_artifacts, m->dep_count, &m->keep, scratch,
-                                  false, &m->checked);
+                                  DEPS_NONE, &m->checked);
     arena_reset(scratch);
     arena_reset(&m->ir);    /* the canonical IR goes once checked */
     return st == PHASE_OK ? 0 : -1;
