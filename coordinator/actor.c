@@ -251,6 +251,7 @@ static void validate(CoordSession *s, Module *m)
             const ModuleResult *c = own ? own : &m->cands[k];
             m->reused = c;
             m->artifact = c->artifact;
+            cache_note_digest(m, c->artifact, c->art_digest);
             m->deps = c->deps;
             for (int p = 0; p < COORD_PHASE_COUNT; p++)
                 m->phase_reports[p] = c->reports[p];
@@ -693,6 +694,7 @@ static void on_result(CoordSession *s, const Result *r)
         m->phase_reports[TASK_CHECK] = r->reports;
         if (r->kind == RESULT_CHECKED) {
             m->artifact = r->artifact;
+            cache_note_digest(m, r->artifact, r->art_digest);
             m->deps = r->deps;
             if (m->verify != NONE && !cache_verify_matches(m))
                 co_add_report(s, m, RC_E0902, 0, 0,

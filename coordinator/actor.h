@@ -433,6 +433,10 @@ uint32_t import_flags(const CoordSession *s, const Module *m, uint32_t i);
 /* The same with the digests of what it gives (modules/deps.h), as a record
  * made now would hold them. */
 ImportDep import_dep(const CoordSession *s, const Module *m, uint32_t i);
+/* m's artifact a has artifact_deps_digest d (from its entry, or from the
+ * task that wrote one): its importers are compared with d without hashing
+ * a's exports again.  d 0: nothing known, nothing noted. */
+void cache_note_digest(Module *m, const Artifact *a, uint64_t d);
 void cache_open(CoordSession *s);               /* at the start of coord_run */
 void cache_finish(CoordSession *s);             /* at its end: the automatic trim */
 void cache_close(CoordSession *s);              /* with the session: every mapping */

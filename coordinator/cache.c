@@ -327,6 +327,15 @@ static uint64_t art_digest(Module *to, const Artifact *a)
     return to->digest;
 }
 
+void cache_note_digest(Module *m, const Artifact *a, uint64_t d)
+{
+    if (d == 0 || !a)
+        return;
+    m->digest_of = a;
+    m->digest_tag = artifact_interface_hash(a);
+    m->digest = d;
+}
+
 /* d's digests of import i of m, for d->flags (import_flags). */
 static void import_digests(const CoordSession *s, const Module *m, uint32_t i, ImportDep *d)
 {
@@ -430,6 +439,7 @@ bool cache_verify_matches(const Module *m)
     ModuleResult fresh = m->cands[m->verify];
     fresh.iface = m->iface;
     fresh.artifact = m->artifact;
+    fresh.art_digest = 0;       /* hashed afresh, against the stored one */
     for (int p = 0; p < 3; p++)
         fresh.reports[p] = m->phase_reports[p];
     fresh.lines = m->lines;

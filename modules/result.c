@@ -27,6 +27,7 @@ typedef struct ResultHead {
     uint32_t art_module;
     uint32_t report_count[3];
     uint32_t if_header_broken;
+    uint64_t art_digest;        /* artifact_deps_digest of the artifact (never 0) */
 } ResultHead;
 
 /* The head holds the scalar fields of these structs by name: a new field
@@ -90,6 +91,7 @@ bool result_sections(const ModuleResult *r, Arena *scratch, ResultSection out[RS
     h->lines = r->lines;
     h->iface_fp = r->iface_fp;
     h->art_iface_hash = a->iface_hash;
+    h->art_digest = r->art_digest ? r->art_digest : artifact_deps_digest(a);
     h->if_module = f->module;
     h->if_module_start = f->module_start;
     h->if_module_end = f->module_end;
@@ -374,8 +376,11 @@ bool result_view(const ResultSection *s, uint32_t n, uint32_t src_len,
             !str_ok(s, RS_DEP_STRINGS, nd[i].name))
             return false;
 
+    if (h->art_digest == 0)     /* (a digest is never 0) */
+        return false;
     out->iface = f;
     out->artifact = a;
+    out->art_digest = h->art_digest;
     out->lines = h->lines;
     out->iface_fp = h->iface_fp;
     out->imports = AT(s, RS_IMPORT_DEPS, ImportDep);
@@ -458,6 +463,8 @@ uint64_t result_digest(const ModuleResult *r)
     digest_u32s(&h, a->exp_types, a->exp_type_count);
     digest_u32s(&h, a->exp_ctors, a->exp_ctor_count);
     hash_chain_add(&h, &a->iface_hash, sizeof a->iface_hash);
+    uint64_t art_digest = r->art_digest ? r->art_digest : artifact_deps_digest(a);
+    hash_chain_add(&h, &art_digest, sizeof art_digest);
     for (int p = 0; p < 3; p++) {
         hash_chain_u32(&h, r->reports[p].count);
         for (uint32_t i = 0; i < r->reports[p].count; i++) {

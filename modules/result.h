@@ -36,7 +36,7 @@
 #include <stdint.h>
 
 /* Bump when any section's layout or meaning changes. */
-#define RESULT_LAYOUT 4u
+#define RESULT_LAYOUT 5u
 
 #define RESULT_SECTIONS(X) \
     X(HEAD)                \
@@ -84,6 +84,11 @@ typedef struct ImportDep {
 typedef struct ModuleResult {
     const NameIface *iface;
     const Artifact *artifact;
+    /* artifact_deps_digest(artifact) (deps.h), which the importers' records
+     * are compared with: stored in the entry, so a loaded module's
+     * importers do not hash its exports again; 0: not known (computed when
+     * an entry is written, or an importer asks) */
+    uint64_t art_digest;
     ReportSpan reports[3];  /* parse, canonicalize, typecheck */
     uint32_t lines;
     uint64_t iface_fp;      /* iface_fingerprint(iface) */

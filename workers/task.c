@@ -533,6 +533,9 @@ static void store_step(Arena *scratch, const Task *t, Result *r)
     res.artifact = r->artifact;
     res.reports[TASK_CHECK] = r->reports;
     res.deps = r->deps;
+    /* hashed here, on a worker: the entry holds it, and the coordinator
+     * compares this module's importers with it (cache_note_digest) */
+    res.art_digest = r->art_digest = artifact_deps_digest(r->artifact);
     ResultSection secs[RS__COUNT];
     CacheSection cs[RS__COUNT];
     if (!result_sections(&res, scratch, secs)) {

@@ -169,6 +169,8 @@ typedef struct Result {
     const CanonModule *ir;              /* canonicalized */
     const Artifact *artifact;           /* checked */
     DepList deps;                       /* checked: names looked up in imports */
+    uint64_t art_digest;                /* checked and stored: artifact_deps_digest
+                                         * of artifact (the entry holds it); else 0 */
     uint64_t iface_fp;                  /* parsed: iface_fingerprint(iface) */
     ReportSpan reports;                 /* in keep; also for failures */
     /* load (and a parse that a load turned into) */

@@ -83,6 +83,8 @@ static void round_trip(const char *path)
         assert_true(result_variant(&v) == result_variant(&r));
         assert_int_equal(v.lines, 7);
         assert_true(v.iface_fp == iface_fingerprint(v.iface));
+        /* the entry holds its own artifact's digest, hashed when written */
+        assert_true(v.art_digest != 0 && v.art_digest == artifact_deps_digest(v.artifact));
         assert_int_equal(v.iface->value_count, m->po.iface->value_count);
         assert_int_equal(v.deps.count, m->ko.deps.count);
         assert_int_equal(v.iface->poisoned_types, m->po.iface->poisoned_types);
@@ -449,6 +451,22 @@ static void test_view_rejects(void **state)
         k->scheme = keep;
     }
     assert_true(result_view(c.secs, RS__COUNT, m->len, &a, &v));
+    /* the stored digest of the artifact (the head's last field): 0 is no
+     * digest, a refusal; another value is taken as stored, and the result
+     * then differs from the same one with its digest hashed afresh, which
+     * is what --cache-verify compares (cache_verify_matches) */
+    uint64_t *stored = (uint64_t *)(void *)((char *)c.secs[RS_HEAD].data + c.secs[RS_HEAD].len - 8);
+    uint64_t real = *stored;
+    assert_true(real == artifact_deps_digest(v.artifact));
+    *stored = 0;
+    assert_false(result_view(c.secs, RS__COUNT, m->len, &a, &v));
+    *stored = real ^ 1;
+    assert_true(result_view(c.secs, RS__COUNT, m->len, &a, &v));
+    assert_true(v.art_digest == (real ^ 1));
+    ModuleResult afresh = v;
+    afresh.art_digest = 0;
+    assert_true(result_digest(&afresh) != result_digest(&v));
+    *stored = real;
     free(c.buf);
     arena_free(&a);
     harness_free(&h);
