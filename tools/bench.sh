@@ -16,14 +16,16 @@
 #         modules imported by thousands, most by none), 58-line modules
 #   tiny  --shape include --fanout 3 --tiny: the same graph shape of tiny
 #         files (about 25 lines each, one definition per line)
-# For each workload: coord check --stats at -j1, -j2 and -jN (N = nproc), and
-# sched_queue / sched_tbb (tools/sched/) at -jN.  Each figure is the median of
-# BENCH_RUNS runs (default 3; for coord, every figure is taken from the run
-# with the median wall time).  Wall times are each program's own measurement
-# from loading the tree to the end of checking (process start and exit are
-# left out for all three).  Nothing fails on a number; the script fails only
-# when the three schedulers did not do the same work (module and report
-# counts) or a program failed.
+# For each workload: coord check at -j1, -j2 and -jN (N = nproc), and
+# sched_queue / sched_tbb (tools/sched/) at -jN.  Wall times are whole
+# processes (start to exit, the same for all three), the median of
+# BENCH_RUNS runs (default 3), the programs' runs alternated in each round;
+# coord's timed runs are without --stats (which reads each thread's CPU
+# clock, a system call, around every task: a cost the other two do not
+# pay), and its counters (task CPU, lower bound, coordinator, peak RSS) come
+# from one more run with --stats.  Nothing fails on a number; the script
+# fails only when the three schedulers did not do the same work (module and
+# report counts) or a program failed.
 set -eu
 B=${1:-build}
 REL=$B/release
@@ -56,39 +58,46 @@ median() {   # numbers on stdin -> the median (lower middle)
     sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'
 }
 
-# coord_run WORKLOAD JOBS -> $tmp/coord.WORKLOAD.JOBS: the stats of the median run
-coord_run() {
-    : >"$tmp/walls"
-    i=0
-    while [ $i -lt "$RUNS" ]; do
-        i=$((i + 1))
-        st=0
-        "$REL/coord" check -j "$2" --no-cache --stats --format json "$OUT/$1" \
-            >"$tmp/reports.$i" 2>"$tmp/stats.$i" || st=$?
-        if [ $st -ge 2 ]; then
-            echo "bench: coord check -j$2 $OUT/$1 failed with status $st" >&2
-            cat "$tmp/stats.$i" >&2
-            exit 1
-        fi
-        echo "stats.reports: $(wc -l <"$tmp/reports.$i")" >>"$tmp/stats.$i"
-        echo "$(sed -n 's/^stats\.wall_ms: //p' "$tmp/stats.$i") $i" >>"$tmp/walls"
-    done
-    pick=$(sort -g "$tmp/walls" | awk '{ v[NR] = $2 } END { print v[int((NR + 1) / 2)] }')
-    cp "$tmp/stats.$pick" "$tmp/coord.$1.$2"
+now_us() { echo $(($(date +%s%N) / 1000)); }
+
+# coord_time WORKLOAD JOBS: one timed run (whole process, no --stats), its
+# wall ms appended to $tmp/walls.coord.WORKLOAD.JOBS
+coord_time() {
+    st=0
+    t0=$(now_us)
+    "$REL/coord" check -j "$2" --no-cache --format json "$OUT/$1" >/dev/null 2>"$tmp/err" || st=$?
+    t1=$(now_us)
+    if [ $st -ge 2 ]; then
+        echo "bench: coord check -j$2 $OUT/$1 failed with status $st" >&2
+        cat "$tmp/err" >&2
+        exit 1
+    fi
+    echo "$(((t1 - t0) / 1000)).$(((t1 - t0) % 1000 / 100))" >>"$tmp/walls.coord.$1.$2"
 }
 
-# sched_run TOOL WORKLOAD JOBS -> $tmp/TOOL.WORKLOAD: median wall, work counts
-sched_run() {
-    : >"$tmp/walls"
-    i=0
-    while [ $i -lt "$RUNS" ]; do
-        i=$((i + 1))
-        line=$("$REL/tools/$1" "$OUT/$2" "$3") || { echo "bench: $1 failed on $2" >&2; exit 1; }
-        echo "$line" | sed 's/.* wall=\([0-9.]*\).*/\1/' >>"$tmp/walls"
-        echo "$line" >"$tmp/$1.$2.line"
-    done
-    wall=$(median <"$tmp/walls")
-    sed -e "s/ wall=[0-9.]*/ wall=$wall/" "$tmp/$1.$2.line" >"$tmp/$1.$2"
+# coord_count WORKLOAD JOBS -> $tmp/coord.WORKLOAD.JOBS: the counters of one
+# more run, with --stats, and stats.process_ms: the timed runs' median
+coord_count() {
+    st=0
+    "$REL/coord" check -j "$2" --no-cache --stats --format json "$OUT/$1" \
+        >"$tmp/reports" 2>"$tmp/coord.$1.$2" || st=$?
+    if [ $st -ge 2 ]; then
+        echo "bench: coord check -j$2 --stats $OUT/$1 failed with status $st" >&2
+        cat "$tmp/coord.$1.$2" >&2
+        exit 1
+    fi
+    echo "stats.reports: $(wc -l <"$tmp/reports")" >>"$tmp/coord.$1.$2"
+    echo "stats.process_ms: $(median <"$tmp/walls.coord.$1.$2")" >>"$tmp/coord.$1.$2"
+}
+
+# sched_time TOOL WORKLOAD JOBS: one timed run (whole process), its wall ms
+# appended to $tmp/walls.TOOL.WORKLOAD, its line (work counts) kept
+sched_time() {
+    t0=$(now_us)
+    line=$("$REL/tools/$1" "$OUT/$2" "$3") || { echo "bench: $1 failed on $2" >&2; exit 1; }
+    t1=$(now_us)
+    echo "$(((t1 - t0) / 1000)).$(((t1 - t0) % 1000 / 100))" >>"$tmp/walls.$1.$2"
+    echo "$line" >"$tmp/$1.$2"
 }
 
 stat_of() { sed -n "s/^stats\\.$2: //p" "$1"; }
@@ -105,9 +114,14 @@ echo "coord bench: $MODULES modules per workload, $NPROC online CPUs, median of 
 echo "command: make bench   ($(uname -srm); $(${CC:-cc} --version | head -n 1))"
 status=0
 for w in wide deep include tiny; do
-    for j in $JOBS; do coord_run $w "$j"; done
-    sched_run sched_queue $w "$NPROC"
-    sched_run sched_tbb $w "$NPROC"
+    i=0
+    while [ $i -lt "$RUNS" ]; do     # the programs alternated in each round
+        i=$((i + 1))
+        for j in $JOBS; do coord_time $w "$j"; done
+        sched_time sched_queue $w "$NPROC"
+        sched_time sched_tbb $w "$NPROC"
+    done
+    for j in $JOBS; do coord_count $w "$j"; done
     c1=$tmp/coord.$w.1
     cn=$tmp/coord.$w.$NPROC
     echo
@@ -120,7 +134,7 @@ for w in wide deep include tiny; do
         scheduler jobs wall_ms lines/s modules/s speedup bound effic coord_ns/t rss_MB B/line
     for j in $JOBS; do
         f=$tmp/coord.$w.$j
-        awk -v j="$j" -v wall="$(stat_of "$f" wall_ms)" -v wall1="$(stat_of "$c1" wall_ms)" \
+        awk -v j="$j" -v wall="$(stat_of "$f" process_ms)" -v wall1="$(stat_of "$c1" process_ms)" \
             -v lines="$(stat_of "$f" lines)" -v mods="$(stat_of "$f" modules)" \
             -v lb="$(stat_of "$f" lower_bound_ms)" -v eff="$(stat_of "$f" efficiency)" \
             -v nspt="$(stat_of "$f" coordinator.ns_per_task)" -v rss="$(stat_of "$f" peak_rss_kb)" \
@@ -130,12 +144,11 @@ for w in wide deep include tiny; do
     done
     for t in sched_queue sched_tbb; do
         f=$tmp/$t.$w
-        awk -v t="$t" -v j="$NPROC" -v wall="$(field "$f" wall)" -v wall1="$(stat_of "$c1" wall_ms)" \
+        awk -v t="$t" -v j="$NPROC" -v ms="$(median <"$tmp/walls.$t.$w")" -v wall1="$(stat_of "$c1" process_ms)" \
             -v lines="$(field "$f" lines)" -v mods="$(field "$f" modules)" \
             -v rss="$(field "$f" maxrss_kb)" \
-            'BEGIN { ms = wall * 1000
-                     printf "%-12s %4s %9.1f %11.0f %10.0f %7.2fx %6s %7s %9s %8.1f %7.1f\n",
-                     t, "-j" j, ms, lines / wall, mods / wall, wall1 / ms, "-", "-", "-",
+            'BEGIN { printf "%-12s %4s %9.1f %11.0f %10.0f %7.2fx %6s %7s %9s %8.1f %7.1f\n",
+                     t, "-j" j, ms, lines / (ms / 1000), mods / (ms / 1000), wall1 / ms, "-", "-", "-",
                      rss / 1024, rss * 1024 / lines }'
         # the same work: modules, lines and reports agree with coord's
         if [ "$(field "$f" modules)" != "$(stat_of "$cn" modules)" ] ||
@@ -148,21 +161,22 @@ for w in wide deep include tiny; do
             status=1
         fi
     done
-    awk -v c="$(stat_of "$cn" wall_ms)" -v q="$(field "$tmp/sched_queue.$w" wall)" \
-        -v t="$(field "$tmp/sched_tbb.$w" wall)" -v j="$NPROC" \
+    awk -v c="$(stat_of "$cn" process_ms)" -v q="$(median <"$tmp/walls.sched_queue.$w")" \
+        -v t="$(median <"$tmp/walls.sched_tbb.$w")" -v j="$NPROC" \
         -v busy="$(stat_of "$cn" coordinator.busy_ms)" -v cpu="$(stat_of "$cn" coordinator.cpu_ms)" \
         -v setup="$(stat_of "$cn" coordinator.setup_ms)" -v fin="$(stat_of "$cn" coordinator.finish_ms)" \
         -v r="$(stat_of "$cn" reports)" -v loop="$(stat_of "$cn" coordinator.loop_ns_per_task)" \
         -v disc="$(stat_of "$cn" coordinator.discovery_ns_per_file)" \
         'BEGIN { printf "same work: %s reports each.  wall time / coord -j%s wall: sched_queue %.2f, sched_tbb %.2f (> 1: coord is faster)\n",
-                 r, j, q * 1000 / c, t * 1000 / c
+                 r, j, q / c, t / c
                  printf "coord -j%s coordinator thread: busy %.1f ms (discovery %.1f, results %.1f, scheduling %.1f), CPU %.1f ms\n",
                  j, busy, setup, fin, busy - setup - fin, cpu
                  printf "coord -j%s coordinator loop: %.0f ns per task; discovery: %.0f ns per file\n", j, loop, disc }'
 done
 echo
-echo "columns: wall_ms = the program's own wall time; speedup = coord -j1 wall / this wall;"
-echo "bound = makespan lower bound (ms) = max(task CPU / jobs, critical path); effic = bound / wall;"
+echo "columns: wall_ms = whole process, start to exit (coord without --stats); speedup = coord -j1 wall / this wall;"
+echo "bound = makespan lower bound (ms) = max(task CPU / jobs, critical path) and effic = bound / its build wall"
+echo "(stats.efficiency: from loading the tree to the end of checking), both of the --stats run;"
 echo "coord_ns/t = coordinator busy time per dispatched task; rss = peak RSS; B/line = peak RSS bytes per source line"
 tools/bench_cache.sh "$B" "$OUT/wide"
 exit $status
