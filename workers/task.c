@@ -91,6 +91,12 @@ static uint32_t count_lines(const char *src, uint32_t len)
  * (load_finish: about 650 bytes) fit in the source's chunk. */
 #define LOAD_VIEW_ROOM 1024u
 
+/* Whether the module's keep arena will hold its dependency record. */
+static bool deps_kept(const Task *t)
+{
+    return !t->no_deps && !t->deps_transient;
+}
+
 /* The keep chunk a module's parse outputs go to, for a source of `size`
  * bytes: about twice the source for Kite, measured on generated trees (6.6
  * KiB kept of 2.1 KiB sources), capped so a huge file does not reserve
@@ -98,12 +104,6 @@ static uint32_t count_lines(const char *src, uint32_t len)
  * stays is 1.1 to 1.5 times the source (the four trees of make bench):
  * three quarters of that room.  Too little costs a second chunk, mostly
  * empty. */
-/* Whether the module's keep arena will hold its dependency record. */
-static bool deps_kept(const Task *t)
-{
-    return !t->no_deps && !t->deps_transient;
-}
-
 static size_t parse_room(size_t size, bool deps)
 {
     size_t room = size < (1u << 19) ? 2 * size : (1u << 20);
