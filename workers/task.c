@@ -90,6 +90,11 @@ static uint32_t count_lines(const char *src, uint32_t len)
 /* Room kept after a source read for a lookup: a loaded result's structs
  * (load_finish: about 650 bytes) fit in the source's chunk. */
 #define LOAD_VIEW_ROOM 1024u
+/* A source read for its key alone that is asked of the remote stays in
+ * scratch until the answer when it is at most this long (a batch holds at
+ * most LOAD_BATCH_MAX of them); a longer one is copied into the module's
+ * keep arena at once. */
+#define LOAD_SCRATCH_SOURCE (64u * 1024u)
 
 /* Whether the module's keep arena will hold its dependency record. */
 static bool deps_kept(const Task *t)
@@ -489,6 +494,11 @@ static void run_load_batch(Arena *scratch, const Task *t, Result *r)
     uint64_t wall[LOAD_BATCH_MAX] = { 0 };
     bool expect_miss = false;
     uint64_t cpu0 = t->measure_cpu ? worker_thread_cpu_nanos() : 0, wall0 = worker_now_nanos();
+    /* Scratch holds, below `kept`, the sources of the modules asked of the
+     * remote (read for their key alone): each module's other scratch goes
+     * when it is done. */
+    bool asked_in_scratch[LOAD_BATCH_MAX] = { false };
+    ArenaMark kept = arena_mark(scratch);
     for (uint32_t i = 0; i < n; i++) {
         const Task *lt = &t->loads[i];
         Result *sub = &t->load_results[i];
@@ -501,7 +511,10 @@ static void run_load_batch(Arena *scratch, const Task *t, Result *r)
             expect_miss = !lt->cache ||
                           (!t->remote && !cache_store_has_entries(lt->cache, &sub->cache));
         sub->start_nanos = worker_now_nanos();
-        if (!load_key(scratch, lt, sub, expect_miss)) {
+        bool keep_src = false;      /* this module's source stays in scratch */
+        bool keyed = load_key(scratch, lt, sub, expect_miss);
+        ArenaMark after_key = arena_mark(scratch);     /* (just above its source) */
+        if (!keyed) {
             /* answered: the source could not be read */
         } else if (lt->live && sub->key.hi == lt->live_key.hi && sub->key.lo == lt->live_key.lo) {
             /* the session tier has its result */
@@ -521,9 +534,12 @@ static void run_load_batch(Arena *scratch, const Task *t, Result *r)
                                                     &sub->cache)
                                  : 0;
             if (got == 0 && found && t->remote) {
-                /* asked below, after this scratch is gone: the source
-                 * goes with the module (with room for a fetched result) */
-                if (!in_scratch || src_keep(lt, sub, LOAD_VIEW_ROOM)) {
+                /* asked below: its source stays in scratch (a hit keeps
+                 * none of it), or, when large, goes with the module (with
+                 * room for a fetched result) */
+                keep_src = in_scratch && sub->src_len <= LOAD_SCRATCH_SOURCE;
+                if (keep_src || !in_scratch || src_keep(lt, sub, LOAD_VIEW_ROOM)) {
+                    asked_in_scratch[asked] = keep_src;
                     keys[asked] = sub->key;
                     ask[asked++] = i;
                 }
@@ -531,7 +547,9 @@ static void run_load_batch(Arena *scratch, const Task *t, Result *r)
                 load_finish(scratch, lt, sub, found, got, false, in_scratch, &r->remote_cnt);
             }
         }
-        arena_reset(scratch);
+        if (keep_src)
+            kept = after_key;
+        arena_rewind(scratch, kept);
         sub->nanos = wall[i] = worker_now_nanos() - sub->start_nanos;
     }
     load_cpu_shares(t, NULL, n, wall, t->measure_cpu ? worker_thread_cpu_nanos() - cpu0 : 0,
@@ -550,7 +568,8 @@ static void run_load_batch(Arena *scratch, const Task *t, Result *r)
             Result *sub = &t->load_results[ask[k]];
             uint64_t t0 = worker_now_nanos();
             bool hit = got && got[k].map;
-            load_finish(scratch, lt, sub, hit ? &got[k] : NULL, hit ? 1 : 0, true, false,
+            load_finish(scratch, lt, sub, hit ? &got[k] : NULL, hit ? 1 : 0, true,
+                        asked_in_scratch[k],
                         &r->remote_cnt);
             arena_rewind(scratch, mark);
             wall[k] = worker_now_nanos() - t0 + wall_share;
