@@ -91,6 +91,12 @@ static uint32_t count_lines(const char *src, uint32_t len)
  * (load_finish: about 650 bytes) fit in the source's chunk. */
 #define LOAD_VIEW_ROOM 1024u
 
+/* Whether the module's keep arena will hold its dependency record. */
+static bool deps_kept(const Task *t)
+{
+    return !t->no_deps && !t->deps_transient;
+}
+
 /* The keep chunk a module's parse outputs go to, for a source of `size`
  * bytes: about twice the source for Kite, measured on generated trees (6.6
  * KiB kept of 2.1 KiB sources), capped so a huge file does not reserve
@@ -98,12 +104,6 @@ static uint32_t count_lines(const char *src, uint32_t len)
  * stays is 1.1 to 1.5 times the source (the four trees of make bench):
  * three quarters of that room.  Too little costs a second chunk, mostly
  * empty. */
-/* Whether the module's keep arena will hold its dependency record. */
-static bool deps_kept(const Task *t)
-{
-    return !t->no_deps && !t->deps_transient;
-}
-
 static size_t parse_room(size_t size, bool deps)
 {
     size_t room = size < (1u << 19) ? 2 * size : (1u << 20);
@@ -211,15 +211,16 @@ int worker_read_source(const char *path, Arena *keep, const char **src, uint32_t
     return read_source(path, keep, src, len, NULL, true, true);
 }
 
-/* Reads the task's source into r->src (false: r is final, E0001 or OOM),
- * with its stat data for the manifest. */
-static bool read_step(Arena *scratch, const Task *t, Result *r, bool to_parse)
+/* Reads the task's source into r->src, in `into` (the module's keep arena,
+ * or scratch: src_keep copies it), with its stat data for the manifest
+ * (false: r is final, E0001 or OOM). */
+static bool read_step(Arena *scratch, const Task *t, Result *r, bool to_parse, Arena *into)
 {
     const char *src = NULL;
     uint32_t len = 0;
     struct stat st;
     int64_t read_ns = realtime_ns();
-    int err = read_source(t->path, t->keep, &src, &len, &st, to_parse, deps_kept(t));
+    int err = read_source(t->path, into, &src, &len, &st, to_parse, deps_kept(t));
     if (err == 0) {
         r->mstat = manifest_stat_of(&st);
         r->recordable = !manifest_racy(&r->mstat, read_ns);
@@ -301,7 +302,7 @@ static void run_parse(Arena *scratch, const Task *t, Result *r)
         r->src = t->src;
         r->src_len = t->src_len;
         r->lines = count_lines(t->src, t->src_len);
-    } else if (!read_step(scratch, t, r, true)) {
+    } else if (!read_step(scratch, t, r, true, t->keep)) {
         return;
     }
     if (t->name) {  /* the key the session tier keeps its result under */
@@ -313,11 +314,14 @@ static void run_parse(Arena *scratch, const Task *t, Result *r)
 }
 
 /* Reads the source and hashes it into r->key.  False: r is final, answered
- * as a parse (E0001 or no memory). */
+ * as a parse (E0001 or no memory).  A source a hit is expected for
+ * (!to_parse) is read into scratch: a module whose result is found keeps
+ * none of it (its reports' lines are read again when printed, as for a
+ * source the manifest spared), and src_keep copies it for the others. */
 static bool load_read_key(Arena *scratch, const Task *t, Result *r, bool to_parse)
 {
     r->unread = false;
-    if (!read_step(scratch, t, r, to_parse)) {
+    if (!read_step(scratch, t, r, to_parse, to_parse ? t->keep : scratch)) {
         r->task = TASK_PARSE;
         return false;
     }
@@ -350,12 +354,33 @@ static bool load_key(Arena *scratch, const Task *t, Result *r, bool expect_miss)
     return load_read_key(scratch, t, r, expect_miss);
 }
 
-/* A source a load read (for a lookup) is parsed after all: the room its
- * parse keeps, one chunk (false: out of memory, r is final, answered as a
- * parse that failed). */
-static bool parse_room_after_load(const Task *t, Result *r)
+/* A source load_read_key left in scratch goes into the module's keep
+ * arena, in one chunk with `room` more bytes (false: out of memory, r is
+ * final, answered as a parse that failed). */
+static bool src_keep(const Task *t, Result *r, size_t room)
 {
-    if (arena_reserve(t->keep, parse_room(r->src_len, deps_kept(t))))
+    char *copy = arena_reserve_exact(t->keep, (size_t)r->src_len + 1 + room)
+                     ? arena_alloc(t->keep, (size_t)r->src_len + 1, 1) : NULL;
+    if (!copy) {
+        r->task = TASK_PARSE;
+        fail(r, FAIL_OOM);
+        return false;
+    }
+    memcpy(copy, r->src, r->src_len);
+    copy[r->src_len] = '\0';
+    r->src = copy;
+    return true;
+}
+
+/* A source a load read (for a lookup) is parsed after all: the room its
+ * parse keeps, one chunk, with the source when it is still in scratch
+ * (false: out of memory, r is final, answered as a parse that failed). */
+static bool parse_room_after_load(const Task *t, Result *r, bool src_in_scratch)
+{
+    size_t room = parse_room(r->src_len, deps_kept(t));
+    if (src_in_scratch)
+        return src_keep(t, r, room);
+    if (arena_reserve(t->keep, room))
         return true;
     r->task = TASK_PARSE;
     fail(r, FAIL_OOM);
@@ -380,7 +405,7 @@ static void entry_sections(const CacheEntry *e, ResultSection *secs)
  * fetched ones (remote) are written to the local cache, and one whose
  * result does not load is counted in rc as corrupt. */
 static void load_finish(Arena *scratch, const Task *t, Result *r, CacheEntry *found,
-                        uint32_t n, bool remote, RemoteCounters *rc)
+                        uint32_t n, bool remote, bool src_in_scratch, RemoteCounters *rc)
 {
     /* The module's kept structs are small (about 1 KB): one chunk of their
      * size, not a fresh page of the default chunk per module. */
@@ -417,7 +442,8 @@ static void load_finish(Arena *scratch, const Task *t, Result *r, CacheEntry *fo
         }
     }
     if (valid == 0) {
-        if (r->unread ? !load_read_key(scratch, t, r, true) : !parse_room_after_load(t, r))
+        if (r->unread ? !load_read_key(scratch, t, r, true)
+                      : !parse_room_after_load(t, r, src_in_scratch))
             return;
         r->task = TASK_PARSE;       /* a parse task that looked first */
         parse_step(scratch, t, r);
@@ -427,6 +453,8 @@ static void load_finish(Arena *scratch, const Task *t, Result *r, CacheEntry *fo
     r->cand_count = valid;
     r->cands = cands;
     r->entries = kept;
+    if (src_in_scratch)     /* (its lines are read again if a report prints them) */
+        r->src = NULL;
 }
 
 /* Each module's share of a span of the batch: its wall time, and (with
@@ -476,22 +504,31 @@ static void run_load_batch(Arena *scratch, const Task *t, Result *r)
         if (!load_key(scratch, lt, sub, expect_miss)) {
             /* answered: the source could not be read */
         } else if (lt->live && sub->key.hi == lt->live_key.hi && sub->key.lo == lt->live_key.lo) {
-            sub->kind = RESULT_LOADED;  /* the session tier has its result */
-            sub->same_bytes = true;
+            /* the session tier has its result */
+            if (sub->unread || expect_miss || src_keep(lt, sub, 0)) {
+                sub->kind = RESULT_LOADED;
+                sub->same_bytes = true;
+            }
         } else if (!lt->cache) {        /* (no manifest either: the source was read) */
             sub->task = TASK_PARSE;
-            if (parse_room_after_load(lt, sub))
+            if (parse_room_after_load(lt, sub, false))
                 parse_step(scratch, lt, sub);
         } else {
+            /* a source read for its key alone is in scratch (load_read_key) */
+            bool in_scratch = !sub->unread && !expect_miss;
             CacheEntry *found = ARENA_ARRAY(scratch, CacheEntry, LOAD_CANDIDATES);
             uint32_t got = found ? cache_store_load(lt->cache, sub->key, found, LOAD_CANDIDATES,
                                                     &sub->cache)
                                  : 0;
             if (got == 0 && found && t->remote) {
-                keys[asked] = sub->key;
-                ask[asked++] = i;
+                /* asked below, after this scratch is gone: the source
+                 * goes with the module (with room for a fetched result) */
+                if (!in_scratch || src_keep(lt, sub, LOAD_VIEW_ROOM)) {
+                    keys[asked] = sub->key;
+                    ask[asked++] = i;
+                }
             } else {
-                load_finish(scratch, lt, sub, found, got, false, &r->remote_cnt);
+                load_finish(scratch, lt, sub, found, got, false, in_scratch, &r->remote_cnt);
             }
         }
         arena_reset(scratch);
@@ -513,7 +550,7 @@ static void run_load_batch(Arena *scratch, const Task *t, Result *r)
             Result *sub = &t->load_results[ask[k]];
             uint64_t t0 = worker_now_nanos();
             bool hit = got && got[k].map;
-            load_finish(scratch, lt, sub, hit ? &got[k] : NULL, hit ? 1 : 0, true,
+            load_finish(scratch, lt, sub, hit ? &got[k] : NULL, hit ? 1 : 0, true, false,
                         &r->remote_cnt);
             arena_rewind(scratch, mark);
             wall[k] = worker_now_nanos() - t0 + wall_share;

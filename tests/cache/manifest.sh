@@ -12,6 +12,8 @@
 #     two texts with different diagnostics: each run prints what a cold run
 #     of that text prints, and the run after an edit reads the edited file
 #     again (its record was too recent to trust: the racy-clean rule);
+#   - the warm cache without its manifest: every source read, every result
+#     reused, reports printed with their lines (read again);
 #   - another shape (other roots) does not use this shape's manifest;
 #   - a damaged manifest: ignored, the output is right, and it is rewritten.
 set -eu
@@ -43,6 +45,20 @@ same_output "$work/warm" "$work/ref" "warm"
     fail "warm: $(stat_of cache.unread "$work/warm") of $n sources unread"
 [ "$(stat_of typecheck.tasks "$work/warm")" = 0 ] || fail "warm: modules re-checked"
 echo "cache manifest: warm run reads no source ($n unread, reports printed with their lines)"
+
+# The warm cache without its manifest (a fresh checkout: new mtimes): every
+# source is read for its key, and a module whose result is found keeps none
+# of it (workers/task.c, load_read_key): the lines of its reports are read
+# again when they are printed.
+cp -R "$cache" "$work/nomf"
+rm -f "$work/nomf"/v2/m-*
+run "$work/nomf_run" -j2 --cache-dir "$work/nomf" --stats
+same_output "$work/nomf_run" "$work/ref" "warm without manifest"
+[ "$(stat_of cache.unread "$work/nomf_run")" = 0 ] || fail "without manifest: sources unread"
+[ "$(stat_of cache.hits "$work/nomf_run")" = "$n" ] ||
+    fail "without manifest: $(stat_of cache.hits "$work/nomf_run") of $n hits"
+[ "$(stat_of typecheck.tasks "$work/nomf_run")" = 0 ] || fail "without manifest: modules re-checked"
+echo "cache manifest: without the manifest every source is read, reused, reports printed with their lines"
 
 # Two texts of the same size for one module: the second turns "n + 1 in"
 # into "n +"1"in" (a type error, so its report needs its lines).
