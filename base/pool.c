@@ -55,7 +55,10 @@ static size_t in_use, mapped, region_count;
 /* pool_ahead: a region touched ahead of use, by the toucher thread */
 static pthread_cond_t ahead_cond = PTHREAD_COND_INITIALIZER;
 static char *ahead;
-static bool ahead_on, toucher_alive;
+static bool ahead_on;
+static bool toucher_alive;          /* the toucher runs (it clears this last) */
+static bool toucher_unjoined;       /* a toucher was started, not yet joined */
+static pthread_t toucher_tid;
 
 static void decide(void)
 {
@@ -95,19 +98,19 @@ static char *region_map(void)
     return r;
 }
 
-/* The toucher (pool_ahead): while it is wanted and the pool holds regions,
- * it keeps one more region mapped and touched in `ahead`, outside the lock,
- * so that the kernel clears it on this thread rather than on the one that
- * will carve chunks from it.  It ends itself when it is no longer wanted or
- * every region went back (release_all): no thread outlives its use. */
+/* The toucher (pool_ahead): while it is wanted, it keeps one more region
+ * mapped and touched in `ahead` (once the pool holds a region), outside the
+ * lock, so that the kernel clears it on this thread rather than on the one
+ * that will carve chunks from it.  It ends when it is no longer wanted, and
+ * is joined by the next pool_ahead(true) or by pool_ahead_end. */
 static void *toucher(void *unused)
 {
     (void)unused;
     pthread_mutex_lock(&lock);
     for (;;) {
-        while (ahead_on && region_count > 0 && ahead)
+        while (ahead_on && (ahead || region_count == 0))
             pthread_cond_wait(&ahead_cond, &lock);
-        if (!ahead_on || region_count == 0)
+        if (!ahead_on)
             break;
         pthread_mutex_unlock(&lock);
         char *r = region_map();
@@ -127,18 +130,6 @@ static void *toucher(void *unused)
     return NULL;
 }
 
-static void toucher_start(void)
-{
-    pthread_attr_t a;
-    pthread_t t;
-    if (pthread_attr_init(&a) != 0)
-        return;
-    if (pthread_attr_setdetachstate(&a, PTHREAD_CREATE_DETACHED) == 0 &&
-        pthread_create(&t, &a, toucher, NULL) == 0)
-        toucher_alive = true;
-    pthread_attr_destroy(&a);
-}
-
 /* A fresh region (lock held); false when the system has no memory. */
 static bool region_new(void)
 {
@@ -150,11 +141,8 @@ static bool region_new(void)
         return false;
     regions[region_count++] = r;
     mapped += POOL_REGION;
-    if (ahead_on) {     /* the next one, meanwhile */
-        if (!toucher_alive)
-            toucher_start();
+    if (ahead_on)       /* the next one, meanwhile */
         pthread_cond_signal(&ahead_cond);
-    }
     /* What is left of the old region becomes free chunks, largest first. */
     for (uint32_t k = CLASS_COUNT; k-- > 0;) {
         while ((size_t)(bump_end - bump) >= class_size(k)) {
@@ -180,7 +168,6 @@ static void release_all(void)
     if (ahead)
         munmap(ahead, POOL_REGION);
     ahead = NULL;
-    pthread_cond_signal(&ahead_cond);      /* the toucher ends */
 }
 
 void *pool_alloc(size_t size, size_t *got)
@@ -227,17 +214,52 @@ void pool_free(void *p, size_t size)
     pthread_mutex_unlock(&lock);
 }
 
+/* Joins a toucher that ended (lock not held); true when none is left. */
+static void toucher_join_ended(void)
+{
+    pthread_mutex_lock(&lock);
+    bool join = toucher_unjoined && !toucher_alive;
+    pthread_mutex_unlock(&lock);
+    if (join) {
+        pthread_join(toucher_tid, NULL);
+        pthread_mutex_lock(&lock);
+        toucher_unjoined = false;
+        pthread_mutex_unlock(&lock);
+    }
+}
+
 void pool_ahead(bool on)
 {
     pthread_once(&once, decide);
     if (!enabled)
         return;
+    if (on)
+        toucher_join_ended();
     pthread_mutex_lock(&lock);
     ahead_on = on;
-    if (on && region_count > 0 && !ahead && !toucher_alive)
-        toucher_start();
+    if (on && !toucher_unjoined &&
+        pthread_create(&toucher_tid, NULL, toucher, NULL) == 0)
+        toucher_alive = toucher_unjoined = true;
     pthread_cond_signal(&ahead_cond);
     pthread_mutex_unlock(&lock);
+}
+
+void pool_ahead_end(void)
+{
+    pthread_once(&once, decide);
+    if (!enabled)
+        return;
+    pthread_mutex_lock(&lock);
+    ahead_on = false;
+    pthread_cond_signal(&ahead_cond);
+    bool join = toucher_unjoined;
+    pthread_mutex_unlock(&lock);
+    if (join) {
+        pthread_join(toucher_tid, NULL);
+        pthread_mutex_lock(&lock);
+        toucher_unjoined = false;
+        pthread_mutex_unlock(&lock);
+    }
 }
 
 PoolStats pool_stats(void)

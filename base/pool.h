@@ -31,9 +31,10 @@
  * turns pool_ahead on: a thread of the pool then keeps the next region
  * mapped and touched while the current one is carved, so that cost is paid
  * on the idle core.  At most one region (2 MiB) is touched ahead; it ends
- * up used, or goes back with the others.  The thread ends itself when
- * pool_ahead is turned off or every region went back, and is started again
- * when needed; the setting is the process's (a hint: the last call wins).
+ * up used, or goes back with the others.  The thread ends when pool_ahead
+ * is turned off and is joined by the next pool_ahead(true) or by
+ * pool_ahead_end; the setting is the process's (a hint: the last call
+ * wins).  coord never turns it on at -j1, which creates no thread.
  *
  * Invariants
  *   - Thread safety: any thread may allocate or free; one mutex guards the
@@ -55,8 +56,11 @@ void *pool_alloc(size_t size, size_t *got);
 /* Frees what pool_alloc returned with *got == size. */
 void  pool_free(void *p, size_t size);
 
-/* Keep one region touched ahead of use (see above); false: stop. */
+/* Keep one region touched ahead of use (see above); false: stop (the
+ * thread ends after the region it is touching).  pool_ahead_end stops it
+ * and joins the thread: call it before saying that every thread is gone. */
 void  pool_ahead(bool on);
+void  pool_ahead_end(void);
 
 typedef struct PoolStats {
     size_t in_use;      /* bytes of chunks handed out and not freed */

@@ -41,6 +41,7 @@ void coord_session_destroy(CoordSession *s)
 {
     if (!s)
         return;
+    pool_ahead_end();   /* (discovery's, when the session never ran) */
     cache_close(s);     /* the mappings are listed in the modules' keep arenas */
     live_free(s);       /* the session tier's entries (live.c) */
     for (uint32_t i = 0; i < s->mod_count; i++) {
@@ -60,6 +61,20 @@ void coord_session_destroy(CoordSession *s)
 
 const char *coord_error(const CoordSession *s) { return s->error; }
 int coord_exit_status(const CoordSession *s) { return s->status; }
+
+static uint32_t online_cpus(void)
+{
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n > 0 ? (uint32_t)n : 1;
+}
+
+/* Whether the pool may touch memory ahead on another core (base/pool.h,
+ * pool_ahead): not at -j1, which creates no thread (DESIGN.md section 2),
+ * nor on one CPU. */
+static bool ahead_ok(const CoordSession *s)
+{
+    return s->opts.jobs != 1 && online_cpus() > 1;
+}
 
 /* coord_add_root / coord_add_search_dir, for the protected body. */
 typedef struct AddCall {
@@ -88,7 +103,7 @@ static int add_path(CoordSession *s, const char *path, bool search)
     uint32_t known = s->mod_count;
     AddCall call = { s, path, search, 0 };
     Arena *const guarded[] = { &s->arena };
-    pool_ahead(true);           /* discovery is serial: the other cores idle */
+    pool_ahead(ahead_ok(s));    /* discovery is serial: the other cores idle */
     bool ok = protect_call(guarded, 1, add_body, &call);
     pool_ahead(false);
     if (!ok || (call.rc == 0 && live_record_add(s, path, search) != 0)) {
@@ -105,12 +120,6 @@ int coord_add_root(CoordSession *s, const char *path) { return add_path(s, path,
 int coord_add_search_dir(CoordSession *s, const char *dir) { return add_path(s, dir, true); }
 
 /* ---- results ------------------------------------------------------------ */
-
-static uint32_t online_cpus(void)
-{
-    long n = sysconf(_SC_NPROCESSORS_ONLN);
-    return n > 0 ? (uint32_t)n : 1;
-}
 
 /* The run failed as a whole (the coordinator out of memory, no file
  * descriptors): no reports, no types, one message, exit 3 — never a partial
@@ -139,7 +148,7 @@ static void run_body(void *ud)
     CoordSession *s = c->s;
     if (c->repeat) {    /* discovery again, as a cold run does (live.c) */
         uint64_t begin = worker_now_nanos();
-        pool_ahead(true);
+        pool_ahead(ahead_ok(s));
         c->rc = live_rediscover(s);
         pool_ahead(c->spare_core);
         s->obs.setup_ns += worker_now_nanos() - begin;
@@ -194,10 +203,10 @@ static int run_build(CoordSession *s, Runner *given, bool repeat)
     Arena *const guarded[] = { &s->arena };
     /* Fresh memory is paid for on first touch (base/pool.h): with a core
      * to spare, a pool thread touches the next region meanwhile. */
-    RunCall call = { s, repeat, runner_workers(s->runner) < online_cpus(), 0 };
+    RunCall call = { s, repeat, ahead_ok(s) && runner_workers(s->runner) < online_cpus(), 0 };
     pool_ahead(call.spare_core);
     bool ran = protect_call(guarded, 1, run_body, &call);
-    pool_ahead(false);
+    pool_ahead_end();           /* (its thread joined: a run leaves none) */
     if (!ran) {
         /* the coordinator itself ran out of memory: collect what is in
          * flight, then give up on this build */

@@ -156,7 +156,7 @@ static bool ahead_becomes(size_t bytes)
 /* pool_ahead: once a region is in use, the next one is touched ahead by
  * the pool's thread; a new region takes it (and the one after is touched
  * meanwhile); turned off, with every chunk back, nothing stays: no region,
- * no region ahead, no thread. */
+ * no region ahead, and after pool_ahead_end no thread. */
 static void test_ahead(void **state)
 {
     if (!pool_stats().on)
@@ -184,8 +184,11 @@ static void test_ahead(void **state)
     assert_int_equal(after.in_use, 0);
     assert_int_equal(after.mapped, 0);
     assert_int_equal(after.ahead, 0);
-    for (int i = 0; i < 5000 && threads_now() != threads; i++)
-        nanosleep(&(struct timespec){ 0, 1000000 }, NULL);
+    pool_ahead_end();                       /* its thread joined: none left */
+    assert_int_equal(threads_now(), threads);
+    pool_ahead(true);                       /* again: a new thread, joined again */
+    assert_int_equal(threads_now(), threads + 1);
+    pool_ahead_end();
     assert_int_equal(threads_now(), threads);
 }
 

@@ -7,7 +7,8 @@
  * one of them idle.  Here: 400 modules checked once with a cache, then
  * again (every result loaded) under the scripted runner with two slots;
  * when a load task's result is taken, the other slot must hold a load task
- * too, but for the last batch.  The warm output equals the cold one.
+ * too, but for the last batch.  The warm output equals the cold one.  The
+ * cold run is at -j1, which must not start a thread at any point.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -16,6 +17,7 @@
 
 #include "coordinator/actor.h"
 
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,6 +60,26 @@ static CoordSession *session(void)
     return s;
 }
 
+/* The threads of this process now (/proc/self/task). */
+static int threads_now(void)
+{
+    DIR *d = opendir("/proc/self/task");
+    int n = 0;
+    if (!d)
+        return -1;
+    for (struct dirent *e; (e = readdir(d)) != NULL;)
+        n += e->d_name[0] != '.';
+    closedir(d);
+    return n;
+}
+
+static void count_threads(void *ud, const CoordSession *s, const Result *r)
+{
+    int *most = ud, n = threads_now();
+    if (n > *most)
+        *most = n;
+}
+
 static char *types_of(CoordSession *s)
 {
     char *buf = NULL;
@@ -85,8 +107,16 @@ static void on_result(void *ud, const CoordSession *s, const Result *r)
 
 static void test_warm_loads_fill_the_slots(void **state)
 {
+    /* -j1 creates no thread (DESIGN.md section 2): not in discovery (the
+     * pool touches no memory ahead then), not while it runs */
     CoordSession *cold = session();
+    assert_int_equal(threads_now(), 1);
+    int most = 0;
+    cold->on_result = count_threads;
+    cold->on_result_ud = &most;
     assert_int_equal(coord_run(cold), COORD_EXIT_OK);
+    assert_int_equal(most, 1);
+    assert_int_equal(threads_now(), 1);
     char *want = types_of(cold);
     coord_session_destroy(cold);
 
