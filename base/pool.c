@@ -214,11 +214,16 @@ void pool_free(void *p, size_t size)
     pthread_mutex_unlock(&lock);
 }
 
-/* Joins a toucher that ended (lock not held); true when none is left. */
-static void toucher_join_ended(void)
+/* Joins the toucher (lock not held): one that ended, or with `stop` any
+ * (it is told to end first). */
+static void toucher_join(bool stop)
 {
     pthread_mutex_lock(&lock);
-    bool join = toucher_unjoined && !toucher_alive;
+    if (stop) {
+        ahead_on = false;
+        pthread_cond_signal(&ahead_cond);
+    }
+    bool join = toucher_unjoined && (stop || !toucher_alive);
     pthread_mutex_unlock(&lock);
     if (join) {
         pthread_join(toucher_tid, NULL);
@@ -234,7 +239,7 @@ void pool_ahead(bool on)
     if (!enabled)
         return;
     if (on)
-        toucher_join_ended();
+        toucher_join(false);
     pthread_mutex_lock(&lock);
     ahead_on = on;
     if (on && !toucher_unjoined &&
@@ -247,19 +252,8 @@ void pool_ahead(bool on)
 void pool_ahead_end(void)
 {
     pthread_once(&once, decide);
-    if (!enabled)
-        return;
-    pthread_mutex_lock(&lock);
-    ahead_on = false;
-    pthread_cond_signal(&ahead_cond);
-    bool join = toucher_unjoined;
-    pthread_mutex_unlock(&lock);
-    if (join) {
-        pthread_join(toucher_tid, NULL);
-        pthread_mutex_lock(&lock);
-        toucher_unjoined = false;
-        pthread_mutex_unlock(&lock);
-    }
+    if (enabled)
+        toucher_join(true);
 }
 
 PoolStats pool_stats(void)

@@ -10,12 +10,12 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include <dirent.h>
 #include <time.h>
 
 #include "base/arena.h"
 #include "base/mem.h"
 #include "base/pool.h"
+#include "tests/unit/threads.h"
 
 static void test_classes_and_reuse(void **state)
 {
@@ -131,18 +131,6 @@ static void test_arena_on_pool(void **state)
         assert_true(pool_stats().in_use >= 1176 + 4096);
     arena_free(&a);
     assert_int_equal(pool_stats().in_use, 0);
-}
-
-static int threads_now(void)
-{
-    DIR *d = opendir("/proc/self/task");
-    int n = 0;
-    if (!d)
-        return -1;
-    for (struct dirent *e; (e = readdir(d)) != NULL;)
-        n += e->d_name[0] != '.';
-    closedir(d);
-    return n;
 }
 
 /* Polls (up to 5 s) until the pool's region touched ahead is `bytes`. */

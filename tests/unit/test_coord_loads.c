@@ -17,12 +17,12 @@
 
 #include "coordinator/actor.h"
 
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "tests/unit/threads.h"
 #include "tests/unit/tree.h"
 
 #define MODULES 400u
@@ -58,19 +58,6 @@ static CoordSession *session(void)
     assert_non_null(s);
     assert_int_equal(coord_add_root(s, tree), 0);
     return s;
-}
-
-/* The threads of this process now (/proc/self/task). */
-static int threads_now(void)
-{
-    DIR *d = opendir("/proc/self/task");
-    int n = 0;
-    if (!d)
-        return -1;
-    for (struct dirent *e; (e = readdir(d)) != NULL;)
-        n += e->d_name[0] != '.';
-    closedir(d);
-    return n;
 }
 
 static void count_threads(void *ud, const CoordSession *s, const Result *r)
