@@ -312,21 +312,6 @@ static uint64_t dep_artifact_fp(const CoordSession *s, const Artifact *a, DepKin
     return memo_fp(s, a, (uint32_t)kind, i);
 }
 
-/* artifact_deps_digest of module `to`'s artifact a, remembered in the
- * module (it hashes every export: never once per importer, and never
- * evicted by the names' memo; a live session may free an artifact and make
- * another at its address: the interface hash tells them apart). */
-static uint64_t art_digest(Module *to, const Artifact *a)
-{
-    uint64_t tag = artifact_interface_hash(a);
-    if (to->digest_of != a || to->digest_tag != tag) {
-        to->digest_of = a;
-        to->digest_tag = tag;
-        to->digest = artifact_deps_digest(a);
-    }
-    return to->digest;
-}
-
 void cache_note_digest(Module *m, const Artifact *a, uint64_t d)
 {
     if (d == 0 || !a)
@@ -334,6 +319,18 @@ void cache_note_digest(Module *m, const Artifact *a, uint64_t d)
     m->digest_of = a;
     m->digest_tag = artifact_interface_hash(a);
     m->digest = d;
+}
+
+/* artifact_deps_digest of module `to`'s artifact a, remembered in the
+ * module (it hashes every export: never once per importer, and never
+ * evicted by the names' memo; a live session may free an artifact and make
+ * another at its address: the interface hash tells them apart): the one
+ * noted from its entry or its typecheck, else hashed here. */
+static uint64_t art_digest(Module *to, const Artifact *a)
+{
+    if (to->digest_of != a || to->digest_tag != artifact_interface_hash(a))
+        cache_note_digest(to, a, artifact_deps_digest(a));
+    return to->digest;
 }
 
 /* d's digests of import i of m, for d->flags (import_flags). */

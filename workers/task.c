@@ -87,8 +87,9 @@ static uint32_t count_lines(const char *src, uint32_t len)
 #define READ_NO_FD (-3)
 #define NOFILE_WAIT_MS 200u
 
-/* Room kept after a source read for a lookup: a loaded result's structs
- * (load_finish: about 650 bytes) fit in the source's chunk. */
+/* Room kept after a source copied into its module's keep arena before a
+ * remote lookup (src_keep): a fetched result's structs (load_finish: about
+ * 500 bytes) fit in the source's chunk. */
 #define LOAD_VIEW_ROOM 1024u
 /* A source read for its key alone that is asked of the remote stays in
  * scratch until the answer when it is at most this long (a batch holds at
@@ -115,13 +116,13 @@ static size_t parse_room(size_t size, bool deps)
     return (deps ? room : room * 3 / 4) + 1024;
 }
 
-/* Reads the whole file into `keep` (NUL-terminated).  Returns 0, an errno
- * value, READ_NOT_REGULAR, or -1 when out of memory.  to_parse: the source
- * will be parsed, so its chunk also has room for what the parse keeps;
- * else (a load: a lookup decides) only for a loaded result's structs: a
- * module whose result is found never faults in room it does not use
- * (parse_room_after_load makes it when it is not found). */
-static int read_source(const char *path, Arena *keep, const char **src, uint32_t *len,
+/* Reads the whole file into `into` (NUL-terminated).  Returns 0, an errno
+ * value, READ_NOT_REGULAR, or -1 when out of memory.  to_parse: `into` is
+ * the module's keep arena and the source will be parsed, so its chunk also
+ * has room for what the parse keeps; else (a load that reads for the key
+ * alone, into scratch) just the bytes: a module whose result is found
+ * keeps none of them (parse_room_after_load copies them when it is not). */
+static int read_source(const char *path, Arena *into, const char **src, uint32_t *len,
                        struct stat *out_st, bool to_parse, bool deps)
 {
     /* O_NONBLOCK: opening a FIFO must not wait for a writer (it is then
@@ -160,13 +161,12 @@ static int read_source(const char *path, Arena *keep, const char **src, uint32_t
     }
     size_t size = (size_t)st.st_size;
     /* One chunk for the source and what stays of the module with it (name
-     * interface, artifact, dependency record, reports), or a loaded result */
-    if (!(to_parse ? arena_reserve(keep, size + 1 + parse_room(size, deps))
-                   : arena_reserve_exact(keep, size + 1 + LOAD_VIEW_ROOM))) {
+     * interface, artifact, dependency record, reports) */
+    if (!arena_reserve(into, size + 1 + (to_parse ? parse_room(size, deps) : 0))) {
         close(fd);
         return -1;
     }
-    char *buf = arena_alloc(keep, size + 1, 1);
+    char *buf = arena_alloc(into, size + 1, 1);
     if (!buf) {
         close(fd);
         return -1;
@@ -216,11 +216,12 @@ int worker_read_source(const char *path, Arena *keep, const char **src, uint32_t
     return read_source(path, keep, src, len, NULL, true, true);
 }
 
-/* Reads the task's source into r->src, in `into` (the module's keep arena,
- * or scratch: src_keep copies it), with its stat data for the manifest
- * (false: r is final, E0001 or OOM). */
-static bool read_step(Arena *scratch, const Task *t, Result *r, bool to_parse, Arena *into)
+/* Reads the task's source into r->src, with its stat data for the
+ * manifest (false: r is final, E0001 or OOM): into the module's keep arena
+ * when it is to be parsed, else into scratch (src_keep copies it). */
+static bool read_step(Arena *scratch, const Task *t, Result *r, bool to_parse)
 {
+    Arena *into = to_parse ? t->keep : scratch;
     const char *src = NULL;
     uint32_t len = 0;
     struct stat st;
@@ -307,7 +308,7 @@ static void run_parse(Arena *scratch, const Task *t, Result *r)
         r->src = t->src;
         r->src_len = t->src_len;
         r->lines = count_lines(t->src, t->src_len);
-    } else if (!read_step(scratch, t, r, true, t->keep)) {
+    } else if (!read_step(scratch, t, r, true)) {
         return;
     }
     if (t->name) {  /* the key the session tier keeps its result under */
@@ -326,7 +327,7 @@ static void run_parse(Arena *scratch, const Task *t, Result *r)
 static bool load_read_key(Arena *scratch, const Task *t, Result *r, bool to_parse)
 {
     r->unread = false;
-    if (!read_step(scratch, t, r, to_parse, to_parse ? t->keep : scratch)) {
+    if (!read_step(scratch, t, r, to_parse)) {
         r->task = TASK_PARSE;
         return false;
     }
@@ -365,14 +366,12 @@ static bool load_key(Arena *scratch, const Task *t, Result *r, bool expect_miss)
 static bool src_keep(const Task *t, Result *r, size_t room)
 {
     char *copy = arena_reserve_exact(t->keep, (size_t)r->src_len + 1 + room)
-                     ? arena_alloc(t->keep, (size_t)r->src_len + 1, 1) : NULL;
+                     ? arena_strndup(t->keep, r->src, r->src_len) : NULL;
     if (!copy) {
         r->task = TASK_PARSE;
         fail(r, FAIL_OOM);
         return false;
     }
-    memcpy(copy, r->src, r->src_len);
-    copy[r->src_len] = '\0';
     r->src = copy;
     return true;
 }
