@@ -17,6 +17,17 @@ uint64_t hash_bytes_seed(const void *p, size_t len, uint64_t seed)
     return XXH3_64bits_withSeed(p, len, seed);
 }
 
+uint64_t hash_pieces(const HashPiece *pieces, size_t n, uint64_t seed)
+{
+    XXH3_state_t st;            /* aligned by its type */
+    XXH3_INITSTATE(&st);
+    XXH3_64bits_reset_withSeed(&st, seed);
+    for (size_t i = 0; i < n; i++)
+        if (pieces[i].len)
+            XXH3_64bits_update(&st, pieces[i].p, pieces[i].len);
+    return XXH3_64bits_digest(&st);
+}
+
 void hash_bytes128(const void *p, size_t len, uint64_t seed, uint64_t *hi, uint64_t *lo)
 {
     XXH128_hash_t h = XXH3_128bits_withSeed(p, len, seed);

@@ -7,6 +7,10 @@
 
 uint64_t hash_bytes(const void *p, size_t len);
 uint64_t hash_bytes_seed(const void *p, size_t len, uint64_t seed);
+/* hash_bytes_seed over the concatenation of the pieces, without copying
+ * them (no allocation). */
+typedef struct HashPiece { const void *p; size_t len; } HashPiece;
+uint64_t hash_pieces(const HashPiece *pieces, size_t n, uint64_t seed);
 /* xxh3-128 (cache keys: what identifies a source). */
 void     hash_bytes128(const void *p, size_t len, uint64_t seed, uint64_t *hi, uint64_t *lo);
 static inline uint64_t hash_mix(uint64_t h, uint64_t v)

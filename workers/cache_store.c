@@ -379,10 +379,10 @@ typedef struct EntryHead {
     uint64_t lens[CACHE_MAX_SECTIONS];
 } EntryHead;
 
-static uint64_t head_checksum(const EntryHeader *h, const uint64_t *lens)
+/* The checksum's seed: a hash of the header's fields before it. */
+static uint64_t head_seed(const EntryHeader *h)
 {
-    uint64_t c = hash_bytes(h, offsetof(EntryHeader, checksum));
-    return hash_bytes_seed(lens, (size_t)h->count * 8u, c);
+    return hash_bytes(h, offsetof(EntryHeader, checksum));
 }
 
 /* Fills the head for these sections; the entry's total size.  -1 when the
@@ -408,10 +408,16 @@ static int64_t head_fill(EntryHead *e, uint64_t build_id, CacheKey key, uint64_t
         payload += PAD8(secs[i].len);
     }
     e->h.payload_len = payload;
-    uint64_t c = head_checksum(&e->h, e->lens);
-    for (uint32_t i = 0; i < n; i++)
-        c = hash_bytes_seed(secs[i].data, (size_t)secs[i].len, c);
-    e->h.checksum = c;
+    /* the checksum: one pass over the payload as it will be laid out (the
+     * lengths, each section and its zero padding) */
+    HashPiece pieces[1 + 2 * CACHE_MAX_SECTIONS];
+    size_t k = 0;
+    pieces[k++] = (HashPiece){ e->lens, (size_t)n * 8u };
+    for (uint32_t i = 0; i < n; i++) {
+        pieces[k++] = (HashPiece){ secs[i].data, (size_t)secs[i].len };
+        pieces[k++] = (HashPiece){ zero_pad, (size_t)(PAD8(secs[i].len) - secs[i].len) };
+    }
+    e->h.checksum = hash_pieces(pieces, k, head_seed(&e->h));
     return (int64_t)(CACHE_HEADER_SIZE + payload);
 }
 
@@ -428,9 +434,10 @@ static bool entry_validate(const uint8_t *p, size_t len, uint64_t build_id, Cach
         h->key_lo != key.lo || (want_variant && h->variant != *want_variant) ||
         h->payload_len != len - CACHE_HEADER_SIZE || h->payload_len < (uint64_t)h->count * 8u)
         return false;
-    /* Bounds first (the lengths only), then one pass over the payload in
-     * order (the hash), then the padding, by then in the CPU's cache: read
-     * out of order, a fresh mapping's lines cost a miss each. */
+    /* The checksum first, one pass over the payload in order; then the
+     * bounds and the padding, by then in the CPU's cache. */
+    if (hash_bytes_seed(p + CACHE_HEADER_SIZE, (size_t)h->payload_len, head_seed(h)) != h->checksum)
+        return false;
     const uint64_t *lens = (const uint64_t *)(p + CACHE_HEADER_SIZE);
     uint64_t off = CACHE_HEADER_SIZE + (uint64_t)h->count * 8u;
     for (uint32_t i = 0; i < h->count; i++) {
@@ -442,11 +449,8 @@ static bool entry_validate(const uint8_t *p, size_t len, uint64_t build_id, Cach
     }
     if (off != len)
         return false;
-    uint64_t c = head_checksum(h, lens);
-    for (uint32_t i = 0; i < h->count; i++)
-        c = hash_bytes_seed(out->sections[i].data, (size_t)lens[i], c);
-    if (c != h->checksum)
-        return false;
+    /* (the checksum covers the padding; zero padding is also what makes an
+     * entry canonical: re-encoding its sections gives its bytes) */
     for (uint32_t i = 0; i < h->count; i++) {
         const uint8_t *sec = out->sections[i].data;
         for (uint64_t k = lens[i]; k < PAD8(lens[i]); k++)

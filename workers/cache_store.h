@@ -15,8 +15,8 @@
  * "v2" is the layout version (CACHE_LAYOUT_VERSION, also in each pack's
  * header): another layout lives in another folder and is never read (trim
  * and clean remove it; v1 held one file per entry).  An entry's own format
- * version (CACHE_FORMAT_VERSION) is unchanged: the same entry bytes travel
- * to and from the remote tier.
+ * version (CACHE_FORMAT_VERSION) is separate: the same entry bytes travel
+ * to and from the remote tier, whose keys carry it.
  *
  * An entry (all integers in host byte order; 8-byte aligned) — the same
  * bytes inside a pack, in a remote value and in cache_entry_encode's buffer:
@@ -29,11 +29,13 @@
  *     64  u64 length of each section [n]
  *     ... each section, zero-padded to a multiple of 8
  *
- * checksum: xxh3-64 of the header's first 56 bytes, then chained (as seed)
- * through the lengths table and each section's bytes.  Validation checks the
- * size, magic, version, build id, key and variant (against the pack's index
- * record), count, every length and their sum against the payload length,
- * zero padding and the checksum, before any section is used.
+ * checksum: xxh3-64 of the payload (bytes 64 to the end: the lengths, the
+ * sections and their padding), seeded with xxh3-64 of the header's first 56
+ * bytes; one pass over bytes laid out in order.  Validation checks the size,
+ * magic, version, build id, key and variant (against the pack's index
+ * record), count, the checksum, then every length and their sum against
+ * the payload length and the zero padding, before any section is used.  (Format 1 chained the hash section by section: 21 short hashes
+ * per entry cost more than one long one.)
  *
  * A pack:
  *
@@ -106,7 +108,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define CACHE_FORMAT_VERSION 1u            /* an entry's format (also the remote's namespace) */
+#define CACHE_FORMAT_VERSION 2u            /* an entry's format (also the remote's namespace) */
 #define CACHE_LAYOUT_VERSION 2u            /* the folder "v2" and a pack's format */
 #define CACHE_MAX_SECTIONS 32u
 #define CACHE_DEFAULT_MAX (1ull << 30)     /* 1 GiB */

@@ -122,13 +122,13 @@ static size_t parse_room(size_t size, bool deps)
  * has room for what the parse keeps; else (a load that reads for the key
  * alone, into scratch) just the bytes: a module whose result is found
  * keeps none of them (parse_room_after_load copies them when it is not). */
-static int read_source(const char *path, Arena *into, const char **src, uint32_t *len,
+static int read_source(int at, const char *path, Arena *into, const char **src, uint32_t *len,
                        struct stat *out_st, bool to_parse, bool deps)
 {
     /* O_NONBLOCK: opening a FIFO must not wait for a writer (it is then
      * rejected below as not a regular file).  Reads of a regular file
      * ignore the flag. */
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    int fd = openat(at, path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     /* Out of descriptors: the other workers each hold one for a moment
      * only, so wait for one to be released (up to NOFILE_WAIT_MS) before
      * giving up on the whole run.  Never an E0001 for one module and not for
@@ -137,7 +137,7 @@ static int read_source(const char *path, Arena *into, const char **src, uint32_t
         if (ms == NOFILE_WAIT_MS)
             return READ_NO_FD;
         nanosleep(&(struct timespec){ 0, 1000000 }, NULL);
-        fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+        fd = openat(at, path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     }
     if (fd < 0)
         return errno;
@@ -213,20 +213,77 @@ static int64_t realtime_ns(void)
 
 int worker_read_source(const char *path, Arena *keep, const char **src, uint32_t *len)
 {
-    return read_source(path, keep, src, len, NULL, true, true);
+    return read_source(AT_FDCWD, path, keep, src, len, NULL, true, true);
+}
+
+/* The directory of the files a load batch looked at last, open (O_PATH):
+ * the next stat or open of a file in it walks one name instead of its whole
+ * path (2.3 instead of 2.95 us per stat of the benchmark trees' files on
+ * this project's machines; a batch's modules are neighbours in discovery
+ * order, so mostly in one directory).  A directory is opened only for two
+ * files or more: `next` is the path the batch looks at after this one.
+ * fd -1: none. */
+typedef struct DirAt {
+    int fd;
+    size_t len;
+    char dir[512];
+    const char *next;
+} DirAt;
+
+#define DIR_AT_INIT { .fd = -1 }
+
+static bool in_dir(const char *path, const char *dir, size_t len)
+{
+    return path && strncmp(path, dir, len) == 0 && path[len] == '/' && !strchr(path + len + 1, '/');
+}
+
+/* Where to find `path` relative to: *at and the name returned (with no
+ * DirAt, or a directory that cannot be opened or named in d->dir, or one
+ * the batch looks at only once, AT_FDCWD and the path itself). */
+static const char *dir_at(DirAt *d, const char *path, int *at)
+{
+    *at = AT_FDCWD;
+    const char *slash = d ? strrchr(path, '/') : NULL;
+    size_t len = slash ? (size_t)(slash - path) : 0;
+    if (len == 0 || len >= sizeof d->dir)
+        return path;
+    if (d->fd < 0 || d->len != len || memcmp(d->dir, path, len) != 0) {
+        if (d->fd >= 0)
+            close(d->fd);
+        d->fd = -1;
+        if (!in_dir(d->next, path, len))
+            return path;
+        memcpy(d->dir, path, len);
+        d->dir[len] = '\0';
+        d->len = len;
+        d->fd = open(d->dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (d->fd < 0)
+            return path;
+    }
+    *at = d->fd;
+    return slash + 1;
+}
+
+static void dir_at_close(DirAt *d)
+{
+    if (d->fd >= 0)
+        close(d->fd);
+    d->fd = -1;
 }
 
 /* Reads the task's source into r->src, with its stat data for the
  * manifest (false: r is final, E0001 or OOM): into the module's keep arena
  * when it is to be parsed, else into scratch (src_keep copies it). */
-static bool read_step(Arena *scratch, const Task *t, Result *r, bool to_parse)
+static bool read_step(Arena *scratch, const Task *t, Result *r, bool to_parse, DirAt *d)
 {
     Arena *into = to_parse ? t->keep : scratch;
     const char *src = NULL;
     uint32_t len = 0;
     struct stat st;
     int64_t read_ns = realtime_ns();
-    int err = read_source(t->path, into, &src, &len, &st, to_parse, deps_kept(t));
+    int at;
+    const char *name = dir_at(d, t->path, &at);
+    int err = read_source(at, name, into, &src, &len, &st, to_parse, deps_kept(t));
     if (err == 0) {
         r->mstat = manifest_stat_of(&st);
         r->recordable = !manifest_racy(&r->mstat, read_ns);
@@ -308,7 +365,7 @@ static void run_parse(Arena *scratch, const Task *t, Result *r)
         r->src = t->src;
         r->src_len = t->src_len;
         r->lines = count_lines(t->src, t->src_len);
-    } else if (!read_step(scratch, t, r, true)) {
+    } else if (!read_step(scratch, t, r, true, NULL)) {
         return;
     }
     if (t->name) {  /* the key the session tier keeps its result under */
@@ -324,10 +381,10 @@ static void run_parse(Arena *scratch, const Task *t, Result *r)
  * (!to_parse) is read into scratch: a module whose result is found keeps
  * none of it (its reports' lines are read again when printed, as for a
  * source the manifest spared), and src_keep copies it for the others. */
-static bool load_read_key(Arena *scratch, const Task *t, Result *r, bool to_parse)
+static bool load_read_key(Arena *scratch, const Task *t, Result *r, bool to_parse, DirAt *d)
 {
     r->unread = false;
-    if (!read_step(scratch, t, r, to_parse)) {
+    if (!read_step(scratch, t, r, to_parse, d)) {
         r->task = TASK_PARSE;
         return false;
     }
@@ -343,11 +400,13 @@ static bool load_read_key(Arena *scratch, const Task *t, Result *r, bool to_pars
  * the file (one stat), the record's key, and the file is not read
  * (r->unread); else the source is read and hashed.  False: r is final,
  * answered as a parse (E0001 or no memory). */
-static bool load_key(Arena *scratch, const Task *t, Result *r, bool expect_miss)
+static bool load_key(Arena *scratch, const Task *t, Result *r, bool expect_miss, DirAt *d)
 {
     struct stat st;
     ManifestRec rec;
-    if (t->manifest && stat(t->path, &st) == 0 && manifest_lookup(t->manifest, t->path, &st, &rec)) {
+    int at;
+    const char *name = t->manifest ? dir_at(d, t->path, &at) : NULL;
+    if (name && fstatat(at, name, &st, 0) == 0 && manifest_lookup(t->manifest, t->path, &st, &rec)) {
         r->key = rec.key;
         r->keyed = true;
         r->src_len = rec.src_len;
@@ -357,7 +416,7 @@ static bool load_key(Arena *scratch, const Task *t, Result *r, bool expect_miss)
         r->unread = true;
         return true;
     }
-    return load_read_key(scratch, t, r, expect_miss);
+    return load_read_key(scratch, t, r, expect_miss, d);
 }
 
 /* A source load_read_key left in scratch goes into the module's keep
@@ -446,7 +505,7 @@ static void load_finish(Arena *scratch, const Task *t, Result *r, CacheEntry *fo
         }
     }
     if (valid == 0) {
-        if (r->unread ? !load_read_key(scratch, t, r, true)
+        if (r->unread ? !load_read_key(scratch, t, r, true, NULL)
                       : !parse_room_after_load(t, r, src_in_scratch))
             return;
         r->task = TASK_PARSE;       /* a parse task that looked first */
@@ -498,6 +557,7 @@ static void run_load_batch(Arena *scratch, const Task *t, Result *r)
      * when it is done. */
     bool asked_in_scratch[LOAD_BATCH_MAX] = { false };
     ArenaMark kept = arena_mark(scratch);
+    DirAt dir = DIR_AT_INIT;
     for (uint32_t i = 0; i < n; i++) {
         const Task *lt = &t->loads[i];
         Result *sub = &t->load_results[i];
@@ -511,7 +571,8 @@ static void run_load_batch(Arena *scratch, const Task *t, Result *r)
                           (!t->remote && !cache_store_has_entries(lt->cache, &sub->cache));
         sub->start_nanos = worker_now_nanos();
         bool keep_src = false;      /* this module's source stays in scratch */
-        bool keyed = load_key(scratch, lt, sub, expect_miss);
+        dir.next = i + 1 < n ? t->loads[i + 1].path : NULL;
+        bool keyed = load_key(scratch, lt, sub, expect_miss, &dir);
         ArenaMark after_key = arena_mark(scratch);     /* (just above its source) */
         if (!keyed) {
             /* answered: the source could not be read */
@@ -551,6 +612,7 @@ static void run_load_batch(Arena *scratch, const Task *t, Result *r)
         arena_rewind(scratch, kept);
         sub->nanos = wall[i] = worker_now_nanos() - sub->start_nanos;
     }
+    dir_at_close(&dir);
     load_cpu_shares(t, NULL, n, wall, t->measure_cpu ? worker_thread_cpu_nanos() - cpu0 : 0,
                     worker_now_nanos() - wall0);
     if (asked > 0) {
@@ -631,7 +693,7 @@ static void run_canon(Arena *scratch, const Task *t, Result *r)
         const char *src = t->src;
         uint32_t src_len = t->src_len;
         if (!src) {                 /* its load did not read it (the manifest) */
-            int err = read_source(t->path, t->keep, &src, &src_len, NULL, true, deps_kept(t));
+            int err = read_source(AT_FDCWD, t->path, t->keep, &src, &src_len, NULL, true, deps_kept(t));
             if (err != 0) {
                 fail(r, err == -1 ? FAIL_OOM : err == READ_NO_FD ? FAIL_NOFILE : FAIL_INTERNAL);
                 return;

@@ -78,7 +78,7 @@ for mode in flip replace version truncate empty directory index; do
                 set -- $(sed -n "$((k % n + 1))p" "$work/entries")
                 cnt=$len; [ "$2" -lt "$cnt" ] && cnt=$2
                 dd if="$p" of="$p" bs=8 skip=$(($1 / 8)) seek=$((off / 8)) count=$((cnt / 8)) conv=notrunc 2>/dev/null ;;
-            version) printf '\002\000\000\000' | dd of="$p" bs=1 seek=$((off + 8)) conv=notrunc 2>/dev/null ;;
+            version) printf '\001\000\000\000' | dd of="$p" bs=1 seek=$((off + 8)) conv=notrunc 2>/dev/null ;;
             esac
         done <"$work/entries" ;;
     truncate) want=1; rand "$size"; truncate -s "$r" "$p" ;;

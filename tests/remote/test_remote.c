@@ -169,7 +169,7 @@ static void test_key_name(void **state)
     assert_non_null(r);
     char key[REMOTE_KEY_LEN + 1];
     remote_key_name(r, (CacheKey){ 0x0123456789abcdefULL, 42 }, key);
-    assert_string_equal(key, "coord:00000001:000000001234abcd:0123456789abcdef000000000000002a");
+    assert_string_equal(key, "coord:00000002:000000001234abcd:0123456789abcdef000000000000002a");
     assert_int_equal(strlen(key), REMOTE_KEY_LEN);
     assert_int_equal(CACHE_FORMAT_VERSION, 1);   /* the "00000001" above */
     remote_close(r);
@@ -553,7 +553,7 @@ static void test_entries(void **state)
     assert_false(remote_enabled(r));
     char w[400];
     assert_true(remote_warning(r, w, sizeof w));
-    assert_non_null(strstr(w, "invalid entry: failed validation (key coord:00000001:000000001234abcd:"
+    assert_non_null(strstr(w, "invalid entry: failed validation (key coord:00000002:000000001234abcd:"
                               "000000000000000b0000000000000001)"));
     free(flipped);
     cache_entry_release(&made[0]);

@@ -200,29 +200,12 @@ static inline void fix_reseal_pack(unsigned char *p, size_t len)
 
 /* Recomputes the checksum of entry bytes p[0..len) after a field was
  * changed on purpose (the format of workers/cache_store.h: xxh3 of the
- * header's first 56 bytes chained through the lengths and the sections);
- * lengths that run past the end are hashed as far as there are bytes. */
+ * bytes after the header, seeded with xxh3 of the header's first 56). */
 static inline void fix_reseal(unsigned char *p, size_t len)
 {
     if (len < CACHE_HEADER_SIZE)
         return;
-    uint32_t count;
-    memcpy(&count, p + 12, 4);
-    if (count > CACHE_MAX_SECTIONS || (size_t)count * 8u > len - CACHE_HEADER_SIZE)
-        count = 0;
-    uint64_t h = hash_bytes(p, 56);
-    h = hash_bytes_seed(p + CACHE_HEADER_SIZE, (size_t)count * 8u, h);
-    size_t o = CACHE_HEADER_SIZE + (size_t)count * 8u;
-    for (uint32_t i = 0; i < count; i++) {
-        uint64_t l;
-        memcpy(&l, p + CACHE_HEADER_SIZE + 8 * i, 8);
-        if (l > len - o)
-            break;
-        h = hash_bytes_seed(p + o, (size_t)l, h);
-        o += (size_t)((l + 7) & ~7ull);
-        if (o > len)
-            break;
-    }
+    uint64_t h = hash_bytes_seed(p + CACHE_HEADER_SIZE, len - CACHE_HEADER_SIZE, hash_bytes(p, 56));
     memcpy(p + 56, &h, 8);
 }
 
