@@ -752,10 +752,13 @@ static bool cycles_once(CoordSession *s)
     return true;
 }
 
-void actor_run(CoordSession *s)
+/* actor_run's setup (actor_pump's, when discovery overlaps the first
+ * tasks). */
+static void actor_begin(CoordSession *s)
 {
-    uint64_t loop_begin = worker_now_nanos();
-    uint64_t idle_before = s->obs.wait_ns + s->obs.inline_ns;
+    if (s->actor_begun)
+        return;
+    s->actor_begun = true;
     uint32_t slots = runner_sequence_max(s->runner);
     if (s->seq_slots != slots) {    /* (a patch run reuses the last run's) */
         s->seq_slots = slots;
@@ -776,7 +779,54 @@ void actor_run(CoordSession *s)
     actor_reserve_ready(s);     /* rings that hold every module known now */
     cache_memo_begin(s);
     s->loads_find_nothing = false;
+}
+
+/* What the loop does with each result. */
+static void apply_result(CoordSession *s, Result *r)
+{
+    /* a load task: one result per module it loaded */
+    s->obs.loop_tasks += r->task == TASK_LOAD ? r->loaded_count : 1;
+    if (r->task == TASK_LOAD)
+        on_load_result(s, r);
+    else
+        on_result(s, r);
+    cycles_once(s);
+    if (s->opts.progress)
+        progress_update(s);
+}
+
+void actor_pump(CoordSession *s)
+{
+    uint64_t begin = worker_now_nanos();
+    actor_begin(s);
     admit_discovered(s);
+    /* (no window while discovering: only the parse lane holds modules, and
+     * the workers take what they can) */
+    uint32_t window = s->window;
+    s->window = UINT32_MAX;
+    Module *m;
+    while (runner_worker_slots(s->runner) > 0 && (m = ready_pop(s)) != NULL) {
+        dispatch(s, m);
+        s->obs.pumped++;
+    }
+    s->window = window;
+    Result r;
+    while (runner_poll(s->runner, &r)) {
+        s->stashed = co_grow(s, s->stashed, s->stashed_count, &s->stashed_cap, sizeof r, 64);
+        s->stashed[s->stashed_count++] = r;
+    }
+    s->obs.pump_ns += worker_now_nanos() - begin;
+}
+
+void actor_run(CoordSession *s)
+{
+    uint64_t loop_begin = worker_now_nanos();
+    uint64_t idle_before = s->obs.wait_ns + s->obs.inline_ns;
+    actor_begin(s);
+    admit_discovered(s);
+    for (uint32_t i = 0; i < s->stashed_count; i++)
+        apply_result(s, &s->stashed[i]);
+    s->stashed_count = 0;
     for (;;) {
         Module *m;
         while (s->ready_count > 0 && runner_free_slots(s->runner) > 0 &&
@@ -803,19 +853,13 @@ void actor_run(CoordSession *s)
         if (r.worker == 0 && r.start_nanos >= wait_begin)
             waited = waited > r.nanos ? waited - r.nanos : 0;
         s->obs.wait_ns += waited;
-        /* a load task: one result per module it loaded */
-        s->obs.loop_tasks += r.task == TASK_LOAD ? r.loaded_count : 1;
-        if (r.task == TASK_LOAD)
-            on_load_result(s, &r);
-        else
-            on_result(s, &r);
-        cycles_once(s);
-        if (s->opts.progress)
-            progress_update(s);
+        apply_result(s, &r);
     }
     uint64_t idle = s->obs.wait_ns + s->obs.inline_ns - idle_before;
     uint64_t loop = worker_now_nanos() - loop_begin;
-    s->obs.loop_ns = loop > idle ? loop - idle : 0;
+    s->obs.loop_ns = (loop > idle ? loop - idle : 0) + s->obs.pump_ns;
+    s->obs.pump_ns = 0;
+    s->actor_begun = false;
     for (uint32_t i = 0; i < s->mod_count; i++)
         assert(s->mods[i]->state == MS_DONE && "a module was left waiting");
 }
@@ -859,19 +903,28 @@ void actor_run_patch(CoordSession *s, Module *const *list, uint32_t n, uint32_t 
     actor_run(s);
 }
 
-/* Collects the results of tasks still in flight after the coordinator ran
- * out of memory: their arenas must come back before anything is freed. */
+/* Collects the results of tasks still in flight (and those stashed) after
+ * the coordinator ran out of memory or a walk failed: their arenas must
+ * come back before anything is freed. */
+static void drop_result(CoordSession *s, Result *r)
+{
+    if (r->remote)              /* the connection comes back to be freed */
+        cache_count(s, r);
+    for (uint32_t i = 0; r->task == TASK_LOAD && i < r->loaded_count; i++) {
+        const Result *sub = &r->loaded[i];
+        for (uint32_t k = 0; sub->kind == RESULT_LOADED && k < sub->cand_count; k++)
+            cache_hold_release(&sub->entries[k]);
+    }
+}
+
 void actor_drain(CoordSession *s)
 {
+    for (uint32_t i = 0; i < s->stashed_count; i++)
+        drop_result(s, &s->stashed[i]);
+    s->stashed_count = 0;
     Result r;
     while (s->runner && runner_in_flight(s->runner) > 0) {
         runner_wait(s->runner, &r);
-        if (r.remote)           /* the connection comes back to be freed */
-            cache_count(s, &r);
-        for (uint32_t i = 0; r.task == TASK_LOAD && i < r.loaded_count; i++) {
-            const Result *sub = &r.loaded[i];
-            for (uint32_t k = 0; sub->kind == RESULT_LOADED && k < sub->cand_count; k++)
-                cache_hold_release(&sub->entries[k]);
-        }
+        drop_result(s, &r);
     }
 }

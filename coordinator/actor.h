@@ -307,6 +307,22 @@ struct CoordSession {
      * the result points to is valid during the call); NULL otherwise. */
     void (*on_result)(void *ud, const struct CoordSession *s, const Result *r);
     void *on_result_ud;
+    /* Discovery overlapped with the first tasks (coord check: single_run).
+     * coord_add_root checks a directory root and registers it, and leaves
+     * its walk to coord_run (pending_walks, in order; discover_pending),
+     * which walks with the runner's threads started: actor_pump (the
+     * walk's walk_pump) dispatches each module found to a worker at once,
+     * its first task (a parse, or a load batch), while the walk goes on;
+     * the results that come back meanwhile wait in `stashed` until the
+     * walk is over (resolving an import needs every module known), and
+     * actor_run applies them first.  actor_begun: actor_run's setup is
+     * done (actor_pump does it before the first dispatch). */
+    struct PendingWalk *pending_walks;
+    uint32_t pending_count, pending_cap;
+    void (*walk_pump)(struct CoordSession *s);
+    Result *stashed;
+    uint32_t stashed_count, stashed_cap;
+    bool actor_begun;
     bool ran;
     int status;
     uint64_t run_count;         /* coord_run calls so far */
@@ -393,6 +409,11 @@ const char *co_display_name(const Module *m);
 
 /* discover.c */
 int      discover_root(CoordSession *s, const char *path);
+/* The walks discover_root left for later (CoordOptions.single_run: see
+ * pending_walks above), in order, calling s->walk_pump as modules are found
+ * when it is set.  0, or the exit status of a directory that cannot be read
+ * (coord_error says which). */
+int      discover_pending(CoordSession *s);
 int      discover_search_dir(CoordSession *s, const char *dir);
 uint32_t discover_lookup(CoordSession *s, const char *name);   /* known or found, else NONE */
 /* The same with the name's hash (discover_name_hash), which a caller with
@@ -523,6 +544,10 @@ void co_print_sarif(const CoordSession *s, FILE *out);
 
 /* actor.c */
 void actor_run(CoordSession *s);
+/* Discovery overlapped with the first tasks (pending_walks above): the
+ * modules found since the last call go to the workers while they can take
+ * a submission, and what the workers finished goes to `stashed`. */
+void actor_pump(CoordSession *s);
 /* A patch run (live.c): every module of `list` (the changed modules, just
  * parsed, PARSED with their new interface, then the modules that import
  * them, directly or not) runs again from there: the others are DONE and

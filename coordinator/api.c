@@ -135,6 +135,24 @@ static int give_up(CoordSession *s, const char *why)
     return s->status = COORD_EXIT_INTERNAL;
 }
 
+/* coord check's walks (CoordSession.pending_walks), overlapped with the
+ * first tasks when the runner has worker threads.  Their time is discovery
+ * time but for the dispatching (the loop's). */
+static int walk_pending(CoordSession *s)
+{
+    if (s->pending_count == 0)
+        return 0;
+    uint64_t begin = worker_now_nanos();
+    uint32_t known = s->mod_count;
+    s->walk_pump = runner_worker_slots(s->runner) > 0 ? actor_pump : NULL;
+    int rc = discover_pending(s);
+    s->walk_pump = NULL;
+    uint64_t took = worker_now_nanos() - begin;
+    s->obs.setup_ns += took > s->obs.pump_ns ? took - s->obs.pump_ns : 0;
+    s->obs.setup_files += s->mod_count - known;
+    return rc;
+}
+
 typedef struct RunCall {
     CoordSession *s;
     bool repeat;
@@ -156,7 +174,9 @@ static void run_body(void *ud)
         if (!c->rc)
             cache_manifest_reopen(s);   /* the roots are known again */
     } else {
-        c->rc = live_add_overlays(s);
+        c->rc = walk_pending(s);
+        if (!c->rc)
+            c->rc = live_add_overlays(s);
     }
     if (c->rc)
         return;
@@ -216,9 +236,12 @@ static int run_build(CoordSession *s, Runner *given, bool repeat)
         live_end_run(s, false);
         return give_up(s, "out of memory");
     }
+    if (call.rc)        /* (tasks of the modules found so far may be in flight) */
+        actor_drain(s);
     runner_destroy(own);
     s->runner = NULL;
-    if (call.rc) {      /* a root went away: no results, coord_error says why */
+    if (call.rc) {      /* a root went away or cannot be read: no results,
+                         * coord_error says why */
         live_end_run(s, false);
         return s->status = call.rc;
     }

@@ -232,6 +232,13 @@ static char *trim_slashes(CoordSession *s, const char *path)
     return p;
 }
 
+/* A directory root whose walk is to come (discover_pending). */
+typedef struct PendingWalk {
+    uint32_t root;
+    const char *dir;
+    struct stat st;
+} PendingWalk;
+
 /* A directory entry as readdir gave it: d_type lets the walk skip stat()
  * for plain files and directories (most of a source tree). */
 typedef struct DirEntry {
@@ -245,9 +252,15 @@ static int cmp_entry(const void *a, const void *b)
     return strcmp(((const DirEntry *)a)->name, ((const DirEntry *)b)->name);
 }
 
+/* Modules found between two calls of the walk's pump (besides one call per
+ * directory): a batch of loads' worth, so a worker never waits long. */
+#define PUMP_EVERY 64u
+
 static void register_file(CoordSession *s, uint32_t root, const char *path, const char *rel)
 {
     discover_module(s, name_from_rel(s, rel), path, root);
+    if (s->walk_pump && s->mod_count - s->admitted >= PUMP_EVERY)
+        s->walk_pump(s);
 }
 
 /* A directory that cannot be read (errno: why) fails the whole PATH: its
@@ -352,6 +365,8 @@ static int walk(CoordSession *s, uint32_t root, const char *dir, dev_t dev, cons
         if (kite && seen_add(s, &st))
             register_file(s, root, path, sub);
     }
+    if (s->walk_pump && s->mod_count > s->admitted)
+        s->walk_pump(s);
     return 0;
 }
 
@@ -507,6 +522,10 @@ int discover_root(CoordSession *s, const char *path)
                      "'%s' is neither a directory nor a .kite file", path);
             return COORD_EXIT_USAGE;
         }
+        /* (after the walks of the roots before it, as their order says) */
+        int rc = discover_pending(s);
+        if (rc)
+            return rc;
         add_lone_file(s, path, &st);
         return 0;
     }
@@ -524,8 +543,26 @@ int discover_root(CoordSession *s, const char *path)
         return rc;
     uint32_t root = add_root(s, dir, true);
     s->roots[root].real = real;
-    if (seen_add(s, &st))
-        return walk(s, root, dir, st.st_dev, "");
+    s->pending_walks = co_grow(s, s->pending_walks, s->pending_count, &s->pending_cap,
+                               sizeof *s->pending_walks, 4);
+    s->pending_walks[s->pending_count++] = (PendingWalk){ root, dir, st };
+    /* coord check walks when coord_run has started the workers */
+    return s->opts.single_run && !s->ran ? 0 : discover_pending(s);
+}
+
+int discover_pending(CoordSession *s)
+{
+    for (uint32_t i = 0; i < s->pending_count; i++) {
+        const PendingWalk *w = &s->pending_walks[i];
+        if (seen_add(s, &w->st)) {
+            int rc = walk(s, w->root, w->dir, w->st.st_dev, "");
+            if (rc) {
+                s->pending_count = 0;
+                return rc;
+            }
+        }
+    }
+    s->pending_count = 0;
     return 0;
 }
 

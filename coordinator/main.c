@@ -443,6 +443,12 @@ int main(int argc, char **argv)
         }
     }
     status = coord_run(s);
+    if (status == COORD_EXIT_USAGE) {
+        /* a directory of a root that cannot be read (single_run sessions
+         * walk their roots in coord_run): as when coord_add_root says so */
+        fprintf(stderr, "coord: %s\n", coord_error(s));
+        goto out;
+    }
     if (coord_cache_warning(s)[0])
         fprintf(stderr, "coord: warning: %s\n", coord_cache_warning(s));
     if (coord_remote_warning(s)[0])

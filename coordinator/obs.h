@@ -49,6 +49,8 @@ typedef struct Obs {
     uint64_t entry_cpu_begin;
     uint64_t inline_cpu_ns;     /* of which running tasks inline */
     uint64_t loop_ns;           /* actor_run's dispatch/result loop: busy time */
+    uint64_t pump_ns;           /* of which dispatching during discovery (actor_pump) */
+    uint64_t pumped;            /* submissions actor_pump made (tests) */
     uint64_t loop_tasks;        /* results it handled */
     uint64_t setup_files;       /* source files adding roots found */
     bool measure_cpu;           /* opts.stats: read the thread CPU clock */

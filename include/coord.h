@@ -99,8 +99,14 @@ typedef struct CoordOptions {
      * (coord_error says why).  Without a result cache nothing is then kept
      * for a later run: no dependency records (what each module looked up in
      * its imports) are made: measured, a fifth less CPU time and a tenth
-     * less peak memory for a cold check (README, Performance).  coord check
-     * sets it (not --watch). */
+     * less peak memory for a cold check (README, Performance).  And
+     * coord_add_root checks a directory and registers it but leaves its walk
+     * to coord_run, which walks with the worker threads started and hands
+     * each module found to a worker at once (discovery overlapped with the
+     * first tasks): coord_run then returns COORD_EXIT_USAGE for a directory
+     * below a root that cannot be read, with nothing checked (coord_error
+     * says which), and the modules are known after coord_run only.  coord
+     * check sets it (not --watch). */
     bool single_run;
 } CoordOptions;
 
@@ -120,7 +126,8 @@ COORD_API void          coord_session_destroy(CoordSession *s);
  * or a single .kite file (its root follows from its module name).  Returns 0,
  * or COORD_EXIT_USAGE when the path does not exist, is a file not named
  * *.kite, or holds a directory that cannot be read (message: coord_error;
- * part of the tree may have been added: give up on the session),
+ * part of the tree may have been added: give up on the session; with
+ * CoordOptions.single_run, coord_run reads below the root and says so),
  * or COORD_EXIT_INTERNAL when out of memory.  Call before coord_run (after
  * it: COORD_EXIT_USAGE). */
 COORD_API int coord_add_root(CoordSession *s, const char *path);

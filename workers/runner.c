@@ -501,6 +501,23 @@ void runner_wait(Runner *r, Result *out)
     r->in_flight--;
 }
 
+uint32_t runner_worker_slots(const Runner *r)
+{
+    uint32_t free = 0;
+    for (uint32_t i = 0; r->kind == RUNNER_THREADS && i < r->worker_count; i++)
+        if (can_take(&r->workers[i]))
+            free += PER_WORKER - r->workers[i].subs;
+    return free;
+}
+
+bool runner_poll(Runner *r, Result *out)
+{
+    if (r->kind != RUNNER_THREADS)
+        return false;
+    threads_wake(r);
+    return threads_try_reap(r, out);
+}
+
 void runner_destroy(Runner *r)
 {
     if (!r)

@@ -263,6 +263,15 @@ void     worker_run_sequence(Arena *scratch, const Task *t,
  * threads runner may run a task of the coordinator's own share meanwhile
  * (its result: worker 0, start_nanos after the call began). */
 void     runner_wait(Runner *r, Result *out);
+/* While the coordinator's thread is busy with something else (discovery,
+ * which coord_run overlaps with the first tasks): how many submissions the
+ * worker threads take now (never the coordinator's own share, which only
+ * runner_wait runs; 0 for the inline and scripted runners, which have no
+ * thread to overlap with), and one result if a worker has one ready
+ * (false: none now; never blocks).  runner_poll also wakes the workers
+ * that got tasks since the last call. */
+uint32_t runner_worker_slots(const Runner *r);
+bool     runner_poll(Runner *r, Result *out);
 /* Stops and joins every thread (after all results were collected). */
 void     runner_destroy(Runner *r);
 

@@ -171,7 +171,7 @@ static void test_key_name(void **state)
     remote_key_name(r, (CacheKey){ 0x0123456789abcdefULL, 42 }, key);
     assert_string_equal(key, "coord:00000002:000000001234abcd:0123456789abcdef000000000000002a");
     assert_int_equal(strlen(key), REMOTE_KEY_LEN);
-    assert_int_equal(CACHE_FORMAT_VERSION, 1);   /* the "00000001" above */
+    assert_int_equal(CACHE_FORMAT_VERSION, 2);   /* the "00000002" above */
     remote_close(r);
 }
 
