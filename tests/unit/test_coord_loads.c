@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "tests/unit/threads.h"
+#include "tests/unit/session_output.h"
 #include "tests/unit/tree.h"
 
 #define MODULES 400u
@@ -67,17 +68,6 @@ static void count_threads(void *ud, const CoordSession *s, const Result *r)
         *most = n;
 }
 
-static char *types_of(CoordSession *s)
-{
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&buf, &len);
-    coord_print_reports(s, f, COORD_FORMAT_JSON, false);
-    coord_print_types(s, f);
-    fclose(f);
-    return buf;
-}
-
 typedef struct Seen {
     uint32_t loaded;            /* results of loaded modules */
     uint32_t alone;             /* ... of a task taken while no other was in flight */
@@ -104,7 +94,7 @@ static void test_warm_loads_fill_the_slots(void **state)
     assert_int_equal(coord_run(cold), COORD_EXIT_OK);
     assert_int_equal(most, 1);
     assert_int_equal(threads_now(), 1);
-    char *want = types_of(cold);
+    char *want = session_output(cold);
     coord_session_destroy(cold);
 
     CoordSession *warm = session();
@@ -118,7 +108,7 @@ static void test_warm_loads_fill_the_slots(void **state)
     assert_int_equal(seen.loaded, MODULES);
     /* only the last batch may run alone (before: 344 of the 400) */
     assert_true(seen.alone <= LOAD_BATCH_MAX);
-    char *got = types_of(warm);
+    char *got = session_output(warm);
     assert_string_equal(got, want);
     free(got);
     free(want);

@@ -25,6 +25,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "tests/unit/session_output.h"
 #include "tests/unit/tree.h"
 
 #define FOLDERS 12u
@@ -76,17 +77,6 @@ static CoordSession *session(uint32_t jobs, bool single_run, bool cache)
     return s;
 }
 
-static char *output_of(CoordSession *s)
-{
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&buf, &len);
-    coord_print_reports(s, f, COORD_FORMAT_JSON, false);
-    coord_print_types(s, f);
-    fclose(f);
-    return buf;
-}
-
 /* Runs a single_run session; returns its output, and its overlapped
  * submissions in *pumped. */
 static char *run_once(uint32_t jobs, bool cache, uint64_t *pumped)
@@ -96,7 +86,7 @@ static char *run_once(uint32_t jobs, bool cache, uint64_t *pumped)
     assert_int_equal(coord_run(s), COORD_EXIT_ERRORS);
     assert_int_equal(coord_module_count(s), FOLDERS * PER_FOLDER);
     *pumped = s->obs.pumped;
-    char *out = output_of(s);
+    char *out = session_output(s);
     coord_session_destroy(s);
     return out;
 }
@@ -107,7 +97,7 @@ static void test_overlap_prints_what_a_walk_first_prints(void **state)
     assert_int_equal(ref->mod_count, FOLDERS * PER_FOLDER);
     assert_int_equal(coord_run(ref), COORD_EXIT_ERRORS);
     assert_int_equal(ref->obs.pumped, 0);
-    char *want = output_of(ref);
+    char *want = session_output(ref);
     coord_session_destroy(ref);
     assert_non_null(strstr(want, "E0"));
 
