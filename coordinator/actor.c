@@ -197,6 +197,15 @@ static void release_checked(CoordSession *s, Module *m)
 
 /* ---- transitions ---------------------------------------------------------- */
 
+/* A session that runs once (CoordOptions.single_run) parses a source into
+ * its AST's arena (Task.src_transient): a module keeps no source after its
+ * canonicalize (results.c reads it again for a module whose reports are
+ * printed). */
+static bool src_transient(const CoordSession *s)
+{
+    return s->opts.single_run;
+}
+
 static void finish(CoordSession *s, Module *m, bool failed)
 {
     assert(m->state != MS_DONE && "module finished twice");
@@ -208,6 +217,8 @@ static void finish(CoordSession *s, Module *m, bool failed)
     s->open--;
     m->ast = NULL;
     m->ir = NULL;
+    if (src_transient(s))
+        m->src = NULL;          /* (it may be in the AST's arena) */
     arena_reset(&m->ast_arena);
     arena_reset(&m->ir_arena);
     release_parsed(s, m);     /* only after a failed parse is any left */
@@ -314,6 +325,7 @@ static void load_item(CoordSession *s, Module *x, Task *lt)
     lt->cache = s->cache;
     lt->manifest = s->manifest;
     lt->deps_transient = deps_transient(s);    /* (its parse room, on a miss) */
+    lt->src_transient = src_transient(s);
     x->state = MS_LOADING;
 }
 
@@ -504,6 +516,7 @@ static void dispatch(CoordSession *s, Module *m)
     t.measure_cpu = s->obs.measure_cpu;
     t.no_deps = no_deps(s);
     t.deps_transient = deps_transient(s);
+    t.src_transient = src_transient(s);
     switch (m->state) {
     case MS_DISCOVERED: {
         if (s->cache && live_idle(s)) {     /* every module FRESH: batched loads */
@@ -669,6 +682,8 @@ static void on_result(CoordSession *s, const Result *r)
         assert(m->state == MS_CANONICALIZING);
         imports_release(s, m);
         m->phase_reports[TASK_CANON] = r->reports;
+        if (src_transient(s))
+            m->src = NULL;          /* the worker reset the AST's arena */
         if (r->src && !m->src) {    /* read now: its load did not */
             m->src = r->src;
             m->src_len = r->src_len;

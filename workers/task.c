@@ -117,13 +117,16 @@ static size_t parse_room(size_t size, bool deps)
 }
 
 /* Reads the whole file into `into` (NUL-terminated).  Returns 0, an errno
- * value, READ_NOT_REGULAR, or -1 when out of memory.  to_parse: `into` is
- * the module's keep arena and the source will be parsed, so its chunk also
- * has room for what the parse keeps; else (a load that reads for the key
- * alone, into scratch) just the bytes: a module whose result is found
- * keeps none of them (parse_room_after_load copies them when it is not). */
+ * value, READ_NOT_REGULAR, or -1 when out of memory.  room_in: the
+ * module's keep arena when the source will be parsed, which gets room for
+ * what the parse keeps: in the source's chunk when room_in is `into` (the
+ * source stays with the module), else a chunk of its own (the source goes
+ * with the AST: Task.src_transient); NULL: just the bytes (a load that
+ * reads for the key alone, into scratch: a module whose result is found
+ * keeps none of them, parse_room_after_load copies them when it is not;
+ * a source read again to print its reports). */
 static int read_source(int at, const char *path, Arena *into, const char **src, uint32_t *len,
-                       struct stat *out_st, bool to_parse, bool deps)
+                       struct stat *out_st, Arena *room_in, bool deps)
 {
     /* O_NONBLOCK: opening a FIFO must not wait for a writer (it is then
      * rejected below as not a regular file).  Reads of a regular file
@@ -162,7 +165,9 @@ static int read_source(int at, const char *path, Arena *into, const char **src, 
     size_t size = (size_t)st.st_size;
     /* One chunk for the source and what stays of the module with it (name
      * interface, artifact, dependency record, reports) */
-    if (!arena_reserve(into, size + 1 + (to_parse ? parse_room(size, deps) : 0))) {
+    size_t room = room_in ? parse_room(size, deps) : 0;
+    if (!arena_reserve(into, size + 1 + (room_in == into ? room : 0)) ||
+        (room_in && room_in != into && !arena_reserve(room_in, room))) {
         close(fd);
         return -1;
     }
@@ -213,7 +218,7 @@ static int64_t realtime_ns(void)
 
 int worker_read_source(const char *path, Arena *keep, const char **src, uint32_t *len)
 {
-    return read_source(AT_FDCWD, path, keep, src, len, NULL, true, true);
+    return read_source(AT_FDCWD, path, keep, src, len, NULL, NULL, false);
 }
 
 /* The directory of the files a load batch looked at last, open (O_PATH):
@@ -276,14 +281,15 @@ static void dir_at_close(DirAt *d)
  * when it is to be parsed, else into scratch (src_keep copies it). */
 static bool read_step(Arena *scratch, const Task *t, Result *r, bool to_parse, DirAt *d)
 {
-    Arena *into = to_parse ? t->keep : scratch;
+    Arena *into = !to_parse ? scratch : t->src_transient ? t->ast_arena : t->keep;
     const char *src = NULL;
     uint32_t len = 0;
     struct stat st;
     int64_t read_ns = realtime_ns();
     int at;
     const char *name = dir_at(d, t->path, &at);
-    int err = read_source(at, name, into, &src, &len, &st, to_parse, deps_kept(t));
+    int err = read_source(at, name, into, &src, &len, &st, to_parse ? t->keep : NULL,
+                          deps_kept(t));
     if (err == 0) {
         r->mstat = manifest_stat_of(&st);
         r->recordable = !manifest_racy(&r->mstat, read_ns);
@@ -322,6 +328,15 @@ static bool read_step(Arena *scratch, const Task *t, Result *r, bool to_parse, D
     return true;
 }
 
+/* A parse that failed resets the AST arena, and with it a source read
+ * into it (Task.src_transient): the coordinator reads it again to print. */
+static void parse_drop(const Task *t, Result *r)
+{
+    arena_reset(t->ast_arena);
+    if (t->src_transient)
+        r->src = NULL;
+}
+
 static void parse_step(Arena *scratch, const Task *t, Result *r)
 {
     const char *src = r->src;
@@ -334,7 +349,7 @@ static void parse_step(Arena *scratch, const Task *t, Result *r)
     switch (st) {
     case PHASE_OK:
         if (!out.ast || !out.iface) {
-            arena_reset(t->ast_arena);
+            parse_drop(t, r);
             fail(r, FAIL_INTERNAL);
             return;
         }
@@ -344,15 +359,15 @@ static void parse_step(Arena *scratch, const Task *t, Result *r)
         r->iface_fp = iface_fingerprint(out.iface);
         return;
     case PHASE_FAILED:
-        arena_reset(t->ast_arena);
+        parse_drop(t, r);
         r->kind = RESULT_PARSE_FAILED;
         return;
     case PHASE_OOM:
-        arena_reset(t->ast_arena);
+        parse_drop(t, r);
         fail(r, FAIL_OOM);
         return;
     case PHASE_INTERNAL:
-        arena_reset(t->ast_arena);
+        parse_drop(t, r);
         fail(r, FAIL_INTERNAL);
         return;
     }
@@ -693,7 +708,8 @@ static void run_canon(Arena *scratch, const Task *t, Result *r)
         const char *src = t->src;
         uint32_t src_len = t->src_len;
         if (!src) {                 /* its load did not read it (the manifest) */
-            int err = read_source(AT_FDCWD, t->path, t->keep, &src, &src_len, NULL, true, deps_kept(t));
+            int err = read_source(AT_FDCWD, t->path, t->keep, &src, &src_len, NULL, t->keep,
+                                  deps_kept(t));
             if (err != 0) {
                 fail(r, err == -1 ? FAIL_OOM : err == READ_NO_FD ? FAIL_NOFILE : FAIL_INTERNAL);
                 return;

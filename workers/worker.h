@@ -146,6 +146,12 @@ typedef struct Task {
                                          * scratch, Result.deps empty); parse,
                                          * load: the module's keep arena holds
                                          * no record (deps_kept in task.c) */
+    bool src_transient;                 /* parse, load: a source read to be
+                                         * parsed goes into ast_arena, which
+                                         * canonicalize resets (the module
+                                         * keeps none of it: the coordinator
+                                         * reads it again if a report of it
+                                         * is printed) */
     /* A sequence the coordinator chose (typecheck only): once this task's
      * result is made, `fill` receives its artifact (NULL unless it was
      * checked) — an import slot of `then`'s artifacts — and `then` runs
