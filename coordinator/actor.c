@@ -195,6 +195,55 @@ static void release_checked(CoordSession *s, Module *m)
             release_edge_checked(s, edge_at(s, id));
 }
 
+/* ---- phase arenas -------------------------------------------------------- */
+
+#define PHASE_CHUNK (16u * 1024u)
+
+PhaseArenas *module_phase_arenas(CoordSession *s, Module *m)
+{
+    if (!m->phase) {
+        PhaseArenas *p = s->phase_free;
+        if (p) {
+            s->phase_free = p->next;
+        } else {
+            p = co_alloc(s, sizeof *p);
+            arena_init(&p->ast, PHASE_CHUNK, 0);
+            arena_init(&p->ir, PHASE_CHUNK, 0);
+        }
+        p->next = NULL;
+        m->phase = p;
+    }
+    return m->phase;
+}
+
+/* m's pair goes back, its arenas reset (their chunks freed). */
+static void phase_arenas_release(CoordSession *s, Module *m)
+{
+    PhaseArenas *p = m->phase;
+    if (!p)
+        return;
+    arena_reset(&p->ast);
+    arena_reset(&p->ir);
+    p->next = s->phase_free;
+    s->phase_free = p;
+    m->phase = NULL;
+}
+
+void module_phase_free(CoordSession *s)
+{
+    for (uint32_t i = 0; i < s->mod_count; i++)
+        if (s->mods[i]->phase) {
+            arena_free(&s->mods[i]->phase->ast);
+            arena_free(&s->mods[i]->phase->ir);
+            s->mods[i]->phase = NULL;
+        }
+    for (PhaseArenas *p = s->phase_free; p; p = p->next) {
+        arena_free(&p->ast);
+        arena_free(&p->ir);
+    }
+    s->phase_free = NULL;
+}
+
 /* ---- transitions ---------------------------------------------------------- */
 
 /* A session that runs once (CoordOptions.single_run) parses a source into
@@ -219,8 +268,7 @@ static void finish(CoordSession *s, Module *m, bool failed)
     m->ir = NULL;
     if (src_transient(s))
         m->src = NULL;          /* (it may be in the AST's arena) */
-    arena_reset(&m->ast_arena);
-    arena_reset(&m->ir_arena);
+    phase_arenas_release(s, m);
     release_parsed(s, m);     /* only after a failed parse is any left */
     release_checked(s, m);
 }
@@ -317,9 +365,10 @@ static void load_item(CoordSession *s, Module *x, Task *lt)
     memset(lt, 0, sizeof *lt);
     lt->kind = TASK_LOAD;
     lt->module = x->id;
+    PhaseArenas *p = module_phase_arenas(s, x);
     lt->keep = &x->keep;
-    lt->ast_arena = &x->ast_arena;
-    lt->ir_arena = &x->ir_arena;
+    lt->ast_arena = &p->ast;
+    lt->ir_arena = &p->ir;
     lt->path = x->path;
     lt->name = x->name;
     lt->cache = s->cache;
@@ -443,9 +492,10 @@ static const Artifact **check_task(CoordSession *s, Module *m, Task *t)
     memset(t, 0, sizeof *t);
     t->kind = TASK_CHECK;
     t->module = m->id;
+    PhaseArenas *p = module_phase_arenas(s, m);
     t->keep = &m->keep;
-    t->ast_arena = &m->ast_arena;
-    t->ir_arena = &m->ir_arena;
+    t->ast_arena = &p->ast;
+    t->ir_arena = &p->ir;
     t->measure_cpu = s->obs.measure_cpu;
     t->no_deps = no_deps(s);
     t->deps_transient = deps_transient(s);
@@ -510,9 +560,10 @@ static void dispatch(CoordSession *s, Module *m)
     Task t;
     memset(&t, 0, sizeof t);
     t.module = m->id;
+    PhaseArenas *p = module_phase_arenas(s, m);
     t.keep = &m->keep;
-    t.ast_arena = &m->ast_arena;
-    t.ir_arena = &m->ir_arena;
+    t.ast_arena = &p->ast;
+    t.ir_arena = &p->ir;
     t.measure_cpu = s->obs.measure_cpu;
     t.no_deps = no_deps(s);
     t.deps_transient = deps_transient(s);

@@ -158,6 +158,7 @@ typedef struct Module {
 
     /* The result cache (coordinator/cache.c). */
     bool keyed;                 /* key is set: the source was hashed */
+    bool recordable;            /* keyed, and mstat may go into the manifest */
     CacheKey key;
     uint64_t iface_fp;          /* iface_fingerprint(iface), once parsed or loaded */
     uint32_t cand_count;        /* LOADED: candidate results, most recent first */
@@ -185,9 +186,9 @@ typedef struct Module {
     uint64_t *dep_serials;      /* live_absorb's scratch */
     const char *overlay;        /* coord_set_source text for its path, or NULL */
     uint32_t overlay_len;
-    CacheKey overlay_key;
     /* A patch run of the session tier (live.c, live_patch): in_patch, and */
     uint32_t patch_slot;        /* its candidate (live.c), while one is parsed */
+    CacheKey overlay_key;       /* (of overlay) */
     Arena prev_keep;            /* the arena of the result it had before a
                                  * patch run computed it again (not lent);
                                  * freed when it is computed again or reset */
@@ -195,16 +196,28 @@ typedef struct Module {
     uint32_t prev_entry_count;  /* into (released with prev_keep) */
     const ModuleResult *patch_res; /* its own result as a candidate (not lent),
                                     * in keep; NULL once computed again */
-    bool recordable;            /* keyed, and mstat may go into the manifest */
-    ManifestStat mstat;         /* keyed: the source's stat data */
+    ManifestStat mstat;         /* keyed: the source's stat data (recordable) */
 
-    /* Last, on cache lines of their own (a Module is MODULE_ALIGN-aligned):
-     * a worker writes these while a task of the module runs, and this
-     * thread reads the fields above (e.g. the state of an importer in
-     * flight) meanwhile. */
+    /* The arenas of its AST and IR while it has tasks to run: from its
+     * first dispatch to its end (module_phase_arenas, actor.c), then back to
+     * the session's free list; NULL otherwise. */
+    struct PhaseArenas *phase;
+
+    /* Last, on a cache line of its own (a Module is MODULE_ALIGN-aligned):
+     * a worker writes it while a task of the module runs, and this thread
+     * reads the fields above (e.g. the state of an importer in flight)
+     * meanwhile. */
     alignas(MODULE_ALIGN) Arena keep;
-    Arena ast_arena, ir_arena;
 } Module;
+
+/* A module's AST and IR arenas (Task.ast_arena, Task.ir_arena), each reset
+ * (its chunks freed) by the task after which nothing reads it; only the
+ * modules with tasks to run hold a pair (a window's worth, not one per
+ * module: a Module is 256 bytes smaller). */
+typedef struct PhaseArenas {
+    Arena ast, ir;
+    struct PhaseArenas *next;   /* on the session's free list */
+} PhaseArenas;
 
 typedef struct ReadyQueue {
     uint32_t *ids;              /* ring of module ids */
@@ -317,6 +330,7 @@ struct CoordSession {
      * walk is over (resolving an import needs every module known), and
      * actor_run applies them first.  actor_begun: actor_run's setup is
      * done (actor_pump does it before the first dispatch). */
+    PhaseArenas *phase_free;    /* pairs no module holds (actor.c) */
     struct PendingWalk *pending_walks;
     uint32_t pending_count, pending_cap;
     void (*walk_pump)(struct CoordSession *s);
@@ -544,6 +558,10 @@ void co_print_sarif(const CoordSession *s, FILE *out);
 
 /* actor.c */
 void actor_run(CoordSession *s);
+/* m's pair of phase arenas, taken from the free list (or made) if it holds
+ * none; module_phase_free frees the chunks of every pair (session end). */
+PhaseArenas *module_phase_arenas(CoordSession *s, Module *m);
+void module_phase_free(CoordSession *s);
 /* Discovery overlapped with the first tasks (pending_walks above): the
  * modules found since the last call go to the workers while they can take
  * a submission, and what the workers finished goes to `stashed`. */

@@ -44,12 +44,11 @@ void coord_session_destroy(CoordSession *s)
     pool_ahead_end();   /* (discovery's, when the session never ran) */
     cache_close(s);     /* the mappings are listed in the modules' keep arenas */
     live_free(s);       /* the session tier's entries (live.c) */
+    module_phase_free(s);
     for (uint32_t i = 0; i < s->mod_count; i++) {
         Module *m = s->mods[i];
         arena_free(&m->keep);
         live_retire(m);
-        arena_free(&m->ast_arena);
-        arena_free(&m->ir_arena);
     }
     if (s->types_arena)
         arena_free(s->types_arena);
@@ -268,9 +267,8 @@ static void reset_run_state(CoordSession *s)
         Module *m = s->mods[i];
         arena_free(&m->keep);       /* live_absorb left nothing in it */
         live_retire(m);
-        arena_free(&m->ast_arena);
-        arena_free(&m->ir_arena);
     }
+    module_phase_free(s);
     if (s->types_arena)
         arena_free(s->types_arena);
     results_free_owned(s);

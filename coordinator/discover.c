@@ -138,7 +138,6 @@ static bool seen_add(CoordSession *s, const struct stat *st)
 /* ---- modules ------------------------------------------------------------- */
 
 #define KEEP_CHUNK (4u * 1024u)
-#define PHASE_CHUNK (16u * 1024u)
 
 static Module *new_module(CoordSession *s, const char *name, const char *path, uint32_t root)
 {
@@ -155,8 +154,6 @@ static Module *new_module(CoordSession *s, const char *name, const char *path, u
     m->seq_slot = NONE;
     m->state = MS_DISCOVERED;   /* its first state; the actor admits it */
     arena_init(&m->keep, KEEP_CHUNK, 0);
-    arena_init(&m->ast_arena, PHASE_CHUNK, 0);
-    arena_init(&m->ir_arena, PHASE_CHUNK, 0);
     s->mods[s->mod_count++] = m;
     return m;
 }

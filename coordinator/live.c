@@ -1205,10 +1205,11 @@ static void patch_commit(CoordSession *s, PatchCand *c)
         result_to_prev(m);
     }
     m->keep = c->keep;
-    arena_free(&m->ast_arena);
-    arena_free(&m->ir_arena);
-    m->ast_arena = c->ast;
-    m->ir_arena = c->ir;
+    PhaseArenas *p = module_phase_arenas(s, m);
+    arena_free(&p->ast);
+    arena_free(&p->ir);
+    p->ast = c->ast;
+    p->ir = c->ir;
     memset(&c->keep, 0, sizeof c->keep);
     memset(&c->ast, 0, sizeof c->ast);
     memset(&c->ir, 0, sizeof c->ir);
