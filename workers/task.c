@@ -468,7 +468,9 @@ static bool src_keep(const Task *t, Result *r, size_t room)
  * (false: out of memory, r is final, answered as a parse that failed). */
 static bool parse_room_after_load(const Task *t, Result *r, bool src_in_scratch)
 {
-    size_t room = parse_room(r->src_len, deps_kept(t));
+    /* (a source read to be parsed has its room already: read_source's) */
+    bool apart = !src_in_scratch && t->src_transient && !deps_kept(t);
+    size_t room = apart ? kept_room(r->src_len) : parse_room(r->src_len, deps_kept(t));
     if (src_in_scratch)
         return src_keep(t, r, room);
     if (arena_reserve(t->keep, room))
