@@ -87,6 +87,8 @@
  */
 #include "coordinator/actor.h"
 
+#include "base/mem.h"
+
 #include <assert.h>
 #include <stddef.h>
 #include <string.h>
@@ -206,7 +208,11 @@ PhaseArenas *module_phase_arenas(CoordSession *s, Module *m)
         if (p) {
             s->phase_free = p->next;
         } else {
-            p = co_alloc(s, sizeof *p);
+            /* (on the heap: a patch run rewinds the session arena, and a
+             * pair made in one outlives it on the free list) */
+            p = mem_alloc(sizeof *p);
+            if (!p)
+                co_oom(s);
             arena_init(&p->ast, PHASE_CHUNK, 0);
             arena_init(&p->ir, PHASE_CHUNK, 0);
         }
@@ -229,19 +235,25 @@ static void phase_arenas_release(CoordSession *s, Module *m)
     m->phase = NULL;
 }
 
+static void phase_pair_free(PhaseArenas *p)
+{
+    arena_free(&p->ast);
+    arena_free(&p->ir);
+    mem_free(p);
+}
+
 void module_phase_free(CoordSession *s)
 {
     for (uint32_t i = 0; i < s->mod_count; i++)
         if (s->mods[i]->phase) {
-            arena_free(&s->mods[i]->phase->ast);
-            arena_free(&s->mods[i]->phase->ir);
+            phase_pair_free(s->mods[i]->phase);
             s->mods[i]->phase = NULL;
         }
-    for (PhaseArenas *p = s->phase_free; p; p = p->next) {
-        arena_free(&p->ast);
-        arena_free(&p->ir);
+    while (s->phase_free) {
+        PhaseArenas *p = s->phase_free;
+        s->phase_free = p->next;
+        phase_pair_free(p);
     }
-    s->phase_free = NULL;
 }
 
 /* ---- transitions ---------------------------------------------------------- */
