@@ -1196,6 +1196,9 @@ static void patch_commit(CoordSession *s, PatchCand *c)
 {
     Module *m = c->m;
     const Result *r = &c->r;
+    /* (first: the one step that may run out of memory, before anything
+     * moves from the candidate to the module) */
+    PhaseArenas *p = module_phase_arenas(s, m);
     if (m->live_lent) {
         LiveFile *f = m->live;
         f->keep = m->keep;
@@ -1205,7 +1208,6 @@ static void patch_commit(CoordSession *s, PatchCand *c)
         result_to_prev(m);
     }
     m->keep = c->keep;
-    PhaseArenas *p = module_phase_arenas(s, m);
     arena_free(&p->ast);
     arena_free(&p->ir);
     p->ast = c->ast;
