@@ -222,6 +222,15 @@ PhaseArenas *module_phase_arenas(CoordSession *s, Module *m)
     return m->phase;
 }
 
+/* A task of m writes into its keep arena and its pair of phase arenas. */
+static void task_arenas(CoordSession *s, Module *m, Task *t)
+{
+    PhaseArenas *p = module_phase_arenas(s, m);
+    t->keep = &m->keep;
+    t->ast_arena = &p->ast;
+    t->ir_arena = &p->ir;
+}
+
 /* m's pair goes back, its arenas reset (their chunks freed). */
 static void phase_arenas_release(CoordSession *s, Module *m)
 {
@@ -377,10 +386,7 @@ static void load_item(CoordSession *s, Module *x, Task *lt)
     memset(lt, 0, sizeof *lt);
     lt->kind = TASK_LOAD;
     lt->module = x->id;
-    PhaseArenas *p = module_phase_arenas(s, x);
-    lt->keep = &x->keep;
-    lt->ast_arena = &p->ast;
-    lt->ir_arena = &p->ir;
+    task_arenas(s, x, lt);
     lt->path = x->path;
     lt->name = x->name;
     lt->cache = s->cache;
@@ -504,10 +510,7 @@ static const Artifact **check_task(CoordSession *s, Module *m, Task *t)
     memset(t, 0, sizeof *t);
     t->kind = TASK_CHECK;
     t->module = m->id;
-    PhaseArenas *p = module_phase_arenas(s, m);
-    t->keep = &m->keep;
-    t->ast_arena = &p->ast;
-    t->ir_arena = &p->ir;
+    task_arenas(s, m, t);
     t->measure_cpu = s->obs.measure_cpu;
     t->no_deps = no_deps(s);
     t->deps_transient = deps_transient(s);
@@ -572,10 +575,6 @@ static void dispatch(CoordSession *s, Module *m)
     Task t;
     memset(&t, 0, sizeof t);
     t.module = m->id;
-    PhaseArenas *p = module_phase_arenas(s, m);
-    t.keep = &m->keep;
-    t.ast_arena = &p->ast;
-    t.ir_arena = &p->ir;
     t.measure_cpu = s->obs.measure_cpu;
     t.no_deps = no_deps(s);
     t.deps_transient = deps_transient(s);
@@ -598,6 +597,7 @@ static void dispatch(CoordSession *s, Module *m)
             break;
         }
         t.kind = TASK_PARSE;
+        task_arenas(s, m, &t);
         t.path = m->path;
         t.name = m->name;
         if (mode == LIVE_OVERLAY) {
@@ -612,6 +612,7 @@ static void dispatch(CoordSession *s, Module *m)
         return;
     case MS_PARSED: {
         t.kind = TASK_CANON;
+        task_arenas(s, m, &t);
         t.ast = m->ast;
         t.src = m->src;             /* parsed again when ast is NULL (stale) */
         t.src_len = m->src_len;
@@ -981,9 +982,8 @@ void actor_run_patch(CoordSession *s, Module *const *list, uint32_t n, uint32_t 
     actor_run(s);
 }
 
-/* Collects the results of tasks still in flight (and those stashed) after
- * the coordinator ran out of memory or a walk failed: their arenas must
- * come back before anything is freed. */
+/* What a result holds that must go back unapplied: its connection, its
+ * loaded entries' holds. */
 static void drop_result(CoordSession *s, Result *r)
 {
     if (r->remote)              /* the connection comes back to be freed */
@@ -995,6 +995,9 @@ static void drop_result(CoordSession *s, Result *r)
     }
 }
 
+/* Collects the results of tasks still in flight (and those stashed) after
+ * the coordinator ran out of memory or a walk failed: their arenas must
+ * come back before anything is freed. */
 void actor_drain(CoordSession *s)
 {
     for (uint32_t i = 0; i < s->stashed_count; i++)

@@ -330,13 +330,13 @@ struct CoordSession {
      * walk is over (resolving an import needs every module known), and
      * actor_run applies them first.  actor_begun: actor_run's setup is
      * done (actor_pump does it before the first dispatch). */
-    PhaseArenas *phase_free;    /* pairs no module holds (actor.c) */
     struct PendingWalk *pending_walks;
     uint32_t pending_count, pending_cap;
     void (*walk_pump)(struct CoordSession *s);
     Result *stashed;
     uint32_t stashed_count, stashed_cap;
     bool actor_begun;
+    PhaseArenas *phase_free;    /* pairs no module holds (actor.c; heap) */
     bool ran;
     int status;
     uint64_t run_count;         /* coord_run calls so far */

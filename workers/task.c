@@ -128,17 +128,25 @@ static size_t kept_room(size_t size)
     return (size < (1u << 20) ? size / 2 : (1u << 19)) + 2048;
 }
 
+/* The room task t's keep arena needs besides the source: kept_room when the
+ * source goes with the AST (then no record is kept either: src_transient
+ * is a session that runs once), else parse_room. */
+static size_t keep_room(const Task *t, size_t size)
+{
+    return t->src_transient ? kept_room(size) : parse_room(size, deps_kept(t));
+}
+
 /* Reads the whole file into `into` (NUL-terminated).  Returns 0, an errno
- * value, READ_NOT_REGULAR, or -1 when out of memory.  room_in: the
- * module's keep arena when the source will be parsed, which gets room for
- * what the parse keeps: in the source's chunk when room_in is `into` (the
+ * value, READ_NOT_REGULAR, or -1 when out of memory.  parse: the task whose
+ * source will be parsed, whose keep arena gets room for what the parse
+ * keeps (keep_room): in the source's chunk when `into` is that arena (the
  * source stays with the module), else a chunk of its own (the source goes
  * with the AST: Task.src_transient); NULL: just the bytes (a load that
  * reads for the key alone, into scratch: a module whose result is found
  * keeps none of them, parse_room_after_load copies them when it is not;
  * a source read again to print its reports). */
 static int read_source(int at, const char *path, Arena *into, const char **src, uint32_t *len,
-                       struct stat *out_st, Arena *room_in, bool deps)
+                       struct stat *out_st, const Task *parse)
 {
     /* O_NONBLOCK: opening a FIFO must not wait for a writer (it is then
      * rejected below as not a regular file).  Reads of a regular file
@@ -177,10 +185,10 @@ static int read_source(int at, const char *path, Arena *into, const char **src, 
     size_t size = (size_t)st.st_size;
     /* One chunk for the source and what stays of the module with it (name
      * interface, artifact, dependency record, reports) */
-    bool apart = room_in && room_in != into;
-    size_t room = !room_in ? 0 : apart && !deps ? kept_room(size) : parse_room(size, deps);
-    if (!arena_reserve(into, size + 1 + (room_in == into ? room : 0)) ||
-        (apart && !arena_reserve_exact(room_in, room))) {
+    Arena *keep = parse ? parse->keep : NULL;
+    size_t room = parse ? keep_room(parse, size) : 0;
+    if (!arena_reserve(into, size + 1 + (keep == into ? room : 0)) ||
+        (keep && keep != into && !arena_reserve_exact(keep, room))) {
         close(fd);
         return -1;
     }
@@ -231,7 +239,7 @@ static int64_t realtime_ns(void)
 
 int worker_read_source(const char *path, Arena *keep, const char **src, uint32_t *len)
 {
-    return read_source(AT_FDCWD, path, keep, src, len, NULL, NULL, false);
+    return read_source(AT_FDCWD, path, keep, src, len, NULL, NULL);
 }
 
 /* The directory of the files a load batch looked at last, open (O_PATH):
@@ -301,8 +309,7 @@ static bool read_step(Arena *scratch, const Task *t, Result *r, bool to_parse, D
     int64_t read_ns = realtime_ns();
     int at;
     const char *name = dir_at(d, t->path, &at);
-    int err = read_source(at, name, into, &src, &len, &st, to_parse ? t->keep : NULL,
-                          deps_kept(t));
+    int err = read_source(at, name, into, &src, &len, &st, to_parse ? t : NULL);
     if (err == 0) {
         r->mstat = manifest_stat_of(&st);
         r->recordable = !manifest_racy(&r->mstat, read_ns);
@@ -468,9 +475,7 @@ static bool src_keep(const Task *t, Result *r, size_t room)
  * (false: out of memory, r is final, answered as a parse that failed). */
 static bool parse_room_after_load(const Task *t, Result *r, bool src_in_scratch)
 {
-    /* (a source read to be parsed has its room already: read_source's) */
-    bool apart = !src_in_scratch && t->src_transient && !deps_kept(t);
-    size_t room = apart ? kept_room(r->src_len) : parse_room(r->src_len, deps_kept(t));
+    size_t room = keep_room(t, r->src_len);
     if (src_in_scratch)
         return src_keep(t, r, room);
     if (arena_reserve(t->keep, room))
@@ -723,8 +728,7 @@ static void run_canon(Arena *scratch, const Task *t, Result *r)
         const char *src = t->src;
         uint32_t src_len = t->src_len;
         if (!src) {                 /* its load did not read it (the manifest) */
-            int err = read_source(AT_FDCWD, t->path, t->keep, &src, &src_len, NULL, t->keep,
-                                  deps_kept(t));
+            int err = read_source(AT_FDCWD, t->path, t->keep, &src, &src_len, NULL, t);
             if (err != 0) {
                 fail(r, err == -1 ? FAIL_OOM : err == READ_NO_FD ? FAIL_NOFILE : FAIL_INTERNAL);
                 return;
