@@ -15,6 +15,7 @@
 #include "coordinator/actor.h"
 #include "tests/unit/harness.h"
 #include "tests/unit/golden.h"
+#include "tests/unit/session_output.h"
 
 #define GOLDEN_DIR "tests/check"
 
@@ -36,12 +37,7 @@ static char *run_coordinator(const char *dir)
     int status = coord_run_with_runner(s, r);
     runner_destroy(r);
     assert_true(status == COORD_EXIT_OK || status == COORD_EXIT_ERRORS);
-    char *buf = NULL;
-    size_t size = 0;
-    FILE *out = open_memstream(&buf, &size);
-    coord_print_reports(s, out, COORD_FORMAT_TEXT, false);
-    coord_print_types(s, out);
-    fclose(out);
+    char *buf = session_output(s, COORD_FORMAT_TEXT);
     coord_session_destroy(s);
     return buf;
 }

@@ -94,7 +94,7 @@ static void test_warm_loads_fill_the_slots(void **state)
     assert_int_equal(coord_run(cold), COORD_EXIT_OK);
     assert_int_equal(most, 1);
     assert_int_equal(threads_now(), 1);
-    char *want = session_output(cold);
+    char *want = session_output(cold, COORD_FORMAT_JSON);
     coord_session_destroy(cold);
 
     CoordSession *warm = session();
@@ -108,7 +108,7 @@ static void test_warm_loads_fill_the_slots(void **state)
     assert_int_equal(seen.loaded, MODULES);
     /* only the last batch may run alone (before: 344 of the 400) */
     assert_true(seen.alone <= LOAD_BATCH_MAX);
-    char *got = session_output(warm);
+    char *got = session_output(warm, COORD_FORMAT_JSON);
     assert_string_equal(got, want);
     free(got);
     free(want);

@@ -86,7 +86,7 @@ static char *run_once(uint32_t jobs, bool cache, uint64_t *pumped)
     assert_int_equal(coord_run(s), COORD_EXIT_ERRORS);
     assert_int_equal(coord_module_count(s), FOLDERS * PER_FOLDER);
     *pumped = s->obs.pumped;
-    char *out = session_output(s);
+    char *out = session_output(s, COORD_FORMAT_JSON);
     coord_session_destroy(s);
     return out;
 }
@@ -97,7 +97,7 @@ static void test_overlap_prints_what_a_walk_first_prints(void **state)
     assert_int_equal(ref->mod_count, FOLDERS * PER_FOLDER);
     assert_int_equal(coord_run(ref), COORD_EXIT_ERRORS);
     assert_int_equal(ref->obs.pumped, 0);
-    char *want = session_output(ref);
+    char *want = session_output(ref, COORD_FORMAT_JSON);
     coord_session_destroy(ref);
     assert_non_null(strstr(want, "E0"));
 

@@ -59,7 +59,7 @@ static char *cold_output(void)
     assert_non_null(s);
     assert_int_equal(coord_add_root(s, tree), 0);
     coord_run(s);
-    char *out = session_output(s);
+    char *out = session_output(s, COORD_FORMAT_JSON);
     coord_session_destroy(s);
     return out;
 }
@@ -77,7 +77,7 @@ static void patch_run(CoordSession *s, bool string)
     assert_true(coord_stats(s, &st));
     assert_int_equal(st.session_patched, 1);
     assert_int_equal(st.rechecked, IMPORTERS + 1);
-    char *got = session_output(s), *want = cold_output();
+    char *got = session_output(s, COORD_FORMAT_JSON), *want = cold_output();
     assert_string_equal(got, want);
     free(got);
     free(want);
