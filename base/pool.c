@@ -58,6 +58,9 @@ static char *ahead;
 static bool ahead_on;
 static bool toucher_alive;          /* the toucher runs (it clears this last) */
 static bool toucher_unjoined;       /* a toucher was started, not yet joined */
+/* pool_touch_here: this thread touches the next region itself */
+static _Thread_local bool touch_here;
+static bool touching;               /* such a thread is touching one now */
 static pthread_t toucher_tid;
 
 static void decide(void)
@@ -98,6 +101,24 @@ static char *region_map(void)
     return r;
 }
 
+/* Touches every page of r (one write a page: a huge page, or else each
+ * small one), so that the kernel backs it now, on this thread. */
+static void region_touch(char *r)
+{
+    for (size_t off = 0; off < POOL_REGION; off += 4096)
+        ((volatile char *)r)[off] = 0;
+}
+
+/* r, touched ahead outside the lock, becomes the region ahead, unless one
+ * is there already or every region went back meanwhile (lock held). */
+static void ahead_offer(char *r)
+{
+    if (ahead || region_count == 0)
+        munmap(r, POOL_REGION);
+    else
+        ahead = r;
+}
+
 /* The toucher (pool_ahead): while it is wanted, it keeps one more region
  * mapped and touched in `ahead` (once the pool holds a region), outside the
  * lock, so that the kernel clears it on this thread rather than on the one
@@ -114,16 +135,12 @@ static void *toucher(void *unused)
             break;
         pthread_mutex_unlock(&lock);
         char *r = region_map();
-        if (r)      /* one write a page: a huge page, or else each small one */
-            for (size_t off = 0; off < POOL_REGION; off += 4096)
-                ((volatile char *)r)[off] = 0;
+        if (r)
+            region_touch(r);
         pthread_mutex_lock(&lock);
         if (!r)
             break;
-        if (ahead || region_count == 0)
-            munmap(r, POOL_REGION);
-        else
-            ahead = r;
+        ahead_offer(r);
     }
     toucher_alive = false;
     pthread_mutex_unlock(&lock);
@@ -191,7 +208,22 @@ void *pool_alloc(size_t size, size_t *got)
     }
     if (p)
         in_use += cs;
+    /* pool_touch_here: the region after this one, once it is half carved */
+    bool touch = touch_here && !ahead && !touching && region_count > 0 &&
+                 (size_t)(bump_end - bump) < POOL_REGION / 2;
+    if (touch)
+        touching = true;
     pthread_mutex_unlock(&lock);
+    if (touch) {
+        char *r = region_map();
+        if (r)
+            region_touch(r);
+        pthread_mutex_lock(&lock);
+        touching = false;
+        if (r)
+            ahead_offer(r);
+        pthread_mutex_unlock(&lock);
+    }
     *got = cs;
     return p;
 }
@@ -247,6 +279,11 @@ void pool_ahead(bool on)
         toucher_alive = toucher_unjoined = true;
     pthread_cond_signal(&ahead_cond);
     pthread_mutex_unlock(&lock);
+}
+
+void pool_touch_here(bool on)
+{
+    touch_here = on;
 }
 
 void pool_ahead_end(void)

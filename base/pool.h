@@ -36,6 +36,17 @@
  * pool_ahead_end; the setting is the process's (a hint: the last call
  * wins).  coord never turns it on at -j1, which creates no thread.
  *
+ * Touching ahead on a worker (pool_touch_here).  A thread that says so
+ * touches the next region itself, outside the lock, in the pool_alloc
+ * that finds the current region half carved and none touched ahead; the
+ * threads runner's workers do (workers/runner.c).  Whoever first writes
+ * a fresh region pays for all of it at once (up to 4 ms here when the
+ * host has to back it: a run after a few idle seconds), and when that is
+ * the coordinator's thread, running a task of its own share, the workers
+ * run dry meanwhile, since only it refills their inboxes; a worker that
+ * pays instead holds up nobody.  Same memory, same total work; at most
+ * one region ahead (with the pool's thread too).
+ *
  * Invariants
  *   - Thread safety: any thread may allocate or free; one mutex guards the
  *     free lists and the regions (a chunk is a few KiB of work: the lock is
@@ -61,6 +72,9 @@ void  pool_free(void *p, size_t size);
  * and joins the thread: call it before saying that every thread is gone. */
 void  pool_ahead(bool on);
 void  pool_ahead_end(void);
+/* This thread touches the region after the current one itself (see
+ * above), from now on (true) or no more (false); per thread. */
+void  pool_touch_here(bool on);
 
 typedef struct PoolStats {
     size_t in_use;      /* bytes of chunks handed out and not freed */

@@ -180,6 +180,51 @@ static void test_ahead(void **state)
     assert_int_equal(threads_now(), threads);
 }
 
+/* pool_touch_here: a thread that says so touches the next region itself,
+ * in the pool_alloc after which less than half the current region is left
+ * (and not before); a new region takes it; a thread that does not say so
+ * touches nothing ahead; every chunk back, nothing stays. */
+static void test_touch_here(void **state)
+{
+    if (!pool_stats().on)
+        return;                             /* ASan builds: plain memory */
+    const size_t region = (size_t)2 << 20;
+    enum { N = 80 };
+    static char *ptr[N];
+    static size_t got[N];
+    size_t carved = 0;                      /* of the current region */
+    int n = 0;
+    pool_touch_here(true);
+    for (; n < N && pool_stats().regions < 2; n++) {
+        ptr[n] = pool_alloc(65536, &got[n]);
+        assert_non_null(ptr[n]);
+        if (pool_stats().regions == 2)
+            break;                          /* (checked below) */
+        carved += got[n];
+        assert_int_equal(pool_stats().ahead, region - carved < region / 2 ? region : 0);
+    }
+    assert_true(carved > region / 2);       /* the loop saw both cases */
+    /* the second region is the one touched ahead: none ahead now */
+    assert_int_equal(pool_stats().regions, 2);
+    assert_int_equal(pool_stats().mapped, 2 * region);
+    assert_int_equal(pool_stats().ahead, 0);
+    n++;
+    pool_touch_here(false);                 /* this thread no more */
+    for (carved = got[n - 1]; n < N && pool_stats().regions < 3; n++) {
+        ptr[n] = pool_alloc(65536, &got[n]);
+        assert_non_null(ptr[n]);
+        carved += got[n];
+        assert_int_equal(pool_stats().ahead, 0);
+    }
+    assert_true(carved > region / 2);
+    for (int i = 0; i < n; i++)
+        pool_free(ptr[i], got[i]);
+    PoolStats after = pool_stats();
+    assert_int_equal(after.in_use, 0);
+    assert_int_equal(after.mapped, 0);
+    assert_int_equal(after.ahead, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -189,6 +234,7 @@ int main(void)
         cmocka_unit_test(test_failpoint),
         cmocka_unit_test(test_arena_on_pool),
         cmocka_unit_test(test_ahead),
+        cmocka_unit_test(test_touch_here),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
