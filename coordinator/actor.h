@@ -281,6 +281,8 @@ struct CoordSession {
      * addressing on the name's hash, linear probing, at most half full. */
     struct NameSlot *name_slots;
     uint32_t name_mask, name_count;
+    /* The walk's scratch (discover.c, walk): empty between walks. */
+    Arena walk_tmp;
     struct SeenFile *seen;      /* files and directories already seen: */
     uint32_t seen_count, seen_mask; /* open addressing on (dev, inode) */
 

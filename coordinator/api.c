@@ -53,6 +53,7 @@ void coord_session_destroy(CoordSession *s)
     if (s->types_arena)
         arena_free(s->types_arena);
     results_free_owned(s);
+    arena_free(&s->walk_tmp);
     arena_free(&s->arena);
     trace_free(s);
     mem_free(s);
@@ -274,6 +275,7 @@ static void reset_run_state(CoordSession *s)
     results_free_owned(s);
     trace_free(s);
     manifest_close(s->manifest);    /* (run_body opens it again for the replayed roots) */
+    arena_free(&s->walk_tmp);
     arena_free(&s->arena);
     CoordOptions opts = s->opts;
     Runner *runner = s->runner;

@@ -138,6 +138,7 @@ static bool seen_add(CoordSession *s, const struct stat *st)
 /* ---- modules ------------------------------------------------------------- */
 
 #define KEEP_CHUNK (4u * 1024u)
+#define WALK_TMP_CHUNK (16u * 1024u)   /* the walk's scratch (walk) */
 
 static Module *new_module(CoordSession *s, const char *name, const char *path, uint32_t root)
 {
@@ -176,10 +177,11 @@ static bool ends_with(const char *s, const char *suffix)
     return n >= k && memcmp(s + n - k, suffix, k) == 0;
 }
 
-/* "A/B.kite" -> "A.B" */
-static char *name_from_rel(CoordSession *s, const char *rel)
+/* "A/B.kite" -> "A.B", in `into` (new_module copies it into the session
+ * arena) */
+static char *name_from_rel(Arena *into, const char *rel)
 {
-    char *name = co_strdup(s, rel);
+    char *name = arena_strndup(into, rel, strlen(rel));
     size_t n = strlen(name);
     if (n > 5 && ends_with(name, ".kite"))
         name[n - 5] = '\0';
@@ -199,11 +201,17 @@ static char *rel_from_name(CoordSession *s, const char *name)
     return rel;
 }
 
-static char *join(CoordSession *s, const char *dir, const char *rel)
+/* dir/rel, in `into` */
+static char *join_in(Arena *into, const char *dir, const char *rel)
 {
     if (strcmp(dir, ".") == 0 && rel[0])
-        return co_strdup(s, rel);
-    return co_printf(s, "%s/%s", dir, rel);
+        return arena_strndup(into, rel, strlen(rel));
+    return arena_printf(into, "%s/%s", dir, rel);
+}
+
+static char *join(CoordSession *s, const char *dir, const char *rel)
+{
+    return join_in(&s->arena, dir, rel);
 }
 
 static uint32_t add_root(CoordSession *s, const char *dir, bool walked)
@@ -253,9 +261,11 @@ static int cmp_entry(const void *a, const void *b)
  * directory): a batch of loads' worth, so a worker never waits long. */
 #define PUMP_EVERY 64u
 
-static void register_file(CoordSession *s, uint32_t root, const char *path, const char *rel)
+/* tmp: where the module's name is made before new_module copies it */
+static void register_file(CoordSession *s, uint32_t root, const char *path, const char *rel,
+                          Arena *tmp)
 {
-    discover_module(s, name_from_rel(s, rel), path, root);
+    discover_module(s, name_from_rel(tmp, rel), path, root);
     if (s->walk_pump && s->mod_count - s->admitted >= PUMP_EVERY)
         s->walk_pump(s);
 }
@@ -280,24 +290,25 @@ static int dir_error(CoordSession *s, const char *dir, int err)
     return COORD_EXIT_USAGE;
 }
 
-/* Reads the entry names of `dir`, sorted; NULL (errno set) when it cannot
- * be opened.  Allocation failure must not leak the DIR, so the arena's jump
- * target is parked while it is open. */
+/* Reads the entry names of `dir`, sorted, into the walk's scratch; NULL
+ * (errno set) when it cannot be opened.  Allocation failure must not leak
+ * the DIR, so the arena's jump target is parked while it is open. */
 static DirEntry *list_dir(CoordSession *s, const char *dir, uint32_t *count_out)
 {
     DIR *d = opendir(dir);
     if (!d)
         return NULL;
-    jmp_buf *saved = s->arena.oom;
-    arena_set_oom(&s->arena, NULL);
+    Arena *tmp = &s->walk_tmp;
+    jmp_buf *saved = tmp->oom;
+    arena_set_oom(tmp, NULL);
     uint32_t count = 0, cap = 16;
-    DirEntry *names = ARENA_ARRAY(&s->arena, DirEntry, cap);
+    DirEntry *names = ARENA_ARRAY(tmp, DirEntry, cap);
     struct dirent *de;
     while (names && (de = readdir(d)) != NULL) {
         if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
             continue;
         if (count == cap) {
-            DirEntry *more = ARENA_ARRAY(&s->arena, DirEntry, cap * 2);
+            DirEntry *more = ARENA_ARRAY(tmp, DirEntry, cap * 2);
             if (more)
                 memcpy(more, names, count * sizeof *names);
             names = more;
@@ -305,7 +316,7 @@ static DirEntry *list_dir(CoordSession *s, const char *dir, uint32_t *count_out)
             if (!names)
                 break;
         }
-        char *copy = arena_strndup(&s->arena, de->d_name, strlen(de->d_name));
+        char *copy = arena_strndup(tmp, de->d_name, strlen(de->d_name));
         if (!copy) {
             names = NULL;
             break;
@@ -313,7 +324,7 @@ static DirEntry *list_dir(CoordSession *s, const char *dir, uint32_t *count_out)
         names[count++] = (DirEntry){ copy, de->d_type, de->d_ino };
     }
     closedir(d);
-    arena_set_oom(&s->arena, saved);
+    arena_set_oom(tmp, saved);
     if (!names)
         co_oom(s);
     qsort(names, count, sizeof *names, cmp_entry);
@@ -321,10 +332,26 @@ static DirEntry *list_dir(CoordSession *s, const char *dir, uint32_t *count_out)
     return names;
 }
 
+static int walk_dir(CoordSession *s, uint32_t root, const char *dir, dev_t dev,
+                    const char *rel);
+
 /* dev: the device of `dir` (a plain file's (dev, inode) is its directory's
  * device and its d_ino; only links, unknown types and directories, which
- * may be mount points, are stat()ed). */
+ * may be mount points, are stat()ed).  What the walk of a directory
+ * allocates besides its modules (the listing, paths, names before
+ * new_module copies them) is in the walk's scratch, given back when the
+ * directory is done: every module's path and name would otherwise be
+ * there three times, a fresh page's worth every 25 files. */
 static int walk(CoordSession *s, uint32_t root, const char *dir, dev_t dev, const char *rel)
+{
+    ArenaMark mark = arena_mark(&s->walk_tmp);
+    int rc = walk_dir(s, root, dir, dev, rel);
+    arena_rewind(&s->walk_tmp, mark);
+    return rc;
+}
+
+static int walk_dir(CoordSession *s, uint32_t root, const char *dir, dev_t dev,
+                    const char *rel)
 {
     uint32_t count = 0;
     DirEntry *names = list_dir(s, dir, &count);
@@ -335,8 +362,8 @@ static int walk(CoordSession *s, uint32_t root, const char *dir, dev_t dev, cons
         bool kite = ends_with(name, ".kite") && strlen(name) > 5;
         if (names[i].type == DT_REG && !kite)
             continue;
-        const char *path = join(s, dir, name);
-        const char *sub = rel[0] ? co_printf(s, "%s/%s", rel, name) : name;
+        const char *path = join_in(&s->walk_tmp, dir, name);
+        const char *sub = rel[0] ? arena_printf(&s->walk_tmp, "%s/%s", rel, name) : name;
         struct stat st;
         if (names[i].type == DT_REG) {
             st.st_dev = dev;
@@ -344,7 +371,7 @@ static int walk(CoordSession *s, uint32_t root, const char *dir, dev_t dev, cons
             st.st_mode = S_IFREG;
         } else if (stat(path, &st) != 0) {
             if (kite)
-                register_file(s, root, path, sub);     /* dangling: E0001 */
+                register_file(s, root, path, sub, &s->walk_tmp);     /* dangling: E0001 */
             else if (errno != ENOENT && errno != ELOOP)
                 return dir_error(s, path, errno);      /* e.g. deeper than PATH_MAX */
             continue;                                  /* a dangling link, a loop */
@@ -352,7 +379,7 @@ static int walk(CoordSession *s, uint32_t root, const char *dir, dev_t dev, cons
         if (S_ISDIR(st.st_mode)) {
             int rc = 0;
             if (kite)
-                register_file(s, root, path, sub);     /* a directory x.kite: E0001 */
+                register_file(s, root, path, sub, &s->walk_tmp);     /* a directory x.kite: E0001 */
             else if (seen_add(s, &st))
                 rc = walk(s, root, path, st.st_dev, sub);
             if (rc)
@@ -360,7 +387,7 @@ static int walk(CoordSession *s, uint32_t root, const char *dir, dev_t dev, cons
             continue;
         }
         if (kite && seen_add(s, &st))
-            register_file(s, root, path, sub);
+            register_file(s, root, path, sub, &s->walk_tmp);
     }
     if (s->walk_pump && s->mod_count > s->admitted)
         s->walk_pump(s);
@@ -465,7 +492,7 @@ static void add_lone_file(CoordSession *s, const char *path, const struct stat *
     char *dir = slash ? co_strdup(s, path) : co_strdup(s, ".");
     if (slash)
         dir[slash - path] = '\0';
-    discover_module(s, name_from_rel(s, base), path,
+    discover_module(s, name_from_rel(&s->arena, base), path,
                     add_root(s, slash ? (dir[0] ? dir : "/") : ".", false));
 }
 
@@ -549,18 +576,22 @@ int discover_root(CoordSession *s, const char *path)
 
 int discover_pending(CoordSession *s)
 {
-    for (uint32_t i = 0; i < s->pending_count; i++) {
+    /* The walk's scratch runs out of memory as the session arena does (a
+     * jump out of the protected call leaves its chunks to the session's
+     * end); it is empty between walks. */
+    if (s->walk_tmp.chunk_size == 0)
+        arena_init(&s->walk_tmp, WALK_TMP_CHUNK, 0);
+    arena_set_oom(&s->walk_tmp, s->arena.oom);
+    int rc = 0;
+    for (uint32_t i = 0; i < s->pending_count && rc == 0; i++) {
         const PendingWalk *w = &s->pending_walks[i];
-        if (seen_add(s, &w->st)) {
-            int rc = walk(s, w->root, w->dir, w->st.st_dev, "");
-            if (rc) {
-                s->pending_count = 0;
-                return rc;
-            }
-        }
+        if (seen_add(s, &w->st))
+            rc = walk(s, w->root, w->dir, w->st.st_dev, "");
     }
     s->pending_count = 0;
-    return 0;
+    arena_set_oom(&s->walk_tmp, NULL);
+    arena_free(&s->walk_tmp);
+    return rc;
 }
 
 int discover_search_dir(CoordSession *s, const char *dir)
@@ -650,7 +681,7 @@ void discover_overlay_path(CoordSession *s, const char *path)
         if (!norm_below(path, s->roots[i].dir, &rel))
             continue;
         if (s->roots[i].walked)
-            register_file(s, i, join(s, s->roots[i].dir, rel), rel);
+            register_file(s, i, join(s, s->roots[i].dir, rel), rel, &s->arena);
         return;
     }
     for (uint32_t i = 0; i < s->search_count; i++)
