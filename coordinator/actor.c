@@ -305,7 +305,7 @@ static void validate(CoordSession *s, Module *m)
     bool live = lent || m->in_patch; /* ... or a patch run's module's own */
     /* a patch run's module that is not lent: its own result is the one
      * candidate (its cands, if any, are what a disk-cache load gave) */
-    const ModuleResult *own = m->in_patch && !lent ? m->patch_res : NULL;
+    const ModuleResult *own = m->in_patch && !lent ? m->lv->patch_res : NULL;
     uint32_t k;
     if (m->in_patch && live_patch_holds(s, m)) {
         k = 0;
@@ -602,7 +602,7 @@ static void dispatch(CoordSession *s, Module *m)
         t.name = m->name;
         if (mode == LIVE_OVERLAY) {
             t.src = live_overlay_copy(s, m);
-            t.src_len = m->overlay_len;
+            t.src_len = m->lv->overlay_len;
         }
         m->state = MS_PARSING;
         break;

@@ -155,6 +155,7 @@ static Module *new_module(CoordSession *s, const char *name, const char *path, u
     m->seq_slot = NONE;
     m->state = MS_DISCOVERED;   /* its first state; the actor admits it */
     arena_init(&m->keep, KEEP_CHUNK, 0);
+    m->lv = live_module_new(s);
     s->mods[s->mod_count++] = m;
     return m;
 }

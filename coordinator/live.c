@@ -552,30 +552,30 @@ static const ImportDep *import_deps_keep(const CoordSession *s, Module *m)
 /* Whether m's result stays with the session after its run. */
 static bool m_keeps(const Module *m)
 {
-    return m->live_lent || (m->serial != 0);
+    return m->live_lent || (m->lv->serial != 0);
 }
 
 /* The dependency record of m's result held, at the end of the run, against
- * these results of its imports (live_validate): into m->dep_serials. */
+ * these results of its imports (live_validate): into m->lv->dep_serials. */
 static void record_dep_serials(const CoordSession *s, Module *m)
 {
-    m->dep_serials = NULL;
+    m->lv->dep_serials = NULL;
     uint64_t *d = mem_alloc((m->import_count + 1) * sizeof *d);
     if (!d)
         return;             /* the next run validates by fingerprints */
     for (uint32_t i = 0; i < m->import_count; i++) {
         uint32_t e = m->import_edge[i];
-        d[i] = e != NONE && import_artifact(s, m, i) ? s->mods[edge_at(s, e)->to]->serial : 0;
+        d[i] = e != NONE && import_artifact(s, m, i) ? s->mods[edge_at(s, e)->to]->lv->serial : 0;
     }
-    m->dep_serials = d;
+    m->lv->dep_serials = d;
 }
 
 static void set_dep_serials(LiveFile *f, Module *m)
 {
     mem_free(f->dep_serials);
-    f->dep_serials = m->dep_serials;
+    f->dep_serials = m->lv->dep_serials;
     f->dep_count = m->import_count;
-    m->dep_serials = NULL;
+    m->lv->dep_serials = NULL;
 }
 
 /* m's fresh result into f (f's previous arena was released). */
@@ -629,14 +629,14 @@ void live_absorb(CoordSession *s)
     for (uint32_t i = 0; i < s->mod_count; i++) {
         Module *m = s->mods[i];
         if (!ok || !m->live_lent)
-            m->serial = ok && usable(m) ? ++L->next_serial : 0;
+            m->lv->serial = ok && usable(m) ? ++L->next_serial : 0;
     }
     for (uint32_t i = 0; ok && i < s->mod_count; i++)
         if (m_keeps(s->mods[i]))
             record_dep_serials(s, s->mods[i]);
     for (uint32_t i = 0; i < s->mod_count; i++) {
         Module *m = s->mods[i];
-        LiveFile *f = m->live;
+        LiveFile *f = m->lv->file;
         if (m->live_lent) {         /* adopted: the arena goes back unchanged */
             f->keep = m->keep;
             memset(&m->keep, 0, sizeof m->keep);
@@ -657,16 +657,16 @@ void live_absorb(CoordSession *s)
             continue;
         }
         if (!ok || !have_next || !usable(m)) {
-            mem_free(m->dep_serials);
-            m->dep_serials = NULL;
+            mem_free(m->lv->dep_serials);
+            m->lv->dep_serials = NULL;
             module_release(m);
             continue;
         }
         char buf[PATH_MAX + 2];
         uint64_t h = 0;
         if (!live_normalize(m->path, buf, sizeof buf) || map_get(&next, buf, h = str_hash(buf))) {
-            mem_free(m->dep_serials);   /* (the same path twice: keep one) */
-            m->dep_serials = NULL;
+            mem_free(m->lv->dep_serials);   /* (the same path twice: keep one) */
+            m->lv->dep_serials = NULL;
             module_release(m);
             continue;
         }
@@ -681,20 +681,20 @@ void live_absorb(CoordSession *s)
             char *path = f ? normalized_copy(buf) : NULL;
             if (!path) {
                 mem_free(f);
-                mem_free(m->dep_serials);
-                m->dep_serials = NULL;
+                mem_free(m->lv->dep_serials);
+                m->lv->dep_serials = NULL;
                 module_release(m);
                 continue;
             }
             f->path = path;
         }
         if (!file_take(s, f, m)) {
-            mem_free(m->dep_serials);
-            m->dep_serials = NULL;
+            mem_free(m->lv->dep_serials);
+            m->lv->dep_serials = NULL;
             file_free(f);
             continue;
         }
-        f->serial = m->serial;
+        f->serial = m->lv->serial;
         set_dep_serials(f, m);
         f->taken = true;
         map_put(&next, f->path, h, f);
@@ -808,7 +808,7 @@ static void adopt(CoordSession *s, Module *m, LiveFile *f)
     memset(&f->keep, 0, sizeof f->keep);
     f->lent = true;
     m->live_lent = true;
-    m->serial = f->serial;
+    m->lv->serial = f->serial;
     m->src = f->src;
     m->src_len = f->src_len;
     m->lines = f->lines;
@@ -864,6 +864,11 @@ int live_dispatch(CoordSession *s, Module *m)
     m->live_mode = LIVE_FRESH;
     if (!L || (L->files.count == 0 && L->overlays.count == 0))
         return LIVE_FRESH;
+    if (!m->lv) {   /* a session that runs once, with overlays (no patch run
+                     * rewinds its arena) */
+        m->lv = co_alloc(s, sizeof *m->lv);
+        memset(m->lv, 0, sizeof *m->lv);
+    }
     char buf[PATH_MAX + 2];
     if (!live_normalize(m->path, buf, sizeof buf))
         return LIVE_FRESH;
@@ -871,7 +876,7 @@ int live_dispatch(CoordSession *s, Module *m)
     LiveFile *f = map_get(&L->files, buf, h);
     if (f && f->lent)
         f = NULL;                   /* another module of this run has it */
-    m->live = f;
+    m->lv->file = f;
     const Overlay *o = L->overlays.count ? map_get(&L->overlays, buf, h) : NULL;
     if (o) {
         const char *text = o->text;
@@ -880,10 +885,10 @@ int live_dispatch(CoordSession *s, Module *m)
             text += 3;          /* a byte-order mark, as the file read skips it */
             len -= 3;
         }
-        m->overlay = text;
-        m->overlay_len = len;
-        m->overlay_key = text_key(m, text, len);
-        if (f && same_key(f->key, m->overlay_key)) {
+        m->lv->overlay = text;
+        m->lv->overlay_len = len;
+        m->lv->overlay_key = text_key(m, text, len);
+        if (f && same_key(f->key, m->lv->overlay_key)) {
             adopt(s, m, f);
             s->obs.lines += m->lines;
             return m->live_mode = LIVE_ADOPT;
@@ -909,11 +914,11 @@ int live_dispatch(CoordSession *s, Module *m)
  * overlay may be replaced before the results are read). */
 const char *live_overlay_copy(CoordSession *s, Module *m)
 {
-    char *copy = arena_alloc(&m->keep, (size_t)m->overlay_len + 1, 1);
+    char *copy = arena_alloc(&m->keep, (size_t)m->lv->overlay_len + 1, 1);
     if (!copy)
         co_oom(s);
-    memcpy(copy, m->overlay, m->overlay_len);
-    copy[m->overlay_len] = '\0';
+    memcpy(copy, m->lv->overlay, m->lv->overlay_len);
+    copy[m->lv->overlay_len] = '\0';
     return copy;
 }
 
@@ -925,7 +930,7 @@ const char *live_overlay_copy(CoordSession *s, Module *m)
  * (cache_validate: every name's fingerprint). */
 uint32_t live_validate(const CoordSession *s, const Module *m)
 {
-    const LiveFile *f = m->live;
+    const LiveFile *f = m->lv->file;
     const ModuleResult *c = &f->res;
     if (f->dep_serials && f->dep_count == m->import_count &&
         c->iface->import_count == m->import_count) {
@@ -938,7 +943,7 @@ uint32_t live_validate(const CoordSession *s, const Module *m)
             const Module *to = m->import_edge[i] != NONE ? s->mods[edge_at(s, m->import_edge[i])->to] : NULL;
             same = d->flags == flags &&
                    (!(flags & IMPORT_DEP_IFACE) ||
-                    (to && to->serial != 0 && to->serial == f->dep_serials[i]));
+                    (to && to->lv->serial != 0 && to->lv->serial == f->dep_serials[i]));
         }
         if (same)
             return 0;
@@ -948,12 +953,12 @@ uint32_t live_validate(const CoordSession *s, const Module *m)
 
 CacheKey live_probe_key(const Module *m)
 {
-    return m->live->key;
+    return m->lv->file->key;
 }
 
 void live_same_bytes(CoordSession *s, Module *m, const Result *r)
 {
-    LiveFile *f = m->live;
+    LiveFile *f = m->lv->file;
     FileStamp stamp = r->stamp.set ? r->stamp : f->stamp;   /* unset: not read (manifest) */
     arena_free(&m->keep);           /* the bytes just read again */
     adopt(s, m, f);
@@ -978,7 +983,7 @@ static char *src_copy(CoordSession *s, Arena *fresh, const Module *m)
 
 void live_stale(CoordSession *s, Module *m)
 {
-    LiveFile *f = m->live;
+    LiveFile *f = m->lv->file;
     Arena fresh;
     arena_init(&fresh, LIVE_KEEP_CHUNK, 0);
     char *copy = src_copy(s, &fresh, m);
@@ -1092,7 +1097,7 @@ static bool patch_candidates(CoordSession *s, Live *L)
         arena_init(&c->keep, LIVE_KEEP_CHUNK, 0);
         arena_init(&c->ast, ARENA_DEFAULT_CHUNK, 0);
         arena_init(&c->ir, ARENA_DEFAULT_CHUNK, 0);
-        m->patch_slot = L->cand_count - 1;
+        m->lv->patch_slot = L->cand_count - 1;
         m->in_patch = true;
     }
     return true;
@@ -1140,7 +1145,7 @@ static void patch_parse(CoordSession *s, Live *L)
             cand_submit(s, &L->cands[next++]);
         Result r;
         runner_wait(s->runner, &r);
-        PatchCand *c = &L->cands[s->mods[r.module]->patch_slot];
+        PatchCand *c = &L->cands[s->mods[r.module]->lv->patch_slot];
         c->r = r;
         c->got = true;
         got++;
@@ -1152,7 +1157,7 @@ static void patch_parse(CoordSession *s, Live *L)
  * was checked, or m would have been checked again). */
 static void own_result(CoordSession *s, Module *m)
 {
-    if (m->patch_res)
+    if (m->lv->patch_res)
         return;
     ModuleResult *r = arena_alloc(&m->keep, sizeof *r, _Alignof(ModuleResult));
     const ImportDep *imports = r ? import_deps_keep(s, m) : NULL;
@@ -1167,7 +1172,7 @@ static void own_result(CoordSession *s, Module *m)
     r->iface_fp = m->iface_fp;
     r->imports = imports;
     r->deps = m->deps;
-    m->patch_res = r;
+    m->lv->patch_res = r;
 }
 
 /* m's result stays readable this run in prev_keep (and the disk-cache
@@ -1175,9 +1180,9 @@ static void own_result(CoordSession *s, Module *m)
 static void result_to_prev(Module *m)
 {
     live_retire(m);
-    m->prev_keep = m->keep;
-    m->prev_entries = m->entries;
-    m->prev_entry_count = m->entries ? m->cand_count : 0;
+    m->lv->prev_keep = m->keep;
+    m->lv->prev_entries = m->entries;
+    m->lv->prev_entry_count = m->entries ? m->cand_count : 0;
 }
 
 /* m points at no candidate and no reused or own earlier result. */
@@ -1187,7 +1192,7 @@ static void forget_candidates(Module *m)
     m->cand_count = 0;
     m->entries = NULL;
     m->reused = NULL;
-    m->patch_res = NULL;
+    m->lv->patch_res = NULL;
 }
 
 /* m takes its candidate's parse: its previous result goes to its entry
@@ -1200,7 +1205,7 @@ static void patch_commit(CoordSession *s, PatchCand *c)
      * moves from the candidate to the module) */
     PhaseArenas *p = module_phase_arenas(s, m);
     if (m->live_lent) {
-        LiveFile *f = m->live;
+        LiveFile *f = m->lv->file;
         f->keep = m->keep;
         f->lent = false;
         m->live_lent = false;
@@ -1230,7 +1235,7 @@ static void patch_commit(CoordSession *s, PatchCand *c)
     memset(&m->deps, 0, sizeof m->deps);
     m->ir = NULL;
     forget_candidates(m);
-    m->serial = 0;
+    m->lv->serial = 0;
 }
 
 bool live_patch_holds(const CoordSession *s, const Module *m)
@@ -1244,13 +1249,24 @@ bool live_patch_holds(const CoordSession *s, const Module *m)
     return true;
 }
 
+ModuleLive *live_module_new(CoordSession *s)
+{
+    if (s->opts.single_run)
+        return NULL;
+    ModuleLive *lv = co_alloc(s, sizeof *lv);
+    memset(lv, 0, sizeof *lv);
+    return lv;
+}
+
 void live_retire(Module *m)
 {
-    for (uint32_t k = 0; k < m->prev_entry_count; k++)
-        cache_hold_release(&m->prev_entries[k]);
-    m->prev_entries = NULL;
-    m->prev_entry_count = 0;
-    arena_free(&m->prev_keep);
+    if (!m->lv)
+        return;
+    for (uint32_t k = 0; k < m->lv->prev_entry_count; k++)
+        cache_hold_release(&m->lv->prev_entries[k]);
+    m->lv->prev_entries = NULL;
+    m->lv->prev_entry_count = 0;
+    arena_free(&m->lv->prev_keep);
 }
 
 void live_patch_stale(CoordSession *s, Module *m)
@@ -1327,7 +1343,7 @@ int live_patch(CoordSession *s)
         m->reused = NULL;
         m->verify = NONE;
         if (m->live_lent) {
-            m->cands = &m->live->res;
+            m->cands = &m->lv->file->res;
             m->cand_count = 1;
         }
     }
@@ -1339,8 +1355,8 @@ int live_patch(CoordSession *s)
         Module *m = list[k];
         m->in_patch = false;
         if (m->ran_phase) {             /* computed again: a new result */
-            m->serial = 0;
-            m->patch_res = NULL;
+            m->lv->serial = 0;
+            m->lv->patch_res = NULL;
         }
         m->cp_parsed = m->cp_end = 0;
     }

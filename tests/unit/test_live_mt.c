@@ -334,12 +334,57 @@ static void test_racy_rewrite(void **state)
     rm_rf(dir);
 }
 
+/* A session that runs once (single_run: its modules get their session-tier
+ * fields only when an overlay needs them) with overlays, of a file on
+ * disk and of a file that is not, at -j1 and -j2: what a session that may
+ * run again prints, and what a cold session over the files written out
+ * prints. */
+static void test_single_run_overlays(void **state)
+{
+    char dir[64], cold[64];
+    snprintf(dir, sizeof dir, "/tmp/coord_live_XXXXXX");
+    snprintf(cold, sizeof cold, "/tmp/coord_live_XXXXXX");
+    assert_non_null(mkdtemp(dir));
+    assert_non_null(mkdtemp(cold));
+    LiveMod broken = { .exists = true, .body = 1, .back = -1, .type_error = true };
+    LiveMod fixed = { .exists = true, .body = 2, .back = -1 };
+    LiveMod next = { .exists = true, .body = 3, .back = -1, .str = true };
+    LiveMod extra = { .exists = true, .body = 4, .back = -1 };
+    live_write(dir, &broken, 0);
+    live_write(dir, &next, 1);
+    live_write(cold, &fixed, 0);
+    live_write(cold, &next, 1);
+    live_write(cold, &extra, 2);
+    char *want = live_cold(cold, 1, dir);
+    for (uint32_t jobs = 1; jobs <= 2; jobs++) {
+        for (int once = 0; once < 2; once++) {
+            CoordSession *s = coord_session_create(
+                &(CoordOptions){ .jobs = jobs, .single_run = once == 1 });
+            assert_int_equal(coord_add_root(s, dir), 0);
+            char path[512], text[1024];
+            live_path(path, sizeof path, dir, 0);
+            live_text(&fixed, 0, text, sizeof text);
+            assert_int_equal(coord_set_source(s, path, text, strlen(text)), 0);
+            live_path(path, sizeof path, dir, 2);
+            live_text(&extra, 2, text, sizeof text);
+            assert_int_equal(coord_set_source(s, path, text, strlen(text)), 0);
+            int status = coord_run(s);
+            compare(s, status, want, once ? "a single_run session" : "a session", (int)jobs);
+            coord_session_destroy(s);
+        }
+    }
+    free(want);
+    rm_rf(dir);
+    rm_rf(cold);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_edit_sequence),
         cmocka_unit_test(test_root_gone_and_back),
         cmocka_unit_test(test_racy_rewrite),
+        cmocka_unit_test(test_single_run_overlays),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
