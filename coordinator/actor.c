@@ -200,6 +200,7 @@ static void release_checked(CoordSession *s, Module *m)
 /* ---- phase arenas -------------------------------------------------------- */
 
 #define PHASE_CHUNK (16u * 1024u)
+#define WORKER_KEEP_CHUNK (128u * 1024u)   /* (CoordSession.worker_keeps) */
 
 PhaseArenas *module_phase_arenas(CoordSession *s, Module *m)
 {
@@ -227,6 +228,7 @@ static void task_arenas(CoordSession *s, Module *m, Task *t)
 {
     PhaseArenas *p = module_phase_arenas(s, m);
     t->keep = &m->keep;
+    t->keep_by_worker = s->worker_keeps;
     t->ast_arena = &p->ast;
     t->ir_arena = &p->ir;
 }
@@ -838,6 +840,16 @@ static void actor_begin(CoordSession *s)
     if (s->actor_begun)
         return;
     s->actor_begun = true;
+    /* A session that runs once frees nothing of a module before its end:
+     * what the tasks keep is packed per thread (Task.keep_by_worker). */
+    if (s->opts.single_run && !s->worker_keeps) {
+        uint32_t n = runner_workers(s->runner);
+        WorkerKeep *keeps = arena_alloc(&s->arena, n * sizeof *keeps, _Alignof(WorkerKeep));
+        for (uint32_t i = 0; i < n; i++)
+            arena_init(&keeps[i].arena, WORKER_KEEP_CHUNK, 0);
+        s->worker_keeps = keeps;
+        s->worker_keep_count = n;
+    }
     uint32_t slots = runner_sequence_max(s->runner);
     if (s->seq_slots != slots) {    /* (a patch run reuses the last run's) */
         s->seq_slots = slots;

@@ -291,6 +291,11 @@ struct CoordSession {
     uint32_t name_mask, name_count;
     /* The walk's scratch (discover.c, walk): empty between walks. */
     Arena walk_tmp;
+    /* A session that runs once: what its tasks keep, one arena per worker
+     * number of the runner (Task.keep_by_worker; actor.c, actor_begin),
+     * freed with the session; NULL otherwise. */
+    WorkerKeep *worker_keeps;
+    uint32_t worker_keep_count;
     struct SeenFile *seen;      /* files and directories already seen: */
     uint32_t seen_count, seen_mask; /* open addressing on (dev, inode) */
 

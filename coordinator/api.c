@@ -37,6 +37,15 @@ CoordSession *coord_session_create(const CoordOptions *opts)
     return s;
 }
 
+/* The per-thread keep arenas of a session that runs once (actor.h). */
+static void worker_keeps_free(CoordSession *s)
+{
+    for (uint32_t i = 0; i < s->worker_keep_count; i++)
+        arena_free(&s->worker_keeps[i].arena);
+    s->worker_keeps = NULL;
+    s->worker_keep_count = 0;
+}
+
 void coord_session_destroy(CoordSession *s)
 {
     if (!s)
@@ -53,6 +62,7 @@ void coord_session_destroy(CoordSession *s)
     if (s->types_arena)
         arena_free(s->types_arena);
     results_free_owned(s);
+    worker_keeps_free(s);
     arena_free(&s->walk_tmp);
     arena_free(&s->arena);
     trace_free(s);
@@ -275,6 +285,7 @@ static void reset_run_state(CoordSession *s)
     results_free_owned(s);
     trace_free(s);
     manifest_close(s->manifest);    /* (run_body opens it again for the replayed roots) */
+    worker_keeps_free(s);
     arena_free(&s->walk_tmp);
     arena_free(&s->arena);
     CoordOptions opts = s->opts;

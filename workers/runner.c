@@ -101,6 +101,7 @@ typedef enum { RUNNER_INLINE, RUNNER_SCRIPTED, RUNNER_THREADS } RunnerKind;
 
 typedef struct Worker {
     pthread_t thread;
+    uint32_t number;                /* 1..N (Result.worker, Task.keep_by_worker) */
     Chan *inbox, *outbox;
     Doorbell *bell;                 /* the coordinator's */
     uint32_t in_flight;             /* coordinator's count of tasks */
@@ -222,6 +223,7 @@ static void *worker_main(void *arg)
     Arena scratch;
     arena_init(&scratch, ARENA_DEFAULT_CHUNK, SCRATCH_KEEP);
     pool_touch_here(true);      /* fresh regions are paid for here (base/pool.h) */
+    worker_set_number(w->number);
     Task t;
     while (next_task(w, &t)) {
         if (t.kind == TASK_STOP)
@@ -273,6 +275,7 @@ Runner *runner_threads_create(uint32_t jobs, char *why, size_t why_size)
     r->worker_count = workers;
     for (uint32_t i = 0; i < workers; i++) {
         Worker *w = &r->workers[i];
+        w->number = i + 1;
         w->bell = r->bell;
         w->inbox = chan_create(RING_SIZE, sizeof(Task), NULL);
         w->outbox = chan_create(OUT_CAP, sizeof(Result), NULL);
@@ -412,7 +415,7 @@ static bool threads_try_reap(Runner *r, Result *out)
         uint32_t i = (r->next_scan + k) % r->worker_count;
         Worker *w = &r->workers[i];
         if (w->in_flight > 0 && chan_try_recv(w->outbox, out)) {
-            out->worker = i + 1;
+            out->worker = w->number;
             w->in_flight--;
             if (--w->sub_len[w->sub_head] == 0) {   /* its submission's last */
                 w->sub_head = (w->sub_head + 1) % PER_WORKER;

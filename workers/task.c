@@ -136,6 +136,29 @@ static size_t keep_room(const Task *t, size_t size)
     return t->src_transient ? kept_room(size) : parse_room(size, deps_kept(t));
 }
 
+static _Thread_local uint32_t worker_number;   /* (worker_set_number) */
+
+void worker_set_number(uint32_t number)
+{
+    worker_number = number;
+}
+
+/* Where task t's kept outputs go (Task.keep_by_worker). */
+static Arena *keep_of(const Task *t)
+{
+    return t->keep_by_worker ? &t->keep_by_worker[worker_number].arena : t->keep;
+}
+
+/* Room for `size` bytes kept by t in one chunk: a module's own arena gets a
+ * chunk of exactly that size when it needs one (its data, of known total,
+ * is all it will hold); a thread's shared one (Task.keep_by_worker) a chunk
+ * of its usual size. */
+static bool keep_reserve(const Task *t, size_t size)
+{
+    return t->keep_by_worker ? arena_reserve(keep_of(t), size)
+                             : arena_reserve_exact(t->keep, size);
+}
+
 /* Reads the whole file into `into` (NUL-terminated).  Returns 0, an errno
  * value, READ_NOT_REGULAR, or -1 when out of memory.  parse: the task whose
  * source will be parsed, whose keep arena gets room for what the parse
@@ -185,10 +208,10 @@ static int read_source(int at, const char *path, Arena *into, const char **src, 
     size_t size = (size_t)st.st_size;
     /* One chunk for the source and what stays of the module with it (name
      * interface, artifact, dependency record, reports) */
-    Arena *keep = parse ? parse->keep : NULL;
+    Arena *keep = parse ? keep_of(parse) : NULL;
     size_t room = parse ? keep_room(parse, size) : 0;
     if (!arena_reserve(into, size + 1 + (keep == into ? room : 0)) ||
-        (keep && keep != into && !arena_reserve_exact(keep, room))) {
+        (keep && keep != into && !keep_reserve(parse, room))) {
         close(fd);
         return -1;
     }
@@ -302,7 +325,7 @@ static void dir_at_close(DirAt *d)
  * when it is to be parsed, else into scratch (src_keep copies it). */
 static bool read_step(Arena *scratch, const Task *t, Result *r, bool to_parse, DirAt *d)
 {
-    Arena *into = !to_parse ? scratch : t->src_transient ? t->ast_arena : t->keep;
+    Arena *into = !to_parse ? scratch : t->src_transient ? t->ast_arena : keep_of(t);
     const char *src = NULL;
     uint32_t len = 0;
     struct stat st;
@@ -329,12 +352,12 @@ static bool read_step(Arena *scratch, const Task *t, Result *r, bool to_parse, D
         const char *why = err == READ_NOT_REGULAR ? "not a regular file"
                                                   : strerror_r(err, buf, sizeof buf);
         ReportList list;
-        report_list_init(&list, scratch, t->keep);
+        report_list_init(&list, scratch, keep_of(t));
         if (!report_add(&list, RC_E0001, 0, 0, "cannot read source file: %s", why)) {
             fail(r, FAIL_OOM);
             return false;
         }
-        r->reports = report_list_seal(&list, t->keep);
+        r->reports = report_list_seal(&list, keep_of(t));
         if (r->reports.count == 0) {
             fail(r, FAIL_OOM);
             return false;
@@ -364,7 +387,7 @@ static void parse_step(Arena *scratch, const Task *t, Result *r)
 
     ParseOutput out;
     memset(&out, 0, sizeof out);
-    PhaseStatus st = parse_module(src, len, t->keep, t->ast_arena, scratch, &out);
+    PhaseStatus st = parse_module(src, len, keep_of(t), t->ast_arena, scratch, &out);
     r->reports = out.reports;
     switch (st) {
     case PHASE_OK:
@@ -459,8 +482,8 @@ static bool load_key(Arena *scratch, const Task *t, Result *r, bool expect_miss,
  * final, answered as a parse that failed). */
 static bool src_keep(const Task *t, Result *r, size_t room)
 {
-    char *copy = arena_reserve_exact(t->keep, (size_t)r->src_len + 1 + room)
-                     ? arena_strndup(t->keep, r->src, r->src_len) : NULL;
+    char *copy = keep_reserve(t, (size_t)r->src_len + 1 + room)
+                     ? arena_strndup(keep_of(t), r->src, r->src_len) : NULL;
     if (!copy) {
         r->task = TASK_PARSE;
         fail(r, FAIL_OOM);
@@ -478,7 +501,7 @@ static bool parse_room_after_load(const Task *t, Result *r, bool src_in_scratch)
     size_t room = keep_room(t, r->src_len);
     if (src_in_scratch)
         return src_keep(t, r, room);
-    if (arena_reserve(t->keep, room))
+    if (arena_reserve(keep_of(t), room))
         return true;
     r->task = TASK_PARSE;
     fail(r, FAIL_OOM);
@@ -513,15 +536,16 @@ static void load_finish(Arena *scratch, const Task *t, Result *r, CacheEntry *fo
         entry_sections(&found[i], secs);
         need += result_view_bytes(secs, found[i].section_count);
     }
-    bool room = n == 0 || arena_reserve_exact(t->keep, need);
-    ModuleResult *cands = n && room ? ARENA_ARRAY(t->keep, ModuleResult, n) : NULL;
-    CacheHold *kept = n && room ? ARENA_ARRAY(t->keep, CacheHold, n) : NULL;
+    Arena *keep = keep_of(t);
+    bool room = n == 0 || keep_reserve(t, need);
+    ModuleResult *cands = n && room ? ARENA_ARRAY(keep, ModuleResult, n) : NULL;
+    CacheHold *kept = n && room ? ARENA_ARRAY(keep, CacheHold, n) : NULL;
     uint32_t valid = 0;
     for (uint32_t i = 0; i < n; i++) {
         ResultSection secs[CACHE_MAX_SECTIONS];
         entry_sections(&found[i], secs);
         if (cands && kept &&
-            result_view(secs, found[i].section_count, r->src_len, t->keep, &cands[valid])) {
+            result_view(secs, found[i].section_count, r->src_len, keep, &cands[valid])) {
             if (remote)         /* fetched: kept locally too */
                 cache_store_write(t->cache, r->key, found[i].variant, found[i].sections,
                                   found[i].section_count, &r->cache);
@@ -728,7 +752,7 @@ static void run_canon(Arena *scratch, const Task *t, Result *r)
         const char *src = t->src;
         uint32_t src_len = t->src_len;
         if (!src) {                 /* its load did not read it (the manifest) */
-            int err = read_source(AT_FDCWD, t->path, t->keep, &src, &src_len, NULL, t);
+            int err = read_source(AT_FDCWD, t->path, keep_of(t), &src, &src_len, NULL, t);
             if (err != 0) {
                 fail(r, err == -1 ? FAIL_OOM : err == READ_NO_FD ? FAIL_NOFILE : FAIL_INTERNAL);
                 return;
@@ -738,7 +762,7 @@ static void run_canon(Arena *scratch, const Task *t, Result *r)
         }
         ParseOutput po;
         memset(&po, 0, sizeof po);
-        PhaseStatus ps = parse_module(src, src_len, t->keep, t->ast_arena, scratch, &po);
+        PhaseStatus ps = parse_module(src, src_len, keep_of(t), t->ast_arena, scratch, &po);
         arena_reset(scratch);
         if (ps != PHASE_OK || !po.ast || !po.iface) {
             arena_reset(t->ast_arena);
@@ -754,7 +778,7 @@ static void run_canon(Arena *scratch, const Task *t, Result *r)
     CanonOutput out;
     memset(&out, 0, sizeof out);
     PhaseStatus st = canon_module(ast, t->self, t->ifaces, t->import_count,
-                                  t->keep, t->ir_arena, scratch, !t->no_deps, &out);
+                                  keep_of(t), t->ir_arena, scratch, !t->no_deps, &out);
     /* The AST is dead now (the IR holds no pointer into it).  Released here,
      * by the thread that allocated most of it, rather than by the
      * coordinator: no cross-thread frees into this worker's malloc arena. */
@@ -774,7 +798,7 @@ static void run_check(Arena *scratch, const Task *t, Result *r)
     CheckOutput out;
     memset(&out, 0, sizeof out);
     PhaseStatus st = check_module(t->ir, t->artifacts, t->import_count,
-                                  t->keep, scratch,
+                                  keep_of(t), scratch,
                                   t->no_deps ? DEPS_NONE : t->deps_transient ? DEPS_SCRATCH : DEPS_KEEP,
                                   &out);
     arena_reset(t->ir_arena);       /* the IR is dead now, as the AST above */
