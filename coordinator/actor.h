@@ -20,6 +20,11 @@
  *   after all in-flight tasks are collected.  A module's durable data lives in its own
  *   arenas: ast is reset once the module is canonicalized, ir once checked;
  *   keep (source, name interface, artifact, reports) until the session ends.
+ *   In a session that runs once (single_run) the tasks' kept outputs go
+ *   into one arena per runner thread instead (worker_keeps,
+ *   Task.keep_by_worker): nothing of a module is freed before the session
+ *   ends there, and a chunk per module sized by a guess left a fifth of
+ *   every chunk unused.
  *
  * Module life (DESIGN.md section 3), states of ModState:
  *   DISCOVERED  known (discover.c creates a module in this state); the actor

@@ -116,13 +116,14 @@ static size_t parse_room(size_t size, bool deps)
     return (deps ? room : room * 3 / 4) + 1024;
 }
 
-/* The same when the source does not stay with the module (its chunk holds
- * only what the parse, canonicalize and typecheck keep: Task.src_transient,
- * no record kept): 2.35 to 2.57 KiB per module on the four trees of make
+/* The same when the source does not stay with the module (it holds only
+ * what the parse, canonicalize and typecheck keep: Task.src_transient, no
+ * record kept): 2.35 to 2.57 KiB per module on the four trees of make
  * bench, whose sources are 1.6 to 2.4 KiB (about 2 KiB plus a quarter of
- * the source), so 2 KiB plus half the source; the chunk is that size
- * (arena_reserve_exact), not the keep arena's default 4 KiB.  Too little
- * costs a second chunk. */
+ * the source), so 2 KiB plus half the source.  Such a session runs once,
+ * so this is room reserved in its thread's shared arena
+ * (Task.keep_by_worker, keep_reserve), where what a module leaves unused
+ * is the next module's: only a chunk's end is ever lost. */
 static size_t kept_room(size_t size)
 {
     return (size < (1u << 20) ? size / 2 : (1u << 19)) + 2048;
