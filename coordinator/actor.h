@@ -294,6 +294,9 @@ struct CoordSession {
      * addressing on the name's hash, linear probing, at most half full. */
     struct NameSlot *name_slots;
     uint32_t name_mask, name_count;
+    /* Module names are packed into blocks (discover.c, name_copy): the
+     * current block's free part. */
+    char *names_at, *names_end;
     /* The walk's scratch (discover.c, walk): empty between walks. */
     Arena walk_tmp;
     /* A session that runs once: what its tasks keep, one arena per worker

@@ -139,6 +139,26 @@ static bool seen_add(CoordSession *s, const struct stat *st)
 
 #define KEEP_CHUNK (4u * 1024u)
 #define WALK_TMP_CHUNK (16u * 1024u)   /* the walk's scratch (walk) */
+#define NAME_BLOCK 4096u                /* (name_copy) */
+
+/* A copy of a module's name, packed with the other names in blocks of the
+ * session arena rather than beside its Module: the loops over names (the
+ * table's lookups, results_collect's order of the checked modules) then
+ * read a few cache lines for many names, not one line (and page) each. */
+static const char *name_copy(CoordSession *s, const char *name)
+{
+    size_t n = strlen(name) + 1;
+    if (n > NAME_BLOCK / 4)
+        return co_strdup(s, name);
+    if ((size_t)(s->names_end - s->names_at) < n) {
+        s->names_at = co_alloc(s, NAME_BLOCK);
+        s->names_end = s->names_at + NAME_BLOCK;
+    }
+    char *p = s->names_at;
+    memcpy(p, name, n);
+    s->names_at += n;
+    return p;
+}
 
 static Module *new_module(CoordSession *s, const char *name, const char *path, uint32_t root)
 {
@@ -146,7 +166,7 @@ static Module *new_module(CoordSession *s, const char *name, const char *path, u
     Module *m = arena_alloc(&s->arena, sizeof *m, MODULE_ALIGN);
     memset(m, 0, sizeof *m);
     m->id = s->mod_count;
-    m->name = co_strdup(s, name);
+    m->name = name_copy(s, name);
     m->path = co_strdup(s, path);
     m->root = root;
     m->dup_of = NONE;
