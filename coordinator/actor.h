@@ -318,9 +318,10 @@ struct CoordSession {
      * holds 4 << k pointers), linked through their first element; in the
      * session arena, reused as results come back. */
     void **imports_free[32];
-    /* graph.c's table of the imports seen so far and their names' hashes,
+    /* graph.c's table of the imports seen so far, their names' hashes and
+     * the modules they name,
      * reused by every parse */
-    uint32_t *import_seen, *import_hash;
+    uint32_t *import_seen, *import_hash, *import_target;
     uint32_t import_seen_cap;
     uint32_t ready_count;       /* over all lanes */
     uint32_t admitted;          /* modules [0, admitted) were queued to parse */

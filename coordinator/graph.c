@@ -114,9 +114,10 @@ void graph_resolve_imports(CoordSession *s, Module *m)
     if (cap > s->import_seen_cap) {     /* tables reused by every parse */
         s->import_seen = co_alloc(s, cap * sizeof *s->import_seen);
         s->import_hash = co_alloc(s, cap * sizeof *s->import_hash);
+        s->import_target = co_alloc(s, cap * sizeof *s->import_target);
         s->import_seen_cap = cap;
     }
-    uint32_t *seen = s->import_seen, *hash = s->import_hash;
+    uint32_t *seen = s->import_seen, *hash = s->import_hash, *target = s->import_target;
     memset(seen, 0, cap * sizeof *seen);
     /* every name's hash first, and its slot in the module table on its way
      * into the cache while the others are hashed */
@@ -124,9 +125,12 @@ void graph_resolve_imports(CoordSession *s, Module *m)
         hash[i] = discover_name_hash(iface_str(f, f->imports[i].module));
         discover_prefetch(s, hash[i]);
     }
+    /* the imported modules, each on its way into the cache while the others
+     * are looked up (new_edge then writes the first line of each) */
     for (uint32_t i = 0; i < f->import_count; i++) {
         const IfaceImport *imp = &f->imports[i];
         const char *name = iface_str(f, imp->module);
+        target[i] = NONE;
         if (imp->broken)
             continue;   /* poisoned by its syntax error: no edge, no E0401/E0404 */
         if (imported_before(f, i, hash[i], seen, cap)) {
@@ -134,12 +138,15 @@ void graph_resolve_imports(CoordSession *s, Module *m)
                           "module %s is imported twice", name);
             continue;
         }
-        uint32_t target = discover_lookup_hashed(s, name, hash[i]);
-        if (target == NONE) {
+        target[i] = discover_lookup_hashed(s, name, hash[i]);
+        if (target[i] == NONE) {
             co_add_report(s, m, RC_E0401, imp->name_start, imp->name_end,
                           "module %s not found", name);
             continue;
         }
-        new_edge(s, m, s->mods[target], i);
+        __builtin_prefetch(s->mods[target[i]], 1);
     }
+    for (uint32_t i = 0; i < f->import_count; i++)
+        if (target[i] != NONE)
+            new_edge(s, m, s->mods[target[i]], i);
 }
