@@ -133,6 +133,18 @@ static void test_arena_on_pool(void **state)
     assert_int_equal(pool_stats().in_use, 0);
 }
 
+/* Frees the n chunks; then the pool holds nothing: no chunk in use, no
+ * region, none touched ahead. */
+static void free_all_nothing_stays(char **ptr, const size_t *got, int n)
+{
+    for (int i = 0; i < n; i++)
+        pool_free(ptr[i], got[i]);
+    PoolStats after = pool_stats();
+    assert_int_equal(after.in_use, 0);
+    assert_int_equal(after.mapped, 0);
+    assert_int_equal(after.ahead, 0);
+}
+
 /* Polls (up to 5 s) until the pool's region touched ahead is `bytes`. */
 static bool ahead_becomes(size_t bytes)
 {
@@ -166,12 +178,7 @@ static void test_ahead(void **state)
     assert_int_equal(pool_stats().regions, 2);
     assert_true(ahead_becomes((size_t)2 << 20));   /* the third, meanwhile */
     pool_ahead(false);
-    for (int i = 0; i < N; i++)
-        pool_free(ptr[i], got[i]);
-    PoolStats after = pool_stats();
-    assert_int_equal(after.in_use, 0);
-    assert_int_equal(after.mapped, 0);
-    assert_int_equal(after.ahead, 0);
+    free_all_nothing_stays(ptr, got, N);
     pool_ahead_end();                       /* its thread joined: none left */
     assert_int_equal(threads_now(), threads);
     pool_ahead(true);                       /* again: a new thread, joined again */
@@ -217,12 +224,7 @@ static void test_touch_here(void **state)
         assert_int_equal(pool_stats().ahead, 0);
     }
     assert_true(carved > region / 2);
-    for (int i = 0; i < n; i++)
-        pool_free(ptr[i], got[i]);
-    PoolStats after = pool_stats();
-    assert_int_equal(after.in_use, 0);
-    assert_int_equal(after.mapped, 0);
-    assert_int_equal(after.ahead, 0);
+    free_all_nothing_stays(ptr, got, n);
 }
 
 int main(void)
