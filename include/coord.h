@@ -105,7 +105,9 @@ typedef struct CoordOptions {
      * each module found to a worker at once (discovery overlapped with the
      * first tasks): coord_run then returns COORD_EXIT_USAGE for a directory
      * below a root that cannot be read, with nothing checked (coord_error
-     * says which), and the modules are known after coord_run only.  coord
+     * says which), and the modules are known after coord_run only.  The
+     * modules' results are packed in one arena per thread of the run (a
+     * session that runs once frees none before it is destroyed).  coord
      * check sets it (not --watch). */
     bool single_run;
 } CoordOptions;
