@@ -398,13 +398,26 @@ static void load_item(CoordSession *s, Module *x, Task *lt)
     x->state = MS_LOADING;
 }
 
-static LoadBatch *load_batch_take(CoordSession *s)
+static Result *batch_results(LoadBatch *b)
 {
-    LoadBatch *b = s->load_free;
-    if (b)
-        s->load_free = b->next;
-    else
-        b = co_alloc(s, sizeof *b);
+    return (Result *)(void *)(b + 1);
+}
+
+/* A batch with room for `want` modules (1 .. LOAD_BATCH_MAX). */
+static LoadBatch *load_batch_take(CoordSession *s, uint32_t want)
+{
+    uint32_t k = 0;
+    while ((1u << k) < want)
+        k++;
+    LoadBatch *b = s->load_free[k];
+    if (b) {
+        s->load_free[k] = b->next;
+        return b;
+    }
+    size_t cap = (size_t)1 << k;
+    b = co_alloc(s, sizeof *b + cap * (sizeof(Result) + sizeof(Task)));
+    b->size_class = k;
+    b->items = (Task *)(void *)(batch_results(b) + cap);
     return b;
 }
 
@@ -414,7 +427,7 @@ static void load_task(CoordSession *s, Task *t, LoadBatch *b, uint32_t n)
     t->kind = TASK_LOAD;
     t->cache = s->cache;
     t->loads = b->items;
-    t->load_results = b->results;
+    t->load_results = batch_results(b);
     t->load_count = n;
     t->remote = cache_remote_take(s, false);
 }
@@ -424,8 +437,8 @@ static void load_task(CoordSession *s, Task *t, LoadBatch *b, uint32_t n)
  * the session tier has nothing (live_idle): every module is then FRESH. */
 static void dispatch_load(CoordSession *s, Module *m, Task *t)
 {
-    LoadBatch *b = load_batch_take(s);
     uint32_t want = load_batch_size(s), n = 0;
+    LoadBatch *b = load_batch_take(s, want);
     for (Module *x = m; x != NULL; x = n < want ? ready_pop(s) : NULL) {
         /* only the parse lane has modules here, and only while the window
          * is open: ready_pop gives NULL once the batch closed it */
@@ -443,7 +456,7 @@ static void dispatch_load(CoordSession *s, Module *m, Task *t)
  * session's result was made from). */
 static void dispatch_load_one(CoordSession *s, Module *m, Task *t, int mode)
 {
-    LoadBatch *b = load_batch_take(s);
+    LoadBatch *b = load_batch_take(s, 1);
     Task *lt = &b->items[0];
     load_item(s, m, lt);
     if (mode == LIVE_PROBE) {
@@ -814,9 +827,9 @@ static void on_load_result(CoordSession *s, const Result *r)
         sub->worker = r->worker;
         on_result(s, sub);
     }
-    LoadBatch *b = (LoadBatch *)(void *)((char *)r->loaded - offsetof(LoadBatch, results));
-    b->next = s->load_free;
-    s->load_free = b;
+    LoadBatch *b = (LoadBatch *)(void *)r->loaded - 1;
+    b->next = s->load_free[b->size_class];
+    s->load_free[b->size_class] = b;
 }
 
 /* Once nothing is left to read or parse the graph is complete: report its

@@ -253,12 +253,19 @@ typedef enum {
 } ReadyLane;
 
 /* The modules of one load task and their results (Task.loads,
- * Task.load_results), in the session arena and reused. */
+ * Task.load_results), in the session arena and reused: room for 1 << class
+ * modules (LOAD_BATCH_CLASSES classes up to LOAD_BATCH_MAX), the results
+ * right after this header (so a load task's result finds its batch), then
+ * the items.  Sized by class, not all for LOAD_BATCH_MAX: the batches of
+ * a walk (a few modules each) took 1.6 MB of fresh memory otherwise. */
 typedef struct LoadBatch {
-    struct LoadBatch *next;             /* on the free list */
-    Task items[LOAD_BATCH_MAX];
-    Result results[LOAD_BATCH_MAX];
+    struct LoadBatch *next;             /* on its class's free list */
+    Task *items;
+    alignas(16) uint32_t size_class;
 } LoadBatch;
+#define LOAD_BATCH_CLASSES 7u           /* 1 .. 64 = LOAD_BATCH_MAX */
+_Static_assert((1u << (LOAD_BATCH_CLASSES - 1)) == LOAD_BATCH_MAX, "load batch classes");
+_Static_assert(sizeof(LoadBatch) % _Alignof(Result) == 0, "load batch header");
 
 typedef struct Root {
     const char *dir;            /* without trailing '/' */
@@ -414,7 +421,7 @@ struct CoordSession {
     char remote_warning[400];
     /* Load tasks' module arrays (actor.c): one LoadBatch per load task in
      * flight, back on this free list when its result has been applied. */
-    struct LoadBatch *load_free;
+    struct LoadBatch *load_free[LOAD_BATCH_CLASSES];
     struct {
         uint64_t hits, misses, stale, corrupt, written, bytes_read, bytes_written, unread;
     } cache_obs;
