@@ -19,7 +19,7 @@
 # For each workload: coord check at -j1, -j2 and -jN (N = nproc), and
 # sched_queue / sched_tbb (tools/sched/) at -jN.  Wall times are whole
 # processes (start to exit, the same for all three), the median of
-# BENCH_RUNS runs (default 3), the programs' runs alternated in each round;
+# BENCH_RUNS runs (default 3, after one untimed run of coord), the programs' runs alternated in each round;
 # coord's timed runs are without --stats (which reads each thread's CPU
 # clock, a system call, around every task: a cost the other two do not
 # pay), and its counters (task CPU, lower bound, coordinator, peak RSS) come
@@ -114,6 +114,11 @@ echo "coord bench: $MODULES modules per workload, $NPROC online CPUs, median of 
 echo "command: make bench   ($(uname -srm); $(${CC:-cc} --version | head -n 1))"
 status=0
 for w in wide deep include tiny; do
+    # One untimed run first: the tree's files, unread since the last
+    # workload or longer, may have left the page cache (a host that pages
+    # out what was not touched for a minute made the first timed -j1 run
+    # of a workload half again as slow as the others).
+    "$REL/coord" check -j 1 --no-cache --format json "$OUT/$w" >/dev/null 2>&1 || true
     i=0
     while [ $i -lt "$RUNS" ]; do     # the programs alternated in each round
         i=$((i + 1))
