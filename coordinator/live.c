@@ -858,17 +858,23 @@ bool live_idle(const CoordSession *s)
     return !L || (L->files.count == 0 && L->overlays.count == 0);
 }
 
+/* A module's session-tier fields, zeroed, in the session arena. */
+static ModuleLive *module_live_alloc(CoordSession *s)
+{
+    ModuleLive *lv = co_alloc(s, sizeof *lv);
+    memset(lv, 0, sizeof *lv);
+    return lv;
+}
+
 int live_dispatch(CoordSession *s, Module *m)
 {
     Live *L = s->live;
     m->live_mode = LIVE_FRESH;
     if (!L || (L->files.count == 0 && L->overlays.count == 0))
         return LIVE_FRESH;
-    if (!m->lv) {   /* a session that runs once, with overlays (no patch run
+    if (!m->lv)     /* a session that runs once, with overlays (no patch run
                      * rewinds its arena) */
-        m->lv = co_alloc(s, sizeof *m->lv);
-        memset(m->lv, 0, sizeof *m->lv);
-    }
+        m->lv = module_live_alloc(s);
     char buf[PATH_MAX + 2];
     if (!live_normalize(m->path, buf, sizeof buf))
         return LIVE_FRESH;
@@ -1251,11 +1257,7 @@ bool live_patch_holds(const CoordSession *s, const Module *m)
 
 ModuleLive *live_module_new(CoordSession *s)
 {
-    if (s->opts.single_run)
-        return NULL;
-    ModuleLive *lv = co_alloc(s, sizeof *lv);
-    memset(lv, 0, sizeof *lv);
-    return lv;
+    return s->opts.single_run ? NULL : module_live_alloc(s);
 }
 
 void live_retire(Module *m)
